@@ -1,0 +1,17 @@
+from . import policy
+
+
+def access(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav": {
+            "orgs": policy.has_capability(user, policy.ORG_VIEW),
+            "members": policy.has_capability(user, policy.MEMBER_VIEW),
+            "import": policy.has_capability(user, policy.MEMBER_IMPORT),
+            "audit": policy.has_capability(user, policy.AUDIT_VIEW),
+            "system": policy.has_capability(user, policy.SYSTEM_MANAGE),
+            "self": policy.is_member_self_service(user),
+        }
+    }

@@ -1,0 +1,181 @@
+"""The one access layer: what a user may see and do, scoped to organization subtrees.
+
+Every list, detail, export, import, API and report asks this module. A role held on
+an organization holds for its whole subtree (materialized path prefix). Objects outside
+a user's scope are reported as "not found" (404), never "forbidden", so their existence
+does not leak.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Role, RoleAssignment
+
+ORG_VIEW = "org.view"
+ORG_MANAGE = "org.manage"
+MEMBER_VIEW = "member.view"
+MEMBER_MANAGE = "member.manage"
+MEMBER_EXPORT = "member.export"
+MEMBER_IMPORT = "member.import"
+MEMBER_UNMASK = "member.unmask"
+AUDIT_VIEW = "audit.view"
+SYSTEM_MANAGE = "system.manage"
+
+_ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT}
+
+# Duties kept apart (三员分立): administrators never read the audit trail, auditors and
+# system administrators never see member data.
+ROLE_CAPABILITIES = {
+    Role.DISTRICT_ADMIN: _ORG_WORK,
+    Role.ORG_ADMIN: _ORG_WORK,
+    Role.SECRETARY: _ORG_WORK,
+    Role.MEMBER: set(),  # self-service only, see below
+    Role.AUDITOR: {AUDIT_VIEW},
+    Role.SYSTEM_ADMIN: {SYSTEM_MANAGE},
+}
+
+
+def _assignments(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_role_assignments", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user).select_related("organization"))
+        user._role_assignments = cached
+    return cached
+
+
+def clear_cache(user):
+    user.__dict__.pop("_role_assignments", None)
+
+
+def _collapse(paths):
+    """Drop paths already covered by a shorter prefix in the list."""
+    kept = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_paths(user, capability) -> list[str]:
+    """Tree paths of the subtrees where `user` holds `capability`."""
+    paths = []
+    for a in _assignments(user):
+        if a.organization is None or (not a.organization.is_active and a.role != Role.AUDITOR):
+            continue
+        if capability == MEMBER_UNMASK:
+            if a.can_unmask and MEMBER_VIEW in ROLE_CAPABILITIES[a.role]:
+                paths.append(a.organization.path)
+        elif capability in ROLE_CAPABILITIES[a.role]:
+            paths.append(a.organization.path)
+    return _collapse(paths)
+
+
+def has_capability(user, capability) -> bool:
+    if capability == SYSTEM_MANAGE:
+        return any(a.role == Role.SYSTEM_ADMIN for a in _assignments(user))
+    return bool(scope_paths(user, capability))
+
+
+def is_member_self_service(user) -> bool:
+    return bool(getattr(user, "member_id", None)) and any(a.role == Role.MEMBER for a in _assignments(user))
+
+
+def subtree_q(paths, field="path") -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    from apps.core.query import prefix_q
+
+    return reduce(or_, (prefix_q(field, p) for p in paths))
+
+
+def _in_paths(path, paths):
+    return any(path.startswith(p) for p in paths)
+
+
+# ---- organizations ----
+
+def visible_orgs(user, capability=ORG_VIEW):
+    from apps.orgs.models import Organization
+
+    paths = scope_paths(user, capability)
+    qs = Organization.objects.filter(subtree_q(paths))
+    if capability == ORG_VIEW and is_member_self_service(user):
+        qs = Organization.objects.filter(subtree_q(paths) | Q(pk=user.member.organization_id))
+    return qs
+
+
+def can_org(user, capability, org) -> bool:
+    if _in_paths(org.path, scope_paths(user, capability)):
+        return True
+    return capability == ORG_VIEW and is_member_self_service(user) and user.member.organization_id == org.pk
+
+
+def get_org(user, pk, capability=ORG_VIEW):
+    from apps.orgs.models import Organization
+
+    try:
+        org = Organization.objects.select_related("cluster").get(pk=int(pk))
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该党组织") from None
+    if not can_org(user, capability, org):
+        if capability != ORG_VIEW and can_org(user, ORG_VIEW, org):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("您没有权限执行此操作")
+        raise Http404("未找到该党组织")
+    return org
+
+
+# ---- members ----
+
+def visible_members(user, capability=MEMBER_VIEW):
+    from apps.members.models import Member
+
+    paths = scope_paths(user, capability)
+    if paths:
+        return Member.objects.filter(subtree_q(paths, "organization__path"))
+    if capability == MEMBER_VIEW and is_member_self_service(user):
+        return Member.objects.filter(pk=user.member_id)
+    return Member.objects.none()
+
+
+def can_member(user, capability, member) -> bool:
+    if _in_paths(member.organization.path, scope_paths(user, capability)):
+        return True
+    return capability == MEMBER_VIEW and is_member_self_service(user) and user.member_id == member.pk
+
+
+def get_member(user, pk, capability=MEMBER_VIEW):
+    from apps.members.models import Member
+
+    try:
+        member = Member.objects.select_related("organization", "party_group").get(pk=int(pk))
+    except (Member.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该党员") from None
+    if not can_member(user, capability, member):
+        if capability != MEMBER_VIEW and can_member(user, MEMBER_VIEW, member):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("您没有权限执行此操作")
+        raise Http404("未找到该党员")
+    return member
+
+
+# ---- audit ----
+
+def visible_audit_events(user):
+    from apps.audit.models import AuditEvent
+
+    paths = scope_paths(user, AUDIT_VIEW)
+    if not paths:
+        return AuditEvent.objects.none()
+    # Events with no organization (logins, system changes) are visible to auditors of a root.
+    q = subtree_q(paths, "org_path")
+    if any(len(p) == 4 for p in paths):
+        q |= Q(org_path="")
+    return AuditEvent.objects.filter(q)

@@ -1,0 +1,48 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from apps.access.models import Role
+from apps.orgs.models import Organization
+
+from .models import User
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(label="用户名", max_length=150, regex=r"^[\w.@+-]+$",
+                                error_messages={"invalid": "用户名只能包含字母、数字和 @/./+/-/_"})
+    display_name = forms.CharField(label="姓名", max_length=60)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError("该用户名已存在")
+        return username
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class RoleAssignForm(forms.Form):
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    org_code = forms.CharField(label="组织编码", max_length=32, required=False, help_text="系统管理员角色可不填")
+    can_unmask = forms.BooleanField(label="可查看完整身份证号", required=False)
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("org_code") or "").strip()
+        data["organization"] = None
+        if code:
+            data["organization"] = Organization.objects.filter(code=code, is_active=True).first()
+            if data["organization"] is None:
+                self.add_error("org_code", "未找到该组织编码对应的现存组织")
+        elif data.get("role") and data["role"] != Role.SYSTEM_ADMIN:
+            self.add_error("org_code", "该角色须指定所在组织")
+        return data

@@ -1,0 +1,87 @@
+"""The one audit trail. Call `audit_record` inside the same transaction as the write it records."""
+
+import datetime
+import decimal
+
+from django.db import models, transaction
+
+from .models import AuditEvent
+
+Action = AuditEvent.Action
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj) -> dict:
+    """Field values of a model instance for before/after, with sensitive fields masked.
+
+    A model lists sensitive fields in AUDIT_MASKED = {"field": callable_returning_masked_value}
+    and fields never to record in AUDIT_EXCLUDE.
+    """
+    if obj is None:
+        return None
+    masked = getattr(obj, "AUDIT_MASKED", {})
+    exclude = set(getattr(obj, "AUDIT_EXCLUDE", ()))
+    data = {}
+    for field in obj._meta.concrete_fields:
+        name = field.name
+        if name in exclude:
+            continue
+        if name in masked:
+            data[name] = masked[name](obj)
+            continue
+        value = getattr(obj, field.attname)
+        data[name] = _jsonable(value)
+    return data
+
+
+def audit_record(*, actor, action, obj=None, before=None, after=None, object_type="", object_id="",
+                 object_repr="", organization=None, request=None, note="") -> AuditEvent:
+    if not transaction.get_connection().in_atomic_block:
+        # Every write is recorded in the same transaction; reads (exports, unmasking) open their own.
+        with transaction.atomic():
+            return audit_record(actor=actor, action=action, obj=obj, before=before, after=after,
+                                object_type=object_type, object_id=object_id, object_repr=object_repr,
+                                organization=organization, request=request, note=note)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        if organization is None:
+            organization = getattr(obj, "audit_organization", None)
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_name=getattr(actor, "username", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        object_repr=object_repr[:200],
+        organization_id=getattr(organization, "pk", None),
+        org_path=getattr(organization, "path", "") or "",
+        before=before,
+        after=after,
+        ip=client_ip(request),
+        note=note[:300],
+    )
+
+
+def audit_bulk(events: list[AuditEvent]):
+    """Insert many audit rows at once (imports); the caller holds the transaction."""
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def client_ip(request):
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,71 @@
+"""居民身份证号码 (GB 11643-1999): validation, check character, derived birth date and sex."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+class IdNumberError(ValueError):
+    """Raised with a message in Chinese that can be shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str
+    birth_date: date
+    sex: str  # "M" or "F"
+
+    @property
+    def masked(self):
+        return mask_id_number(self.value)
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    return CHECK_CHARS[total % 11]
+
+
+def normalize_id_number(raw) -> str:
+    text = "" if raw is None else str(raw)
+    text = text.translate(_FULLWIDTH).replace(" ", "").replace("\u3000", "").strip().upper()
+    return text
+
+
+_FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF38: ord("X"), 0xFF58: ord("X")}
+
+
+def parse_id_number(raw, today: date | None = None) -> IdNumber:
+    value = normalize_id_number(raw)
+    if not value:
+        raise IdNumberError("身份证号不能为空")
+    if not _SHAPE.match(value):
+        raise IdNumberError("身份证号应为18位：前17位为数字，最后一位为数字或X")
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise IdNumberError("身份证号中的出生日期无效") from None
+    today = today or date.today()
+    if birth > today or birth.year < 1900:
+        raise IdNumberError("身份证号中的出生日期超出合理范围")
+    if check_char(value[:17]) != value[17]:
+        raise IdNumberError("身份证号校验位不正确，请核对号码")
+    sex = "M" if int(value[16]) % 2 == 1 else "F"
+    return IdNumber(value=value, birth_date=birth, sex=sex)
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def make_id_number(area: str, birth: date, sequence: int) -> str:
+    """Build a valid number (for demo data and tests): 6-digit area, birth date, 3-digit sequence."""
+    first17 = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + check_char(first17)

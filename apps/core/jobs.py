@@ -1,0 +1,73 @@
+"""Run long jobs in a background thread and report progress through the Job row.
+
+Deployments are a single server (often a laptop with SQLite), so a thread per job keeps
+the platform free of a broker; JOBS_RUN_INLINE runs them synchronously (tests, scripts).
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from .models import Job
+
+log = logging.getLogger(__name__)
+
+
+class JobRejected(Exception):
+    """The job's input is invalid; `result` explains why (shown to the user)."""
+
+    def __init__(self, result):
+        super().__init__("rejected")
+        self.result = result
+
+
+class Progress:
+    """Throttled progress writer: at most a few updates a second."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._last = 0.0
+
+    def __call__(self, done, total=None, phase=None, force=False):
+        now = time.monotonic()
+        if not force and now - self._last < 0.5:
+            return
+        self._last = now
+        fields = {"done": done}
+        if total is not None:
+            fields["total"] = total
+        if phase is not None:
+            fields["phase"] = phase
+        Job.objects.filter(pk=self.job.pk).update(**fields)
+
+
+def _run(job_id, func):
+    close_old_connections()
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    try:
+        result = func(job, Progress(job))
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, result=result or {}, finished_at=timezone.now(),
+                                             done=job.total or 0)
+    except JobRejected as exc:
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.REJECTED, result=exc.result, finished_at=timezone.now())
+    except Exception:  # the user sees "failed"; the trace goes to the log without row data
+        log.exception("job %s (%s) failed", job.pk, job.kind)
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
+                                             result={"message": "任务执行出错，请联系系统管理员"})
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
+def start(job: Job, func):
+    """Run func(job, progress) now (inline) or in a background thread."""
+    if settings.JOBS_RUN_INLINE:
+        _run(job.pk, func)
+    else:
+        threading.Thread(target=_run, args=(job.pk, func), daemon=True, name=f"job-{job.pk}").start()
+    return job

@@ -1,0 +1,25 @@
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def bootstrap(form):
+    """Give every widget of a form its Bootstrap class (and is-invalid when it has errors)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
+            "form-select" if isinstance(widget, forms.Select) else "form-control")
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+    return form
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs):
+    """The current query string with some parameters replaced (paging links keep filters)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        params[key] = value
+    return params.urlencode()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job"),
+    path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
+    path("jobs/<uuid:pk>/errors.xlsx", views.job_errors, name="job_errors"),
+]

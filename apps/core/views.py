@@ -1,0 +1,87 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+
+from apps.access import policy
+from apps.orgs import selectors as org_selectors
+
+
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def home(request):
+    user = request.user
+    if not policy.has_capability(user, policy.ORG_VIEW):
+        if policy.is_member_self_service(user):
+            return redirect("members:me")
+        if policy.has_capability(user, policy.AUDIT_VIEW):
+            return redirect("audit:list")
+        if policy.has_capability(user, policy.SYSTEM_MANAGE):
+            return redirect("accounts:users")
+        return render(request, "core/no_role.html", status=403)
+    roots = list(policy.visible_orgs(user).filter(path__in=policy.scope_paths(user, policy.ORG_VIEW)))
+    summaries = [(org, org_selectors.subtree_counts(org)) for org in roots]
+    reminders = org_selectors.term_reminders(policy.visible_orgs(user))[:10]
+    return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders, "section": "home"})
+
+
+def _own_job(request, pk):
+    from django.http import Http404
+
+    from .models import Job
+
+    job = Job.objects.filter(pk=pk, created_by=request.user).first()
+    if job is None:
+        raise Http404("未找到该任务")
+    return job
+
+
+@login_required
+def job_detail(request, pk):
+    job = _own_job(request, pk)
+    template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request, pk):
+    from pathlib import Path
+
+    from django.http import FileResponse, Http404
+
+    job = _own_job(request, pk)
+    if job.status != job.Status.SUCCEEDED or not job.output_file or not Path(job.output_file).exists():
+        raise Http404("文件不存在或已过期")
+    return FileResponse(open(job.output_file, "rb"), as_attachment=True, filename=job.output_name or "export.xlsx")
+
+
+@login_required
+def job_errors(request, pk):
+    """The row-by-row error report of a rejected import, as a spreadsheet."""
+    import io
+
+    from django.http import FileResponse, Http404
+    from openpyxl import Workbook
+
+    job = _own_job(request, pk)
+    if job.status != job.Status.REJECTED:
+        raise Http404("该任务没有错误报告")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "错误报告"
+    ws.append(["行号", "列", "原因"])
+    for e in job.result.get("errors", []):
+        ws.append([e.get("row"), e.get("column"), e.get("reason")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return FileResponse(buf, as_attachment=True, filename="导入错误报告.xlsx")

@@ -1,0 +1,192 @@
+"""Write a generated demo district into the database, fast (bulk inserts), with progress."""
+
+import random
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from apps.access.models import Role, RoleAssignment
+from apps.accounts.models import User
+from apps.audit.services import Action, audit_record
+from apps.core.crypto import keyed_hash
+from apps.core.idcard import mask_id_number
+from apps.core.text import mask_phone, pinyin_keys
+from apps.members.models import Member
+from apps.orgs.models import CommitteePost, Organization
+
+from .generator import SCALES, DistrictBuilder, MemberFactory, assign_paths
+
+DEMO_PASSWORD = "Yangguang2026"
+DEMO_ACCOUNTS = [
+    ("district_admin", "区委组织部管理员", Role.DISTRICT_ADMIN),
+    ("town_admin", "乡镇党委管理员", Role.ORG_ADMIN),
+    ("secretary", "支部书记", Role.SECRETARY),
+    ("member", "党员", Role.MEMBER),
+    ("auditor", "审计员", Role.AUDITOR),
+    ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN),
+]
+
+
+def seed_demo(*, scale="district", seed=2026, today=None, log=print):
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale}")
+    if Organization.objects.exists():
+        raise RuntimeError("数据库中已有组织数据；如需重建请先清空数据库（--reset）")
+    today = today or date.today()
+    rng = random.Random(seed)
+    params = SCALES[scale]
+    builder = DistrictBuilder(rng, params)
+    if scale == "province":
+        province = builder.add("中共示范省委员会", "committee", "organ", None)
+        for d in range(params["districts"]):
+            builder.prefix = f"第{d + 1}区"
+            builder.build(f"中共示范省第{d + 1}区委员会", parent=province)
+        root_index = province
+    else:
+        builder.build("中共示范区委员会")
+        root_index = 0
+    nodes = builder.nodes
+    assign_paths(nodes)
+    log(f"组织结构：{len(nodes)} 个党组织")
+
+    with transaction.atomic():
+        orgs = _write_orgs(nodes, rng, today, log)
+        members_by_org = _write_members(nodes, orgs, rng, today, params["members"], log)
+        _write_posts(nodes, orgs, members_by_org, rng, today, log)
+        _write_accounts(nodes, orgs, members_by_org, root_index, log)
+        audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
+                     note=f"规模 {scale}，随机种子 {seed}")
+    return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
+
+
+def _write_orgs(nodes, rng, today, log):
+    objs = []
+    for i, node in enumerate(nodes):
+        org = Organization(
+            name=node.name, code=f"O{i + 1:07d}", kind=node.kind, domain=node.domain, path=node.path, depth=node.depth,
+            numchild=len(node.children), is_industry=node.flags.get("is_industry", False),
+            is_project=node.flags.get("is_project", False), is_flowing=node.flags.get("is_flowing", False),
+            covered_units=node.flags.get("covered_units", ""),
+            founded_on=today - timedelta(days=rng.randint(3 * 365, 40 * 365)),
+        )
+        if node.kind != "group":
+            # Terms started up to 6 years ago: some overdue, some ending soon.
+            org.term_started_on = today - timedelta(days=rng.randint(30, 6 * 365))
+            org.term_ends_on = org.compute_term_end()
+        objs.append(org)
+    for start in range(0, len(objs), 2000):
+        Organization.objects.bulk_create(objs[start:start + 2000])
+        log(f"  写入党组织 {min(start + 2000, len(objs))}/{len(objs)}")
+    return objs
+
+
+def _write_members(nodes, orgs, rng, today, target, log):
+    weights = [n.weight if n.kind != "group" else 0 for n in nodes]
+    total_weight = sum(weights) or 1
+    factory = MemberFactory(rng, today)
+    pinyin_cache = {}
+    members_by_org = {}
+    batch, written = [], 0
+    counts = [round(w * target / total_weight) for w in weights]
+    planned = sum(counts)
+    groups_of = {i: [c for c in n.children if nodes[c].kind == "group"] for i, n in enumerate(nodes)}
+    for index, count in enumerate(counts):
+        if not count:
+            continue
+        org = orgs[index]
+        groups = groups_of[index]
+        for k in range(count):
+            spec = factory.make(index, nodes[index].domain)
+            keys = pinyin_cache.get(spec.name)
+            if keys is None:
+                keys = pinyin_cache[spec.name] = pinyin_keys(spec.name)
+            m = Member(
+                organization=org, party_group=orgs[groups[k % len(groups)]] if groups else None, name=spec.name,
+                name_pinyin=keys[0], name_initials=keys[1], id_number=spec.id_number, id_hash=keyed_hash(spec.id_number),
+                id_masked=mask_id_number(spec.id_number), birth_date=spec.birth, sex=spec.sex, ethnicity=spec.ethnicity,
+                education=spec.education, occupation=spec.occupation, joined_on=spec.joined_on,
+                full_member_on=spec.full_member_on, category=spec.category, status=spec.status, phone=spec.phone,
+                phone_hash=keyed_hash(spec.phone), phone_masked=mask_phone(spec.phone), is_hardship=spec.is_hardship,
+                flow_place=spec.flow_place, flow_contact=spec.flow_contact,
+            )
+            batch.append(m)
+            if len(batch) >= 5000:
+                written += _flush_members(batch, members_by_org)
+                log(f"  写入党员 {written}/{planned}（{written * 100 // planned}%）")
+    written += _flush_members(batch, members_by_org)
+    log(f"  写入党员 {written}/{planned}（100%）")
+    return members_by_org
+
+
+def _flush_members(batch, members_by_org):
+    Member.objects.bulk_create(batch, batch_size=1000)
+    for m in batch:
+        members_by_org.setdefault(m.organization_id, []).append(m)
+    n = len(batch)
+    batch.clear()
+    return n
+
+
+def _write_posts(nodes, orgs, members_by_org, rng, today, log):
+    posts = []
+    org_index = {o.pk: i for i, o in enumerate(orgs)}
+
+    def pool_for(index):
+        """Members of the organization, or of its first descendants that have some."""
+        direct = members_by_org.get(orgs[index].pk, [])
+        if direct:
+            return direct
+        for child in nodes[index].children:
+            found = pool_for(child)
+            if found:
+                return found
+        return []
+
+    for index, node in enumerate(nodes):
+        if node.kind == "group":
+            pool = [m for m in members_by_org.get(orgs[node.parent].pk, []) if m.party_group_id == orgs[index].pk]
+            if pool:
+                posts.append(CommitteePost(organization=orgs[index], member=pool[0], post="group_leader",
+                                           term_start=orgs[node.parent].term_started_on or today, is_current=True))
+            continue
+        pool = [m for m in pool_for(index) if m.category == "full" and m.status == "normal"]
+        if not pool or rng.random() < 0.06:
+            continue  # no secretary: a structure warning
+        start = orgs[index].term_started_on or today
+        chosen = rng.sample(pool, min(len(pool), 7))
+        roles = ["secretary"]
+        full_count = len(pool)
+        if node.kind in ("committee", "working_committee", "general_branch") or full_count >= 7:
+            if rng.random() < 0.88:
+                roles += ["deputy_secretary", "organization", "propaganda", "discipline"][: rng.randint(2, 4)]
+                if node.kind in ("committee", "working_committee"):
+                    roles += ["member", "member"]
+        for post, member in zip(roles, chosen):
+            posts.append(CommitteePost(organization=orgs[index], member=member, post=post, term_start=start, is_current=True))
+    CommitteePost.objects.bulk_create(posts, batch_size=2000)
+    log(f"  班子成员 {len(posts)} 人次")
+    del org_index
+
+
+def _write_accounts(nodes, orgs, members_by_org, root_index, log):
+    root = orgs[root_index]
+    town_index = next(i for i, n in enumerate(nodes) if n.name.endswith("镇党委"))
+    branch_index = next(c for c in nodes[town_index].children
+                        if nodes[c].kind == "branch" and nodes[c].domain == "village"
+                        and len(members_by_org.get(orgs[c].pk, [])) >= 8)
+    branch = orgs[branch_index]
+    member = next(m for m in members_by_org[branch.pk] if m.status == "normal" and m.category == "full")
+    where = {
+        Role.DISTRICT_ADMIN: root, Role.ORG_ADMIN: orgs[town_index], Role.SECRETARY: branch, Role.MEMBER: branch,
+        Role.AUDITOR: root, Role.SYSTEM_ADMIN: None,
+    }
+    for username, display, role in DEMO_ACCOUNTS:
+        user = User(username=username, display_name=display)
+        user.set_password(DEMO_PASSWORD)
+        if role == Role.MEMBER:
+            user.member = member
+            user.display_name = member.name
+        user.save()
+        RoleAssignment.objects.create(user=user, role=role, organization=where[role],
+                                      can_unmask=role == Role.DISTRICT_ADMIN)
+    log(f"  演示账号 {len(DEMO_ACCOUNTS)} 个（密码 {DEMO_PASSWORD}）")

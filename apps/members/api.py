@@ -1,0 +1,95 @@
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+
+from apps.access import policy
+from apps.core.api import as_drf_error
+
+from . import selectors, services
+from .models import Member
+
+
+class ScopedOrgField(serializers.PrimaryKeyRelatedField):
+    """An organization ID the caller may manage; any other ID reads as "does not exist"."""
+
+    default_error_messages = {
+        "does_not_exist": "组织不存在或您无权在该组织录入党员",
+        "incorrect_type": "组织ID应为整数",
+    }
+
+    def get_queryset(self):
+        return policy.visible_orgs(self.context["request"].user, policy.MEMBER_MANAGE)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(write_only=True, required=False, help_text="身份证号（只写；读取时返回脱敏号码）")
+    id_number_masked = serializers.CharField(source="id_masked", read_only=True)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    phone_masked = serializers.CharField(read_only=True)
+    organization = ScopedOrgField(help_text="所在党组织ID")
+    party_group = ScopedOrgField(help_text="所在党小组ID", required=False, allow_null=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    age = serializers.SerializerMethodField()
+    party_standing_years = serializers.SerializerMethodField(help_text="党龄（自转正之日起）")
+
+    class Meta:
+        model = Member
+        fields = ["id", "name", "id_number", "id_number_masked", "birth_date", "sex", "ethnicity", "education", "occupation",
+                  "joined_on", "full_member_on", "category", "status", "phone", "phone_masked", "is_hardship", "flow_place",
+                  "flow_contact", "organization", "organization_name", "party_group", "age", "party_standing_years"]
+        read_only_fields = ["birth_date", "sex"]
+
+    def get_age(self, obj) -> int:
+        return obj.age()
+
+    def get_party_standing_years(self, obj) -> int:
+        return obj.party_standing_years()
+
+
+_FILTER_PARAMS = [
+    OpenApiParameter("q", str, description="姓名开头、拼音/首字母、身份证号或手机号"),
+    OpenApiParameter("org", int, description="组织ID（含下级）"),
+    OpenApiParameter("category", str), OpenApiParameter("status", str, description="默认现有党员；all 为全部"),
+    OpenApiParameter("sex", str), OpenApiParameter("education", str), OpenApiParameter("domain", str),
+    OpenApiParameter("hardship", bool), OpenApiParameter("age_min", int), OpenApiParameter("age_max", int),
+    OpenApiParameter("standing_min", int), OpenApiParameter("standing_max", int),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="党员列表", parameters=_FILTER_PARAMS), retrieve=extend_schema(summary="党员详情"),
+    create=extend_schema(summary="录入党员"), update=extend_schema(summary="修改党员信息"),
+    partial_update=extend_schema(summary="修改党员信息（部分字段）"),
+)
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.GenericViewSet):
+    serializer_class = MemberSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        f, qs = selectors.member_list(self.request.user, self.request.query_params)
+        if not f.form.is_valid():
+            raise serializers.ValidationError(f.form.errors)
+        return qs
+
+    def get_object(self):
+        capability = policy.MEMBER_VIEW if self.request.method in ("GET", "HEAD") else policy.MEMBER_MANAGE
+        return policy.get_member(self.request.user, self.kwargs["pk"], capability)
+
+    def perform_create(self, serializer):
+        if not policy.has_capability(self.request.user, policy.MEMBER_MANAGE):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("您没有录入党员的权限")
+        try:
+            serializer.instance = services.member_create(actor=self.request.user, data=dict(serializer.validated_data),
+                                                         request=self.request)
+        except ValidationError as exc:
+            raise as_drf_error(exc) from None
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.member_update(actor=self.request.user, member=serializer.instance,
+                                                         data=dict(serializer.validated_data), request=self.request)
+        except ValidationError as exc:
+            raise as_drf_error(exc) from None

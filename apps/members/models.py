@@ -1,0 +1,106 @@
+from datetime import date
+
+from django.db import models
+
+from apps.core import codes
+from apps.core.crypto import EncryptedTextField
+from apps.core.dates import whole_years_between
+from apps.core.idcard import mask_id_number
+from apps.core.text import mask_phone
+from apps.orgs.models import Organization
+
+
+class MemberCategory(models.TextChoices):
+    FULL = "full", "正式党员"
+    PROBATIONARY = "probationary", "预备党员"
+
+
+class MemberStatus(models.TextChoices):
+    NORMAL = "normal", "正常"
+    FLOWING = "flowing", "流动"
+    LOST_CONTACT = "lost_contact", "失联"
+    SUSPENDED = "suspended", "停止党籍"
+    TRANSFERRED_OUT = "transferred_out", "已转出"
+    LEFT = "left", "出党"
+    DECEASED = "deceased", "去世"
+
+
+# Members counted in an organization's current roster.
+CURRENT_STATUSES = (MemberStatus.NORMAL, MemberStatus.FLOWING, MemberStatus.LOST_CONTACT)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class MemberQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(status__in=CURRENT_STATUSES)
+
+
+class Member(models.Model):
+    organization = models.ForeignKey(Organization, verbose_name="所在党组织", on_delete=models.PROTECT, related_name="members")
+    party_group = models.ForeignKey(Organization, verbose_name="所在党小组", null=True, blank=True, on_delete=models.SET_NULL, related_name="group_members")
+    name = models.CharField("姓名", max_length=60)
+    name_pinyin = models.CharField("姓名全拼", max_length=120, db_index=True)
+    name_initials = models.CharField("姓名首字母", max_length=40, db_index=True)
+    # 身份证号: ciphertext only; exact lookup by keyed hash; masked form for lists.
+    id_number = EncryptedTextField("身份证号")
+    id_hash = models.CharField(max_length=64, unique=True)
+    id_masked = models.CharField("身份证号", max_length=18)
+    birth_date = models.DateField("出生日期", db_index=True)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField("民族", max_length=2, choices=codes.ETHNICITIES, default="01")
+    education = models.CharField("学历", max_length=2, choices=codes.EDUCATIONS, blank=True, db_index=True)
+    occupation = models.CharField("职业类别", max_length=16, choices=codes.OCCUPATIONS, blank=True)
+    joined_on = models.DateField("入党日期", db_index=True)
+    full_member_on = models.DateField("转正日期", null=True, blank=True)
+    category = models.CharField("人员类别", max_length=16, choices=MemberCategory.choices, default=MemberCategory.FULL, db_index=True)
+    status = models.CharField("党员状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL, db_index=True)
+    phone = EncryptedTextField("手机号", blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True)
+    is_hardship = models.BooleanField("困难党员", default=False, db_index=True)
+    flow_place = models.CharField("流动去向", max_length=120, blank=True)
+    flow_contact = models.CharField("流动期间联系方式", max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    # Audit rows never hold the plaintext of personal data.
+    AUDIT_EXCLUDE = ("id_hash", "phone_hash", "id_masked", "phone_masked", "name_pinyin", "name_initials", "created_at", "updated_at")
+    AUDIT_MASKED = {
+        "id_number": lambda m: mask_id_number(m.id_number),
+        "phone": lambda m: mask_phone(m.phone),
+    }
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["organization", "name_pinyin"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_organization(self):
+        return self.organization
+
+    def age(self, today: date | None = None) -> int:
+        return whole_years_between(self.birth_date, today or date.today())
+
+    def party_standing_years(self, today: date | None = None) -> int:
+        """党龄: whole years since becoming a full member (probation does not count)."""
+        if not self.full_member_on:
+            return 0
+        return max(0, whole_years_between(self.full_member_on, today or date.today()))
+
+    @property
+    def is_current(self):
+        return self.status in CURRENT_STATUSES

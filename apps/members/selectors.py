@@ -1,0 +1,119 @@
+"""Member searches and filters used by the pages, the export and the API."""
+
+import re
+from datetime import date
+
+import django_filters
+from django.db.models import Q
+
+from apps.core import codes
+from apps.core.crypto import keyed_hash
+from apps.core.dates import add_years
+from apps.core.idcard import normalize_id_number
+from apps.core.query import prefix_q
+from apps.core.text import normalize_text
+from apps.orgs.models import OrgDomain
+
+from .models import CURRENT_STATUSES, Member, MemberCategory, MemberStatus, Sex
+
+_ID_LIKE = re.compile(r"^\d{17}[\dX]$")
+_PHONE_LIKE = re.compile(r"^1\d{10}$")
+_ASCII_LETTERS = re.compile(r"^[a-z]+$")
+
+
+def search_q(raw: str) -> Q:
+    """What a search box query means: an ID number or phone (exact, by keyed hash),
+    pinyin or initials (prefix), or the start of a name."""
+    text = normalize_text(raw)
+    if not text:
+        return Q()
+    compact = normalize_id_number(text)
+    if _ID_LIKE.match(compact):
+        return Q(id_hash=keyed_hash(compact))
+    digits = text.replace(" ", "").replace("-", "")
+    if _PHONE_LIKE.match(digits):
+        return Q(phone_hash=keyed_hash(digits))
+    letters = text.lower().replace(" ", "")
+    if _ASCII_LETTERS.match(letters):
+        return prefix_q("name_initials", letters) | prefix_q("name_pinyin", letters)
+    return prefix_q("name", text.replace(" ", ""))
+
+
+STATUS_CHOICES = [("current", "现有党员（正常、流动、失联）")] + list(MemberStatus.choices) + [("all", "全部")]
+
+
+class MemberFilter(django_filters.FilterSet):
+    """Filters shared by the member list page, the Excel export and the API."""
+
+    q = django_filters.CharFilter(label="搜索", method="filter_q")
+    org = django_filters.NumberFilter(label="组织（含下级）", method="filter_org")
+    category = django_filters.ChoiceFilter(label="人员类别", choices=MemberCategory.choices)
+    status = django_filters.ChoiceFilter(label="党员状态", choices=STATUS_CHOICES, method="filter_status", empty_label="现有党员（默认）")
+    sex = django_filters.ChoiceFilter(label="性别", choices=Sex.choices)
+    education = django_filters.ChoiceFilter(label="学历", choices=codes.EDUCATIONS)
+    domain = django_filters.ChoiceFilter(label="所属领域", choices=OrgDomain.choices, field_name="organization__domain")
+    hardship = django_filters.BooleanFilter(label="困难党员", field_name="is_hardship")
+    age_min = django_filters.NumberFilter(label="年龄≥", method="filter_age_min", min_value=0, max_value=150)
+    age_max = django_filters.NumberFilter(label="年龄≤", method="filter_age_max", min_value=0, max_value=150)
+    standing_min = django_filters.NumberFilter(label="党龄≥", method="filter_standing_min", min_value=0, max_value=120)
+    standing_max = django_filters.NumberFilter(label="党龄≤", method="filter_standing_max", min_value=0, max_value=120)
+
+    class Meta:
+        model = Member
+        fields = []
+
+    def __init__(self, *args, scope_orgs=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope_orgs = scope_orgs  # organizations the user may filter by (access layer)
+        self.today = today or date.today()
+
+    @property
+    def qs(self):
+        qs = super().qs
+        # Default: the current roster, unless a status filter says otherwise.
+        if not (self.form.is_valid() and self.form.cleaned_data.get("status")):
+            qs = qs.filter(status__in=CURRENT_STATUSES)
+        return qs
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(search_q(value))
+
+    def filter_org(self, qs, name, value):
+        scope = self.scope_orgs if self.scope_orgs is not None else None
+        from apps.orgs.models import Organization
+
+        org = (scope if scope is not None else Organization.objects).filter(pk=value).only("path").first()
+        if org is None:
+            return qs.none()
+        return qs.filter(prefix_q("organization__path", org.path))
+
+    def filter_status(self, qs, name, value):
+        if value == "current":
+            return qs.filter(status__in=CURRENT_STATUSES)
+        if value == "all":
+            return qs
+        return qs.filter(status=value)
+
+    # Age ≥ n  ⇔  born on or before today − n years.
+    def filter_age_min(self, qs, name, value):
+        return qs.filter(birth_date__lte=add_years(self.today, -int(value)))
+
+    def filter_age_max(self, qs, name, value):
+        return qs.filter(birth_date__gt=add_years(self.today, -int(value) - 1))
+
+    # 党龄 counts from the date of becoming a full member.
+    def filter_standing_min(self, qs, name, value):
+        return qs.filter(full_member_on__lte=add_years(self.today, -int(value)))
+
+    def filter_standing_max(self, qs, name, value):
+        return qs.filter(Q(full_member_on__gt=add_years(self.today, -int(value) - 1)) | Q(full_member_on__isnull=True))
+
+
+def member_list(user, params, *, capability=None):
+    """The filtered, ordered member queryset a user may see, and the bound filter."""
+    from apps.access import policy
+
+    capability = capability or policy.MEMBER_VIEW
+    base = policy.visible_members(user, capability).select_related("organization")
+    f = MemberFilter(params, queryset=base, scope_orgs=policy.visible_orgs(user))
+    return f, f.qs.order_by("name_pinyin", "id")

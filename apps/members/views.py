@@ -1,0 +1,168 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.core.idcard import mask_id_number
+
+from . import excel, imports, selectors, services
+from .forms import MemberForm
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, errs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errs)
+
+
+@login_required
+def member_list(request):
+    if not policy.has_capability(request.user, policy.MEMBER_VIEW):
+        raise PermissionDenied("您没有查看党员信息的权限")
+    f, qs = selectors.member_list(request.user, request.GET)
+    if not f.form.is_valid():
+        qs = qs.none()
+    page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": f, "page": page, "section": "members",
+        "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),
+        "can_create": policy.has_capability(request.user, policy.MEMBER_MANAGE),
+    }
+    template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
+    return render(request, template, context, status=200 if f.form.is_valid() else 400)
+
+
+@login_required
+def member_detail(request, pk):
+    member = policy.get_member(request.user, pk)
+    return render(request, "members/detail.html", {
+        "member": member, "section": "members",
+        "can_manage": policy.can_member(request.user, policy.MEMBER_MANAGE, member),
+        "can_unmask": policy.can_member(request.user, policy.MEMBER_UNMASK, member),
+        "posts": member.posts.select_related("organization").order_by("-term_start"),
+    })
+
+
+@login_required
+def me(request):
+    if not request.user.member_id:
+        raise Http404("您的账号未关联党员档案")
+    return member_detail(request, request.user.member_id)
+
+
+@login_required
+@require_POST
+def reveal_id(request, pk):
+    member = policy.get_member(request.user, pk)
+    if not policy.can_member(request.user, policy.MEMBER_UNMASK, member):
+        raise PermissionDenied("您没有查看完整身份证号的权限")
+    full = services.member_reveal_id_number(actor=request.user, member=member, request=request)
+    return render(request, "members/_id_number.html", {"value": full, "revealed": True})
+
+
+def _initial_from(member):
+    data = {k: getattr(member, k) for k in services.WRITABLE_FIELDS if k not in ("birth_date", "sex")}
+    data["organization"] = member.organization
+    data["party_group"] = member.party_group
+    return data
+
+
+@login_required
+def member_create(request):
+    if not policy.has_capability(request.user, policy.MEMBER_MANAGE):
+        raise PermissionDenied("您没有录入党员的权限")
+    orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
+    initial = {}
+    if request.GET.get("org"):
+        org = orgs.filter(pk=request.GET["org"]).first() if request.GET["org"].isdigit() else None
+        initial["organization"] = org
+    form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(actor=request.user, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已录入党员 {member.name}")
+            return redirect("members:detail", member.pk)
+    return render(request, "members/form.html", {"form": form, "title": "录入党员", "section": "members"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def member_edit(request, pk):
+    member = policy.get_member(request.user, pk, policy.MEMBER_MANAGE)
+    orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
+    initial = _initial_from(member)
+    # The full number is never sent to the browser unasked: left blank means "unchanged".
+    initial["id_number"] = ""
+    form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
+    form.fields["id_number"].required = False
+    form.fields["id_number"].help_text = f"当前：{member.id_masked}；不修改请留空"
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if not data.get("id_number"):
+            data.pop("id_number")
+        try:
+            services.member_update(actor=request.user, member=member, data=data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("members:detail", member.pk)
+    return render(request, "members/form.html", {"form": form, "title": f"编辑 {member.name}", "member": member,
+                                                 "section": "members"}, status=400 if form.errors else 200)
+
+
+def masked(value):
+    return mask_id_number(value)
+
+
+@login_required
+def export(request):
+    if not policy.has_capability(request.user, policy.MEMBER_EXPORT):
+        raise PermissionDenied("您没有导出党员信息的权限")
+    f, qs = selectors.member_list(request.user, request.GET, capability=policy.MEMBER_EXPORT)
+    if not f.form.is_valid():
+        messages.error(request, "筛选条件有误，无法导出")
+        return redirect("members:list")
+    job = imports.member_export_start(actor=request.user, queryset=qs, params=request.GET.dict(), request=request)
+    return redirect("core:job", job.pk)
+
+
+@login_required
+def import_page(request):
+    if not policy.has_capability(request.user, policy.MEMBER_IMPORT):
+        raise PermissionDenied("您没有导入党员信息的权限")
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "请选择要导入的Excel文件"
+        else:
+            try:
+                job = imports.member_import_start(actor=request.user, upload=upload, request=request)
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+            else:
+                return redirect("core:job", job.pk)
+    return render(request, "members/import.html", {"error": error, "section": "import"}, status=400 if error else 200)
+
+
+@login_required
+def import_template(request):
+    import tempfile
+
+    from django.http import FileResponse
+
+    if not policy.has_capability(request.user, policy.MEMBER_IMPORT):
+        raise PermissionDenied("您没有导入党员信息的权限")
+    orgs = policy.visible_orgs(request.user, policy.MEMBER_IMPORT).filter(is_active=True).order_by("path")
+    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    tmp.close()
+    excel.build_template(tmp.name, orgs)
+    return FileResponse(open(tmp.name, "rb"), as_attachment=True, filename="党员信息导入模板.xlsx")

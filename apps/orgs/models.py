@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+from apps.core.dates import add_years
+
+
+class OrgKind(models.TextChoices):
+    PARTY_COMMITTEE = "committee", "党委"
+    WORKING_COMMITTEE = "working_committee", "党工委"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+    JOINT_BRANCH = "joint_branch", "联合党支部"
+    TEMPORARY_BRANCH = "temporary_branch", "临时党支部"
+    GROUP = "group", "党小组"
+
+
+BRANCH_KINDS = {OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.TEMPORARY_BRANCH}
+COMMITTEE_KINDS = {OrgKind.PARTY_COMMITTEE, OrgKind.WORKING_COMMITTEE}
+
+
+class OrgDomain(models.TextChoices):
+    ORGAN = "organ", "机关"
+    INSTITUTION = "institution", "事业单位"
+    STATE_ENTERPRISE = "state_enterprise", "国有企业"
+    PRIVATE_ENTERPRISE = "private_enterprise", "非公有制企业"
+    SOCIAL_ORGANIZATION = "social_org", "社会组织"
+    VILLAGE = "village", "村"
+    COMMUNITY = "community", "社区"
+    SCHOOL = "school", "学校"
+    HEALTH = "health", "医疗卫生"
+    RETIRED = "retired", "离退休"
+    OTHER = "other", "其他"
+
+
+class Cluster(models.Model):
+    """片区 / 组团: an optional grouping of organizations across the tree."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    description = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "片区/组团"
+        verbose_name_plural = "片区/组团"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organization(MP_Node):
+    """A party organization; the materialized path (treebeard) makes every subtree one indexed prefix."""
+
+    steplen = 4
+
+    name = models.CharField("组织名称", max_length=120, db_index=True)
+    code = models.CharField("组织编码", max_length=32, unique=True)
+    kind = models.CharField("组织类别", max_length=24, choices=OrgKind.choices, db_index=True)
+    domain = models.CharField("所属领域", max_length=24, choices=OrgDomain.choices, default=OrgDomain.OTHER, db_index=True)
+    cluster = models.ForeignKey(Cluster, verbose_name="片区/组团", null=True, blank=True, on_delete=models.SET_NULL, related_name="organizations")
+    is_industry = models.BooleanField("产业党组织", default=False)
+    is_project = models.BooleanField("项目党组织", default=False)
+    is_flowing = models.BooleanField("流动党员党组织", default=False)
+    covered_units = models.TextField("联合支部覆盖单位", blank=True, help_text="联合党支部覆盖的单位，每行一个")
+    unit_name = models.CharField("所在单位", max_length=120, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    term_started_on = models.DateField("本届班子选举日期", null=True, blank=True)
+    term_ends_on = models.DateField("本届任期届满日期", null=True, blank=True, db_index=True)
+    is_active = models.BooleanField("现存", default=True, db_index=True)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
+    dissolve_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    AUDIT_EXCLUDE = ("created_at", "updated_at", "numchild")
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_organization(self):
+        return self
+
+    @property
+    def is_branch(self):
+        return self.kind in BRANCH_KINDS
+
+    @property
+    def covered_unit_list(self):
+        return [u.strip() for u in self.covered_units.splitlines() if u.strip()]
+
+    def term_years(self) -> int | None:
+        if self.domain in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):
+            return settings.TERM_YEARS_VILLAGE_COMMUNITY
+        if self.kind in COMMITTEE_KINDS:
+            return settings.TERM_YEARS_PARTY_COMMITTEE
+        if self.kind == OrgKind.GENERAL_BRANCH:
+            return settings.TERM_YEARS_GENERAL_BRANCH
+        if self.kind in BRANCH_KINDS:
+            return settings.TERM_YEARS_BRANCH
+        return None  # 党小组 have no elected term
+
+    def compute_term_end(self):
+        years = self.term_years()
+        if self.term_started_on and years:
+            return add_years(self.term_started_on, years)
+        return None
+
+
+class CommitteePost(models.Model):
+    """A post in an organization's committee (班子), held by a member for a term."""
+
+    class Post(models.TextChoices):
+        SECRETARY = "secretary", "书记"
+        DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+        ORGANIZATION = "organization", "组织委员"
+        PROPAGANDA = "propaganda", "宣传委员"
+        DISCIPLINE = "discipline", "纪检委员"
+        YOUTH = "youth", "青年委员"
+        WOMEN = "women", "妇女委员"
+        MEMBER = "member", "委员"
+        GROUP_LEADER = "group_leader", "党小组组长"
+
+    organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.CASCADE, related_name="posts")
+    member = models.ForeignKey("members.Member", verbose_name="任职党员", on_delete=models.PROTECT, related_name="posts")
+    post = models.CharField("职务", max_length=24, choices=Post.choices)
+    term_start = models.DateField("任职开始")
+    term_end = models.DateField("任职结束", null=True, blank=True)
+    is_current = models.BooleanField("现任", default=True, db_index=True)
+
+    AUDIT_EXCLUDE = ()
+
+    class Meta:
+        verbose_name = "班子职务"
+        verbose_name_plural = "班子职务"
+        ordering = ["organization", "post", "term_start"]
+        indexes = [models.Index(fields=["organization", "is_current"])]
+
+    def __str__(self):
+        return f"{self.organization} {self.get_post_display()} {self.member.name}"
+
+    @property
+    def audit_organization(self):
+        return self.organization

@@ -1,0 +1,159 @@
+"""Reads over the tree: subtree counts and structure warnings from indexed aggregate queries."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from apps.core.dates import add_months
+from apps.core.query import prefix_q
+
+from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind
+
+
+def _current_members():
+    from apps.members.models import Member
+
+    return Member.objects.current()
+
+
+def subtree_counts(org) -> dict:
+    """Organization and member counts of a subtree: one indexed prefix query each."""
+    orgs = Organization.objects.filter(prefix_q("path", org.path), is_active=True).count()
+    members = _current_members().filter(prefix_q("organization__path", org.path)).count()
+    return {"orgs": orgs, "members": members}
+
+
+def children_with_counts(parent, *, include_dissolved=False):
+    """Children of `parent`, each with its subtree's organization and member counts.
+
+    Two grouped queries whatever the number of children: rows of the subtree are grouped
+    by the path prefix that names the child they fall under.
+    """
+    children = list(Organization.objects.get_children(parent).select_related("cluster") if include_dissolved
+                    else Organization.objects.get_children(parent).filter(is_active=True).select_related("cluster"))
+    prefix_len = (parent.depth + 1) * Organization.steplen
+    org_counts = dict(
+        Organization.objects.filter(prefix_q("path", parent.path), depth__gt=parent.depth, is_active=True)
+        .annotate(prefix=Substr("path", 1, prefix_len)).values("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+    )
+    member_counts = dict(
+        _current_members().filter(prefix_q("organization__path", parent.path), organization__depth__gt=parent.depth)
+        .annotate(prefix=Substr("organization__path", 1, prefix_len)).values("prefix").annotate(n=Count("id"))
+        .values_list("prefix", "n")
+    )
+    for child in children:
+        child.subtree_org_count = org_counts.get(child.path, 0)
+        child.subtree_member_count = member_counts.get(child.path, 0)
+    return children
+
+
+@dataclass
+class OrgStats:
+    direct_total: int = 0
+    direct_full: int = 0
+    subtree_total: int = 0
+    committee_size: int = 0
+    has_secretary: bool = False
+    warnings: list = field(default_factory=list)
+
+
+def stats_for_subtree(root, *, orgs=None) -> dict[int, OrgStats]:
+    """Direct and subtree member counts and committee sizes for every organization in a subtree.
+
+    Three grouped queries; subtree totals are summed up the paths in memory.
+    """
+    from apps.members.models import MemberCategory
+
+    orgs = orgs if orgs is not None else list(Organization.objects.filter(prefix_q("path", root.path), is_active=True))
+    stats = {o.pk: OrgStats() for o in orgs}
+    direct = (
+        _current_members().filter(prefix_q("organization__path", root.path)).values("organization_id")
+        .annotate(total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
+    )
+    by_path = {o.path: o.pk for o in orgs}
+    path_of = {o.pk: o.path for o in orgs}
+    for row in direct:
+        s = stats.get(row["organization_id"])
+        if s is None:
+            continue
+        s.direct_total, s.direct_full = row["total"], row["full"]
+        path = path_of[row["organization_id"]]
+        for end in range(Organization.steplen, len(path) + 1, Organization.steplen):
+            ancestor = by_path.get(path[:end])
+            if ancestor is not None:
+                stats[ancestor].subtree_total += row["total"]
+    posts = (
+        CommitteePost.objects.filter(prefix_q("organization__path", root.path), is_current=True)
+        .values("organization_id")
+        .annotate(size=Count("member", distinct=True), secretaries=Count("id", filter=Q(post=CommitteePost.Post.SECRETARY)))
+    )
+    for row in posts:
+        s = stats.get(row["organization_id"])
+        if s is not None:
+            s.committee_size, s.has_secretary = row["size"], row["secretaries"] > 0
+    for org in orgs:
+        stats[org.pk].warnings = structure_warnings(org, stats[org.pk])
+    return stats
+
+
+def structure_warnings(org, s: OrgStats, today: date | None = None) -> list[str]:
+    """Where an organization breaks the rules of rules.md §3 (thresholds are settings)."""
+    today = today or date.today()
+    w = []
+    if org.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
+        if s.direct_full < settings.BRANCH_MIN_FULL_MEMBERS:
+            hint = "" if org.kind == OrgKind.JOINT_BRANCH else "，应与邻近单位成立联合党支部"
+            w.append(f"正式党员{s.direct_full}名，不足{settings.BRANCH_MIN_FULL_MEMBERS}名{hint}")
+        if s.direct_total > settings.BRANCH_MAX_MEMBERS:
+            w.append(f"党员{s.direct_total}名，超过{settings.BRANCH_MAX_MEMBERS}名，应考虑分设支部或成立党总支")
+        if s.direct_full >= settings.BRANCH_COMMITTEE_THRESHOLD and s.committee_size < settings.COMMITTEE_MIN_SIZE:
+            w.append(f"正式党员{s.direct_full}名，应设立支部委员会（{settings.COMMITTEE_MIN_SIZE}至5人），现有班子成员{s.committee_size}名")
+    if org.kind == OrgKind.JOINT_BRANCH:
+        units = len(org.covered_unit_list)
+        if units == 0:
+            w.append("联合党支部未填写覆盖单位")
+        elif units > settings.JOINT_BRANCH_MAX_UNITS:
+            w.append(f"联合党支部覆盖{units}个单位，一般不超过{settings.JOINT_BRANCH_MAX_UNITS}个")
+    if org.kind != OrgKind.GROUP and s.committee_size > settings.COMMITTEE_MAX_SIZE:
+        w.append(f"委员会成员{s.committee_size}名，一般不超过{settings.COMMITTEE_MAX_SIZE}名")
+    if org.kind == OrgKind.GENERAL_BRANCH and s.subtree_total < settings.GENERAL_BRANCH_MIN_MEMBERS:
+        w.append(f"党员{s.subtree_total}名，不足{settings.GENERAL_BRANCH_MIN_MEMBERS}名，一般不设党总支")
+    if org.kind != OrgKind.GROUP and not s.has_secretary:
+        w.append("未配备书记")
+    if org.term_ends_on:
+        if org.term_ends_on < today:
+            w.append(f"任期已于{org.term_ends_on:%Y-%m-%d}届满，应按期换届")
+        elif org.term_ends_on <= add_months(today, settings.TERM_REMINDER_MONTHS):
+            w.append(f"任期将于{org.term_ends_on:%Y-%m-%d}届满，请做好换届准备")
+    elif org.kind != OrgKind.GROUP:
+        w.append("未登记本届班子选举日期")
+    return w
+
+
+def org_stats(org) -> OrgStats:
+    """Stats and warnings for one organization (its direct members and its subtree)."""
+    from apps.members.models import MemberCategory
+
+    direct = _current_members().filter(organization=org).aggregate(
+        total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
+    s = OrgStats(direct_total=direct["total"], direct_full=direct["full"])
+    s.subtree_total = _current_members().filter(prefix_q("organization__path", org.path)).count()
+    posts = CommitteePost.objects.filter(organization=org, is_current=True).aggregate(
+        size=Count("member", distinct=True), secretaries=Count("id", filter=Q(post=CommitteePost.Post.SECRETARY)))
+    s.committee_size, s.has_secretary = posts["size"], posts["secretaries"] > 0
+    s.warnings = structure_warnings(org, s)
+    return s
+
+
+def term_reminders(orgs_qs, today: date | None = None):
+    """Organizations whose term ends within the reminder window or is overdue (换届提醒)."""
+    today = today or date.today()
+    horizon = add_months(today, settings.TERM_REMINDER_MONTHS)
+    return orgs_qs.filter(is_active=True, term_ends_on__isnull=False, term_ends_on__lte=horizon).order_by("term_ends_on", "path")
+
+
+def is_branch_kind(kind) -> bool:
+    return kind in BRANCH_KINDS

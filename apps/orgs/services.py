@@ -1,0 +1,155 @@
+"""Every write to organizations and committees: atomic, validated, audited."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.audit.services import Action, audit_record, snapshot
+
+from .models import BRANCH_KINDS, COMMITTEE_KINDS, CommitteePost, Organization, OrgKind
+
+EDITABLE_FIELDS = (
+    "name", "code", "kind", "domain", "cluster", "is_industry", "is_project", "is_flowing",
+    "covered_units", "unit_name", "address", "contact_phone", "founded_on", "term_started_on",
+)
+
+
+def check_placement(kind, parent, *, children_kinds=()):
+    """Where an organization of `kind` may stand in the tree (rules.md §3)."""
+    if parent is None:
+        if kind not in COMMITTEE_KINDS:
+            raise ValidationError({"kind": "顶层组织只能是党委或党工委"})
+        return
+    if not parent.is_active:
+        raise ValidationError({"parent": "不能在已撤销的组织下设立或移入组织"})
+    if kind == OrgKind.GROUP:
+        if parent.kind not in BRANCH_KINDS:
+            raise ValidationError({"kind": "党小组只能设在党支部（含联合、临时党支部）之下"})
+    elif parent.kind == OrgKind.GROUP:
+        raise ValidationError({"parent": "党小组之下不能再设组织"})
+    elif parent.kind in BRANCH_KINDS:
+        raise ValidationError({"parent": "党支部之下只能设党小组"})
+    elif parent.kind == OrgKind.GENERAL_BRANCH and kind not in BRANCH_KINDS:
+        raise ValidationError({"kind": "党总支之下只能设党支部"})
+    if kind in BRANCH_KINDS and any(k not in (OrgKind.GROUP,) for k in children_kinds):
+        raise ValidationError({"kind": "党支部之下只能有党小组"})
+
+
+def _clean_flags(org):
+    if org.kind != OrgKind.JOINT_BRANCH and org.covered_units.strip():
+        raise ValidationError({"covered_units": "只有联合党支部需要填写覆盖单位"})
+    if org.dissolved_on and org.dissolved_on > date.today():
+        raise ValidationError({"dissolved_on": "撤销日期不能晚于今天"})
+    org.term_ends_on = org.compute_term_end()
+
+
+def _next_code():
+    last = Organization.objects.filter(code__startswith="O").order_by("-code").values_list("code", flat=True).first()
+    number = int(last[1:]) + 1 if last and last[1:].isdigit() else 1
+    return f"O{number:07d}"
+
+
+@transaction.atomic
+def org_create(*, actor, parent, data, request=None) -> Organization:
+    org = Organization(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    check_placement(org.kind, parent)
+    _clean_flags(org)
+    if not org.code:
+        org.code = _next_code()
+    if Organization.objects.filter(code=org.code).exists():
+        raise ValidationError({"code": "组织编码已存在"})
+    org = Organization.objects.add_child(parent, instance=org) if parent is not None else Organization.objects.add_root(instance=org)
+    audit_record(actor=actor, action=Action.CREATE, obj=org, after=snapshot(org), request=request)
+    return org
+
+
+@transaction.atomic
+def org_update(*, actor, org, data, request=None) -> Organization:
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    before = snapshot(org)
+    for key, value in data.items():
+        if key in EDITABLE_FIELDS:
+            setattr(org, key, value)
+    parent = Organization.objects.get_parent(org)
+    child_kinds = set(Organization.objects.get_children(org).filter(is_active=True).values_list("kind", flat=True))
+    check_placement(org.kind, parent, children_kinds=child_kinds)
+    _clean_flags(org)
+    if Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
+        raise ValidationError({"code": "组织编码已存在"})
+    org.save()
+    audit_record(actor=actor, action=Action.UPDATE, obj=org, before=before, after=snapshot(org), request=request)
+    return org
+
+
+@transaction.atomic
+def org_move(*, actor, org, new_parent, request=None) -> Organization:
+    """Move an organization with its whole subtree under `new_parent`."""
+    org = Organization.objects.get(pk=org.pk)
+    if new_parent.pk == org.pk or new_parent.path.startswith(org.path):
+        raise ValidationError({"parent": "不能把组织移到它自己或它的下级组织之下"})
+    old_parent = Organization.objects.get_parent(org)
+    if old_parent is not None and old_parent.pk == new_parent.pk:
+        raise ValidationError({"parent": "该组织已在所选上级组织之下"})
+    child_kinds = set(Organization.objects.get_children(org).filter(is_active=True).values_list("kind", flat=True))
+    check_placement(org.kind, new_parent, children_kinds=child_kinds)
+    before = {"parent": old_parent.pk if old_parent else None, "parent_name": str(old_parent or ""), "path": org.path}
+    Organization.objects.move(org, new_parent, pos="last-child")
+    org = Organization.objects.get(pk=org.pk)
+    after = {"parent": new_parent.pk, "parent_name": str(new_parent), "path": org.path}
+    audit_record(actor=actor, action=Action.MOVE, obj=org, before=before, after=after, request=request)
+    return org
+
+
+@transaction.atomic
+def org_dissolve(*, actor, org, dissolved_on, reason, request=None) -> Organization:
+    """撤销: the organization is kept with its date and reason, and hidden from current views."""
+    from apps.members.models import Member
+
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if not org.is_active:
+        raise ValidationError("该组织已撤销")
+    if Organization.objects.get_children(org).filter(is_active=True).exists():
+        raise ValidationError("该组织下还有现存的下级组织，请先撤销或移走下级组织")
+    if Member.objects.current().filter(organization=org).exists():
+        raise ValidationError("该组织还有党员，请先转移党员组织关系")
+    if not reason.strip():
+        raise ValidationError({"dissolve_reason": "请填写撤销原因"})
+    before = snapshot(org)
+    org.is_active = False
+    org.dissolved_on = dissolved_on
+    org.dissolve_reason = reason.strip()
+    _clean_flags(org)
+    org.save()
+    audit_record(actor=actor, action=Action.DISSOLVE, obj=org, before=before, after=snapshot(org), request=request)
+    return org
+
+
+@transaction.atomic
+def committee_post_create(*, actor, org, member, post, term_start, term_end=None, request=None) -> CommitteePost:
+    if member.organization_id != org.pk and not member.organization.path.startswith(org.path):
+        raise ValidationError({"member": "班子成员须是本组织或其下级组织的党员"})
+    if term_end and term_end < term_start:
+        raise ValidationError({"term_end": "任职结束日期不能早于开始日期"})
+    current = CommitteePost.objects.filter(organization=org, is_current=True)
+    if post == CommitteePost.Post.SECRETARY and current.filter(post=post).exists():
+        raise ValidationError({"post": "该组织已有现任书记，请先免去原书记职务"})
+    if current.filter(member=member, post=post).exists():
+        raise ValidationError({"post": "该党员已担任此职务"})
+    item = CommitteePost.objects.create(organization=org, member=member, post=post, term_start=term_start,
+                                        term_end=term_end, is_current=term_end is None or term_end >= date.today())
+    audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
+    return item
+
+
+@transaction.atomic
+def committee_post_end(*, actor, post, term_end, request=None) -> CommitteePost:
+    post = CommitteePost.objects.select_for_update().get(pk=post.pk)
+    if term_end < post.term_start:
+        raise ValidationError({"term_end": "任职结束日期不能早于开始日期"})
+    before = snapshot(post)
+    post.term_end = term_end
+    post.is_current = False
+    post.save()
+    audit_record(actor=actor, action=Action.UPDATE, obj=post, before=before, after=snapshot(post), request=request)
+    return post

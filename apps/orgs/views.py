@@ -1,0 +1,186 @@
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.members.selectors import search_q
+
+from . import selectors, services
+from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
+from .models import CommitteePost, Organization
+
+
+def _apply_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def tree(request):
+    if not policy.has_capability(request.user, policy.ORG_VIEW):
+        raise PermissionDenied("您没有查看党组织的权限")
+    roots = list(policy.visible_orgs(request.user).filter(path__in=policy.scope_paths(request.user, policy.ORG_VIEW)))
+    for root in roots:
+        counts = selectors.subtree_counts(root)
+        root.subtree_org_count, root.subtree_member_count = counts["orgs"], counts["members"]
+    return render(request, "orgs/tree.html", {"roots": roots, "section": "orgs"})
+
+
+@login_required
+def children(request, pk):
+    """htmx fragment: the children of one node, each with subtree counts."""
+    parent = policy.get_org(request.user, pk)
+    return render(request, "orgs/_children.html", {"children": selectors.children_with_counts(parent)})
+
+
+@login_required
+def detail(request, pk):
+    org = policy.get_org(request.user, pk)
+    can_manage = policy.can_org(request.user, policy.ORG_MANAGE, org)
+    in_scope = policy.can_org(request.user, policy.MEMBER_VIEW, org)
+    context = {"org": org, "section": "orgs", "can_manage": can_manage, "in_scope": in_scope,
+               "ancestors": [a for a in Organization.objects.get_ancestors(org) if policy.can_org(request.user, policy.ORG_VIEW, a)]}
+    if in_scope:
+        context.update({
+            "stats": selectors.org_stats(org),
+            "counts": selectors.subtree_counts(org),
+            "children": selectors.children_with_counts(org),
+            "posts": org.posts.filter(is_current=True).select_related("member").order_by("post"),
+            "past_posts": org.posts.filter(is_current=False).select_related("member").order_by("-term_end")[:20],
+        })
+    return render(request, "orgs/detail.html", context)
+
+
+def _form_page(request, form, title, org=None, status=200):
+    return render(request, "orgs/form.html", {"form": form, "title": title, "org": org, "section": "orgs"}, status=status)
+
+
+@login_required
+def create_child(request, pk):
+    parent = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.org_create(actor=request.user, parent=parent, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已设立 {org.name}")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, form, f"在 {parent.name} 下设立组织", parent, 400 if form.errors else 200)
+
+
+@login_required
+def edit(request, pk):
+    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    form = OrganizationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_update(actor=request.user, org=org, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, form, f"编辑 {org.name}", org, 400 if form.errors else 200)
+
+
+@login_required
+def move(request, pk):
+    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    parent = Organization.objects.get_parent(org)
+    # Moving takes the subtree out of its parent: the user must manage the parent too.
+    if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
+        raise PermissionDenied("调整该组织的隶属关系需要上级组织的管理权限")
+    form = MoveForm(request.POST or None, candidates=policy.visible_orgs(request.user, policy.ORG_MANAGE).filter(is_active=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_move(actor=request.user, org=org, new_parent=form.cleaned_data["parent"], request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已将 {org.name} 及其下级组织移至 {form.cleaned_data['parent'].name}")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, form, f"调整 {org.name} 的隶属关系", org, 400 if form.errors else 200)
+
+
+@login_required
+def dissolve(request, pk):
+    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    parent = Organization.objects.get_parent(org)
+    if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
+        raise PermissionDenied("撤销该组织需要上级组织的管理权限")
+    form = DissolveForm(request.POST or None, initial={"dissolved_on": date.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_dissolve(actor=request.user, org=org, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已撤销 {org.name}")
+            return redirect("orgs:detail", parent.pk)
+    return _form_page(request, form, f"撤销 {org.name}", org, 400 if form.errors else 200)
+
+
+@login_required
+def post_add(request, pk):
+    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    form = CommitteePostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        candidates = policy.visible_members(request.user).current().filter(organization__path__startswith=org.path)
+        found = list(candidates.filter(search_q(form.cleaned_data["member_id_or_name"]))[:2])
+        if len(found) != 1:
+            form.add_error("member_id_or_name", "未找到该党员" if not found else "有多名同名党员，请输入身份证号")
+        else:
+            try:
+                services.committee_post_create(actor=request.user, org=org, member=found[0], post=form.cleaned_data["post"],
+                                               term_start=form.cleaned_data["term_start"],
+                                               term_end=form.cleaned_data["term_end"], request=request)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, "已添加班子成员")
+                return redirect("orgs:detail", org.pk)
+    return _form_page(request, form, f"{org.name} · 添加班子成员", org, 400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def post_end(request, pk):
+    post = get_object_or_404(CommitteePost.objects.select_related("organization"), pk=pk)
+    policy.get_org(request.user, post.organization_id, policy.ORG_MANAGE)
+    services.committee_post_end(actor=request.user, post=post, term_end=date.today(), request=request)
+    messages.success(request, "已免去该职务")
+    return redirect("orgs:detail", post.organization_id)
+
+
+@login_required
+def terms(request):
+    if not policy.has_capability(request.user, policy.ORG_VIEW):
+        raise PermissionDenied("您没有查看党组织的权限")
+    qs = selectors.term_reminders(policy.visible_orgs(request.user))
+    page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms"})
+
+
+@login_required
+def warnings(request, pk):
+    root = policy.get_org(request.user, pk, policy.MEMBER_VIEW)
+    from apps.core.query import prefix_q
+
+    from .models import Organization
+
+    orgs = list(Organization.objects.filter(prefix_q("path", root.path), is_active=True).order_by("path"))
+    stats = selectors.stats_for_subtree(root, orgs=orgs)
+    rows = [(o, stats[o.pk]) for o in orgs if stats[o.pk].warnings]
+    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orgs/warnings.html", {"root": root, "page": page, "total": len(rows), "section": "orgs"})

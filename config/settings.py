@@ -1,0 +1,208 @@
+"""All settings, read from environment variables with safe defaults.
+
+Rule figures that are local practice (rules.md) live here too, each overridable
+through an environment variable, never as constants in code.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name, default=False):
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def _secret(name, filename):
+    """A secret from the environment, else one generated once and kept under var/."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = VAR_DIR / filename
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = _secret("SECRET_KEY", "secret_key")
+# Keys for personal data: encryption (Fernet, derived) and keyed hashes for exact lookup.
+FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY", "field_encryption_key")
+FIELD_HASH_KEY = _secret("FIELD_HASH_KEY", "field_hash_key")
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "treebeard",
+    "apps.core",
+    "apps.accounts",
+    "apps.access",
+    "apps.audit",
+    "apps.orgs",
+    "apps.members",
+    "apps.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.access.context_processors.access",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while an import writes; busy timeout instead of instant "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.validators.CharacterClassValidator"},
+]
+
+# Login lockout and sessions (等保 requirements: lockout, idle timeout).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 30 * 1024 * 1024)
+# Long jobs (imports, exports) run in a background thread with progress; tests run them inline.
+JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
+JOBS_DIR = VAR_DIR / "jobs"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "阳光党建 API",
+    "DESCRIPTION": "党组织与党员信息库接口。使用令牌认证：请求头 Authorization: Token <令牌>。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Rules that are local practice (rules.md §3): settings with the documented defaults ---
+# Term lengths in years by organization kind; village and community organizations: 5 years.
+TERM_YEARS_PARTY_COMMITTEE = env_int("TERM_YEARS_PARTY_COMMITTEE", 5)
+TERM_YEARS_GENERAL_BRANCH = env_int("TERM_YEARS_GENERAL_BRANCH", 3)
+TERM_YEARS_BRANCH = env_int("TERM_YEARS_BRANCH", 3)
+TERM_YEARS_VILLAGE_COMMUNITY = env_int("TERM_YEARS_VILLAGE_COMMUNITY", 5)
+TERM_REMINDER_MONTHS = env_int("TERM_REMINDER_MONTHS", 6)
+BRANCH_MIN_FULL_MEMBERS = env_int("BRANCH_MIN_FULL_MEMBERS", 3)
+BRANCH_MAX_MEMBERS = env_int("BRANCH_MAX_MEMBERS", 50)
+BRANCH_COMMITTEE_THRESHOLD = env_int("BRANCH_COMMITTEE_THRESHOLD", 7)
+COMMITTEE_MIN_SIZE = env_int("COMMITTEE_MIN_SIZE", 3)
+COMMITTEE_MAX_SIZE = env_int("COMMITTEE_MAX_SIZE", 7)
+JOINT_BRANCH_MAX_UNITS = env_int("JOINT_BRANCH_MAX_UNITS", 5)
+GENERAL_BRANCH_MIN_MEMBERS = env_int("GENERAL_BRANCH_MIN_MEMBERS", 50)
+PARTY_COMMITTEE_MIN_MEMBERS = env_int("PARTY_COMMITTEE_MIN_MEMBERS", 100)
+
+LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Request bodies and SQL parameters may carry ID numbers: keep those loggers quiet.
+    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+}

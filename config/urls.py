@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "阳光党建 · 系统设置"
+admin.site.site_title = "阳光党建"
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("orgs/", include("apps.orgs.urls")),
+    path("members/", include("apps.members.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("api/", include("config.api_urls")),
+    path("system/admin/", admin.site.urls),
+]
+
+handler400 = "apps.core.errors.bad_request"
+handler403 = "apps.core.errors.permission_denied"
+handler404 = "apps.core.errors.page_not_found"
+handler500 = "apps.core.errors.server_error"
