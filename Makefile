@@ -57,9 +57,10 @@ test: install-dev browser-deps lint
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest -q
 
-## make bench: figures at district scale beside their bare baselines.
+## make bench: figures at district scale beside their bare baselines (var/bench.sqlite3, or DATABASE_URL if set).
+## Extra options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skip-import" or BENCH_ARGS="--analyze".
 bench: install-dev
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/staticfiles

@@ -28,21 +28,25 @@ def login_check(*, request, username, password) -> User:
                      object_repr=username, request=request, note="账号锁定期间尝试登录")
         raise LoginError(f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试")
     authenticated = authenticate(request, username=username, password=password)
-    with transaction.atomic():
-        if authenticated is None:
+    if authenticated is None:
+        # Record the failure (and any lockout) first, then refuse: the audit row must survive the refusal.
+        with transaction.atomic():
             note = "用户名或密码错误"
+            locked = False
             if user is not None:
                 user.failed_logins += 1
                 if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
                     user.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
                     user.failed_logins = 0
+                    locked = True
                     note = f"连续失败{settings.LOGIN_FAILURE_LIMIT}次，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟"
                 user.save(update_fields=["failed_logins", "locked_until"])
             audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user",
                          object_id=user.pk if user else "", object_repr=username[:150], request=request, note=note)
-            if user is not None and user.locked_until and user.locked_until > now:
-                raise LoginError(f"登录失败次数过多，账号已锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟")
-            raise LoginError("用户名或密码错误")
+        if locked:
+            raise LoginError(f"登录失败次数过多，账号已锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟")
+        raise LoginError("用户名或密码错误")
+    with transaction.atomic():
         authenticated.failed_logins = 0
         authenticated.locked_until = None
         authenticated.save(update_fields=["failed_logins", "locked_until"])

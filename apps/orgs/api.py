@@ -1,4 +1,6 @@
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -23,6 +25,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"required": False, "validators": []}}
 
     def get_parent_id(self, obj) -> int | None:
+        if hasattr(obj, "parent_pk"):  # annotated by the list queryset
+            return obj.parent_pk
         if obj.depth <= 1:
             return None
         parent_path = obj.path[: -Organization.steplen]
@@ -44,7 +48,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     filter_backends = []
 
     def get_queryset(self):
-        qs = policy.visible_orgs(self.request.user).order_by("path")
+        parent = Organization.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)).values("pk")[:1]
+        qs = policy.visible_orgs(self.request.user).order_by("path").annotate(parent_pk=Subquery(parent))
         params = self.request.query_params
         if params.get("include_dissolved") not in ("true", "1"):
             qs = qs.filter(is_active=True)

@@ -37,11 +37,11 @@ def children_with_counts(parent, *, include_dissolved=False):
     prefix_len = (parent.depth + 1) * Organization.steplen
     org_counts = dict(
         Organization.objects.filter(prefix_q("path", parent.path), depth__gt=parent.depth, is_active=True)
-        .annotate(prefix=Substr("path", 1, prefix_len)).values("prefix").annotate(n=Count("id")).values_list("prefix", "n")
+        .order_by().annotate(prefix=Substr("path", 1, prefix_len)).values("prefix").annotate(n=Count("id")).values_list("prefix", "n")
     )
     member_counts = dict(
         _current_members().filter(prefix_q("organization__path", parent.path), organization__depth__gt=parent.depth)
-        .annotate(prefix=Substr("organization__path", 1, prefix_len)).values("prefix").annotate(n=Count("id"))
+        .order_by().annotate(prefix=Substr("organization__path", 1, prefix_len)).values("prefix").annotate(n=Count("id"))
         .values_list("prefix", "n")
     )
     for child in children:
@@ -70,7 +70,7 @@ def stats_for_subtree(root, *, orgs=None) -> dict[int, OrgStats]:
     orgs = orgs if orgs is not None else list(Organization.objects.filter(prefix_q("path", root.path), is_active=True))
     stats = {o.pk: OrgStats() for o in orgs}
     direct = (
-        _current_members().filter(prefix_q("organization__path", root.path)).values("organization_id")
+        _current_members().filter(prefix_q("organization__path", root.path)).order_by().values("organization_id")
         .annotate(total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
     )
     by_path = {o.path: o.pk for o in orgs}
@@ -87,7 +87,7 @@ def stats_for_subtree(root, *, orgs=None) -> dict[int, OrgStats]:
                 stats[ancestor].subtree_total += row["total"]
     posts = (
         CommitteePost.objects.filter(prefix_q("organization__path", root.path), is_current=True)
-        .values("organization_id")
+        .order_by().values("organization_id")
         .annotate(size=Count("member", distinct=True), secretaries=Count("id", filter=Q(post=CommitteePost.Post.SECRETARY)))
     )
     for row in posts:

@@ -38,7 +38,7 @@ def tree(request):
 @login_required
 def children(request, pk):
     """htmx fragment: the children of one node, each with subtree counts."""
-    parent = policy.get_org(request.user, pk)
+    parent = policy.get_org(request.user, pk, policy.MEMBER_VIEW)  # the tree is for those who manage it
     return render(request, "orgs/_children.html", {"children": selectors.children_with_counts(parent)})
 
 
@@ -122,7 +122,8 @@ def dissolve(request, pk):
     form = DissolveForm(request.POST or None, initial={"dissolved_on": date.today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.org_dissolve(actor=request.user, org=org, request=request, **form.cleaned_data)
+            services.org_dissolve(actor=request.user, org=org, dissolved_on=form.cleaned_data["dissolved_on"],
+                                  reason=form.cleaned_data["dissolve_reason"], request=request)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

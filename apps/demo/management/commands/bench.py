@@ -1,0 +1,37 @@
+import warnings
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = ("Figures at district scale beside their bare baselines: member search, list pages, subtree counts, "
+            "an import of 63,000 rows. Uses var/bench.sqlite3 unless DATABASE_URL is set; the import is rolled back.")
+    requires_system_checks = []  # the database is chosen in handle(), before anything connects
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reps", type=int, default=None, help="repetitions per figure (default: from the warm-up time, 5–30)")
+        parser.add_argument("--skip-import", action="store_true", help="leave out the 63,000-row import")
+        parser.add_argument("--import-runs", type=int, default=1, help="timed runs of the import (default 1)")
+        parser.add_argument("--analyze", action="store_true",
+                            help="SQLite: bench a copy of the bench database with planner statistics (ANALYZE); PostgreSQL: ANALYZE first")
+
+    def handle(self, *args, reps, skip_import, import_runs, analyze, **options):
+        from apps.demo import bench
+
+        # whitenoise warns once about a missing var/staticfiles/ (collectstatic not run): not a bench concern.
+        warnings.filterwarnings("ignore", message="No directory at")
+
+        def log(line):
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        log(f"Bench database: {bench.select_database(log)}")
+        try:
+            bench.ensure_data(log)
+            if analyze:
+                bench.analyze_copy(log)
+            lines = bench.run(log=log, reps=reps, skip_import=skip_import, import_runs=import_runs)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        for line in lines:
+            self.stdout.write(line)

@@ -1,0 +1,30 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.core.testing import make_member, make_org, refresh
+from apps.orgs import selectors
+
+
+@pytest.mark.django_db
+def test_children_counts_cover_whole_subtrees_in_two_queries(tree):
+    make_member(tree.branch_a, "王五", seq=31)
+    extra = make_org("甲镇二村党支部", "branch", refresh(tree.town_a))
+    make_member(extra, "赵六", seq=33)
+    make_member(tree.branch_b, "已去世", seq=35, status="deceased")
+    district = refresh(tree.district)
+    with CaptureQueriesContext(connection) as ctx:
+        children = selectors.children_with_counts(district)
+    assert len(ctx.captured_queries) == 3  # children, org counts, member counts
+    by_name = {c.name: c for c in children}
+    assert by_name["甲镇党委"].subtree_member_count == 3
+    assert by_name["甲镇党委"].subtree_org_count == 4  # itself, two branches, a group
+    assert by_name["乙镇党委"].subtree_member_count == 1  # the deceased member is not counted
+
+
+@pytest.mark.django_db
+def test_subtree_counts_are_single_queries(tree):
+    with CaptureQueriesContext(connection) as ctx:
+        counts = selectors.subtree_counts(tree.district)
+    assert counts == {"orgs": 6, "members": 2}
+    assert len(ctx.captured_queries) == 2
