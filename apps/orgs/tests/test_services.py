@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_member, make_org, refresh
+from apps.core.testing import make_member, refresh
 from apps.orgs import selectors, services
 from apps.orgs.models import CommitteePost, Organization
 

@@ -55,7 +55,8 @@ def test_five_wrong_passwords_lock_the_account(tree, page, login, shot):
     assert events.filter(note="账号锁定期间尝试登录").count() == 1
     assert not AuditEvent.objects.filter(action="login", actor=user).exists()
 
-    # Other accounts are not affected.
+    # Other accounts are not affected; after logging in the user lands where they were going.
     login(page, "town_a_admin", PASSWORD)
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/orgs/$"))
+    expect(page.get_by_role("heading", name="党组织体系")).to_be_visible()
     expect(page.get_by_role("button", name="退出")).to_be_visible()
