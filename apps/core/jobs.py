@@ -7,6 +7,7 @@ the platform free of a broker; JOBS_RUN_INLINE runs them synchronously (tests, s
 import logging
 import threading
 import time
+import traceback
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -45,8 +46,10 @@ class Progress:
         Job.objects.filter(pk=self.job.pk).update(**fields)
 
 
-def _run(job_id, func):
-    close_old_connections()
+def _run(job_id, func, in_thread=False):
+    # A job thread of ours has its own connection to open and close; inline runs use the caller's.
+    if in_thread:
+        close_old_connections()
     job = Job.objects.get(pk=job_id)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     try:
@@ -55,12 +58,13 @@ def _run(job_id, func):
                                              done=job.total or 0)
     except JobRejected as exc:
         Job.objects.filter(pk=job.pk).update(status=Job.Status.REJECTED, result=exc.result, finished_at=timezone.now())
-    except Exception:  # the user sees "failed"; the trace goes to the log without row data
-        log.exception("job %s (%s) failed", job.pk, job.kind)
+    except Exception as exc:  # the user sees "failed"; the log gets where, not the message (it may hold row data)
+        where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(traceback.extract_tb(exc.__traceback__)))
+        log.error("job %s (%s) failed: %s at %s", job.pk, job.kind, type(exc).__name__, where)
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
                                              result={"message": "任务执行出错，请联系系统管理员"})
     finally:
-        if threading.current_thread() is not threading.main_thread():
+        if in_thread:
             connection.close()
 
 
@@ -69,5 +73,5 @@ def start(job: Job, func):
     if settings.JOBS_RUN_INLINE:
         _run(job.pk, func)
     else:
-        threading.Thread(target=_run, args=(job.pk, func), daemon=True, name=f"job-{job.pk}").start()
+        threading.Thread(target=_run, args=(job.pk, func, True), daemon=True, name=f"job-{job.pk}").start()
     return job

@@ -47,6 +47,10 @@ def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, sho
     rows = page.get_by_test_id("member-table").locator("tbody tr")
     expect(rows).to_have_count(50)  # first page of the whole district
     expect(page.get_by_text(f"共 {current.count()} 条")).to_be_visible()
+    expect(page.get_by_label("困难党员")).to_have_value("")
+    expect(page.get_by_label("困难党员").locator("option:checked")).to_have_text("全部")
+    expect(page.get_by_label("组织", exact=True)).to_be_visible()  # all filters shown on a wide screen
+    shot(page, "members")
 
     rows = _search(page, target.name_initials)
     expected = _expected(target.name_initials)

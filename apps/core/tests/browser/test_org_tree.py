@@ -20,6 +20,8 @@ def _counts(node_li):
 def test_district_admin_browses_the_org_tree(demo, page, login, shot):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    username, password = page.locator("input[name=username]"), page.locator("input[name=password]")
+    assert password.bounding_box()["y"] > username.bounding_box()["y"]  # one field per line in the narrow card
     shot(page, "login")
     login(page, "district_admin")
     expect(page).to_have_url(re.compile(r"/$"))

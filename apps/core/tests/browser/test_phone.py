@@ -7,6 +7,14 @@ from playwright.sync_api import expect
 from apps.members.models import CURRENT_STATUSES, Member
 
 WIDTH = 390
+# The number of text lines in each element: distinct tops of its content's line boxes.
+LINE_COUNT = """els => els.map(el => {
+  const range = document.createRange(); range.selectNodeContents(el);
+  const tops = Array.from(range.getClientRects(), r => r.top).sort((a, b) => a - b);
+  let lines = 0, last = -1e9;
+  for (const top of tops) { if (top - last > 8) { lines++; last = top; } }
+  return lines;
+})"""
 
 
 def _no_horizontal_scroll(page):
@@ -36,6 +44,7 @@ def test_phone_login_menu_and_member_list(demo, phone_page, login, shot):
     toggler.click()
     expect(members_link).to_be_visible()
     expect(toggler).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))  # collapse animation finished
     shot(page, "phone_menu_open", full_page=False)
     members_link.click()
     expect(page).to_have_url(re.compile(r"/members/$"))
@@ -50,9 +59,26 @@ def test_phone_login_menu_and_member_list(demo, phone_page, login, shot):
     expect(rows.first.locator("td.masked")).to_be_hidden()
     box = table.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, box
+    # Short columns keep to one line; the organization name wraps instead.
+    lines = table.locator("tbody tr td:is(:nth-child(1), :nth-child(2), :nth-child(5))").evaluate_all(LINE_COUNT)
+    assert len(lines) == 150 and set(lines) == {1}, lines
     font_px = float(rows.first.locator("td").first.evaluate("td => getComputedStyle(td).fontSize").rstrip("px"))
     assert font_px >= 13
     _no_horizontal_scroll(page)
+
+    # The secondary filters fold away so the first rows are on the first screen; 更多筛选 unfolds them.
+    assert rows.first.bounding_box()["y"] < 844
+    org_filter = page.get_by_label("组织", exact=True)
+    expect(org_filter).to_be_hidden()
+    page.get_by_role("button", name="更多筛选").click()
+    expect(org_filter).to_be_visible()
+    expect(page.get_by_test_id("more-filters")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))  # animation finished
+    expect(page.get_by_label("党龄≤")).to_be_visible()
+    expect(page.get_by_label("困难党员")).to_have_value("")
+    _no_horizontal_scroll(page)
+    shot(page, "phone_members_filters", full_page=False)
+    page.get_by_role("button", name="更多筛选").click()
+    expect(org_filter).to_be_hidden()
 
     # Search still works with the on-screen keyboard (key events → htmx).
     member = Member.objects.filter(status__in=CURRENT_STATUSES).order_by("pk").first()

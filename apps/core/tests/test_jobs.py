@@ -1,0 +1,55 @@
+import time
+
+import pytest
+
+from apps.core import jobs
+from apps.core.models import Job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_job_reports_progress_and_result(tree, settings):
+    settings.JOBS_RUN_INLINE = False
+    seen = []
+
+    def work(job, progress):
+        for i in range(1, 4):
+            progress(i, 3, "处理中", force=True)
+            seen.append(i)
+        return {"message": "完成"}
+
+    job = Job.objects.create(kind="test", title="测试任务", created_by=tree.users["district_admin"])
+    jobs.start(job, work)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.05)
+    assert job.status == Job.Status.SUCCEEDED and job.result == {"message": "完成"} and job.percent == 100
+    assert seen == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_failed_and_rejected_jobs(tree):
+    def boom(job, progress):
+        raise RuntimeError("secret row data 500102198503120117")
+
+    job = jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), boom)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "联系系统管理员" in job.result["message"]
+
+    def bad(job, progress):
+        raise jobs.JobRejected({"message": "第2行有错"})
+
+    job = jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), bad)
+    job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED and job.result["message"] == "第2行有错"
+
+
+@pytest.mark.django_db
+def test_job_failure_log_holds_no_personal_data(tree, caplog):
+    def boom(job, progress):
+        raise ValueError("bad id 500102198503120117")
+
+    jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), boom)
+    assert "ValueError" in caplog.text and "500102198503120117" not in caplog.text
