@@ -59,7 +59,13 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
 
 
+CLUSTER_NAMES = [f"第{n}组团" for n in "一二三四五六七八九"]  # the seeds' district grouped townships into 9 组团
+
+
 def _write_orgs(nodes, rng, today, log):
+    from apps.orgs.models import Cluster
+
+    clusters = Cluster.objects.bulk_create([Cluster(name=n, description="片区组团") for n in CLUSTER_NAMES])
     objs = []
     for i, node in enumerate(nodes):
         org = Organization(
@@ -67,6 +73,8 @@ def _write_orgs(nodes, rng, today, log):
             numchild=len(node.children), is_industry=node.flags.get("is_industry", False),
             is_project=node.flags.get("is_project", False), is_flowing=node.flags.get("is_flowing", False),
             covered_units=node.flags.get("covered_units", ""),
+            # Townships (and everything under them) belong to one of the clusters, in turn.
+            cluster=clusters[_township_number(nodes, i) % len(clusters)] if _township_number(nodes, i) is not None else None,
             founded_on=today - timedelta(days=rng.randint(3 * 365, 40 * 365)),
         )
         if node.kind != "group":
@@ -78,6 +86,20 @@ def _write_orgs(nodes, rng, today, log):
         Organization.objects.bulk_create(objs[start:start + 2000])
         log(f"  写入党组织 {min(start + 2000, len(objs))}/{len(objs)}")
     return objs
+
+
+def _township_number(nodes, index):
+    """Index of the township an organization lies under (the district root's committee children), or None."""
+    node = nodes[index]
+    chain = [index]
+    while node.parent is not None:
+        chain.append(node.parent)
+        node = nodes[node.parent]
+    # chain: self … township, district root (… province root)
+    for i in chain:
+        if nodes[i].name.endswith(("镇党委", "街道党工委")):
+            return i
+    return None
 
 
 def _write_members(nodes, orgs, rng, today, target, log):

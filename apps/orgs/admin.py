@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import Cluster
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    """片区/组团 are a district setting; organizations are assigned to them on the organization's edit page."""
+
+    list_display = ("name", "description")
+    search_fields = ("name",)
