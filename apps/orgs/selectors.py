@@ -157,3 +157,17 @@ def term_reminders(orgs_qs, today: date | None = None):
 
 def is_branch_kind(kind) -> bool:
     return kind in BRANCH_KINDS
+
+
+def search_orgs(qs, raw: str):
+    """Organizations whose name contains the text, or whose code is it.
+
+    On PostgreSQL the name is covered by a trigram GIN index (migration 0002), so the
+    substring search stays an index scan at province scale.
+    """
+    from apps.core.text import normalize_text
+
+    text = normalize_text(raw).replace(" ", "")
+    if not text:
+        return qs.none()
+    return qs.filter(Q(code=text.upper()) | Q(name__contains=text)).order_by("path")

@@ -28,6 +28,11 @@ def _apply_errors(form, exc: ValidationError):
 def tree(request):
     if not policy.has_capability(request.user, policy.ORG_VIEW):
         raise PermissionDenied("您没有查看党组织的权限")
+    q = request.GET.get("q", "").strip()
+    if q:
+        found = selectors.search_orgs(policy.visible_orgs(request.user, policy.MEMBER_VIEW).filter(is_active=True), q)
+        page = Paginator(found.select_related("cluster"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "orgs/tree.html", {"q": q, "page": page, "section": "orgs"})
     roots = list(policy.visible_orgs(request.user).filter(path__in=policy.scope_paths(request.user, policy.ORG_VIEW)))
     for root in roots:
         counts = selectors.subtree_counts(root)

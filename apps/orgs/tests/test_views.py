@@ -86,3 +86,14 @@ def test_list_pages_do_not_grow_queries_with_rows(tree, login):
     large = count_queries()
     for url in urls:
         assert large[url] <= small[url] + 1, f"{url}: {small[url]} → {large[url]} queries"
+
+
+@pytest.mark.django_db
+def test_find_an_organization_by_name_or_code_within_scope(tree, login):
+    client = login(tree.users["district_admin"])
+    page = client.get("/orgs/", {"q": "村党支部"}).content.decode()
+    assert "甲村党支部" in page and "乙村党支部" in page and "共 2 个组织" in page
+    assert "乙村党支部" in client.get("/orgs/", {"q": tree.branch_b.code.lower()}).content.decode()
+    client = login(tree.users["town_a_admin"])
+    page = client.get("/orgs/", {"q": "村党支部"}).content.decode()
+    assert "甲村党支部" in page and "乙村党支部" not in page
