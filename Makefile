@@ -39,7 +39,7 @@ run: install
 	@echo "  auditor         审计员（只读审计纪实）"
 	@echo "  sysadmin        系统管理员（用户与角色）"
 	@echo ""
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 ## Debian packages the browser tests need (Chromium and CJK fonts); installed once.
 browser-deps:
