@@ -4,7 +4,9 @@ import re
 from collections import Counter
 from urllib.parse import parse_qs, urlparse
 
+from openpyxl import load_workbook
 from playwright.sync_api import expect
+from pypinyin import lazy_pinyin
 
 from apps.audit.models import AuditEvent
 from apps.members.models import CURRENT_STATUSES, Member
@@ -22,7 +24,7 @@ def _search(page, text):
                 and parse_qs(url.query).get("q") == [text])
 
     with page.expect_response(is_result) as info:
-        box.press_sequentially(text, delay=15)
+        box.press_sequentially(text, delay=5)
     assert info.value.status == 200
     return page.get_by_test_id("member-table").locator("tbody tr")
 
@@ -35,7 +37,7 @@ def _shown(rows):
     return Counter(rows.nth(i).locator("td").first.locator("a").inner_text() for i in range(rows.count()))
 
 
-def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, shot):
+def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, shot, tmp_path):
     current = Member.objects.filter(status__in=CURRENT_STATUSES)
     by_initials = Counter(current.values_list("name_initials", flat=True))
     # A member whose initials are shared by few others, so the result is small enough to check row by row.
@@ -60,15 +62,29 @@ def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, sho
     expect(rows.filter(has_text=target.name).first).to_be_visible()
     expect(page).to_have_url(re.compile(rf"[?&]q={target.name_initials}(&|$)"))  # hx-push-url keeps the search in the address
     shot(page, "members_search_initials")
+    # The export link follows the search (it is outside the swapped results).
+    href = page.get_by_test_id("export-link").get_attribute("href")
+    assert parse_qs(urlparse(href).query).get("q") == [target.name_initials], href
 
-    rows = _search(page, target.name_pinyin)
-    expected = _expected(target.name_pinyin)
-    assert target.name in expected
-    expect(rows).to_have_count(sum(expected.values()))
-    assert _shown(rows) == expected
+    # Exporting now gives exactly the rows found, ID numbers masked.
+    with page.expect_navigation():
+        page.get_by_test_id("export-link").click()
+    expect(page.get_by_test_id("job-status")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("job-message")).to_have_text(f"已导出{sum(expected.values())}名党员")
+    with page.expect_download() as info:
+        page.get_by_test_id("job-download").click()
+    assert info.value.suggested_filename == "党员名册.xlsx"
+    exported = tmp_path / "export.xlsx"
+    info.value.save_as(exported)
+    sheet = list(load_workbook(exported).active.iter_rows(values_only=True))
+    assert sheet[0][:3] == ("姓名", "性别", "身份证号")
+    assert Counter(r[0] for r in sheet[1:]) == expected
+    assert all("*" in r[2] for r in sheet[1:])
+    page.goto("/members/")
 
     # Upper case and spaces between syllables are read the same way.
-    spaced = " ".join(re.findall(r"[a-z]+", target.name_pinyin)).upper()
+    spaced = " ".join(lazy_pinyin(target.name)).upper()  # e.g. "MA YUN"
+    assert " " in spaced
     rows = _search(page, spaced)
     expect(rows.filter(has_text=target.name).first).to_be_visible()
 
@@ -77,8 +93,12 @@ def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, sho
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_text("没有符合条件的党员。")
 
-    # The result links to the member's page.
-    rows = _search(page, target.name_initials)
+    # Full pinyin: exactly the members whose pinyin starts so; a result opens the member's page.
+    rows = _search(page, target.name_pinyin)
+    expected = _expected(target.name_pinyin)
+    assert target.name in expected
+    expect(rows).to_have_count(sum(expected.values()))
+    assert _shown(rows) == expected
     with page.expect_navigation():
         rows.locator(f"a[href='/members/{target.pk}/']").click()
     expect(page.locator("h1")).to_contain_text(target.name)
