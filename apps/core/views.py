@@ -49,7 +49,8 @@ def _own_job(request, pk):
 def job_detail(request, pk):
     job = _own_job(request, pk)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
-    return render(request, template, {"job": job})
+    section = "import" if job.kind.endswith("_import") else "members"
+    return render(request, template, {"job": job, "section": section})
 
 
 @login_required

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from apps.core import codes
@@ -46,13 +47,15 @@ class MemberFilter(django_filters.FilterSet):
     """Filters shared by the member list page, the Excel export and the API."""
 
     q = django_filters.CharFilter(label="搜索", method="filter_q")
-    org = django_filters.NumberFilter(label="组织（含下级）", method="filter_org")
+    org = django_filters.CharFilter(label="组织（含下级）", method="filter_org", max_length=32,
+                                    help_text="组织编码（或组织ID）")
     category = django_filters.ChoiceFilter(label="人员类别", choices=MemberCategory.choices)
     status = django_filters.ChoiceFilter(label="党员状态", choices=STATUS_CHOICES, method="filter_status", empty_label="现有党员（默认）")
     sex = django_filters.ChoiceFilter(label="性别", choices=Sex.choices)
     education = django_filters.ChoiceFilter(label="学历", choices=codes.EDUCATIONS)
     domain = django_filters.ChoiceFilter(label="所属领域", choices=OrgDomain.choices, field_name="organization__domain")
-    hardship = django_filters.BooleanFilter(label="困难党员", field_name="is_hardship")
+    hardship = django_filters.BooleanFilter(label="困难党员", field_name="is_hardship", widget=forms.Select(
+        choices=[("", "全部"), ("true", "是"), ("false", "否")]))
     age_min = django_filters.NumberFilter(label="年龄≥", method="filter_age_min", min_value=0, max_value=150)
     age_max = django_filters.NumberFilter(label="年龄≤", method="filter_age_max", min_value=0, max_value=150)
     standing_min = django_filters.NumberFilter(label="党龄≥", method="filter_standing_min", min_value=0, max_value=120)
@@ -61,6 +64,8 @@ class MemberFilter(django_filters.FilterSet):
     class Meta:
         model = Member
         fields = []
+
+    selected_org = None
 
     def __init__(self, *args, scope_orgs=None, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,10 +84,14 @@ class MemberFilter(django_filters.FilterSet):
         return qs.filter(search_q(value))
 
     def filter_org(self, qs, name, value):
-        scope = self.scope_orgs if self.scope_orgs is not None else None
+        """An organization by code (what users type) or by ID (links from organization pages)."""
         from apps.orgs.models import Organization
 
-        org = (scope if scope is not None else Organization.objects).filter(pk=value).only("path").first()
+        value = normalize_text(value).replace(" ", "")
+        orgs = self.scope_orgs if self.scope_orgs is not None else Organization.objects.all()
+        org = orgs.filter(pk=int(value)).first() if value.isdigit() else None
+        org = org or orgs.filter(code=value.upper()).first()
+        self.selected_org = org
         if org is None:
             return qs.none()
         return qs.filter(prefix_q("organization__path", org.path))

@@ -175,7 +175,8 @@ def terms(request):
         raise PermissionDenied("您没有查看党组织的权限")
     qs = selectors.term_reminders(policy.visible_orgs(request.user))
     page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms"})
+    return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms",
+                                               "months": settings.TERM_REMINDER_MONTHS})
 
 
 @login_required

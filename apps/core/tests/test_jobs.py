@@ -53,3 +53,18 @@ def test_job_failure_log_holds_no_personal_data(tree, caplog):
 
     jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), boom)
     assert "ValueError" in caplog.text and "500102198503120117" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_polling_the_job_page_does_not_touch_the_session(tree, client):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(tree.users["district_admin"])
+    job = Job.objects.create(kind="member_import", title="t", created_by=tree.users["district_admin"])
+    key = client.session.session_key
+    expire = Session.objects.get(session_key=key).expire_date
+    response = client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true", HTTP_X_POLL="1")
+    assert response.status_code == 200 and 'data-status="queued"' in response.content.decode()
+    assert "sessionid" not in response.cookies
+    assert Session.objects.get(session_key=key).expire_date == expire
+    assert "sessionid" in client.get(f"/jobs/{job.pk}/").cookies  # a real visit refreshes it

@@ -41,3 +41,17 @@ class TestMemberPages:
         response = client.get("/members/me/")
         assert response.status_code == 200 and "张三" in response.content.decode()
         assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_org_filter_takes_a_code_or_an_id(tree, login):
+    client = login(tree.users["district_admin"])
+    page = client.get("/members/", {"org": tree.town_b.code.lower()}).content.decode()
+    assert "李四" in page and "张三" not in page and "乙镇党委" in page
+    page = client.get("/members/", {"org": tree.branch_a.pk}).content.decode()
+    assert "张三" in page and "李四" not in page
+    page = client.get("/members/", {"org": "NOPE"}).content.decode()
+    assert "未找到组织" in page and "张三" not in page
+    client = login(tree.users["secretary_a"])
+    page = client.get("/members/", {"org": tree.branch_b.code}).content.decode()
+    assert "李四" not in page and "未找到组织" in page
