@@ -115,20 +115,29 @@ def can_org(user, capability, org) -> bool:
     return capability == ORG_VIEW and is_member_self_service(user) and user.member.organization_id == org.pk
 
 
+def _get_scoped(queryset, pk, user, capability, can, view_capability, what):
+    """One object by primary key, if `can(user, capability, obj)`.
+
+    Out of scope is "not found" (404). An object the user may see but not act on is
+    "forbidden" (403): its existence is no secret to them.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        obj = queryset.get(pk=int(pk))
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"未找到该{what}") from None
+    if can(user, capability, obj):
+        return obj
+    if capability != view_capability and can(user, view_capability, obj):
+        raise PermissionDenied("您没有权限执行此操作")
+    raise Http404(f"未找到该{what}")
+
+
 def get_org(user, pk, capability=ORG_VIEW):
     from apps.orgs.models import Organization
 
-    try:
-        org = Organization.objects.select_related("cluster").get(pk=int(pk))
-    except (Organization.DoesNotExist, ValueError, TypeError):
-        raise Http404("未找到该党组织") from None
-    if not can_org(user, capability, org):
-        if capability != ORG_VIEW and can_org(user, ORG_VIEW, org):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied("您没有权限执行此操作")
-        raise Http404("未找到该党组织")
-    return org
+    return _get_scoped(Organization.objects.select_related("cluster"), pk, user, capability, can_org, ORG_VIEW, "党组织")
 
 
 # ---- members ----
@@ -153,17 +162,8 @@ def can_member(user, capability, member) -> bool:
 def get_member(user, pk, capability=MEMBER_VIEW):
     from apps.members.models import Member
 
-    try:
-        member = Member.objects.select_related("organization", "party_group").get(pk=int(pk))
-    except (Member.DoesNotExist, ValueError, TypeError):
-        raise Http404("未找到该党员") from None
-    if not can_member(user, capability, member):
-        if capability != MEMBER_VIEW and can_member(user, MEMBER_VIEW, member):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied("您没有权限执行此操作")
-        raise Http404("未找到该党员")
-    return member
+    return _get_scoped(Member.objects.select_related("organization", "party_group"), pk, user, capability, can_member,
+                       MEMBER_VIEW, "党员")
 
 
 # ---- audit ----

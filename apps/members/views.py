@@ -8,15 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
-from apps.core.idcard import mask_id_number
+from apps.core.forms import submit
 
 from . import excel, imports, selectors, services
 from .forms import MemberForm
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, errs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 @login_required
@@ -81,14 +76,10 @@ def member_create(request):
         org = orgs.filter(pk=request.GET["org"]).first() if request.GET["org"].isdigit() else None
         initial["organization"] = org
     form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(actor=request.user, data=form.cleaned_data, request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"已录入党员 {member.name}")
-            return redirect("members:detail", member.pk)
+    member = submit(form, lambda data: services.member_create(actor=request.user, data=data, request=request))
+    if member:
+        messages.success(request, f"已录入党员 {member.name}")
+        return redirect("members:detail", member.pk)
     return render(request, "members/form.html", {"form": form, "title": "录入党员", "section": "members"},
                   status=400 if form.errors else 200)
 
@@ -103,23 +94,15 @@ def member_edit(request, pk):
     form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
     form.fields["id_number"].required = False
     form.fields["id_number"].help_text = f"当前：{member.id_masked}；不修改请留空"
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        if not data.get("id_number"):
-            data.pop("id_number")
-        try:
-            services.member_update(actor=request.user, member=member, data=data, request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("members:detail", member.pk)
+    def update(data):
+        data = {k: v for k, v in data.items() if k != "id_number" or v}  # blank: unchanged
+        return services.member_update(actor=request.user, member=member, data=data, request=request)
+
+    if submit(form, update):
+        messages.success(request, "已保存")
+        return redirect("members:detail", member.pk)
     return render(request, "members/form.html", {"form": form, "title": f"编辑 {member.name}", "member": member,
                                                  "section": "members"}, status=400 if form.errors else 200)
-
-
-def masked(value):
-    return mask_id_number(value)
 
 
 @login_required

@@ -9,19 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.forms import apply_validation_error, submit
 from apps.members.selectors import search_q
 
 from . import selectors, services
 from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
 from .models import CommitteePost, Organization
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -73,14 +66,10 @@ def _form_page(request, form, title, org=None, status=200):
 def create_child(request, pk):
     parent = policy.get_org(request.user, pk, policy.ORG_MANAGE)
     form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.org_create(actor=request.user, parent=parent, data=form.cleaned_data, request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"已设立 {org.name}")
-            return redirect("orgs:detail", org.pk)
+    org = submit(form, lambda data: services.org_create(actor=request.user, parent=parent, data=data, request=request))
+    if org:
+        messages.success(request, f"已设立 {org.name}")
+        return redirect("orgs:detail", org.pk)
     return _form_page(request, form, f"在 {parent.name} 下设立组织", parent, 400 if form.errors else 200)
 
 
@@ -88,14 +77,9 @@ def create_child(request, pk):
 def edit(request, pk):
     org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
     form = OrganizationForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_update(actor=request.user, org=org, data=form.cleaned_data, request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("orgs:detail", org.pk)
+    if submit(form, lambda data: services.org_update(actor=request.user, org=org, data=data, request=request)):
+        messages.success(request, "已保存")
+        return redirect("orgs:detail", org.pk)
     return _form_page(request, form, f"编辑 {org.name}", org, 400 if form.errors else 200)
 
 
@@ -107,14 +91,9 @@ def move(request, pk):
     if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
         raise PermissionDenied("调整该组织的隶属关系需要上级组织的管理权限")
     form = MoveForm(request.POST or None, candidates=policy.visible_orgs(request.user, policy.ORG_MANAGE).filter(is_active=True))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_move(actor=request.user, org=org, new_parent=form.cleaned_data["parent"], request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"已将 {org.name} 及其下级组织移至 {form.cleaned_data['parent'].name}")
-            return redirect("orgs:detail", org.pk)
+    if submit(form, lambda data: services.org_move(actor=request.user, org=org, new_parent=data["parent"], request=request)):
+        messages.success(request, f"已将 {org.name} 及其下级组织移至 {form.cleaned_data['parent'].name}")
+        return redirect("orgs:detail", org.pk)
     return _form_page(request, form, f"调整 {org.name} 的隶属关系", org, 400 if form.errors else 200)
 
 
@@ -125,15 +104,10 @@ def dissolve(request, pk):
     if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
         raise PermissionDenied("撤销该组织需要上级组织的管理权限")
     form = DissolveForm(request.POST or None, initial={"dissolved_on": date.today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_dissolve(actor=request.user, org=org, dissolved_on=form.cleaned_data["dissolved_on"],
-                                  reason=form.cleaned_data["dissolve_reason"], request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"已撤销 {org.name}")
-            return redirect("orgs:detail", parent.pk)
+    if submit(form, lambda data: services.org_dissolve(actor=request.user, org=org, dissolved_on=data["dissolved_on"],
+                                                       reason=data["dissolve_reason"], request=request)):
+        messages.success(request, f"已撤销 {org.name}")
+        return redirect("orgs:detail", parent.pk)
     return _form_page(request, form, f"撤销 {org.name}", org, 400 if form.errors else 200)
 
 
@@ -152,7 +126,7 @@ def post_add(request, pk):
                                                term_start=form.cleaned_data["term_start"],
                                                term_end=form.cleaned_data["term_end"], request=request)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "已添加班子成员")
                 return redirect("orgs:detail", org.pk)
