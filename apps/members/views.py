@@ -25,6 +25,7 @@ def member_list(request):
     context = {
         "filter": f, "page": page, "section": "members",
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),
+        "can_unmask": policy.has_capability(request.user, policy.MEMBER_UNMASK),
         "can_create": policy.has_capability(request.user, policy.MEMBER_MANAGE),
     }
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"

@@ -55,3 +55,11 @@ def test_org_filter_takes_a_code_or_an_id(tree, login):
     client = login(tree.users["secretary_a"])
     page = client.get("/members/", {"org": tree.branch_b.code}).content.decode()
     assert "李四" not in page and "未找到组织" in page
+
+
+@pytest.mark.django_db
+def test_unmasked_export_is_offered_only_with_the_permission(tree, login):
+    page = login(tree.users["district_admin"]).get("/members/", {"q": "zs"}).content.decode()
+    assert 'data-testid="export-unmasked-link"' in page and "q=zs&amp;unmask=1" in page
+    page = login(tree.users["town_a_admin"]).get("/members/").content.decode()
+    assert 'data-testid="export-link"' in page and "export-unmasked-link" not in page
