@@ -26,6 +26,21 @@ class JobRejected(Exception):
         self.result = result
 
 
+# Progress reported from inside a transaction (an import's write phase) is invisible to other
+# connections until commit, so it is also kept here, per process, for the job page to read.
+_live: dict = {}
+_live_lock = threading.Lock()
+
+
+def with_live_progress(job: Job) -> Job:
+    """The job with the freshest progress this process knows of."""
+    with _live_lock:
+        live = _live.get(job.pk)
+    if live and not job.is_finished:
+        job.done, job.total, job.phase = live["done"], live["total"] or job.total, live["phase"] or job.phase
+    return job
+
+
 class Progress:
     """Throttled progress writer: at most a few updates a second."""
 
@@ -43,7 +58,12 @@ class Progress:
             fields["total"] = total
         if phase is not None:
             fields["phase"] = phase
-        Job.objects.filter(pk=self.job.pk).update(**fields)
+        with _live_lock:
+            previous = _live.get(self.job.pk, {})
+            _live[self.job.pk] = {"done": done, "total": fields.get("total", previous.get("total")),
+                                  "phase": fields.get("phase", previous.get("phase"))}
+        if not connection.in_atomic_block:
+            Job.objects.filter(pk=self.job.pk).update(**fields)
 
 
 def _run(job_id, func, in_thread=False):
@@ -64,6 +84,8 @@ def _run(job_id, func, in_thread=False):
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
                                              result={"message": "任务执行出错，请联系系统管理员"})
     finally:
+        with _live_lock:
+            _live.pop(job.pk, None)
         if in_thread:
             connection.close()
 

@@ -47,7 +47,9 @@ def _own_job(request, pk):
 
 @login_required
 def job_detail(request, pk):
-    job = _own_job(request, pk)
+    from .jobs import with_live_progress
+
+    job = with_live_progress(_own_job(request, pk))
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     section = "import" if job.kind.endswith("_import") else "members"
     return render(request, template, {"job": job, "section": section})

@@ -70,7 +70,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         f, qs = selectors.member_list(self.request.user, self.request.query_params)
         if not f.form.is_valid():
             raise serializers.ValidationError(f.form.errors)
-        return qs
+        return qs.defer("id_number", "phone") if self.action == "list" else qs
 
     def get_object(self):
         capability = policy.MEMBER_VIEW if self.request.method in ("GET", "HEAD") else policy.MEMBER_MANAGE

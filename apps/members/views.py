@@ -2,13 +2,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.forms import submit
+from apps.core.paging import KeysFirstPaginator
 
 from . import excel, imports, selectors, services
 from .forms import MemberForm
@@ -21,7 +21,8 @@ def member_list(request):
     f, qs = selectors.member_list(request.user, request.GET)
     if not f.form.is_valid():
         qs = qs.none()
-    page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page.
+    page = KeysFirstPaginator(qs.defer("id_number", "phone"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": f, "page": page, "section": "members",
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),

@@ -79,6 +79,7 @@ class Organization(MP_Node):
     class Meta:
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
+        indexes = [models.Index(fields=["depth"], name="orgs_org_depth_idx")]
 
     def __str__(self):
         return self.name

@@ -133,14 +133,19 @@ def structure_warnings(org, s: OrgStats, today: date | None = None) -> list[str]
     return w
 
 
-def org_stats(org) -> OrgStats:
-    """Stats and warnings for one organization (its direct members and its subtree)."""
+def org_stats(org, *, subtree_total=None) -> OrgStats:
+    """Stats and warnings for one organization (its direct members and its subtree).
+
+    Pass `subtree_total` when the caller already counted the subtree's members.
+    """
     from apps.members.models import MemberCategory
 
     direct = _current_members().filter(organization=org).aggregate(
         total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
     s = OrgStats(direct_total=direct["total"], direct_full=direct["full"])
-    s.subtree_total = _current_members().filter(prefix_q("organization__path", org.path)).count()
+    if subtree_total is None:
+        subtree_total = _current_members().filter(prefix_q("organization__path", org.path)).count()
+    s.subtree_total = subtree_total
     posts = CommitteePost.objects.filter(organization=org, is_current=True).aggregate(
         size=Count("member", distinct=True), secretaries=Count("id", filter=Q(post=CommitteePost.Post.SECRETARY)))
     s.committee_size, s.has_secretary = posts["size"], posts["secretaries"] > 0

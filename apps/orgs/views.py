@@ -48,9 +48,10 @@ def detail(request, pk):
     context = {"org": org, "section": "orgs", "can_manage": can_manage, "in_scope": in_scope,
                "ancestors": [a for a in Organization.objects.get_ancestors(org) if policy.can_org(request.user, policy.ORG_VIEW, a)]}
     if in_scope:
+        counts = selectors.subtree_counts(org)
         context.update({
-            "stats": selectors.org_stats(org),
-            "counts": selectors.subtree_counts(org),
+            "stats": selectors.org_stats(org, subtree_total=counts["members"]),
+            "counts": counts,
             "children": selectors.children_with_counts(org),
             "posts": org.posts.filter(is_current=True).select_related("member").order_by("post"),
             "past_posts": org.posts.filter(is_current=False).select_related("member").order_by("-term_end")[:20],

@@ -62,9 +62,24 @@ class TestLogin:
         assert client.post("/accounts/logout/").status_code == 302
         assert AuditEvent.objects.filter(action="logout", actor_name="secretary_a").exists()
 
-    def test_session_settings(self):
-        assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 60 * 60
-        assert settings.SESSION_COOKIE_HTTPONLY
+    def test_idle_sessions_expire_and_activity_extends_them(self, tree, client):
+        from django.contrib.sessions.models import Session
+
+        assert settings.SESSION_COOKIE_AGE <= 60 * 60 and settings.SESSION_COOKIE_HTTPONLY
+        client.force_login(tree.users["secretary_a"])
+        key = client.session.session_key
+        client.get("/")  # the first request stamps the session
+        first = Session.objects.get(session_key=key).expire_date
+        client.get("/")  # activity within the refresh interval: no write
+        assert Session.objects.get(session_key=key).expire_date == first
+        session = client.session
+        session["_seen"] = 0  # as if the last refresh was long ago
+        session.save()
+        client.get("/")
+        assert Session.objects.get(session_key=key).expire_date > first
+        Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+        response = client.get("/members/")
+        assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 @pytest.mark.parametrize("password", ["short1", "abcdefghijkl", "123456789012", "password123"])

@@ -67,4 +67,19 @@ def test_polling_the_job_page_does_not_touch_the_session(tree, client):
     assert response.status_code == 200 and 'data-status="queued"' in response.content.decode()
     assert "sessionid" not in response.cookies
     assert Session.objects.get(session_key=key).expire_date == expire
+    session = client.session
+    session["_seen"] = 0
+    session.save()
     assert "sessionid" in client.get(f"/jobs/{job.pk}/").cookies  # a real visit refreshes it
+
+
+@pytest.mark.django_db
+def test_progress_inside_a_transaction_is_seen_through_the_live_store(tree):
+    from django.db import transaction
+
+    job = Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"], total=10)
+    progress = jobs.Progress(job)
+    with transaction.atomic():
+        progress(7, 10, "写入数据", force=True)
+    fresh = jobs.with_live_progress(Job.objects.get(pk=job.pk))
+    assert (fresh.done, fresh.total, fresh.phase, fresh.percent) == (7, 10, "写入数据", 70)
