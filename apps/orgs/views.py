@@ -16,6 +16,8 @@ from . import selectors, services
 from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
 from .models import CommitteePost, Organization
 
+POST_RANK = {value: rank for rank, value in enumerate(CommitteePost.Post.values)}  # 书记 first, as in the choices
+
 
 @login_required
 def tree(request):
@@ -53,7 +55,7 @@ def detail(request, pk):
             "stats": selectors.org_stats(org, subtree_total=counts["members"]),
             "counts": counts,
             "children": selectors.children_with_counts(org),
-            "posts": org.posts.filter(is_current=True).select_related("member").order_by("post"),
+            "posts": sorted(org.posts.filter(is_current=True).select_related("member"), key=lambda p: POST_RANK[p.post]),
             "past_posts": org.posts.filter(is_current=False).select_related("member").order_by("-term_end")[:20],
         })
     return render(request, "orgs/detail.html", context)
