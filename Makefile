@@ -62,5 +62,11 @@ test: install-dev browser-deps lint
 bench: install-dev
 	$(PY) manage.py bench $(BENCH_ARGS)
 
+## make messages: refresh the English catalogue from the Chinese source texts and compile it (needs GNU gettext).
+## Fill in the new or changed msgstr in locale/en/LC_MESSAGES/django.po, then run it again; commit the .po and the .mo.
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=static
+	$(PY) manage.py compilemessages --ignore=.venv
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/staticfiles

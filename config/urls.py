@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "阳光党建 · 系统设置"
-admin.site.site_title = "阳光党建"
+admin.site.site_header = _("阳光党建 · 系统设置")
+admin.site.site_title = _("阳光党建")
 
 urlpatterns = [
     path("", include("apps.core.urls")),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("api/", include("config.api_urls")),
     path("system/admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler400 = "apps.core.errors.bad_request"

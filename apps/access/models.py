@@ -1,31 +1,32 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    DISTRICT_ADMIN = "district_admin", "区级管理员"
-    ORG_ADMIN = "org_admin", "组织管理员"
-    SECRETARY = "secretary", "支部书记"
-    MEMBER = "member", "党员"
-    AUDITOR = "auditor", "审计员"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    ORG_ADMIN = "org_admin", _("组织管理员")
+    SECRETARY = "secretary", _("支部书记")
+    MEMBER = "member", _("党员")
+    AUDITOR = "auditor", _("审计员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class RoleAssignment(models.Model):
     """A role held on an organization; valid for that organization's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
-    organization = models.ForeignKey("orgs.Organization", verbose_name="党组织", null=True, blank=True, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    organization = models.ForeignKey("orgs.Organization", verbose_name=_("党组织"), null=True, blank=True, on_delete=models.CASCADE, related_name="role_assignments")
     # Seeing full 身份证 numbers is a permission of its own, granted per assignment.
-    can_unmask = models.BooleanField("可查看完整身份证号", default=False)
+    can_unmask = models.BooleanField(_("可查看完整身份证号"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     AUDIT_EXCLUDE = ("created_at",)
 
     class Meta:
-        verbose_name = "角色分配"
-        verbose_name_plural = "角色分配"
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
         constraints = [models.UniqueConstraint(fields=["user", "role", "organization"], name="unique_role_assignment")]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from operator import or_
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Role, RoleAssignment
 
@@ -138,18 +139,18 @@ def _get_scoped(queryset, pk, user, capability, can, view_capability, what):
     try:
         obj = queryset.get(pk=int(pk))
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"未找到该{what}") from None
+        raise Http404(_("未找到该{what}").format(what=what)) from None
     if can(user, capability, obj):
         return obj
     if capability != view_capability and can(user, view_capability, obj):
-        raise PermissionDenied("您没有权限执行此操作")
-    raise Http404(f"未找到该{what}")
+        raise PermissionDenied(_("您没有权限执行此操作"))
+    raise Http404(_("未找到该{what}").format(what=what))
 
 
 def get_org(user, pk, capability=ORG_VIEW):
     from apps.orgs.models import Organization
 
-    return _get_scoped(Organization.objects.select_related("cluster"), pk, user, capability, can_org, ORG_VIEW, "党组织")
+    return _get_scoped(Organization.objects.select_related("cluster"), pk, user, capability, can_org, ORG_VIEW, _("党组织"))
 
 
 # ---- members ----
@@ -175,7 +176,7 @@ def get_member(user, pk, capability=MEMBER_VIEW):
     from apps.members.models import Member
 
     return _get_scoped(Member.objects.select_related("organization", "party_group"), pk, user, capability, can_member,
-                       MEMBER_VIEW, "党员")
+                       MEMBER_VIEW, _("党员"))
 
 
 # ---- audit ----

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.access.models import Role
 from apps.orgs.models import Organization
@@ -8,20 +10,20 @@ from .models import User
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class UserCreateForm(forms.Form):
-    username = forms.RegexField(label="用户名", max_length=150, regex=r"^[\w.@+-]+$",
-                                error_messages={"invalid": "用户名只能包含字母、数字和 @/./+/-/_"})
-    display_name = forms.CharField(label="姓名", max_length=60)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
+    username = forms.RegexField(label=_("用户名"), max_length=150, regex=r"^[\w.@+-]+$",
+                                error_messages={"invalid": _("用户名只能包含字母、数字和 @/./+/-/_")})
+    display_name = forms.CharField(label=_("姓名"), max_length=60)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
         if User.objects.filter(username=username).exists():
-            raise forms.ValidationError("该用户名已存在")
+            raise forms.ValidationError(gettext("该用户名已存在"))
         return username
 
     def clean_password(self):
@@ -31,9 +33,9 @@ class UserCreateForm(forms.Form):
 
 
 class RoleAssignForm(forms.Form):
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
-    org_code = forms.CharField(label="组织编码", max_length=32, required=False, help_text="系统管理员角色可不填")
-    can_unmask = forms.BooleanField(label="可查看完整身份证号", required=False)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    org_code = forms.CharField(label=_("组织编码"), max_length=32, required=False, help_text=_("系统管理员角色可不填"))
+    can_unmask = forms.BooleanField(label=_("可查看完整身份证号"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -42,7 +44,7 @@ class RoleAssignForm(forms.Form):
         if code:
             data["organization"] = Organization.objects.filter(code=code, is_active=True).first()
             if data["organization"] is None:
-                self.add_error("org_code", "未找到该组织编码对应的现存组织")
+                self.add_error("org_code", gettext("未找到该组织编码对应的现存组织"))
         elif data.get("role") and data["role"] != Role.SYSTEM_ADMIN:
-            self.add_error("org_code", "该角色须指定所在组织")
+            self.add_error("org_code", gettext("该角色须指定所在组织"))
         return data

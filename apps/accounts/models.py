@@ -1,20 +1,21 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A login. What it may see and do comes from its role assignments (apps.access)."""
 
-    display_name = models.CharField("姓名", max_length=60, blank=True)
-    member = models.OneToOneField("members.Member", verbose_name="对应党员", null=True, blank=True, on_delete=models.SET_NULL, related_name="user")
-    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    member = models.OneToOneField("members.Member", verbose_name=_("对应党员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="user")
+    failed_logins = models.PositiveIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     AUDIT_EXCLUDE = ("password", "last_login", "failed_logins", "locked_until")
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self):
         return self.display_name or self.username

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from apps.audit.services import Action, audit_record
@@ -18,7 +19,7 @@ class LoginError(Exception):
 
 
 def login_check(*, request, username, password) -> User:
-    """Authenticate, enforcing the lockout after repeated failures. Raises LoginError (Chinese)."""
+    """Authenticate, enforcing the lockout after repeated failures. Raises LoginError (a message for the user)."""
     username = (username or "").strip()
     user = User.objects.filter(username=username).first()
     now = timezone.now()
@@ -26,7 +27,7 @@ def login_check(*, request, username, password) -> User:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
         audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_id=user.pk,
                      object_repr=username, request=request, note="账号锁定期间尝试登录")
-        raise LoginError(f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试")
+        raise LoginError(_("登录失败次数过多，账号已锁定，请{minutes}分钟后再试").format(minutes=minutes))
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
         # Record the failure (and any lockout) first, then refuse: the audit row must survive the refusal.
@@ -44,8 +45,8 @@ def login_check(*, request, username, password) -> User:
             audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user",
                          object_id=user.pk if user else "", object_repr=username[:150], request=request, note=note)
         if locked:
-            raise LoginError(f"登录失败次数过多，账号已锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟")
-        raise LoginError("用户名或密码错误")
+            raise LoginError(_("登录失败次数过多，账号已锁定{minutes}分钟").format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+        raise LoginError(_("用户名或密码错误"))
     with transaction.atomic():
         authenticated.failed_logins = 0
         authenticated.locked_until = None

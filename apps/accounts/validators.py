@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class CharacterClassValidator:
@@ -6,7 +7,7 @@ class CharacterClassValidator:
 
     def validate(self, password, user=None):
         if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
-            raise ValidationError("密码必须同时包含字母和数字。", code="password_classes")
+            raise ValidationError(_("密码必须同时包含字母和数字。"), code="password_classes")
 
     def get_help_text(self):
-        return "密码必须同时包含字母和数字。"
+        return _("密码必须同时包含字母和数字。")

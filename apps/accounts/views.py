@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -51,14 +52,14 @@ def profile(request):
     if request.method == "POST":
         if request.POST.get("action") == "token":
             token = services.api_token_issue(actor=request.user, user=request.user, request=request)
-            messages.success(request, "已生成新的API令牌，请立即复制保存，离开本页后将不再显示。")
+            messages.success(request, _("已生成新的API令牌，请立即复制保存，离开本页后将不再显示。"))
         elif request.POST.get("action") == "password":
             password_form = PasswordChangeForm(request.user, request.POST)
             if password_form.is_valid():
                 user = password_form.save()
                 update_session_auth_hash(request, user)
                 audit_record(actor=user, action=Action.UPDATE, obj=user, request=request, note="修改密码")
-                messages.success(request, "密码已修改。")
+                messages.success(request, _("密码已修改。"))
                 return redirect("accounts:profile")
     has_token = Token.objects.filter(user=request.user).exists()
     roles = RoleAssignment.objects.filter(user=request.user).select_related("organization")
@@ -69,7 +70,7 @@ def profile(request):
 
 def _require_system(user):
     if not policy.has_capability(user, policy.SYSTEM_MANAGE):
-        raise PermissionDenied("只有系统管理员可以管理用户和角色")
+        raise PermissionDenied(_("只有系统管理员可以管理用户和角色"))
 
 
 @login_required
@@ -78,7 +79,7 @@ def users(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_create(actor=request.user, request=request, **form.cleaned_data)
-        messages.success(request, f"已创建用户 {user.username}，请为其分配角色。")
+        messages.success(request, _("已创建用户 {username}，请为其分配角色。").format(username=user.username))
         return redirect("accounts:user_detail", user.pk)
     users_qs = User.objects.order_by("username").prefetch_related("roles__organization")
     return render(request, "accounts/users.html", {"form": form, "users": users_qs, "section": "system"},
@@ -95,17 +96,17 @@ def user_detail(request, pk):
         if action == "revoke":
             assignment = get_object_or_404(RoleAssignment, pk=request.POST.get("assignment"), user=target)
             services.role_revoke(actor=request.user, assignment=assignment, request=request)
-            messages.success(request, "已撤销该角色。")
+            messages.success(request, _("已撤销该角色。"))
             return redirect("accounts:user_detail", target.pk)
         if action in ("activate", "deactivate"):
             services.user_set_active(actor=request.user, user=target, active=action == "activate", request=request)
-            messages.success(request, "账号状态已更新。")
+            messages.success(request, _("账号状态已更新。"))
             return redirect("accounts:user_detail", target.pk)
         if form.is_valid():
             services.role_assign(actor=request.user, user=target, role=form.cleaned_data["role"],
                                  organization=form.cleaned_data["organization"],
                                  can_unmask=form.cleaned_data["can_unmask"], request=request)
-            messages.success(request, "已分配角色。")
+            messages.success(request, _("已分配角色。"))
             return redirect("accounts:user_detail", target.pk)
     roles = target.roles.select_related("organization")
     return render(request, "accounts/user_detail.html", {"target": target, "roles": roles, "form": form, "section": "system"},

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -14,39 +15,39 @@ class AuditEvent(models.Model):
     """One row per write, login or sensitive read; append-only (纪实)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "新增"
-        UPDATE = "update", "修改"
-        DELETE = "delete", "删除"
-        MOVE = "move", "移动"
-        DISSOLVE = "dissolve", "撤销"
-        IMPORT = "import", "导入"
-        EXPORT = "export", "导出"
-        UNMASK = "unmask", "查看完整身份证号"
-        LOGIN = "login", "登录"
-        LOGIN_FAILED = "login_failed", "登录失败"
-        LOGOUT = "logout", "退出"
-        TOKEN = "token", "生成API令牌"
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        MOVE = "move", _("移动")
+        DISSOLVE = "dissolve", _("撤销")
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
+        UNMASK = "unmask", _("查看完整身份证号")
+        LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGOUT = "logout", _("退出")
+        TOKEN = "token", _("生成API令牌")
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
-    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
-    object_type = models.CharField("对象类型", max_length=60, blank=True, db_index=True)
-    object_id = models.CharField("对象ID", max_length=64, blank=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     # The organization the object belongs to, and its tree path at the time, for subtree-scoped reading.
-    organization_id = models.BigIntegerField("组织ID", null=True, blank=True)
-    org_path = models.CharField("组织路径", max_length=255, blank=True, db_index=True)
-    before = models.JSONField("修改前", null=True, blank=True)
-    after = models.JSONField("修改后", null=True, blank=True)
-    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
-    note = models.CharField("说明", max_length=300, blank=True)
+    organization_id = models.BigIntegerField(_("组织ID"), null=True, blank=True)
+    org_path = models.CharField(_("组织路径"), max_length=255, blank=True, db_index=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from apps.access import policy
@@ -16,14 +18,15 @@ from .services import Action, audit_record
 
 
 class AuditFilter(django_filters.FilterSet):
-    actor = django_filters.CharFilter(label="操作人账号", field_name="actor_name")
-    action = django_filters.ChoiceFilter(label="操作", choices=AuditEvent.Action.choices)
-    object_type = django_filters.ChoiceFilter(label="对象类型", choices=[
-        ("members.member", "党员"), ("orgs.organization", "党组织"), ("orgs.committeepost", "班子职务"),
-        ("accounts.user", "用户"), ("access.roleassignment", "角色分配")])
-    date_from = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
-    q = django_filters.CharFilter(label="对象", field_name="object_repr", lookup_expr="startswith")
+    actor = django_filters.CharFilter(label=gettext_lazy("操作人账号"), field_name="actor_name")
+    action = django_filters.ChoiceFilter(label=gettext_lazy("操作"), choices=AuditEvent.Action.choices)
+    object_type = django_filters.ChoiceFilter(label=gettext_lazy("对象类型"), choices=[
+        ("members.member", gettext_lazy("党员")), ("orgs.organization", gettext_lazy("党组织")),
+        ("orgs.committeepost", gettext_lazy("班子职务")), ("accounts.user", gettext_lazy("用户")),
+        ("access.roleassignment", gettext_lazy("角色分配"))])
+    date_from = django_filters.DateFilter(label=gettext_lazy("起始日期"), field_name="at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="at", lookup_expr="date__lte")
+    q = django_filters.CharFilter(label=gettext_lazy("对象"), field_name="object_repr", lookup_expr="startswith")
 
     class Meta:
         model = AuditEvent
@@ -32,7 +35,7 @@ class AuditFilter(django_filters.FilterSet):
 
 def _filtered(request):
     if not policy.has_capability(request.user, policy.AUDIT_VIEW):
-        raise PermissionDenied("只有审计员可以查看审计记录")
+        raise PermissionDenied(_("只有审计员可以查看审计记录"))
     return AuditFilter(request.GET, queryset=policy.visible_audit_events(request.user))
 
 
@@ -51,8 +54,8 @@ def event_export(request):
     if not f.form.is_valid():
         return event_list(request)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("审计记录")
-    ws.append(["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "IP", "说明", "变更"])
+    ws = wb.create_sheet(_("审计记录"))
+    ws.append([_("时间"), _("操作人"), _("操作"), _("对象类型"), _("对象ID"), _("对象"), "IP", _("说明"), _("变更")])
     for e in f.qs.order_by("-at", "-id").iterator(chunk_size=2000):
         changes = "; ".join(f"{k}: {b} → {a}" for k, b, a in e.changed_fields())
         ws.append([e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.get_action_display(), e.object_type,
@@ -62,4 +65,4 @@ def event_export(request):
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)
-    return FileResponse(buf, as_attachment=True, filename="审计记录.xlsx")
+    return FileResponse(buf, as_attachment=True, filename=_("审计记录.xlsx"))

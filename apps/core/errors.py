@@ -2,26 +2,28 @@
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def _respond(request, status, message):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
-    return render(request, "core/error.html", {"status": status, "message": message}, status=status)
+    # error_page: the language switch does not echo the requested path (a refused and a missing object look alike).
+    return render(request, "core/error.html", {"status": status, "message": message, "error_page": True}, status=status)
 
 
 def bad_request(request, exception=None):
-    return _respond(request, 400, "请求无效")
+    return _respond(request, 400, _("请求无效"))
 
 
 def permission_denied(request, exception=None):
-    detail = str(exception) if exception and str(exception) else "您没有权限访问此页面"
+    detail = str(exception) if exception and str(exception) else _("您没有权限访问此页面")
     return _respond(request, 403, detail)
 
 
 def page_not_found(request, exception=None):
-    return _respond(request, 404, "页面不存在或您无权查看")
+    return _respond(request, 404, _("页面不存在或您无权查看"))
 
 
 def server_error(request):
-    return _respond(request, 500, "服务器内部错误，请稍后再试")
+    return _respond(request, 500, _("服务器内部错误，请稍后再试"))

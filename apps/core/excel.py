@@ -3,6 +3,8 @@
 import re
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from .text import normalize_text
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
@@ -30,15 +32,15 @@ def parse_date_cell(value) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, bool):
-        raise CellError("日期格式不正确")
+        raise CellError(_("日期格式不正确"))
     if isinstance(value, (int, float)):
         if float(value).is_integer() and 19000101 <= value <= 21001231:
             return parse_date_cell(str(int(value)))  # 20200131 typed as a number
         if 1900 <= value <= 2100 and float(value).is_integer():
-            raise CellError("日期只有年份，请填写完整日期")
+            raise CellError(_("日期只有年份，请填写完整日期"))
         if 1 <= value < 2958466:
             return EXCEL_EPOCH + timedelta(days=int(value))
-        raise CellError("日期格式不正确")
+        raise CellError(_("日期格式不正确"))
     text = normalize_text(value).replace(" ", "")
     if not text:
         return None
@@ -48,17 +50,17 @@ def parse_date_cell(value) -> date | None:
             try:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
-                raise CellError(f"日期“{text}”不存在") from None
+                raise CellError(_("日期“{text}”不存在").format(text=text)) from None
     for pattern in _MONTH_PATTERNS:
         m = pattern.match(text)
         if m:
             try:
                 return date(int(m.group(1)), int(m.group(2)), 1)
             except ValueError:
-                raise CellError(f"日期“{text}”不存在") from None
+                raise CellError(_("日期“{text}”不存在").format(text=text)) from None
     if text.isdigit() and 1 <= int(text) < 2958466:
         return EXCEL_EPOCH + timedelta(days=int(text))
-    raise CellError(f"无法识别的日期“{text}”，请使用 2020-01-31 这样的格式")
+    raise CellError(_("无法识别的日期“{text}”，请使用 2020-01-31 这样的格式").format(text=text))
 
 
 def text_cell(value) -> str:
@@ -78,9 +80,9 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 def id_number_cell(value) -> str:
     """The 身份证 column. A number cell means Excel already corrupted it: refuse, never guess."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise CellError("身份证号被Excel存成了数字（可能已变成科学计数法并丢失末尾几位），"
-                        "请把该列设为“文本”格式后重新填写原始号码")
+        raise CellError(_("身份证号被Excel存成了数字（可能已变成科学计数法并丢失末尾几位），"
+                          "请把该列设为“文本”格式后重新填写原始号码"))
     text = normalize_text(value).replace(" ", "")
     if _SCIENTIFIC.match(text):
-        raise CellError(f"身份证号“{text}”是科学计数法，末尾几位已丢失，请按原始号码以文本格式重新填写")
+        raise CellError(_("身份证号“{text}”是科学计数法，末尾几位已丢失，请按原始号码以文本格式重新填写").format(text=text))
     return text

@@ -4,13 +4,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 class IdNumberError(ValueError):
-    """Raised with a message in Chinese that can be shown to the user as is."""
+    """Raised with a message (in the active language) that can be shown to the user as is."""
 
 
 @dataclass(frozen=True)
@@ -41,18 +43,18 @@ _FULLWIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF38: ord("X"), 
 def parse_id_number(raw, today: date | None = None) -> IdNumber:
     value = normalize_id_number(raw)
     if not value:
-        raise IdNumberError("身份证号不能为空")
+        raise IdNumberError(_("身份证号不能为空"))
     if not _SHAPE.match(value):
-        raise IdNumberError("身份证号应为18位：前17位为数字，最后一位为数字或X")
+        raise IdNumberError(_("身份证号应为18位：前17位为数字，最后一位为数字或X"))
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdNumberError("身份证号中的出生日期无效") from None
+        raise IdNumberError(_("身份证号中的出生日期无效")) from None
     today = today or date.today()
     if birth > today or birth.year < 1900:
-        raise IdNumberError("身份证号中的出生日期超出合理范围")
+        raise IdNumberError(_("身份证号中的出生日期超出合理范围"))
     if check_char(value[:17]) != value[17]:
-        raise IdNumberError("身份证号校验位不正确，请核对号码")
+        raise IdNumberError(_("身份证号校验位不正确，请核对号码"))
     sex = "M" if int(value[16]) % 2 == 1 else "F"
     return IdNumber(value=value, birth_date=birth, sex=sex)
 

@@ -11,7 +11,8 @@ import traceback
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import Job
 
@@ -66,7 +67,13 @@ class Progress:
             Job.objects.filter(pk=self.job.pk).update(**fields)
 
 
-def _run(job_id, func, in_thread=False):
+def _run(job_id, func, in_thread=False, language=None):
+    # Messages and phases a job stores are written in the language of the user who started it.
+    with translation.override(language or translation.get_language()):
+        _run_job(job_id, func, in_thread)
+
+
+def _run_job(job_id, func, in_thread):
     # A job thread of ours has its own connection to open and close; inline runs use the caller's.
     if in_thread:
         close_old_connections()
@@ -82,7 +89,7 @@ def _run(job_id, func, in_thread=False):
         where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(traceback.extract_tb(exc.__traceback__)))
         log.error("job %s (%s) failed: %s at %s", job.pk, job.kind, type(exc).__name__, where)
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
-                                             result={"message": "任务执行出错，请联系系统管理员"})
+                                             result={"message": _("任务执行出错，请联系系统管理员")})
     finally:
         with _live_lock:
             _live.pop(job.pk, None)
@@ -95,5 +102,5 @@ def start(job: Job, func):
     if settings.JOBS_RUN_INLINE:
         _run(job.pk, func)
     else:
-        threading.Thread(target=_run, args=(job.pk, func, True), daemon=True, name=f"job-{job.pk}").start()
+        threading.Thread(target=_run, args=(job.pk, func, True, translation.get_language()), daemon=True, name=f"job-{job.pk}").start()
     return job

@@ -2,6 +2,8 @@ import time
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
@@ -23,3 +25,25 @@ class SessionMiddleware(DjangoSessionMiddleware):
             if now - session.get("_seen", 0) >= settings.SESSION_REFRESH_SECONDS:
                 session["_seen"] = now  # marks it modified: saved with a new expiry below
         return super().process_response(request, response)
+
+
+class LanguageMiddleware:
+    """The UI language: Chinese (LANGUAGE_CODE) for everyone, another language only when the user chose it.
+
+    The choice is the language cookie set by Django's `set_language` view; the browser's
+    Accept-Language is deliberately ignored (a browser set to English still gets Chinese).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

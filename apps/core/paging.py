@@ -10,6 +10,11 @@ class KeysFirstPaginator(Paginator):
     skipped row (with wide columns such as ciphertexts); sorting keys alone stays on the index.
     """
 
+    def __init__(self, object_list, per_page, *, count=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:  # known from elsewhere (stored counters): no COUNT(*) over the rows
+            self.__dict__["count"] = count
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page

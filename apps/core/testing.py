@@ -6,6 +6,7 @@ from datetime import date
 from apps.access.models import Role, RoleAssignment
 from apps.accounts.models import User
 from apps.core.idcard import make_id_number
+from apps.members import counters
 from apps.members.models import Member
 from apps.members.services import apply_member_values
 from apps.orgs.models import Organization
@@ -35,6 +36,7 @@ def make_member(org, name="张三", *, birth=date(1985, 3, 12), seq=None, catego
     }
     member = apply_member_values(Member(), data)
     member.save()
+    counters.apply_changes([(None, counters.state(member))])
     return member
 
 

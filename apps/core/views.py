@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.orgs import selectors as org_selectors
@@ -41,7 +42,7 @@ def _own_job(request, pk):
 
     job = Job.objects.filter(pk=pk, created_by=request.user).first()
     if job is None:
-        raise Http404("未找到该任务")
+        raise Http404(_("未找到该任务"))
     return job
 
 
@@ -63,7 +64,7 @@ def job_download(request, pk):
 
     job = _own_job(request, pk)
     if job.status != job.Status.SUCCEEDED or not job.output_file or not Path(job.output_file).exists():
-        raise Http404("文件不存在或已过期")
+        raise Http404(_("文件不存在或已过期"))
     return FileResponse(open(job.output_file, "rb"), as_attachment=True, filename=job.output_name or "export.xlsx")
 
 
@@ -77,14 +78,14 @@ def job_errors(request, pk):
 
     job = _own_job(request, pk)
     if job.status != job.Status.REJECTED:
-        raise Http404("该任务没有错误报告")
+        raise Http404(_("该任务没有错误报告"))
     wb = Workbook()
     ws = wb.active
-    ws.title = "错误报告"
-    ws.append(["行号", "列", "原因"])
+    ws.title = _("错误报告")
+    ws.append([_("行号"), _("列"), _("原因")])
     for e in job.result.get("errors", []):
         ws.append([e.get("row"), e.get("column"), e.get("reason")])
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)
-    return FileResponse(buf, as_attachment=True, filename="导入错误报告.xlsx")
+    return FileResponse(buf, as_attachment=True, filename=_("导入错误报告.xlsx"))

@@ -419,7 +419,7 @@ def write_import_file(path: Path, org_codes, rows: int, *, seed=63000, today=Non
     ws = wb.create_sheet("党员信息")
     ws.append([h + ("*" if required else "") for h, _, required, _ in COLUMNS])
     keys = [k for _, k, _, _ in COLUMNS]
-    educations = [label for _, label in EDUCATIONS]
+    educations = [str(label) for _, label in EDUCATIONS]  # lazily translated labels; Chinese in a command
     area = "110101"  # not an area the demo generator uses: every row is a new member
     first, span = date(1940, 1, 1), (date(2000, 12, 31) - date(1940, 1, 1)).days
     used = {}

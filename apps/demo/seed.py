@@ -11,6 +11,7 @@ from apps.audit.services import Action, audit_record
 from apps.core.crypto import keyed_hash
 from apps.core.idcard import mask_id_number
 from apps.core.text import mask_phone, pinyin_keys
+from apps.members.counters import recount
 from apps.members.models import Member
 from apps.orgs.models import CommitteePost, Organization
 
@@ -52,6 +53,8 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     with transaction.atomic():
         orgs = _write_orgs(nodes, rng, today, log)
         members_by_org = _write_members(nodes, orgs, rng, today, params["members"], log)
+        recount()
+        log("  组织党员数已统计")
         _write_posts(nodes, orgs, members_by_org, rng, today, log)
         _write_accounts(nodes, orgs, members_by_org, root_index, log)
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",

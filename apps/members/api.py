@@ -1,4 +1,6 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -13,8 +15,8 @@ class ScopedOrgField(serializers.PrimaryKeyRelatedField):
     """An organization ID the caller may manage; any other ID reads as "does not exist"."""
 
     default_error_messages = {
-        "does_not_exist": "组织不存在或您无权在该组织录入党员",
-        "incorrect_type": "组织ID应为整数",
+        "does_not_exist": gettext_lazy("组织不存在或您无权在该组织录入党员"),
+        "incorrect_type": gettext_lazy("组织ID应为整数"),
     }
 
     def get_queryset(self):
@@ -22,15 +24,15 @@ class ScopedOrgField(serializers.PrimaryKeyRelatedField):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    id_number = serializers.CharField(write_only=True, required=False, help_text="身份证号（只写；读取时返回脱敏号码）")
+    id_number = serializers.CharField(write_only=True, required=False, help_text=gettext_lazy("身份证号（只写；读取时返回脱敏号码）"))
     id_number_masked = serializers.CharField(source="id_masked", read_only=True)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True)
     phone_masked = serializers.CharField(read_only=True)
-    organization = ScopedOrgField(help_text="所在党组织ID")
-    party_group = ScopedOrgField(help_text="所在党小组ID", required=False, allow_null=True)
+    organization = ScopedOrgField(help_text=gettext_lazy("所在党组织ID"))
+    party_group = ScopedOrgField(help_text=gettext_lazy("所在党小组ID"), required=False, allow_null=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     age = serializers.SerializerMethodField()
-    party_standing_years = serializers.SerializerMethodField(help_text="党龄（自转正之日起）")
+    party_standing_years = serializers.SerializerMethodField(help_text=gettext_lazy("党龄（自转正之日起）"))
 
     class Meta:
         model = Member
@@ -47,9 +49,9 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 _FILTER_PARAMS = [
-    OpenApiParameter("q", str, description="姓名开头、拼音/首字母、身份证号或手机号"),
-    OpenApiParameter("org", int, description="组织ID（含下级）"),
-    OpenApiParameter("category", str), OpenApiParameter("status", str, description="默认现有党员；all 为全部"),
+    OpenApiParameter("q", str, description=gettext_lazy("姓名开头、拼音/首字母、身份证号或手机号")),
+    OpenApiParameter("org", int, description=gettext_lazy("组织ID（含下级）")),
+    OpenApiParameter("category", str), OpenApiParameter("status", str, description=gettext_lazy("默认现有党员；all 为全部")),
     OpenApiParameter("sex", str), OpenApiParameter("education", str), OpenApiParameter("domain", str),
     OpenApiParameter("hardship", bool), OpenApiParameter("age_min", int), OpenApiParameter("age_max", int),
     OpenApiParameter("standing_min", int), OpenApiParameter("standing_max", int),
@@ -57,9 +59,10 @@ _FILTER_PARAMS = [
 
 
 @extend_schema_view(
-    list=extend_schema(summary="党员列表", parameters=_FILTER_PARAMS), retrieve=extend_schema(summary="党员详情"),
-    create=extend_schema(summary="录入党员"), update=extend_schema(summary="修改党员信息"),
-    partial_update=extend_schema(summary="修改党员信息（部分字段）"),
+    list=extend_schema(summary=gettext_lazy("党员列表"), parameters=_FILTER_PARAMS),
+    retrieve=extend_schema(summary=gettext_lazy("党员详情")), create=extend_schema(summary=gettext_lazy("录入党员")),
+    update=extend_schema(summary=gettext_lazy("修改党员信息")),
+    partial_update=extend_schema(summary=gettext_lazy("修改党员信息（部分字段）")),
 )
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                     viewsets.GenericViewSet):
@@ -80,7 +83,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if not policy.has_capability(self.request.user, policy.MEMBER_MANAGE):
             from rest_framework.exceptions import PermissionDenied
 
-            raise PermissionDenied("您没有录入党员的权限")
+            raise PermissionDenied(_("您没有录入党员的权限"))
         try:
             serializer.instance = services.member_create(actor=self.request.user, data=dict(serializer.validated_data),
                                                          request=self.request)

@@ -1,9 +1,12 @@
 """Member registry ⇄ Excel: the import template, the all-or-nothing import, the export."""
 
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -14,8 +17,9 @@ from apps.core import codes
 from apps.core.crypto import keyed_hash
 from apps.core.excel import CellError, id_number_cell, parse_date_cell, text_cell
 from apps.core.jobs import JobRejected
-from apps.orgs.models import Organization
+from apps.orgs.models import Organization, OrgKind
 
+from . import counters
 from .models import Member, MemberCategory, MemberStatus, Sex
 from .rules import validate_member_data
 from .services import apply_member_values
@@ -44,14 +48,25 @@ HEADER_TO_KEY = {h: k for h, k, _, _ in COLUMNS}
 LABEL_OF_KEY = {k: h for h, k, _, _ in COLUMNS}
 FIELD_TO_KEY = {"organization": "org_code", "party_group": "group_code", "birth_date": "declared_birth_date", "sex": "declared_sex"}
 
-_ENUMS = {
-    "category": dict((label, code) for code, label in MemberCategory.choices),
-    "status": dict((label, code) for code, label in MemberStatus.choices),
-    "ethnicity": dict((label, code) for code, label in codes.ETHNICITIES),
-    "education": dict((label, code) for code, label in codes.EDUCATIONS),
-    "occupation": dict((label, code) for code, label in codes.OCCUPATIONS),
-    "declared_sex": {"男": Sex.MALE, "女": Sex.FEMALE},
-}
+
+def _chinese(choices):
+    """Choices with their labels in Chinese (the msgids), whatever the user's language: the template,
+    the cells the import reads and the export all use the Chinese labels."""
+    with translation.override(None):
+        return [(code, str(label)) for code, label in choices]
+
+
+@cache
+def _enums():
+    return {
+        "category": dict((label, code) for code, label in _chinese(MemberCategory.choices)),
+        "status": dict((label, code) for code, label in _chinese(MemberStatus.choices)),
+        "ethnicity": dict((label, code) for code, label in _chinese(codes.ETHNICITIES)),
+        "education": dict((label, code) for code, label in _chinese(codes.EDUCATIONS)),
+        "occupation": dict((label, code) for code, label in _chinese(codes.OCCUPATIONS)),
+        "declared_sex": {"男": Sex.MALE, "女": Sex.FEMALE},
+    }
+
 _ENUM_CODES = {
     "category": set(MemberCategory.values), "status": set(MemberStatus.values),
     "ethnicity": {c for c, _ in codes.ETHNICITIES}, "education": {c for c, _ in codes.EDUCATIONS},
@@ -77,7 +92,8 @@ def build_template(path: Path, orgs) -> Path:
             for row in range(3, 2003):
                 ws.cell(row=row, column=col).number_format = "@"
     ws.column_dimensions["B"].width = 22
-    for key, values in (("category", [c[1] for c in MemberCategory.choices]), ("status", [c[1] for c in MemberStatus.choices]),
+    for key, values in (("category", [c[1] for c in _chinese(MemberCategory.choices)]),
+                        ("status", [c[1] for c in _chinese(MemberStatus.choices)]),
                         ("is_hardship", ["是", "否"])):
         col = [k for _, k, _, _ in COLUMNS].index(key) + 1
         letter = ws.cell(row=1, column=col).column_letter
@@ -87,13 +103,14 @@ def build_template(path: Path, orgs) -> Path:
     ws.freeze_panes = "A3"
     ref = wb.create_sheet("组织编码")
     ref.append(["组织编码", "组织名称", "组织类别"])
+    kinds = dict(_chinese(OrgKind.choices))
     for org in orgs.iterator(chunk_size=2000):
-        ref.append([org.code, org.name, org.get_kind_display()])
+        ref.append([org.code, org.name, kinds.get(org.kind, org.kind)])
     ref.column_dimensions["B"].width = 40
     codes_ws = wb.create_sheet("代码表")
     codes_ws.append(["民族", "学历", "职业类别", "党员状态"])
-    lists = [[label for _, label in codes.ETHNICITIES], [label for _, label in codes.EDUCATIONS], [label for _, label in codes.OCCUPATIONS],
-             [label for _, label in MemberStatus.choices]]
+    lists = [[label for _, label in _chinese(codes.ETHNICITIES)], [label for _, label in _chinese(codes.EDUCATIONS)],
+             [label for _, label in _chinese(codes.OCCUPATIONS)], [label for _, label in _chinese(MemberStatus.choices)]]
     for i in range(max(len(x) for x in lists)):
         codes_ws.append([x[i] if i < len(x) else None for x in lists])
     wb.save(path)
@@ -104,13 +121,13 @@ def _enum(key, raw):
     text = text_cell(raw)
     if not text:
         return ""
-    if text in _ENUMS[key]:
-        return _ENUMS[key][text]
+    if text in _enums()[key]:
+        return _enums()[key][text]
     if text in _ENUM_CODES[key]:
         return text
     if key == "education" and text.isdigit() and text.zfill(2) in _ENUM_CODES[key]:
         return text.zfill(2)
-    raise CellError(f"“{text}”不是有效的{LABEL_OF_KEY[key]}")
+    raise CellError(_("“{value}”不是有效的{column}").format(value=text, column=LABEL_OF_KEY[key]))
 
 
 def _bool(raw):
@@ -119,7 +136,7 @@ def _bool(raw):
         return False
     if text in ("是", "Y", "y", "1", "True", "true"):
         return True
-    raise CellError(f"“{text}”应填写“是”或“否”")
+    raise CellError(_("“{value}”应填写“是”或“否”").format(value=text))
 
 
 def read_rows(path):
@@ -136,7 +153,7 @@ def read_rows(path):
                     header = {i: HEADER_TO_KEY[label] for i, label in enumerate(labels) if label in HEADER_TO_KEY}
                     missing = [h for h, k, req, _ in COLUMNS if req and k not in header.values()]
                     if missing:
-                        raise JobRejected({"message": f"表头缺少必填列：{'、'.join(missing)}", "errors": []})
+                        raise JobRejected({"message": _("表头缺少必填列：{columns}").format(columns="、".join(missing)), "errors": []})
                 elif row_number >= 10:
                     break
                 continue
@@ -148,7 +165,7 @@ def read_rows(path):
                 continue
             yield row_number, values
         if header is None:
-            raise JobRejected({"message": "未找到表头：第一张工作表应包含“姓名”“身份证号”等列，请使用导入模板", "errors": []})
+            raise JobRejected({"message": _("未找到表头：第一张工作表应包含“姓名”“身份证号”等列，请使用导入模板"), "errors": []})
     finally:
         wb.close()
 
@@ -166,7 +183,7 @@ def _parse(values, errors, row_number):
                 data[key] = id_number_cell(raw)
             elif key in ("joined_on", "full_member_on", "declared_birth_date"):
                 data[key] = parse_date_cell(raw)
-            elif key in _ENUMS:
+            elif key in _ENUM_CODES:
                 data[key] = _enum(key, raw)
             elif key == "is_hardship":
                 data[key] = _bool(raw)
@@ -181,14 +198,14 @@ def _parse(values, errors, row_number):
 def run_import(job, progress, *, actor, scope_org_ids):
     """Validate every row, then write all of them in one transaction — or none."""
     path = job.input_file
-    progress(0, phase="读取文件", force=True)
+    progress(0, phase=_("读取文件"), force=True)
     raw_rows = list(read_rows(path))
     if not raw_rows:
-        raise JobRejected({"message": "文件中没有数据行", "errors": []})
+        raise JobRejected({"message": _("文件中没有数据行"), "errors": []})
     if len(raw_rows) > MAX_ROWS:
-        raise JobRejected({"message": f"单次最多导入{MAX_ROWS}行，请拆分文件", "errors": []})
+        raise JobRejected({"message": _("单次最多导入{n}行，请拆分文件").format(n=MAX_ROWS), "errors": []})
     total = len(raw_rows) * 2
-    progress(0, total, "校验数据", force=True)
+    progress(0, total, _("校验数据"), force=True)
 
     allowed = Organization.objects.filter(pk__in=scope_org_ids) if scope_org_ids is not None else Organization.objects
     wanted_codes = {text_cell(v.get("org_code")) for _, v in raw_rows} | {text_cell(v.get("group_code")) for _, v in raw_rows}
@@ -201,24 +218,24 @@ def run_import(job, progress, *, actor, scope_org_ids):
         code = data.pop("org_code", "") or ""
         data["organization"] = orgs_by_code.get(code)
         if code and data["organization"] is None:
-            err("org_code", f"组织编码“{code}”不存在或不在您的管理范围内")
+            err("org_code", _("组织编码“{code}”不存在或不在您的管理范围内").format(code=code))
         group_code = data.pop("group_code", "") or ""
         data["party_group"] = orgs_by_code.get(group_code) if group_code else None
         if group_code and data["party_group"] is None:
-            err("group_code", f"党小组编码“{group_code}”不存在或不在您的管理范围内")
+            err("group_code", _("党小组编码“{code}”不存在或不在您的管理范围内").format(code=group_code))
         if len(errors) > errors_before:
             parsed.append((row_number, None))
         else:
             cleaned, field_errors = validate_member_data(data)
             if code == "" and "organization" in field_errors:
-                field_errors["organization"] = "所在党组织编码不能为空"
+                field_errors["organization"] = _("所在党组织编码不能为空")
             for field, message in field_errors.items():
                 err(FIELD_TO_KEY.get(field, field), message)
             if not field_errors:
                 h = keyed_hash(cleaned["id_number"])
                 hashes_in_file[h] += 1
                 if hashes_in_file[h] > 1:
-                    err("id_number", "身份证号在本文件中重复出现")
+                    err("id_number", _("身份证号在本文件中重复出现"))
                     cleaned = None
                 else:
                     cleaned["id_hash"] = h
@@ -240,27 +257,29 @@ def run_import(job, progress, *, actor, scope_org_ids):
             current = existing[cleaned["id_hash"]]
             if scope_ids is not None and current.organization_id not in scope_ids:
                 errors.append({"row": row_number, "column": "身份证号",
-                               "reason": "该党员已在您管理范围以外的组织登记，请办理组织关系转接"})
+                               "reason": _("该党员已在您管理范围以外的组织登记，请办理组织关系转接")})
 
     if errors:
         errors.sort(key=lambda e: e["row"])
         bad_rows = len({e["row"] for e in errors})
-        raise JobRejected({"message": f"共{len(raw_rows)}行，其中{bad_rows}行有错误，未导入任何数据。请修改后重新导入。",
+        raise JobRejected({"message": _("共{rows}行，其中{bad}行有错误，未导入任何数据。请修改后重新导入。").format(rows=len(raw_rows), bad=bad_rows),
                            "errors": errors[:5000], "error_count": len(errors), "rows": len(raw_rows)})
 
-    progress(len(raw_rows), total, "写入数据", force=True)
+    progress(len(raw_rows), total, _("写入数据"), force=True)
     created = updated = 0
     with transaction.atomic():
-        to_create, to_update, events = [], [], []
+        to_create, to_update, events, count_changes = [], [], [], []
         for i, (row_number, cleaned) in enumerate(parsed, start=1):
             current = existing.get(cleaned["id_hash"])
             if current is None:
                 member = apply_member_values(Member(), cleaned)
                 to_create.append(member)
+                count_changes.append((None, counters.state(member)))
             else:
-                before = snapshot(current)
+                before, counted_before = snapshot(current), counters.state(current)
                 apply_member_values(current, cleaned)
                 to_update.append(current)
+                count_changes.append((counted_before, counters.state(current)))
                 events.append(AuditEvent(actor=actor, actor_name=actor.username, action=Action.UPDATE,
                                          object_type="members.member", object_id=str(current.pk), object_repr=current.name,
                                          organization_id=current.organization_id, org_path=current.organization.path,
@@ -273,11 +292,12 @@ def run_import(job, progress, *, actor, scope_org_ids):
                 progress(len(raw_rows) + i, total)
         created += _flush_create(to_create, events, actor)
         updated += _flush_update(to_update)
+        counters.apply_changes(count_changes)
         audit_bulk(events)
         audit_record(actor=actor, action=Action.IMPORT, object_type="members.member", object_repr="党员信息Excel导入",
                      note=f"新增{created}人，更新{updated}人")
-    progress(total, total, "完成", force=True)
-    return {"message": f"导入成功：新增{created}人，更新{updated}人。", "created": created, "updated": updated, "rows": len(raw_rows)}
+    progress(total, total, _("完成"), force=True)
+    return {"message": _("导入成功：新增{created}人，更新{updated}人。").format(created=created, updated=updated), "created": created, "updated": updated, "rows": len(raw_rows)}
 
 
 def _flush_create(batch, events, actor):
@@ -323,7 +343,7 @@ def run_export(job, progress, *, queryset, unmask: bool):
 
     today = date.today()
     total = queryset.count()
-    progress(0, total, "导出中", force=True)
+    progress(0, total, _("导出中"), force=True)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员名册")
     ws.append(EXPORT_HEADERS)
@@ -331,8 +351,8 @@ def run_export(job, progress, *, queryset, unmask: bool):
               "joined_on", "full_member_on", "phone_masked", "is_hardship", "organization__name", "organization__code", "flow_place"]
     if unmask:
         fields += ["id_number", "phone"]
-    eth, edu, occ = dict(codes.ETHNICITIES), dict(codes.EDUCATIONS), dict(codes.OCCUPATIONS)
-    sexes, cats, statuses = dict(Sex.choices), dict(MemberCategory.choices), dict(MemberStatus.choices)
+    eth, edu, occ = dict(_chinese(codes.ETHNICITIES)), dict(_chinese(codes.EDUCATIONS)), dict(_chinese(codes.OCCUPATIONS))
+    sexes, cats, statuses = dict(_chinese(Sex.choices)), dict(_chinese(MemberCategory.choices)), dict(_chinese(MemberStatus.choices))
     qs = queryset.order_by("organization__path", "name_pinyin", "id")
     rows = qs.only(*[f for f in fields if "__" not in f], "organization__name", "organization__code").select_related("organization")
     for i, m in enumerate(rows.iterator(chunk_size=2000), start=1):
@@ -346,4 +366,4 @@ def run_export(job, progress, *, queryset, unmask: bool):
         if i % 1000 == 0:
             progress(i, total)
     wb.save(job.output_file)
-    return {"message": f"已导出{total}名党员", "rows": total}
+    return {"message": _("已导出{n}名党员").format(n=total), "rows": total}

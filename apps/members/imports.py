@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record
@@ -21,18 +22,18 @@ def _jobs_dir():
 def member_import_start(*, actor, upload, request=None) -> Job:
     name = upload.name or ""
     if not name.lower().endswith(".xlsx"):
-        raise ValidationError({"file": "请上传 .xlsx 格式的Excel文件（可先下载导入模板）"})
+        raise ValidationError({"file": _("请上传 .xlsx 格式的Excel文件（可先下载导入模板）")})
     if upload.size > settings.IMPORT_MAX_BYTES:
-        raise ValidationError({"file": f"文件过大，单个文件不超过{settings.IMPORT_MAX_BYTES // 1024 // 1024}MB"})
+        raise ValidationError({"file": _("文件过大，单个文件不超过{mb}MB").format(mb=settings.IMPORT_MAX_BYTES // 1024 // 1024)})
     head = upload.read(4)
     upload.seek(0)
     if head != b"PK\x03\x04":
-        raise ValidationError({"file": "文件内容不是有效的Excel（.xlsx）文件"})
+        raise ValidationError({"file": _("文件内容不是有效的Excel（.xlsx）文件")})
     path = _jobs_dir() / f"import-{uuid.uuid4().hex}.xlsx"
     with open(path, "wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
-    job = Job.objects.create(kind="member_import", title=f"导入党员：{name[:100]}", created_by=actor, input_file=str(path))
+    job = Job.objects.create(kind="member_import", title=_("导入党员：{name}").format(name=name[:100]), created_by=actor, input_file=str(path))
     scope_ids = list(policy.visible_orgs(actor, policy.MEMBER_IMPORT).values_list("pk", flat=True))
 
     def work(job, progress):
@@ -41,7 +42,7 @@ def member_import_start(*, actor, upload, request=None) -> Job:
         except (OSError, KeyError, ValueError) as exc:
             if isinstance(exc, jobs.JobRejected):
                 raise
-            raise jobs.JobRejected({"message": "无法读取该文件，请确认是有效的Excel（.xlsx）文件", "errors": []}) from exc
+            raise jobs.JobRejected({"message": _("无法读取该文件，请确认是有效的Excel（.xlsx）文件"), "errors": []}) from exc
         finally:
             path.unlink(missing_ok=True)
 
@@ -54,7 +55,7 @@ def member_export_start(*, actor, queryset, params, request=None) -> Job:
         # Unmasked exports only of members all within the unmask scope.
         queryset = queryset.filter(policy.subtree_q(policy.scope_paths(actor, policy.MEMBER_UNMASK), "organization__path"))
     path = _jobs_dir() / f"export-{uuid.uuid4().hex}.xlsx"
-    job = Job.objects.create(kind="member_export", title="导出党员名册", created_by=actor, output_file=str(path),
+    job = Job.objects.create(kind="member_export", title=_("导出党员名册"), created_by=actor, output_file=str(path),
                              output_name="党员名册.xlsx", params={k: v for k, v in params.items() if k != "page"})
     audit_record(actor=actor, action=Action.EXPORT, object_type="members.member", object_repr="党员名册导出",
                  request=request, note=("含完整身份证号；" if unmask else "") + "条件：" + (str(job.params)[:250]))

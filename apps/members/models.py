@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import codes
 from apps.core.crypto import EncryptedTextField
@@ -11,18 +12,18 @@ from apps.orgs.models import Organization
 
 
 class MemberCategory(models.TextChoices):
-    FULL = "full", "正式党员"
-    PROBATIONARY = "probationary", "预备党员"
+    FULL = "full", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
 
 
 class MemberStatus(models.TextChoices):
-    NORMAL = "normal", "正常"
-    FLOWING = "flowing", "流动"
-    LOST_CONTACT = "lost_contact", "失联"
-    SUSPENDED = "suspended", "停止党籍"
-    TRANSFERRED_OUT = "transferred_out", "已转出"
-    LEFT = "left", "出党"
-    DECEASED = "deceased", "去世"
+    NORMAL = "normal", _("正常")
+    FLOWING = "flowing", _("流动")
+    LOST_CONTACT = "lost_contact", _("失联")
+    SUSPENDED = "suspended", _("停止党籍")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    LEFT = "left", _("出党")
+    DECEASED = "deceased", _("去世")
 
 
 # Members counted in an organization's current roster.
@@ -30,8 +31,8 @@ CURRENT_STATUSES = (MemberStatus.NORMAL, MemberStatus.FLOWING, MemberStatus.LOST
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class MemberQuerySet(models.QuerySet):
@@ -40,30 +41,30 @@ class MemberQuerySet(models.QuerySet):
 
 
 class Member(models.Model):
-    organization = models.ForeignKey(Organization, verbose_name="所在党组织", on_delete=models.PROTECT, related_name="members")
-    party_group = models.ForeignKey(Organization, verbose_name="所在党小组", null=True, blank=True, on_delete=models.SET_NULL, related_name="group_members")
-    name = models.CharField("姓名", max_length=60, db_index=True)
-    name_pinyin = models.CharField("姓名全拼", max_length=120, db_index=True)
-    name_initials = models.CharField("姓名首字母", max_length=40, db_index=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members")
+    party_group = models.ForeignKey(Organization, verbose_name=_("所在党小组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="group_members")
+    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    name_pinyin = models.CharField(_("姓名全拼"), max_length=120, db_index=True)
+    name_initials = models.CharField(_("姓名首字母"), max_length=40, db_index=True)
     # 身份证号: ciphertext only; exact lookup by keyed hash; masked form for lists.
-    id_number = EncryptedTextField("身份证号")
+    id_number = EncryptedTextField(_("身份证号"))
     id_hash = models.CharField(max_length=64, unique=True)
-    id_masked = models.CharField("身份证号", max_length=18)
-    birth_date = models.DateField("出生日期", db_index=True)
-    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    ethnicity = models.CharField("民族", max_length=2, choices=codes.ETHNICITIES, default="01")
-    education = models.CharField("学历", max_length=2, choices=codes.EDUCATIONS, blank=True)
-    occupation = models.CharField("职业类别", max_length=16, choices=codes.OCCUPATIONS, blank=True)
-    joined_on = models.DateField("入党日期")
-    full_member_on = models.DateField("转正日期", null=True, blank=True)
-    category = models.CharField("人员类别", max_length=16, choices=MemberCategory.choices, default=MemberCategory.FULL)
-    status = models.CharField("党员状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL)
-    phone = EncryptedTextField("手机号", blank=True)
+    id_masked = models.CharField(_("身份证号"), max_length=18)
+    birth_date = models.DateField(_("出生日期"), db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=codes.ETHNICITIES, default="01")
+    education = models.CharField(_("学历"), max_length=2, choices=codes.EDUCATIONS, blank=True)
+    occupation = models.CharField(_("职业类别"), max_length=16, choices=codes.OCCUPATIONS, blank=True)
+    joined_on = models.DateField(_("入党日期"))
+    full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
+    category = models.CharField(_("人员类别"), max_length=16, choices=MemberCategory.choices, default=MemberCategory.FULL)
+    status = models.CharField(_("党员状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL)
+    phone = EncryptedTextField(_("手机号"), blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField("手机号", max_length=20, blank=True)
-    is_hardship = models.BooleanField("困难党员", default=False)
-    flow_place = models.CharField("流动去向", max_length=120, blank=True)
-    flow_contact = models.CharField("流动期间联系方式", max_length=120, blank=True)
+    phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
+    is_hardship = models.BooleanField(_("困难党员"), default=False)
+    flow_place = models.CharField(_("流动去向"), max_length=120, blank=True)
+    flow_contact = models.CharField(_("流动期间联系方式"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,8 +78,8 @@ class Member(models.Model):
     }
 
     class Meta:
-        verbose_name = "党员"
-        verbose_name_plural = "党员"
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
         ordering = ["name_pinyin", "id"]
         # Low-cardinality columns (status, category, sex, …) get no index of their own: a planner that
         # starts from one reads most of the table. Counts per organization use (organization, status);
@@ -107,3 +108,20 @@ class Member(models.Model):
     @property
     def is_current(self):
         return self.status in CURRENT_STATUSES
+
+
+class OrgMemberCount(models.Model):
+    """Current members of one organization (direct, not its subtree), kept by every write path.
+
+    Subtree counts are sums of these rows over a path prefix: an index range over organizations
+    instead of a scan over members (2 million at province scale). Services change the rows by
+    increments (safe under concurrent writes); `manage.py recount_members` rebuilds them.
+    """
+
+    organization = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE, related_name="member_count")
+    current = models.IntegerField("现有党员", default=0)
+    current_full = models.IntegerField("其中正式党员", default=0)
+
+    class Meta:
+        verbose_name = "组织党员数"
+        verbose_name_plural = "组织党员数"

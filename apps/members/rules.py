@@ -1,10 +1,12 @@
 """Validation of a member record, shared by the form, the API and the Excel import.
 
 `validate_member_data` takes normalized values and returns (cleaned, errors) where errors
-maps field → message in Chinese; it never touches the database except for lookups.
+maps field → message (in the active language); it never touches the database except for lookups.
 """
 
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 from apps.core import codes
 from apps.core.dates import add_years
@@ -25,9 +27,9 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
 
     name = normalize_name(data.get("name"))
     if not name:
-        errors["name"] = "姓名不能为空"
+        errors["name"] = _("姓名不能为空")
     elif len(name) > 60:
-        errors["name"] = "姓名过长"
+        errors["name"] = _("姓名过长")
     cleaned["name"] = name
 
     parsed = None
@@ -41,64 +43,64 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
 
     # Birth date and sex given separately must agree with the number.
     if parsed and data.get("declared_birth_date") and data["declared_birth_date"] != parsed.birth_date:
-        errors["birth_date"] = f"出生日期与身份证号不一致（身份证号显示为{parsed.birth_date:%Y-%m-%d}）"
+        errors["birth_date"] = _("出生日期与身份证号不一致（身份证号显示为{date}）").format(date=f"{parsed.birth_date:%Y-%m-%d}")
     if parsed and data.get("declared_sex") and data["declared_sex"] != parsed.sex:
-        errors["sex"] = "性别与身份证号不一致（身份证号第17位奇数为男、偶数为女）"
+        errors["sex"] = _("性别与身份证号不一致（身份证号第17位奇数为男、偶数为女）")
 
-    for key, table, label in (("ethnicity", ETHNICITY_CODES, "民族"), ("education", EDUCATION_CODES, "学历"),
-                              ("occupation", OCCUPATION_CODES, "职业类别")):
+    for key, table, label in (("ethnicity", ETHNICITY_CODES, _("民族")), ("education", EDUCATION_CODES, _("学历")),
+                              ("occupation", OCCUPATION_CODES, _("职业类别"))):
         value = data.get(key) or ""
         if value and value not in table:
-            errors[key] = f"{label}不在标准代码表中"
+            errors[key] = _("{label}不在标准代码表中").format(label=label)
     cleaned["ethnicity"] = data.get("ethnicity") or "01"
 
     joined, full_on = data.get("joined_on"), data.get("full_member_on")
     category = data.get("category") or MemberCategory.FULL
     cleaned["category"] = category
     if category not in MemberCategory.values:
-        errors["category"] = "人员类别应为正式党员或预备党员"
+        errors["category"] = _("人员类别应为正式党员或预备党员")
     if not joined:
-        errors["joined_on"] = "入党日期不能为空"
+        errors["joined_on"] = _("入党日期不能为空")
     else:
         if joined > today:
-            errors["joined_on"] = "入党日期不能晚于今天"
+            errors["joined_on"] = _("入党日期不能晚于今天")
         elif parsed and joined < add_years(parsed.birth_date, MIN_JOIN_AGE):
-            errors["joined_on"] = "入党时应年满18周岁，请核对入党日期与身份证号"
+            errors["joined_on"] = _("入党时应年满18周岁，请核对入党日期与身份证号")
     if category == MemberCategory.PROBATIONARY and full_on:
-        errors["full_member_on"] = "预备党员不应填写转正日期"
+        errors["full_member_on"] = _("预备党员不应填写转正日期")
     if category == MemberCategory.FULL:
         if not full_on:
-            errors["full_member_on"] = "正式党员须填写转正日期"
+            errors["full_member_on"] = _("正式党员须填写转正日期")
         elif full_on > today:
-            errors["full_member_on"] = "转正日期不能晚于今天"
+            errors["full_member_on"] = _("转正日期不能晚于今天")
         elif joined and full_on < joined:
-            errors["full_member_on"] = "转正日期不能早于入党日期"
+            errors["full_member_on"] = _("转正日期不能早于入党日期")
 
     status = data.get("status") or MemberStatus.NORMAL
     cleaned["status"] = status
     if status not in MemberStatus.values:
-        errors["status"] = "党员状态不正确"
+        errors["status"] = _("党员状态不正确")
     if status == MemberStatus.FLOWING and not normalize_text(data.get("flow_place")):
-        errors["flow_place"] = "流动党员须填写流动去向"
+        errors["flow_place"] = _("流动党员须填写流动去向")
 
     phone = normalize_text(data.get("phone")).replace(" ", "").replace("-", "")
     if phone and not (phone.isdigit() and (len(phone) == 11 and phone.startswith("1") or 7 <= len(phone) <= 12)):
-        errors["phone"] = "手机号格式不正确，应为11位手机号码或固定电话"
+        errors["phone"] = _("手机号格式不正确，应为11位手机号码或固定电话")
     cleaned["phone"] = phone
 
     org = data.get("organization")
     if org is not None:
         if not org.is_active:
-            errors["organization"] = "所在党组织已撤销"
+            errors["organization"] = _("所在党组织已撤销")
         elif org.kind == "group":
-            errors["organization"] = "党员应编入党支部，党小组请在“所在党小组”中选择"
+            errors["organization"] = _("党员应编入党支部，党小组请在“所在党小组”中选择")
         elif status in CURRENT_STATUSES and org.kind not in ("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee"):
-            errors["organization"] = "所在党组织类别不正确"
+            errors["organization"] = _("所在党组织类别不正确")
     else:
-        errors.setdefault("organization", "请选择所在党组织")
+        errors.setdefault("organization", _("请选择所在党组织"))
     group = data.get("party_group")
     if group is not None and org is not None and (group.kind != "group" or not group.path.startswith(org.path)):
-        errors["party_group"] = "所选党小组不属于该党员所在党组织"
+        errors["party_group"] = _("所选党小组不属于该党员所在党组织")
 
     for key in ("flow_place", "flow_contact"):
         cleaned[key] = normalize_text(data.get(key))

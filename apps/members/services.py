@@ -2,12 +2,14 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core.crypto import keyed_hash
 from apps.core.idcard import mask_id_number
 from apps.core.text import mask_phone, pinyin_keys
 
+from . import counters
 from .models import Member
 from .rules import validate_member_data
 
@@ -37,7 +39,7 @@ def apply_member_values(member: Member, cleaned: dict) -> Member:
 def _validated(data, *, exclude_pk=None):
     cleaned, errors = validate_member_data(data)
     if not errors and Member.objects.filter(id_hash=keyed_hash(cleaned["id_number"])).exclude(pk=exclude_pk).exists():
-        errors["id_number"] = "该身份证号已在系统中登记，不能重复录入"
+        errors["id_number"] = _("该身份证号已在系统中登记，不能重复录入")
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -48,6 +50,7 @@ def member_create(*, actor, data, request=None) -> Member:
     cleaned = _validated(data)
     member = apply_member_values(Member(), cleaned)
     member.save()
+    counters.apply_changes([(None, counters.state(member))])
     audit_record(actor=actor, action=Action.CREATE, obj=member, after=snapshot(member), request=request)
     return member
 
@@ -55,12 +58,13 @@ def member_create(*, actor, data, request=None) -> Member:
 @transaction.atomic
 def member_update(*, actor, member, data, request=None) -> Member:
     member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
-    before = snapshot(member)
+    before, counted_before = snapshot(member), counters.state(member)
     merged = {key: getattr(member, key) for key in WRITABLE_FIELDS}
     merged.update(data)
     cleaned = _validated(merged, exclude_pk=member.pk)
     apply_member_values(member, cleaned)
     member.save()
+    counters.apply_changes([(counted_before, counters.state(member))])
     audit_record(actor=actor, action=Action.UPDATE, obj=member, before=before, after=snapshot(member), request=request)
     return member
 

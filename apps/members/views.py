@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -17,12 +18,13 @@ from .forms import MemberForm
 @login_required
 def member_list(request):
     if not policy.has_capability(request.user, policy.MEMBER_VIEW):
-        raise PermissionDenied("您没有查看党员信息的权限")
+        raise PermissionDenied(_("您没有查看党员信息的权限"))
     f, qs = selectors.member_list(request.user, request.GET)
     if not f.form.is_valid():
         qs = qs.none()
     # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page.
-    page = KeysFirstPaginator(qs.defer("id_number", "phone"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(qs.defer("id_number", "phone"), settings.LIST_PAGE_SIZE,
+                              count=selectors.unfiltered_count(request.user, f)).get_page(request.GET.get("page"))
     context = {
         "filter": f, "page": page, "section": "members",
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),
@@ -47,7 +49,7 @@ def member_detail(request, pk):
 @login_required
 def me(request):
     if not request.user.member_id:
-        raise Http404("您的账号未关联党员档案")
+        raise Http404(_("您的账号未关联党员档案"))
     return member_detail(request, request.user.member_id)
 
 
@@ -56,7 +58,7 @@ def me(request):
 def reveal_id(request, pk):
     member = policy.get_member(request.user, pk)
     if not policy.can_member(request.user, policy.MEMBER_UNMASK, member):
-        raise PermissionDenied("您没有查看完整身份证号的权限")
+        raise PermissionDenied(_("您没有查看完整身份证号的权限"))
     full = services.member_reveal_id_number(actor=request.user, member=member, request=request)
     return render(request, "members/_id_number.html", {"value": full, "revealed": True})
 
@@ -71,7 +73,7 @@ def _initial_from(member):
 @login_required
 def member_create(request):
     if not policy.has_capability(request.user, policy.MEMBER_MANAGE):
-        raise PermissionDenied("您没有录入党员的权限")
+        raise PermissionDenied(_("您没有录入党员的权限"))
     orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
     initial = {}
     if request.GET.get("org"):
@@ -80,9 +82,9 @@ def member_create(request):
     form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
     member = submit(form, lambda data: services.member_create(actor=request.user, data=data, request=request))
     if member:
-        messages.success(request, f"已录入党员 {member.name}")
+        messages.success(request, _("已录入党员 {name}").format(name=member.name))
         return redirect("members:detail", member.pk)
-    return render(request, "members/form.html", {"form": form, "title": "录入党员", "section": "members"},
+    return render(request, "members/form.html", {"form": form, "title": _("录入党员"), "section": "members"},
                   status=400 if form.errors else 200)
 
 
@@ -95,25 +97,25 @@ def member_edit(request, pk):
     initial["id_number"] = ""
     form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
     form.fields["id_number"].required = False
-    form.fields["id_number"].help_text = f"当前：{member.id_masked}；不修改请留空"
+    form.fields["id_number"].help_text = _("当前：{masked}；不修改请留空").format(masked=member.id_masked)
     def update(data):
         data = {k: v for k, v in data.items() if k != "id_number" or v}  # blank: unchanged
         return services.member_update(actor=request.user, member=member, data=data, request=request)
 
     if submit(form, update):
-        messages.success(request, "已保存")
+        messages.success(request, _("已保存"))
         return redirect("members:detail", member.pk)
-    return render(request, "members/form.html", {"form": form, "title": f"编辑 {member.name}", "member": member,
+    return render(request, "members/form.html", {"form": form, "title": _("编辑 {name}").format(name=member.name), "member": member,
                                                  "section": "members"}, status=400 if form.errors else 200)
 
 
 @login_required
 def export(request):
     if not policy.has_capability(request.user, policy.MEMBER_EXPORT):
-        raise PermissionDenied("您没有导出党员信息的权限")
+        raise PermissionDenied(_("您没有导出党员信息的权限"))
     f, qs = selectors.member_list(request.user, request.GET, capability=policy.MEMBER_EXPORT)
     if not f.form.is_valid():
-        messages.error(request, "筛选条件有误，无法导出")
+        messages.error(request, _("筛选条件有误，无法导出"))
         return redirect("members:list")
     job = imports.member_export_start(actor=request.user, queryset=qs, params=request.GET.dict(), request=request)
     return redirect("core:job", job.pk)
@@ -122,12 +124,12 @@ def export(request):
 @login_required
 def import_page(request):
     if not policy.has_capability(request.user, policy.MEMBER_IMPORT):
-        raise PermissionDenied("您没有导入党员信息的权限")
+        raise PermissionDenied(_("您没有导入党员信息的权限"))
     error = None
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            error = "请选择要导入的Excel文件"
+            error = _("请选择要导入的Excel文件")
         else:
             try:
                 job = imports.member_import_start(actor=request.user, upload=upload, request=request)
@@ -145,7 +147,7 @@ def import_template(request):
     from django.http import FileResponse
 
     if not policy.has_capability(request.user, policy.MEMBER_IMPORT):
-        raise PermissionDenied("您没有导入党员信息的权限")
+        raise PermissionDenied(_("您没有导入党员信息的权限"))
     orgs = policy.visible_orgs(request.user, policy.MEMBER_IMPORT).filter(is_active=True).order_by("path")
     tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     tmp.close()

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -13,8 +15,8 @@ from .models import Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    parent = serializers.IntegerField(write_only=True, required=False, help_text="上级组织ID（新建时必填）")
-    parent_id = serializers.SerializerMethodField(help_text="上级组织ID")
+    parent = serializers.IntegerField(write_only=True, required=False, help_text=gettext_lazy("上级组织ID（新建时必填）"))
+    parent_id = serializers.SerializerMethodField(help_text=gettext_lazy("上级组织ID"))
 
     class Meta:
         model = Organization
@@ -34,13 +36,15 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="党组织列表", parameters=[
-        OpenApiParameter("parent", int, description="只列出该组织的直属下级"),
-        OpenApiParameter("kind", str, description="组织类别"), OpenApiParameter("domain", str, description="所属领域"),
-        OpenApiParameter("q", str, description="名称开头或组织编码"),
-        OpenApiParameter("include_dissolved", bool, description="包含已撤销组织")]),
-    retrieve=extend_schema(summary="党组织详情"), create=extend_schema(summary="设立党组织"),
-    update=extend_schema(summary="修改党组织"), partial_update=extend_schema(summary="修改党组织（部分字段）"),
+    list=extend_schema(summary=gettext_lazy("党组织列表"), parameters=[
+        OpenApiParameter("parent", int, description=gettext_lazy("只列出该组织的直属下级")),
+        OpenApiParameter("kind", str, description=gettext_lazy("组织类别")),
+        OpenApiParameter("domain", str, description=gettext_lazy("所属领域")),
+        OpenApiParameter("q", str, description=gettext_lazy("名称开头或组织编码")),
+        OpenApiParameter("include_dissolved", bool, description=gettext_lazy("包含已撤销组织"))]),
+    retrieve=extend_schema(summary=gettext_lazy("党组织详情")), create=extend_schema(summary=gettext_lazy("设立党组织")),
+    update=extend_schema(summary=gettext_lazy("修改党组织")),
+    partial_update=extend_schema(summary=gettext_lazy("修改党组织（部分字段）")),
 )
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
@@ -76,11 +80,11 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         data = dict(serializer.validated_data)
         parent_id = data.pop("parent", None)
         if parent_id is None:
-            raise serializers.ValidationError({"parent": ["新建组织须指定上级组织"]})
+            raise serializers.ValidationError({"parent": [_("新建组织须指定上级组织")]})
         try:
             parent = policy.get_org(self.request.user, parent_id, policy.ORG_MANAGE)
         except Http404:
-            raise serializers.ValidationError({"parent": ["上级组织不存在或您无权管理"]}) from None
+            raise serializers.ValidationError({"parent": [_("上级组织不存在或您无权管理")]}) from None
         try:
             serializer.instance = services.org_create(actor=self.request.user, parent=parent, data=data, request=self.request)
         except ValidationError as exc:

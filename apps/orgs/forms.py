@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import CommitteePost, Organization
 
@@ -11,7 +13,7 @@ class OrganizationForm(forms.ModelForm):
         fields = ["name", "code", "kind", "domain", "cluster", "unit_name", "is_industry", "is_project", "is_flowing",
                   "covered_units", "founded_on", "term_started_on", "address", "contact_phone"]
         widgets = {"founded_on": DATE, "term_started_on": DATE, "covered_units": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"code": "留空则自动生成", "term_started_on": "换届提醒据此和任期年限计算届满日期"}
+        help_texts = {"code": _("留空则自动生成"), "term_started_on": _("换届提醒据此和任期年限计算届满日期")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -19,7 +21,7 @@ class OrganizationForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    parent_code = forms.CharField(label="新的上级组织编码", max_length=32)
+    parent_code = forms.CharField(label=_("新的上级组织编码"), max_length=32)
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,18 +31,18 @@ class MoveForm(forms.Form):
         code = self.cleaned_data["parent_code"].strip()
         parent = self.candidates.filter(code=code).first()
         if parent is None:
-            raise forms.ValidationError("未找到该编码对应的、您有权管理的组织")
+            raise forms.ValidationError(gettext("未找到该编码对应的、您有权管理的组织"))
         self.cleaned_data["parent"] = parent
         return code
 
 
 class DissolveForm(forms.Form):
-    dissolved_on = forms.DateField(label="撤销日期", widget=DATE)
-    dissolve_reason = forms.CharField(label="撤销原因", max_length=200)
+    dissolved_on = forms.DateField(label=_("撤销日期"), widget=DATE)
+    dissolve_reason = forms.CharField(label=_("撤销原因"), max_length=200)
 
 
 class CommitteePostForm(forms.Form):
-    member_id_or_name = forms.CharField(label="任职党员（姓名或身份证号）", max_length=60)
-    post = forms.ChoiceField(label="职务", choices=CommitteePost.Post.choices)
-    term_start = forms.DateField(label="任职开始", widget=DATE)
-    term_end = forms.DateField(label="任职结束", widget=DATE, required=False)
+    member_id_or_name = forms.CharField(label=_("任职党员（姓名或身份证号）"), max_length=60)
+    post = forms.ChoiceField(label=_("职务"), choices=CommitteePost.Post.choices)
+    term_start = forms.DateField(label=_("任职开始"), widget=DATE)
+    term_end = forms.DateField(label=_("任职结束"), widget=DATE, required=False)

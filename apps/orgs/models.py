@@ -1,18 +1,19 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from apps.core.dates import add_years
 
 
 class OrgKind(models.TextChoices):
-    PARTY_COMMITTEE = "committee", "党委"
-    WORKING_COMMITTEE = "working_committee", "党工委"
-    GENERAL_BRANCH = "general_branch", "党总支"
-    BRANCH = "branch", "党支部"
-    JOINT_BRANCH = "joint_branch", "联合党支部"
-    TEMPORARY_BRANCH = "temporary_branch", "临时党支部"
-    GROUP = "group", "党小组"
+    PARTY_COMMITTEE = "committee", _("党委")
+    WORKING_COMMITTEE = "working_committee", _("党工委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    JOINT_BRANCH = "joint_branch", _("联合党支部")
+    TEMPORARY_BRANCH = "temporary_branch", _("临时党支部")
+    GROUP = "group", _("党小组")
 
 
 BRANCH_KINDS = {OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.TEMPORARY_BRANCH}
@@ -20,28 +21,28 @@ COMMITTEE_KINDS = {OrgKind.PARTY_COMMITTEE, OrgKind.WORKING_COMMITTEE}
 
 
 class OrgDomain(models.TextChoices):
-    ORGAN = "organ", "机关"
-    INSTITUTION = "institution", "事业单位"
-    STATE_ENTERPRISE = "state_enterprise", "国有企业"
-    PRIVATE_ENTERPRISE = "private_enterprise", "非公有制企业"
-    SOCIAL_ORGANIZATION = "social_org", "社会组织"
-    VILLAGE = "village", "村"
-    COMMUNITY = "community", "社区"
-    SCHOOL = "school", "学校"
-    HEALTH = "health", "医疗卫生"
-    RETIRED = "retired", "离退休"
-    OTHER = "other", "其他"
+    ORGAN = "organ", _("机关")
+    INSTITUTION = "institution", _("事业单位")
+    STATE_ENTERPRISE = "state_enterprise", _("国有企业")
+    PRIVATE_ENTERPRISE = "private_enterprise", _("非公有制企业")
+    SOCIAL_ORGANIZATION = "social_org", _("社会组织")
+    VILLAGE = "village", _("村")
+    COMMUNITY = "community", _("社区")
+    SCHOOL = "school", _("学校")
+    HEALTH = "health", _("医疗卫生")
+    RETIRED = "retired", _("离退休")
+    OTHER = "other", _("其他")
 
 
 class Cluster(models.Model):
     """片区 / 组团: an optional grouping of organizations across the tree."""
 
-    name = models.CharField("名称", max_length=100, unique=True)
-    description = models.CharField("说明", max_length=300, blank=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "片区/组团"
-        verbose_name_plural = "片区/组团"
+        verbose_name = _("片区/组团")
+        verbose_name_plural = _("片区/组团")
         ordering = ["name"]
 
     def __str__(self):
@@ -53,32 +54,32 @@ class Organization(MP_Node):
 
     steplen = 4
 
-    name = models.CharField("组织名称", max_length=120, db_index=True)
-    code = models.CharField("组织编码", max_length=32, unique=True)
-    kind = models.CharField("组织类别", max_length=24, choices=OrgKind.choices, db_index=True)
-    domain = models.CharField("所属领域", max_length=24, choices=OrgDomain.choices, default=OrgDomain.OTHER, db_index=True)
-    cluster = models.ForeignKey(Cluster, verbose_name="片区/组团", null=True, blank=True, on_delete=models.SET_NULL, related_name="organizations")
-    is_industry = models.BooleanField("产业党组织", default=False)
-    is_project = models.BooleanField("项目党组织", default=False)
-    is_flowing = models.BooleanField("流动党员党组织", default=False)
-    covered_units = models.TextField("联合支部覆盖单位", blank=True, help_text="联合党支部覆盖的单位，每行一个")
-    unit_name = models.CharField("所在单位", max_length=120, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
-    founded_on = models.DateField("成立日期", null=True, blank=True)
-    term_started_on = models.DateField("本届班子选举日期", null=True, blank=True)
-    term_ends_on = models.DateField("本届任期届满日期", null=True, blank=True, db_index=True)
-    is_active = models.BooleanField("现存", default=True, db_index=True)
-    dissolved_on = models.DateField("撤销日期", null=True, blank=True)
-    dissolve_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    name = models.CharField(_("组织名称"), max_length=120, db_index=True)
+    code = models.CharField(_("组织编码"), max_length=32, unique=True)
+    kind = models.CharField(_("组织类别"), max_length=24, choices=OrgKind.choices, db_index=True)
+    domain = models.CharField(_("所属领域"), max_length=24, choices=OrgDomain.choices, default=OrgDomain.OTHER, db_index=True)
+    cluster = models.ForeignKey(Cluster, verbose_name=_("片区/组团"), null=True, blank=True, on_delete=models.SET_NULL, related_name="organizations")
+    is_industry = models.BooleanField(_("产业党组织"), default=False)
+    is_project = models.BooleanField(_("项目党组织"), default=False)
+    is_flowing = models.BooleanField(_("流动党员党组织"), default=False)
+    covered_units = models.TextField(_("联合支部覆盖单位"), blank=True, help_text=_("联合党支部覆盖的单位，每行一个"))
+    unit_name = models.CharField(_("所在单位"), max_length=120, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    term_started_on = models.DateField(_("本届班子选举日期"), null=True, blank=True)
+    term_ends_on = models.DateField(_("本届任期届满日期"), null=True, blank=True, db_index=True)
+    is_active = models.BooleanField(_("现存"), default=True, db_index=True)
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    dissolve_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     AUDIT_EXCLUDE = ("created_at", "updated_at", "numchild")
 
     class Meta:
-        verbose_name = "党组织"
-        verbose_name_plural = "党组织"
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
         indexes = [models.Index(fields=["depth"], name="orgs_org_depth_idx")]
 
     def __str__(self):
@@ -118,28 +119,28 @@ class CommitteePost(models.Model):
     """A post in an organization's committee (班子), held by a member for a term."""
 
     class Post(models.TextChoices):
-        SECRETARY = "secretary", "书记"
-        DEPUTY_SECRETARY = "deputy_secretary", "副书记"
-        ORGANIZATION = "organization", "组织委员"
-        PROPAGANDA = "propaganda", "宣传委员"
-        DISCIPLINE = "discipline", "纪检委员"
-        YOUTH = "youth", "青年委员"
-        WOMEN = "women", "妇女委员"
-        MEMBER = "member", "委员"
-        GROUP_LEADER = "group_leader", "党小组组长"
+        SECRETARY = "secretary", _("书记")
+        DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+        ORGANIZATION = "organization", _("组织委员")
+        PROPAGANDA = "propaganda", _("宣传委员")
+        DISCIPLINE = "discipline", _("纪检委员")
+        YOUTH = "youth", _("青年委员")
+        WOMEN = "women", _("妇女委员")
+        MEMBER = "member", _("委员")
+        GROUP_LEADER = "group_leader", _("党小组组长")
 
-    organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.CASCADE, related_name="posts")
-    member = models.ForeignKey("members.Member", verbose_name="任职党员", on_delete=models.PROTECT, related_name="posts")
-    post = models.CharField("职务", max_length=24, choices=Post.choices)
-    term_start = models.DateField("任职开始")
-    term_end = models.DateField("任职结束", null=True, blank=True)
-    is_current = models.BooleanField("现任", default=True, db_index=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="posts")
+    member = models.ForeignKey("members.Member", verbose_name=_("任职党员"), on_delete=models.PROTECT, related_name="posts")
+    post = models.CharField(_("职务"), max_length=24, choices=Post.choices)
+    term_start = models.DateField(_("任职开始"))
+    term_end = models.DateField(_("任职结束"), null=True, blank=True)
+    is_current = models.BooleanField(_("现任"), default=True, db_index=True)
 
     AUDIT_EXCLUDE = ()
 
     class Meta:
-        verbose_name = "班子职务"
-        verbose_name_plural = "班子职务"
+        verbose_name = _("班子职务")
+        verbose_name_plural = _("班子职务")
         ordering = ["organization", "post", "term_start"]
         indexes = [models.Index(fields=["organization", "is_current"])]
 

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext as _
 
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
@@ -13,40 +14,33 @@ from apps.core.query import prefix_q
 from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind
 
 
-def _current_members():
-    from apps.members.models import Member
-
-    return Member.objects.current()
-
-
 def subtree_counts(org) -> dict:
-    """Organization and member counts of a subtree: one indexed prefix query each."""
-    orgs = Organization.objects.filter(prefix_q("path", org.path), is_active=True).count()
-    members = _current_members().filter(prefix_q("organization__path", org.path)).count()
-    return {"orgs": orgs, "members": members}
+    """Organization and member counts of a subtree: one query over an index range of organizations,
+    summing their stored member counts (apps.members.counters) — no scan of the member table."""
+    row = Organization.objects.filter(prefix_q("path", org.path)).order_by().aggregate(
+        orgs=Count("id", filter=Q(is_active=True)), members=Coalesce(Sum("member_count__current"), 0))
+    return {"orgs": row["orgs"], "members": row["members"]}
 
 
 def children_with_counts(parent, *, include_dissolved=False):
     """Children of `parent`, each with its subtree's organization and member counts.
 
-    Two grouped queries whatever the number of children: rows of the subtree are grouped
-    by the path prefix that names the child they fall under.
+    One grouped query whatever the number of children: the subtree's organizations (with their
+    stored member counts) are grouped by the path prefix that names the child they fall under.
     """
     children = list(Organization.objects.get_children(parent).select_related("cluster") if include_dissolved
                     else Organization.objects.get_children(parent).filter(is_active=True).select_related("cluster"))
     prefix_len = (parent.depth + 1) * Organization.steplen
-    org_counts = dict(
-        Organization.objects.filter(prefix_q("path", parent.path), depth__gt=parent.depth, is_active=True)
-        .order_by().annotate(prefix=Substr("path", 1, prefix_len)).values("prefix").annotate(n=Count("id")).values_list("prefix", "n")
-    )
-    member_counts = dict(
-        _current_members().filter(prefix_q("organization__path", parent.path), organization__depth__gt=parent.depth)
-        .order_by().annotate(prefix=Substr("organization__path", 1, prefix_len)).values("prefix").annotate(n=Count("id"))
-        .values_list("prefix", "n")
-    )
+    counts = {
+        row["prefix"]: row for row in
+        Organization.objects.filter(prefix_q("path", parent.path), depth__gt=parent.depth)
+        .order_by().annotate(prefix=Substr("path", 1, prefix_len)).values("prefix")
+        .annotate(orgs=Count("id", filter=Q(is_active=True)), members=Coalesce(Sum("member_count__current"), 0))
+    }
     for child in children:
-        child.subtree_org_count = org_counts.get(child.path, 0)
-        child.subtree_member_count = member_counts.get(child.path, 0)
+        row = counts.get(child.path, {})
+        child.subtree_org_count = row.get("orgs", 0)
+        child.subtree_member_count = row.get("members", 0)
     return children
 
 
@@ -65,13 +59,13 @@ def stats_for_subtree(root, *, orgs=None) -> dict[int, OrgStats]:
 
     Three grouped queries; subtree totals are summed up the paths in memory.
     """
-    from apps.members.models import MemberCategory
+    from apps.members.models import OrgMemberCount
 
     orgs = orgs if orgs is not None else list(Organization.objects.filter(prefix_q("path", root.path), is_active=True))
     stats = {o.pk: OrgStats() for o in orgs}
     direct = (
-        _current_members().filter(prefix_q("organization__path", root.path)).order_by().values("organization_id")
-        .annotate(total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
+        OrgMemberCount.objects.filter(prefix_q("organization__path", root.path), current__gt=0)
+        .values("organization_id", total=F("current"), full=F("current_full"))
     )
     by_path = {o.path: o.pk for o in orgs}
     path_of = {o.pk: o.path for o in orgs}
@@ -105,31 +99,35 @@ def structure_warnings(org, s: OrgStats, today: date | None = None) -> list[str]
     w = []
     if org.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
         if s.direct_full < settings.BRANCH_MIN_FULL_MEMBERS:
-            hint = "" if org.kind == OrgKind.JOINT_BRANCH else "，应与邻近单位成立联合党支部"
-            w.append(f"正式党员{s.direct_full}名，不足{settings.BRANCH_MIN_FULL_MEMBERS}名{hint}")
+            if org.kind == OrgKind.JOINT_BRANCH:
+                message = _("正式党员{n}名，不足{m}名")
+            else:
+                message = _("正式党员{n}名，不足{m}名，应与邻近单位成立联合党支部")
+            w.append(message.format(n=s.direct_full, m=settings.BRANCH_MIN_FULL_MEMBERS))
         if s.direct_total > settings.BRANCH_MAX_MEMBERS:
-            w.append(f"党员{s.direct_total}名，超过{settings.BRANCH_MAX_MEMBERS}名，应考虑分设支部或成立党总支")
+            w.append(_("党员{n}名，超过{m}名，应考虑分设支部或成立党总支").format(n=s.direct_total, m=settings.BRANCH_MAX_MEMBERS))
         if s.direct_full >= settings.BRANCH_COMMITTEE_THRESHOLD and s.committee_size < settings.COMMITTEE_MIN_SIZE:
-            w.append(f"正式党员{s.direct_full}名，应设立支部委员会（{settings.COMMITTEE_MIN_SIZE}至5人），现有班子成员{s.committee_size}名")
+            w.append(_("正式党员{n}名，应设立支部委员会（{min}至5人），现有班子成员{size}名").format(
+                n=s.direct_full, min=settings.COMMITTEE_MIN_SIZE, size=s.committee_size))
     if org.kind == OrgKind.JOINT_BRANCH:
         units = len(org.covered_unit_list)
         if units == 0:
-            w.append("联合党支部未填写覆盖单位")
+            w.append(_("联合党支部未填写覆盖单位"))
         elif units > settings.JOINT_BRANCH_MAX_UNITS:
-            w.append(f"联合党支部覆盖{units}个单位，一般不超过{settings.JOINT_BRANCH_MAX_UNITS}个")
+            w.append(_("联合党支部覆盖{n}个单位，一般不超过{m}个").format(n=units, m=settings.JOINT_BRANCH_MAX_UNITS))
     if org.kind != OrgKind.GROUP and s.committee_size > settings.COMMITTEE_MAX_SIZE:
-        w.append(f"委员会成员{s.committee_size}名，一般不超过{settings.COMMITTEE_MAX_SIZE}名")
+        w.append(_("委员会成员{n}名，一般不超过{m}名").format(n=s.committee_size, m=settings.COMMITTEE_MAX_SIZE))
     if org.kind == OrgKind.GENERAL_BRANCH and s.subtree_total < settings.GENERAL_BRANCH_MIN_MEMBERS:
-        w.append(f"党员{s.subtree_total}名，不足{settings.GENERAL_BRANCH_MIN_MEMBERS}名，一般不设党总支")
+        w.append(_("党员{n}名，不足{m}名，一般不设党总支").format(n=s.subtree_total, m=settings.GENERAL_BRANCH_MIN_MEMBERS))
     if org.kind != OrgKind.GROUP and not s.has_secretary:
-        w.append("未配备书记")
+        w.append(_("未配备书记"))
     if org.term_ends_on:
         if org.term_ends_on < today:
-            w.append(f"任期已于{org.term_ends_on:%Y-%m-%d}届满，应按期换届")
+            w.append(_("任期已于{date}届满，应按期换届").format(date=f"{org.term_ends_on:%Y-%m-%d}"))
         elif org.term_ends_on <= add_months(today, settings.TERM_REMINDER_MONTHS):
-            w.append(f"任期将于{org.term_ends_on:%Y-%m-%d}届满，请做好换届准备")
+            w.append(_("任期将于{date}届满，请做好换届准备").format(date=f"{org.term_ends_on:%Y-%m-%d}"))
     elif org.kind != OrgKind.GROUP:
-        w.append("未登记本届班子选举日期")
+        w.append(_("未登记本届班子选举日期"))
     return w
 
 
@@ -138,13 +136,12 @@ def org_stats(org, *, subtree_total=None) -> OrgStats:
 
     Pass `subtree_total` when the caller already counted the subtree's members.
     """
-    from apps.members.models import MemberCategory
+    from apps.members.models import OrgMemberCount
 
-    direct = _current_members().filter(organization=org).aggregate(
-        total=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL)))
-    s = OrgStats(direct_total=direct["total"], direct_full=direct["full"])
+    direct = OrgMemberCount.objects.filter(organization=org).values_list("current", "current_full").first() or (0, 0)
+    s = OrgStats(direct_total=direct[0], direct_full=direct[1])
     if subtree_total is None:
-        subtree_total = _current_members().filter(prefix_q("organization__path", org.path)).count()
+        subtree_total = subtree_counts(org)["members"]
     s.subtree_total = subtree_total
     posts = CommitteePost.objects.filter(organization=org, is_current=True).aggregate(
         size=Count("member", distinct=True), secretaries=Count("id", filter=Q(post=CommitteePost.Post.SECRETARY)))

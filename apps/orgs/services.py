@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
 
@@ -19,28 +20,28 @@ def check_placement(kind, parent, *, children_kinds=()):
     """Where an organization of `kind` may stand in the tree (rules.md §3)."""
     if parent is None:
         if kind not in COMMITTEE_KINDS:
-            raise ValidationError({"kind": "顶层组织只能是党委或党工委"})
+            raise ValidationError({"kind": _("顶层组织只能是党委或党工委")})
         return
     if not parent.is_active:
-        raise ValidationError({"parent": "不能在已撤销的组织下设立或移入组织"})
+        raise ValidationError({"parent": _("不能在已撤销的组织下设立或移入组织")})
     if kind == OrgKind.GROUP:
         if parent.kind not in BRANCH_KINDS:
-            raise ValidationError({"kind": "党小组只能设在党支部（含联合、临时党支部）之下"})
+            raise ValidationError({"kind": _("党小组只能设在党支部（含联合、临时党支部）之下")})
     elif parent.kind == OrgKind.GROUP:
-        raise ValidationError({"parent": "党小组之下不能再设组织"})
+        raise ValidationError({"parent": _("党小组之下不能再设组织")})
     elif parent.kind in BRANCH_KINDS:
-        raise ValidationError({"parent": "党支部之下只能设党小组"})
+        raise ValidationError({"parent": _("党支部之下只能设党小组")})
     elif parent.kind == OrgKind.GENERAL_BRANCH and kind not in BRANCH_KINDS:
-        raise ValidationError({"kind": "党总支之下只能设党支部"})
+        raise ValidationError({"kind": _("党总支之下只能设党支部")})
     if kind in BRANCH_KINDS and any(k not in (OrgKind.GROUP,) for k in children_kinds):
-        raise ValidationError({"kind": "党支部之下只能有党小组"})
+        raise ValidationError({"kind": _("党支部之下只能有党小组")})
 
 
 def _clean_flags(org):
     if org.kind != OrgKind.JOINT_BRANCH and org.covered_units.strip():
-        raise ValidationError({"covered_units": "只有联合党支部需要填写覆盖单位"})
+        raise ValidationError({"covered_units": _("只有联合党支部需要填写覆盖单位")})
     if org.dissolved_on and org.dissolved_on > date.today():
-        raise ValidationError({"dissolved_on": "撤销日期不能晚于今天"})
+        raise ValidationError({"dissolved_on": _("撤销日期不能晚于今天")})
     org.term_ends_on = org.compute_term_end()
 
 
@@ -58,7 +59,7 @@ def org_create(*, actor, parent, data, request=None) -> Organization:
     if not org.code:
         org.code = _next_code()
     if Organization.objects.filter(code=org.code).exists():
-        raise ValidationError({"code": "组织编码已存在"})
+        raise ValidationError({"code": _("组织编码已存在")})
     org = Organization.objects.add_child(parent, instance=org) if parent is not None else Organization.objects.add_root(instance=org)
     audit_record(actor=actor, action=Action.CREATE, obj=org, after=snapshot(org), request=request)
     return org
@@ -76,7 +77,7 @@ def org_update(*, actor, org, data, request=None) -> Organization:
     check_placement(org.kind, parent, children_kinds=child_kinds)
     _clean_flags(org)
     if Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
-        raise ValidationError({"code": "组织编码已存在"})
+        raise ValidationError({"code": _("组织编码已存在")})
     org.save()
     audit_record(actor=actor, action=Action.UPDATE, obj=org, before=before, after=snapshot(org), request=request)
     return org
@@ -87,10 +88,10 @@ def org_move(*, actor, org, new_parent, request=None) -> Organization:
     """Move an organization with its whole subtree under `new_parent`."""
     org = Organization.objects.get(pk=org.pk)
     if new_parent.pk == org.pk or new_parent.path.startswith(org.path):
-        raise ValidationError({"parent": "不能把组织移到它自己或它的下级组织之下"})
+        raise ValidationError({"parent": _("不能把组织移到它自己或它的下级组织之下")})
     old_parent = Organization.objects.get_parent(org)
     if old_parent is not None and old_parent.pk == new_parent.pk:
-        raise ValidationError({"parent": "该组织已在所选上级组织之下"})
+        raise ValidationError({"parent": _("该组织已在所选上级组织之下")})
     child_kinds = set(Organization.objects.get_children(org).filter(is_active=True).values_list("kind", flat=True))
     check_placement(org.kind, new_parent, children_kinds=child_kinds)
     before = {"parent": old_parent.pk if old_parent else None, "parent_name": str(old_parent or ""), "path": org.path}
@@ -108,13 +109,13 @@ def org_dissolve(*, actor, org, dissolved_on, reason, request=None) -> Organizat
 
     org = Organization.objects.select_for_update().get(pk=org.pk)
     if not org.is_active:
-        raise ValidationError("该组织已撤销")
+        raise ValidationError(_("该组织已撤销"))
     if Organization.objects.get_children(org).filter(is_active=True).exists():
-        raise ValidationError("该组织下还有现存的下级组织，请先撤销或移走下级组织")
+        raise ValidationError(_("该组织下还有现存的下级组织，请先撤销或移走下级组织"))
     if Member.objects.current().filter(organization=org).exists():
-        raise ValidationError("该组织还有党员，请先转移党员组织关系")
+        raise ValidationError(_("该组织还有党员，请先转移党员组织关系"))
     if not reason.strip():
-        raise ValidationError({"dissolve_reason": "请填写撤销原因"})
+        raise ValidationError({"dissolve_reason": _("请填写撤销原因")})
     before = snapshot(org)
     org.is_active = False
     org.dissolved_on = dissolved_on
@@ -128,14 +129,14 @@ def org_dissolve(*, actor, org, dissolved_on, reason, request=None) -> Organizat
 @transaction.atomic
 def committee_post_create(*, actor, org, member, post, term_start, term_end=None, request=None) -> CommitteePost:
     if member.organization_id != org.pk and not member.organization.path.startswith(org.path):
-        raise ValidationError({"member": "班子成员须是本组织或其下级组织的党员"})
+        raise ValidationError({"member": _("班子成员须是本组织或其下级组织的党员")})
     if term_end and term_end < term_start:
-        raise ValidationError({"term_end": "任职结束日期不能早于开始日期"})
+        raise ValidationError({"term_end": _("任职结束日期不能早于开始日期")})
     current = CommitteePost.objects.filter(organization=org, is_current=True)
     if post == CommitteePost.Post.SECRETARY and current.filter(post=post).exists():
-        raise ValidationError({"post": "该组织已有现任书记，请先免去原书记职务"})
+        raise ValidationError({"post": _("该组织已有现任书记，请先免去原书记职务")})
     if current.filter(member=member, post=post).exists():
-        raise ValidationError({"post": "该党员已担任此职务"})
+        raise ValidationError({"post": _("该党员已担任此职务")})
     item = CommitteePost.objects.create(organization=org, member=member, post=post, term_start=term_start,
                                         term_end=term_end, is_current=term_end is None or term_end >= date.today())
     audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
@@ -146,7 +147,7 @@ def committee_post_create(*, actor, org, member, post, term_start, term_end=None
 def committee_post_end(*, actor, post, term_end, request=None) -> CommitteePost:
     post = CommitteePost.objects.select_for_update().get(pk=post.pk)
     if term_end < post.term_start:
-        raise ValidationError({"term_end": "任职结束日期不能早于开始日期"})
+        raise ValidationError({"term_end": _("任职结束日期不能早于开始日期")})
     before = snapshot(post)
     post.term_end = term_end
     post.is_current = False

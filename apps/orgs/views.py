@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -22,7 +23,7 @@ POST_RANK = {value: rank for rank, value in enumerate(CommitteePost.Post.values)
 @login_required
 def tree(request):
     if not policy.has_capability(request.user, policy.ORG_VIEW):
-        raise PermissionDenied("您没有查看党组织的权限")
+        raise PermissionDenied(_("您没有查看党组织的权限"))
     q = request.GET.get("q", "").strip()
     if q:
         found = selectors.search_orgs(policy.visible_orgs(request.user, policy.MEMBER_VIEW).filter(is_active=True), q)
@@ -71,9 +72,9 @@ def create_child(request, pk):
     form = OrganizationForm(request.POST or None)
     org = submit(form, lambda data: services.org_create(actor=request.user, parent=parent, data=data, request=request))
     if org:
-        messages.success(request, f"已设立 {org.name}")
+        messages.success(request, _("已设立 {name}").format(name=org.name))
         return redirect("orgs:detail", org.pk)
-    return _form_page(request, form, f"在 {parent.name} 下设立组织", parent, 400 if form.errors else 200)
+    return _form_page(request, form, _("在 {name} 下设立组织").format(name=parent.name), parent, 400 if form.errors else 200)
 
 
 @login_required
@@ -81,9 +82,9 @@ def edit(request, pk):
     org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
     form = OrganizationForm(request.POST or None, instance=org)
     if submit(form, lambda data: services.org_update(actor=request.user, org=org, data=data, request=request)):
-        messages.success(request, "已保存")
+        messages.success(request, _("已保存"))
         return redirect("orgs:detail", org.pk)
-    return _form_page(request, form, f"编辑 {org.name}", org, 400 if form.errors else 200)
+    return _form_page(request, form, _("编辑 {name}").format(name=org.name), org, 400 if form.errors else 200)
 
 
 @login_required
@@ -92,12 +93,12 @@ def move(request, pk):
     parent = Organization.objects.get_parent(org)
     # Moving takes the subtree out of its parent: the user must manage the parent too.
     if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
-        raise PermissionDenied("调整该组织的隶属关系需要上级组织的管理权限")
+        raise PermissionDenied(_("调整该组织的隶属关系需要上级组织的管理权限"))
     form = MoveForm(request.POST or None, candidates=policy.visible_orgs(request.user, policy.ORG_MANAGE).filter(is_active=True))
     if submit(form, lambda data: services.org_move(actor=request.user, org=org, new_parent=data["parent"], request=request)):
-        messages.success(request, f"已将 {org.name} 及其下级组织移至 {form.cleaned_data['parent'].name}")
+        messages.success(request, _("已将 {name} 及其下级组织移至 {parent}").format(name=org.name, parent=form.cleaned_data["parent"].name))
         return redirect("orgs:detail", org.pk)
-    return _form_page(request, form, f"调整 {org.name} 的隶属关系", org, 400 if form.errors else 200)
+    return _form_page(request, form, _("调整 {name} 的隶属关系").format(name=org.name), org, 400 if form.errors else 200)
 
 
 @login_required
@@ -105,13 +106,13 @@ def dissolve(request, pk):
     org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
     parent = Organization.objects.get_parent(org)
     if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
-        raise PermissionDenied("撤销该组织需要上级组织的管理权限")
+        raise PermissionDenied(_("撤销该组织需要上级组织的管理权限"))
     form = DissolveForm(request.POST or None, initial={"dissolved_on": date.today()})
     if submit(form, lambda data: services.org_dissolve(actor=request.user, org=org, dissolved_on=data["dissolved_on"],
                                                        reason=data["dissolve_reason"], request=request)):
-        messages.success(request, f"已撤销 {org.name}")
+        messages.success(request, _("已撤销 {name}").format(name=org.name))
         return redirect("orgs:detail", parent.pk)
-    return _form_page(request, form, f"撤销 {org.name}", org, 400 if form.errors else 200)
+    return _form_page(request, form, _("撤销 {name}").format(name=org.name), org, 400 if form.errors else 200)
 
 
 @login_required
@@ -122,7 +123,7 @@ def post_add(request, pk):
         candidates = policy.visible_members(request.user).current().filter(organization__path__startswith=org.path)
         found = list(candidates.filter(search_q(form.cleaned_data["member_id_or_name"]))[:2])
         if len(found) != 1:
-            form.add_error("member_id_or_name", "未找到该党员" if not found else "有多名同名党员，请输入身份证号")
+            form.add_error("member_id_or_name", _("未找到该党员") if not found else _("有多名同名党员，请输入身份证号"))
         else:
             try:
                 services.committee_post_create(actor=request.user, org=org, member=found[0], post=form.cleaned_data["post"],
@@ -131,9 +132,9 @@ def post_add(request, pk):
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, "已添加班子成员")
+                messages.success(request, _("已添加班子成员"))
                 return redirect("orgs:detail", org.pk)
-    return _form_page(request, form, f"{org.name} · 添加班子成员", org, 400 if form.errors else 200)
+    return _form_page(request, form, _("{name} · 添加班子成员").format(name=org.name), org, 400 if form.errors else 200)
 
 
 @login_required
@@ -142,14 +143,14 @@ def post_end(request, pk):
     post = get_object_or_404(CommitteePost.objects.select_related("organization"), pk=pk)
     policy.get_org(request.user, post.organization_id, policy.ORG_MANAGE)
     services.committee_post_end(actor=request.user, post=post, term_end=date.today(), request=request)
-    messages.success(request, "已免去该职务")
+    messages.success(request, _("已免去该职务"))
     return redirect("orgs:detail", post.organization_id)
 
 
 @login_required
 def terms(request):
     if not policy.has_capability(request.user, policy.ORG_VIEW):
-        raise PermissionDenied("您没有查看党组织的权限")
+        raise PermissionDenied(_("您没有查看党组织的权限"))
     qs = selectors.term_reminders(policy.visible_orgs(request.user))
     page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms",

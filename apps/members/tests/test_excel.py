@@ -170,3 +170,14 @@ class TestExport:
         client = login(tree.users["town_a_admin"])
         rows = list(self._download(client, "?unmask=1").iter_rows(values_only=True))
         assert rows[1][2] == tree.member_a.id_masked
+
+
+@pytest.mark.django_db
+def test_import_keeps_the_counts(tree, login):
+    from apps.members import counters
+
+    client = login(tree.users["town_a_admin"])
+    _upload(client, [_row(), _row(姓名="钱二", 身份证号=make_id_number("500102", date(1975, 3, 4), 402), 人员类别="预备党员",
+                                转正日期=None)])
+    _upload(client, [_row(党员状态="去世")])  # re-import: 赵一 leaves the current roster
+    assert counters.mismatches() == {}

@@ -63,3 +63,23 @@ def test_unmasked_export_is_offered_only_with_the_permission(tree, login):
     assert 'data-testid="export-unmasked-link"' in page and "q=zs&amp;unmask=1" in page
     page = login(tree.users["town_a_admin"]).get("/members/").content.decode()
     assert 'data-testid="export-link"' in page and "export-unmasked-link" not in page
+
+
+@pytest.mark.django_db
+def test_unfiltered_list_count_comes_from_stored_counts(tree, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(tree.users["district_admin"])
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/members/").content.decode()
+    assert "共 2 条" in page or ("张三" in page and "李四" in page)
+    assert not any("COUNT(*)" in q["sql"] and "members_member" in q["sql"] for q in ctx.captured_queries)
+    client = login(tree.users["town_a_admin"])
+    from apps.members import selectors
+    from apps.members.selectors import MemberFilter
+
+    f = MemberFilter({}, queryset=selectors.Member.objects.all())
+    assert selectors.unfiltered_count(tree.users["town_a_admin"], f) == 1
+    f = MemberFilter({"q": "zs"}, queryset=selectors.Member.objects.all())
+    assert selectors.unfiltered_count(tree.users["town_a_admin"], f) is None

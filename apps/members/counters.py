@@ -1,0 +1,64 @@
+"""Per-organization member counts (OrgMemberCount), maintained by increments from every write path."""
+
+from collections import defaultdict
+
+from django.db.models import Count, F, Q
+
+from .models import CURRENT_STATUSES, Member, MemberCategory, OrgMemberCount
+
+
+def state(member: Member | None):
+    """What a member contributes to the counts: (organization_id, is_current, is_full) or None."""
+    if member is None or member.status not in CURRENT_STATUSES:
+        return None
+    return member.organization_id, True, member.category == MemberCategory.FULL
+
+
+def apply_changes(changes):
+    """Apply (before_state, after_state) pairs as increments; call inside the write's transaction."""
+    deltas = defaultdict(lambda: [0, 0])
+    for before, after in changes:
+        if before == after:
+            continue
+        for sign, st in ((-1, before), (1, after)):
+            if st is not None:
+                deltas[st[0]][0] += sign
+                deltas[st[0]][1] += sign if st[2] else 0
+    deltas = {org: d for org, d in deltas.items() if d != [0, 0]}
+    if not deltas:
+        return
+    OrgMemberCount.objects.bulk_create([OrgMemberCount(organization_id=org) for org in deltas], ignore_conflicts=True)
+    # Organizations with the same change share one UPDATE.
+    by_delta = defaultdict(list)
+    for org, (d_current, d_full) in deltas.items():
+        by_delta[(d_current, d_full)].append(org)
+    for (d_current, d_full), orgs in by_delta.items():
+        for start in range(0, len(orgs), 900):
+            OrgMemberCount.objects.filter(organization_id__in=orgs[start:start + 900]).update(
+                current=F("current") + d_current, current_full=F("current_full") + d_full)
+
+
+def recount(organization_ids=None):
+    """Rebuild the counts from the member table (all organizations, or the given ones)."""
+    from apps.orgs.models import Organization
+
+    orgs = Organization.objects.all() if organization_ids is None else Organization.objects.filter(pk__in=organization_ids)
+    ids = list(orgs.values_list("pk", flat=True))
+    rows = {r["organization_id"]: r for r in (
+        Member.objects.filter(organization_id__in=ids, status__in=CURRENT_STATUSES).order_by()
+        .values("organization_id").annotate(n=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL))))}
+    OrgMemberCount.objects.filter(organization_id__in=ids).delete()
+    OrgMemberCount.objects.bulk_create(
+        [OrgMemberCount(organization_id=i, current=rows.get(i, {}).get("n", 0), current_full=rows.get(i, {}).get("full", 0))
+         for i in ids], batch_size=2000)
+    return len(ids)
+
+
+def mismatches():
+    """Organizations whose stored count differs from the member table (for checks and tests)."""
+    actual = {r["organization_id"]: (r["n"], r["full"]) for r in (
+        Member.objects.filter(status__in=CURRENT_STATUSES).order_by().values("organization_id")
+        .annotate(n=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL))))}
+    stored = {c.organization_id: (c.current, c.current_full) for c in OrgMemberCount.objects.all()}
+    keys = set(actual) | {k for k, v in stored.items() if v != (0, 0)}
+    return {k: (stored.get(k, (0, 0)), actual.get(k, (0, 0))) for k in keys if stored.get(k, (0, 0)) != actual.get(k, (0, 0))}
