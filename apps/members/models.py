@@ -119,9 +119,9 @@ class OrgMemberCount(models.Model):
     """
 
     organization = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE, related_name="member_count")
-    current = models.IntegerField("现有党员", default=0)
-    current_full = models.IntegerField("其中正式党员", default=0)
+    current = models.IntegerField(_("现有党员"), default=0)
+    current_full = models.IntegerField(_("其中正式党员"), default=0)
 
     class Meta:
-        verbose_name = "组织党员数"
-        verbose_name_plural = "组织党员数"
+        verbose_name = _("组织党员数")
+        verbose_name_plural = _("组织党员数")
