@@ -46,7 +46,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.core.admin_site.SystemAdminConfig",  # Django admin: system settings only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,9 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-
-admin.site.site_header = _("阳光党建 · 系统设置")
-admin.site.site_title = _("阳光党建")
 
 urlpatterns = [
     path("", include("apps.core.urls")),

@@ -133,3 +133,21 @@ class TestUserAdministration:
         member_client.force_login(user)
         assert member_client.get(f"/members/{tree.member_b.pk}/").status_code == 200
         assert member_client.get(f"/members/{tree.member_a.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_system_settings_admin_is_for_the_system_administrator_only(tree, client):
+    client.force_login(tree.users["sysadmin"])
+    assert client.get("/system/admin/").status_code == 200
+    response = client.post("/system/admin/orgs/cluster/add/", {"name": "第一组团", "description": "片区"})
+    assert response.status_code == 302
+    from apps.orgs.models import Cluster
+
+    assert Cluster.objects.filter(name="第一组团").exists()
+    for role in ("district_admin", "auditor", "secretary_a"):
+        client.force_login(tree.users[role])
+        response = client.get("/system/admin/orgs/cluster/", follow=True)
+        assert response.redirect_chain and response.request["PATH_INFO"] == "/accounts/login/"
+    client.logout()
+    response = client.get("/system/admin/", follow=True)
+    assert response.request["PATH_INFO"] == "/accounts/login/" and "用户名" in response.content.decode()
