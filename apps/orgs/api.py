@@ -21,7 +21,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name", "code", "kind", "domain", "cluster", "unit_name", "is_industry", "is_project", "is_flowing",
-                  "covered_units", "address", "contact_phone", "founded_on", "term_started_on", "term_ends_on", "is_active",
+                  "covered_units", "address", "contact_phone", "founded_on", "term_started_on", "term_adjusted_to",
+                  "term_adjust_reason", "term_ends_on", "is_active",
                   "dissolved_on", "depth", "parent", "parent_id"]
         read_only_fields = ["term_ends_on", "is_active", "dissolved_on", "depth"]
         extra_kwargs = {"code": {"required": False, "validators": []}}

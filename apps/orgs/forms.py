@@ -11,9 +11,11 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "code", "kind", "domain", "cluster", "unit_name", "is_industry", "is_project", "is_flowing",
-                  "covered_units", "founded_on", "term_started_on", "address", "contact_phone"]
-        widgets = {"founded_on": DATE, "term_started_on": DATE, "covered_units": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"code": _("留空则自动生成"), "term_started_on": _("换届提醒据此和任期年限计算届满日期")}
+                  "covered_units", "founded_on", "term_started_on", "term_adjusted_to", "term_adjust_reason", "address",
+                  "contact_phone"]
+        widgets = {"founded_on": DATE, "term_started_on": DATE, "term_adjusted_to": DATE, "covered_units": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"code": _("留空则自动生成"), "term_started_on": _("换届提醒据此和任期年限计算届满日期"),
+                      "term_adjusted_to": _("经批准延期或提前换届时填写，前后一般不超过1年")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,6 +69,9 @@ class Organization(MP_Node):
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     term_started_on = models.DateField(_("本届班子选举日期"), null=True, blank=True)
     term_ends_on = models.DateField(_("本届任期届满日期"), null=True, blank=True, db_index=True)
+    # 换届 may be put off or brought forward with approval, by at most a year (rules.md §3).
+    term_adjusted_to = models.DateField(_("经批准调整的届满日期"), null=True, blank=True)
+    term_adjust_reason = models.CharField(_("调整换届的原因和批准情况"), max_length=200, blank=True)
     is_active = models.BooleanField(_("现存"), default=True, db_index=True)
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
     dissolve_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)

@@ -2,17 +2,20 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core.dates import add_months
 
 from .models import BRANCH_KINDS, COMMITTEE_KINDS, CommitteePost, Organization, OrgKind
 
 EDITABLE_FIELDS = (
     "name", "code", "kind", "domain", "cluster", "is_industry", "is_project", "is_flowing",
-    "covered_units", "unit_name", "address", "contact_phone", "founded_on", "term_started_on",
+    "covered_units", "unit_name", "address", "contact_phone", "founded_on", "term_started_on", "term_adjusted_to",
+    "term_adjust_reason",
 )
 
 
@@ -42,7 +45,24 @@ def _clean_flags(org):
         raise ValidationError({"covered_units": _("只有联合党支部需要填写覆盖单位")})
     if org.dissolved_on and org.dissolved_on > date.today():
         raise ValidationError({"dissolved_on": _("撤销日期不能晚于今天")})
-    org.term_ends_on = org.compute_term_end()
+    _clean_term(org)
+
+
+def _clean_term(org):
+    """届满日期: election date plus the term length, or the approved adjusted date (at most
+    TERM_MAX_ADJUST_MONTHS before or after the regular end, with its reason)."""
+    regular = org.compute_term_end()
+    org.term_adjust_reason = (org.term_adjust_reason or "").strip()
+    if org.term_adjusted_to:
+        if regular is None:
+            raise ValidationError({"term_adjusted_to": _("请先填写本届班子选举日期")})
+        months = settings.TERM_MAX_ADJUST_MONTHS
+        if not add_months(regular, -months) <= org.term_adjusted_to <= add_months(regular, months):
+            raise ValidationError({"term_adjusted_to": _("延期或提前换届一般不超过{months}个月：应在{start}至{end}之间").format(
+                months=months, start=add_months(regular, -months).isoformat(), end=add_months(regular, months).isoformat())})
+        if not org.term_adjust_reason:
+            raise ValidationError({"term_adjust_reason": _("请填写调整换届的原因和批准情况")})
+    org.term_ends_on = org.term_adjusted_to or regular
 
 
 def _next_code():

@@ -167,3 +167,24 @@ class TestWarnings:
         for org in Organization.objects.all():
             assert stats[org.pk].warnings == selectors.org_stats(org).warnings
         assert stats[tree.district.pk].subtree_total == 2
+
+
+@pytest.mark.django_db
+class TestTermAdjustment:
+    def test_approved_postponement_moves_the_end_within_a_year(self, tree):
+        org = services.org_update(actor=None, org=tree.branch_a, data={"term_started_on": date(2021, 6, 1)})
+        assert org.term_ends_on == date(2026, 6, 1)  # village branch: 5 years
+        with pytest.raises(ValidationError) as exc:
+            services.org_update(actor=None, org=org, data={"term_adjusted_to": date(2026, 12, 1)})
+        assert "term_adjust_reason" in exc.value.message_dict
+        with pytest.raises(ValidationError) as exc:
+            services.org_update(actor=None, org=org, data={"term_adjusted_to": date(2027, 7, 1), "term_adjust_reason": "灾后重建"})
+        assert "不超过12个月" in exc.value.message_dict["term_adjusted_to"][0]
+        org = services.org_update(actor=None, org=org, data={"term_adjusted_to": date(2027, 5, 1),
+                                                             "term_adjust_reason": "经乡镇党委批准延期"})
+        assert org.term_ends_on == date(2027, 5, 1)
+        assert org.pk not in [o.pk for o in selectors.term_reminders(Organization.objects.all(), today=date(2026, 6, 2))]
+
+    def test_adjustment_needs_an_election_date(self, tree):
+        with pytest.raises(ValidationError):
+            services.org_update(actor=None, org=tree.branch_b, data={"term_adjusted_to": date(2027, 1, 1), "term_adjust_reason": "x"})
