@@ -30,9 +30,10 @@ def home(request):
             return redirect("accounts:users")
         return render(request, "core/no_role.html", status=403)
     roots = list(policy.visible_orgs(user).filter(path__in=policy.scope_paths(user, policy.ORG_VIEW)))
-    summaries = [(org, org_selectors.subtree_counts(org)) for org in roots]
-    reminders = org_selectors.term_reminders(policy.visible_orgs(user))[:10]
-    return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders, "section": "home"})
+    summaries = [(org, org_selectors.subtree_counts(org), org_selectors.domain_breakdown(org)) for org in roots]
+    reminders = org_selectors.term_reminders(policy.visible_orgs(user))
+    return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders[:10],
+                                              "reminder_count": reminders.count(), "section": "home"})
 
 
 def _own_job(request, pk):

@@ -81,8 +81,12 @@ def _write_orgs(nodes, rng, today, log):
             founded_on=today - timedelta(days=rng.randint(3 * 365, 40 * 365)),
         )
         if node.kind != "group":
-            # Terms started up to 6 years ago: some overdue, some ending soon.
-            org.term_started_on = today - timedelta(days=rng.randint(30, 6 * 365))
+            # Most terms run their course; about one in twenty is overdue for election.
+            term_days = org.term_years() * 365
+            if rng.random() < 0.05:
+                org.term_started_on = today - timedelta(days=term_days + rng.randint(10, 300))
+            else:
+                org.term_started_on = today - timedelta(days=rng.randint(30, term_days - 5))
             org.term_ends_on = org.compute_term_end()
         objs.append(org)
     for start in range(0, len(objs), 2000):

@@ -173,3 +173,16 @@ def search_orgs(qs, raw: str):
     if not text:
         return qs.none()
     return qs.filter(Q(code=text.upper()) | Q(name__contains=text)).order_by("path")
+
+
+def domain_breakdown(root) -> list[dict]:
+    """Organizations and current members of a subtree by domain (机关, 村, 社区, …), from the
+    stored member counts: one grouped query over an index range of organizations."""
+    from .models import OrgDomain
+
+    labels = dict(OrgDomain.choices)
+    rows = (Organization.objects.filter(prefix_q("path", root.path), is_active=True).order_by().values("domain")
+            .annotate(orgs=Count("id"), members=Coalesce(Sum("member_count__current"), 0)))
+    result = [{"domain": r["domain"], "label": str(labels.get(r["domain"], r["domain"])), "orgs": r["orgs"],
+               "members": r["members"]} for r in rows]
+    return sorted(result, key=lambda r: -r["members"])
