@@ -246,33 +246,21 @@ class Bench:
                 raise RuntimeError(f"GET {url} answered {response.status_code}")
             return response
 
-        get()
-        recorder = Recorder()
-        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(recorder):
-            get()
-        # Read now: the next request's request_started signal empties the connection's query log.
-        n_queries = len(ctx.captured_queries)
-        statements = recorder.statements
-        times, base = measure(get, lambda: run_statements(statements), reps=self.reps)
-        sts = self._remember(label, statements)
-        self._time_statements(sts)
-        fig = Figure(label, times, base, f"{len(statements)} SQL", f"{n_queries} ({len(statements)} domain)",
-                     statements=sts)
-        self.figures.append(fig)
-        self.log(f"  {label}: {median_ms(times):.1f} ms (bare SQL {median_ms(base):.1f} ms), n={len(times)}")
-        return fig
+        return self.call(label, get, page=True)
 
-    def call(self, label, fn):
+    def call(self, label, fn, page=False):
         fn()
         recorder = Recorder()
         with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(recorder):
             fn()
+        # Read now: the next request's request_started signal empties the connection's query log.
         n_queries = len(ctx.captured_queries)
         statements = recorder.statements
         times, base = measure(fn, lambda: run_statements(statements), reps=self.reps)
         sts = self._remember(label, statements)
         self._time_statements(sts)
-        fig = Figure(label, times, base, f"{len(statements)} SQL", str(n_queries), statements=sts)
+        queries = f"{n_queries} ({len(statements)} domain)" if page else str(n_queries)
+        fig = Figure(label, times, base, f"{len(statements)} SQL", queries, statements=sts)
         self.figures.append(fig)
         self.log(f"  {label}: {median_ms(times):.1f} ms (bare SQL {median_ms(base):.1f} ms), n={len(times)}")
         return fig
