@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.orgs",
     "apps.members",
+    "apps.records",
+    "apps.evaluations",
     "apps.demo",
 ]
 
@@ -200,6 +202,19 @@ COMMITTEE_MAX_SIZE = env_int("COMMITTEE_MAX_SIZE", 7)
 JOINT_BRANCH_MAX_UNITS = env_int("JOINT_BRANCH_MAX_UNITS", 5)
 GENERAL_BRANCH_MIN_MEMBERS = env_int("GENERAL_BRANCH_MIN_MEMBERS", 50)
 PARTY_COMMITTEE_MIN_MEMBERS = env_int("PARTY_COMMITTEE_MIN_MEMBERS", 100)
+
+# Organizational life (组织生活纪实). Required frequencies live in the activity-type table, which the
+# district edits (defaults from rules.md §3); these are the local practices around the record.
+RECORD_ENTRY_DAYS = env_int("RECORD_ENTRY_DAYS", 7)  # a record entered later than this after the activity is late
+CHECKIN_OPENS_MINUTES_BEFORE = env_int("CHECKIN_OPENS_MINUTES_BEFORE", 30)  # phone check-in window around the meeting
+CHECKIN_CLOSES_MINUTES_AFTER = env_int("CHECKIN_CLOSES_MINUTES_AFTER", 30)
+NONPARTICIPATION_MONTHS = env_int("NONPARTICIPATION_MONTHS", 6)  # members absent this long are listed for follow-up
+DUE_SOON_DAYS = env_int("DUE_SOON_DAYS", 14)  # the secretary's "due soon" list looks this far ahead
+MONTHLY_STARS_MAX = env_int("MONTHLY_STARS_MAX", 10)  # 特色活动之星 per month and selecting organization
+EVALUATION_EXCELLENT_MAX_RATIO = os.environ.get("EVALUATION_EXCELLENT_MAX_RATIO", "1/3")  # 优秀 at most this share
+RECORD_PHOTO_MAX_MB = env_int("RECORD_PHOTO_MAX_MB", 8)
+RECORD_ATTACHMENT_MAX_MB = env_int("RECORD_ATTACHMENT_MAX_MB", 20)
+RECORD_FILES_MAX = env_int("RECORD_FILES_MAX", 20)  # photos and attachments per record
 
 LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
 

@@ -11,6 +11,9 @@ def access(request):
             "members": policy.has_capability(user, policy.MEMBER_VIEW),
             "import": policy.has_capability(user, policy.MEMBER_IMPORT),
             "audit": policy.has_capability(user, policy.AUDIT_VIEW),
+            "records": policy.has_capability(user, policy.RECORD_VIEW),
+            "records_manage": policy.has_capability(user, policy.RECORD_MANAGE),
+            "review": policy.has_capability(user, policy.RECORD_REVIEW),
             "system": policy.has_capability(user, policy.SYSTEM_MANAGE),
             "self": policy.is_member_self_service(user),
         }

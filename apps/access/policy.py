@@ -24,14 +24,21 @@ MEMBER_IMPORT = "member.import"
 MEMBER_UNMASK = "member.unmask"
 AUDIT_VIEW = "audit.view"
 SYSTEM_MANAGE = "system.manage"
+# Organizational life: read records and compliance, keep records, and (from a superior
+# organization only) return records for correction and pick the monthly stars.
+RECORD_VIEW = "record.view"
+RECORD_MANAGE = "record.manage"
+RECORD_REVIEW = "record.review"
+# The district's rules for organizational life (activity types and frequencies).
+RULES_MANAGE = "rules.manage"
 
-_ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT}
+_ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT, RECORD_VIEW, RECORD_MANAGE}
 
 # Duties kept apart (三员分立): administrators never read the audit trail, auditors and
 # system administrators never see member data.
 ROLE_CAPABILITIES = {
-    Role.DISTRICT_ADMIN: _ORG_WORK,
-    Role.ORG_ADMIN: _ORG_WORK,
+    Role.DISTRICT_ADMIN: _ORG_WORK | {RECORD_REVIEW, RULES_MANAGE},
+    Role.ORG_ADMIN: _ORG_WORK | {RECORD_REVIEW},
     Role.SECRETARY: _ORG_WORK,
     Role.MEMBER: set(),  # self-service only, see below
     Role.AUDITOR: {AUDIT_VIEW},
@@ -79,6 +86,9 @@ def scope_paths(user, capability) -> list[str]:
 def has_capability(user, capability) -> bool:
     if capability == SYSTEM_MANAGE:
         return any(a.role == Role.SYSTEM_ADMIN for a in _assignments(user))
+    if capability == RULES_MANAGE:
+        # District-wide rules are set by an administrator of a top-level organization.
+        return any(len(p) == 4 for p in scope_paths(user, RULES_MANAGE))
     return bool(scope_paths(user, capability))
 
 
@@ -194,3 +204,109 @@ def visible_audit_events(user):
     if any(len(p) == 4 for p in paths):
         q |= Q(org_path="")
     return AuditEvent.objects.filter(q)
+
+
+# ---- organizational life (records, plans, compliance) ----
+
+def _member_org_ids(user):
+    member = user.member
+    return [pk for pk in (member.organization_id, member.party_group_id) if pk]
+
+
+def visible_records(user, capability=RECORD_VIEW):
+    """Activity records in scope; a member reads the submitted records of their branch and group."""
+    from apps.records.models import ActivityRecord, RecordStatus
+
+    paths = scope_paths(user, capability)
+    if paths:
+        return ActivityRecord.objects.filter(subtree_q(paths, "organization__path"))
+    if capability == RECORD_VIEW and is_member_self_service(user):
+        return ActivityRecord.objects.filter(organization_id__in=_member_org_ids(user), status=RecordStatus.SUBMITTED)
+    return ActivityRecord.objects.none()
+
+
+def can_review_org(user, org) -> bool:
+    """Returning a record or picking it as a star is for a superior organization: the role must be held
+    on a strict ancestor of the record's organization, never on the organization itself."""
+    return any(org.path.startswith(p) and len(p) < len(org.path) for p in scope_paths(user, RECORD_REVIEW))
+
+
+def can_record(user, capability, record) -> bool:
+    if capability == RECORD_REVIEW:
+        return can_review_org(user, record.organization)
+    if _in_paths(record.organization.path, scope_paths(user, capability)):
+        return True
+    return (capability == RECORD_VIEW and is_member_self_service(user) and record.status == "submitted"
+            and record.organization_id in _member_org_ids(user))
+
+
+def get_record(user, pk, capability=RECORD_VIEW):
+    from apps.records.models import ActivityRecord
+
+    return _get_scoped(ActivityRecord.objects.select_related("organization", "activity_type"), pk, user, capability,
+                       can_record, RECORD_VIEW, _("活动纪实"))
+
+
+def visible_plans(user, capability=RECORD_VIEW):
+    from apps.records.models import ActivityPlan
+
+    return ActivityPlan.objects.filter(subtree_q(scope_paths(user, capability), "organization__path"))
+
+
+def can_plan(user, capability, plan) -> bool:
+    return _in_paths(plan.organization.path, scope_paths(user, capability))
+
+
+def get_plan(user, pk, capability=RECORD_VIEW):
+    from apps.records.models import ActivityPlan
+
+    return _get_scoped(ActivityPlan.objects.select_related("organization", "activity_type"), pk, user, capability,
+                       can_plan, RECORD_VIEW, _("活动计划"))
+
+
+# ---- democratic evaluation ----
+# 民主评议党员 is kept by those who keep a branch's organizational life: RECORD_MANAGE opens,
+# grades and finalizes, RECORD_VIEW reads everything (self-evaluations, peer ratings). A member
+# on the roster takes part (EVALUATION_TAKE_PART): their own self-evaluation, their ratings of
+# the others, their own result; never the others' ratings. EVALUATION_SEE is either of the two.
+EVALUATION_TAKE_PART = "evaluation.take_part"
+EVALUATION_SEE = "evaluation.see"
+
+
+def _evaluations_taken_part(user):
+    from apps.evaluations.models import Participant
+
+    return Participant.objects.filter(member_id=user.member_id).values("evaluation_id")
+
+
+def visible_evaluations(user, capability=RECORD_VIEW):
+    from apps.evaluations.models import Evaluation
+
+    querysets = []
+    if capability != EVALUATION_TAKE_PART:
+        paths = scope_paths(user, RECORD_VIEW if capability == EVALUATION_SEE else capability)
+        if paths:
+            querysets.append(Evaluation.objects.filter(subtree_q(paths, "organization__path")))
+    if capability in (EVALUATION_TAKE_PART, EVALUATION_SEE) and is_member_self_service(user):
+        # A subquery, not a join: a join on the roster would repeat an evaluation once per participant.
+        querysets.append(Evaluation.objects.filter(pk__in=_evaluations_taken_part(user)))
+    return reduce(or_, querysets) if querysets else Evaluation.objects.none()
+
+
+def _takes_part(user, evaluation) -> bool:
+    return is_member_self_service(user) and evaluation.participants.filter(member_id=user.member_id).exists()
+
+
+def can_evaluation(user, capability, evaluation) -> bool:
+    if capability == EVALUATION_TAKE_PART:
+        return _takes_part(user, evaluation)
+    if capability == EVALUATION_SEE:
+        return can_evaluation(user, RECORD_VIEW, evaluation) or _takes_part(user, evaluation)
+    return _in_paths(evaluation.organization.path, scope_paths(user, capability))
+
+
+def get_evaluation(user, pk, capability=RECORD_VIEW):
+    from apps.evaluations.models import Evaluation
+
+    return _get_scoped(Evaluation.objects.select_related("organization"), pk, user, capability, can_evaluation,
+                       EVALUATION_SEE, _("民主评议"))

@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOGOUT = "logout", _("退出")
         TOKEN = "token", _("生成API令牌")
+        SUBMIT = "submit", _("提交")
+        RETURN = "return", _("退回")
+        CHECK_IN = "check_in", _("扫码签到")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -4,6 +4,7 @@ import datetime
 import decimal
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditEvent
 
@@ -11,12 +12,14 @@ Action = AuditEvent.Action
 
 
 def _jsonable(value):
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
     return value

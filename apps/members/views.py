@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.forms import submit
 from apps.core.paging import KeysFirstPaginator
+from apps.evaluations.selectors import member_results as evaluation_results
 
 from . import excel, imports, selectors, services
 from .forms import MemberForm
@@ -43,6 +44,7 @@ def member_detail(request, pk):
         "can_manage": policy.can_member(request.user, policy.MEMBER_MANAGE, member),
         "can_unmask": policy.can_member(request.user, policy.MEMBER_UNMASK, member),
         "posts": member.posts.select_related("organization").order_by("-term_start"),
+        "evaluation_results": evaluation_results(member),
     })
 
 

@@ -23,3 +23,17 @@ def query_with(context, **kwargs):
     for key, value in kwargs.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def percent(value, digits=0):
+    """0.853 → "85%" (or "85.3%" with digits=1); "—" when there is no rate."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{int(digits)}f}%"
+
+
+@register.filter
+def dictget(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,291 @@
+"""The compliance watch (全过程监督): for a subtree and a period, what was required, what was held, what
+is missing, and what is about to be due.
+
+Everything here is a few aggregate queries, whatever the size of the subtree: applicable organizations
+are counted from the organization table (an index range on the materialized path; the committee test
+reads the stored member counts), and held periods are counted from the Fulfilment rows the record
+services keep. No loop runs per organization.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.orgs.models import BRANCH_KINDS, Organization, OrgDomain, OrgKind
+
+from .models import ActivityRecord, ActivityType, AppliesTo, Fulfilment, RecordStatus
+from .periods import Period, deadline, required_periods
+
+STEP = Organization.steplen
+
+
+def applicable_q(activity_type_or_applies_to, prefix="") -> Q:
+    """Organizations a rule applies to, from their kind and structure (rules.md §3)."""
+    applies_to = getattr(activity_type_or_applies_to, "applies_to", activity_type_or_applies_to)
+    q = Q(**{f"{prefix}is_active": True})
+    if applies_to == AppliesTo.GROUPS:
+        return q & Q(**{f"{prefix}kind": OrgKind.GROUP})
+    q &= Q(**{f"{prefix}kind__in": list(BRANCH_KINDS)})
+    if applies_to == AppliesTo.BRANCHES_WITH_COMMITTEE:
+        # A branch committee exists where there are enough full members (BRANCH_COMMITTEE_THRESHOLD).
+        q &= Q(**{f"{prefix}member_count__current_full__gte": settings.BRANCH_COMMITTEE_THRESHOLD})
+    return q
+
+
+def applies(activity_type, org) -> bool:
+    if not org.is_active:
+        return False
+    if activity_type.applies_to == AppliesTo.GROUPS:
+        return org.kind == OrgKind.GROUP
+    if org.kind not in BRANCH_KINDS:
+        return False
+    if activity_type.applies_to == AppliesTo.BRANCHES_WITH_COMMITTEE:
+        count = getattr(org, "member_count", None)
+        return bool(count and count.current_full >= settings.BRANCH_COMMITTEE_THRESHOLD)
+    return True
+
+
+@dataclass
+class Rule:
+    """One required activity type looked at over a period."""
+
+    activity_type: ActivityType
+    periods: list  # the type's own periods overlapping the chosen one, begun by today
+    today: date
+
+    @property
+    def current(self) -> Period | None:
+        last = self.periods[-1] if self.periods else None
+        return last if last and last.contains(self.today) else None
+
+    @property
+    def current_deadline(self) -> date | None:
+        return deadline(self.activity_type, self.current) if self.current else None
+
+    @property
+    def current_state(self) -> str:
+        """For the period in progress: 'overdue' after the deadline, 'warning' within warn_days of it."""
+        due = self.current_deadline
+        if due is None:
+            return ""
+        if self.today > due:
+            return "overdue"
+        if self.today >= due - timedelta(days=self.activity_type.warn_days):
+            return "warning"
+        return "pending"
+
+    @property
+    def starts(self):
+        return [p.start for p in self.periods]
+
+
+def rules_for(period: Period, today: date | None = None, types=None) -> list[Rule]:
+    today = today or timezone.localdate()
+    types = types if types is not None else ActivityType.objects.filter(is_active=True).exclude(frequency="none")
+    return [Rule(t, required_periods(t.frequency, period, today), today) for t in types]
+
+
+@dataclass
+class Cell:
+    required: int = 0
+    held: int = 0
+    overdue: int = 0
+    warning: int = 0
+
+    @property
+    def missing(self):
+        return max(0, self.required - self.held)
+
+    @property
+    def rate(self):
+        return self.held / self.required if self.required else None
+
+    def add(self, other):
+        self.required += other.required
+        self.held += other.held
+        self.overdue += other.overdue
+        self.warning += other.warning
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    org: Organization | None = None
+    cells: dict = field(default_factory=dict)  # activity type id → Cell
+    total: Cell = field(default_factory=Cell)
+    cell_list: list = field(default_factory=list)
+
+
+def _bucket(group_by, root, prefix=""):
+    if group_by == "domain":
+        return F(f"{prefix}domain")
+    if group_by == "cluster":
+        return F(f"{prefix}cluster_id")
+    return Substr(f"{prefix}path", 1, len(root.path) + STEP)
+
+
+def compliance_table(root: Organization, period: Period, group_by="children", today=None, domain=None, types=None):
+    """Rows (one per child organization, domain or cluster under `root`) × required activity types, and
+    the total row. Three queries: the types, the applicable organizations, the held periods."""
+    rules = [r for r in rules_for(period, today, types) if r.periods]
+    orgs = Organization.objects.filter(path__startswith=root.path, is_active=True)
+    if domain:
+        orgs = orgs.filter(domain=domain)
+    bucket = _bucket(group_by, root)
+    applicable = {
+        a: Count("pk", filter=applicable_q(a)) for a in AppliesTo.values
+    }
+    # order_by(): the tree manager sorts by path, which would split every group.
+    org_counts = {r["bucket"]: r for r in orgs.order_by().annotate(bucket=bucket).values("bucket").annotate(**applicable)}
+
+    held_rows = []
+    if rules:
+        rule_q = Q(pk__in=[])
+        current_q = Q(pk__in=[])
+        for r in rules:
+            rule_q |= Q(activity_type=r.activity_type, period_start__in=r.starts) & applicable_q(r.activity_type, "organization__")
+            if r.current:
+                current_q |= Q(activity_type=r.activity_type, period_start=r.current.start)
+        held = Fulfilment.objects.filter(rule_q, organization__path__startswith=root.path)
+        if domain:
+            held = held.filter(organization__domain=domain)
+        held_rows = (held.order_by().annotate(bucket=_bucket(group_by, root, "organization__"))
+                     .values("bucket", "activity_type_id")
+                     .annotate(held=Count("pk"), held_current=Count("pk", filter=current_q)))
+    held_by = {(h["bucket"], h["activity_type_id"]): h for h in held_rows}
+
+    rows = {}
+    total = Row("total", _("合计"))
+    for key, counts in org_counts.items():
+        row = rows.setdefault(key, Row(str(key), ""))
+        for r in rules:
+            t = r.activity_type
+            n_orgs = counts[t.applies_to]
+            h = held_by.get((key, t.pk), {"held": 0, "held_current": 0})
+            cell = Cell(required=n_orgs * len(r.periods), held=h["held"])
+            missing_current = max(0, n_orgs - h["held_current"]) if r.current else 0
+            past_missing = cell.missing - missing_current
+            state = r.current_state
+            cell.overdue = past_missing + (missing_current if state == "overdue" else 0)
+            cell.warning = missing_current if state == "warning" else 0
+            row.cells[t.pk] = cell
+            row.total.add(cell)
+            total.cells.setdefault(t.pk, Cell()).add(cell)
+        total.total.add(row.total)
+    _label_rows(rows, group_by, root)
+    for row in [*rows.values(), total]:  # cells in the order of the columns, for the templates
+        row.cell_list = [row.cells.get(r.activity_type.pk) or Cell() for r in rules]
+    return {
+        "rules": rules,
+        "rows": [row for row in rows.values() if row.total.required],
+        "total": total,
+    }
+
+
+def _label_rows(rows, group_by, root):
+    if group_by == "domain":
+        labels = dict(OrgDomain.choices)
+        for key, row in rows.items():
+            row.label = str(labels.get(key, key))
+        return
+    if group_by == "cluster":
+        from apps.orgs.models import Cluster
+
+        names = dict(Cluster.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "name"))
+        for key, row in rows.items():
+            row.label = names.get(key, _("未划入片区"))
+        return
+    orgs = {o.path: o for o in Organization.objects.filter(path__in=list(rows))}
+    for key, row in rows.items():
+        row.org = orgs.get(key)
+        row.label = row.org.name if row.org else key
+        if key == root.path:
+            row.label = _("{name}（本级）").format(name=root.name)
+
+
+SORTS = {
+    "rate": lambda row: (row.total.rate if row.total.rate is not None else 2, row.label),
+    "-rate": lambda row: (-(row.total.rate or 0), row.label),
+    "overdue": lambda row: (-row.total.overdue, row.label),
+    "name": lambda row: row.label,
+}
+
+
+def sort_rows(rows, sort):
+    return sorted(rows, key=SORTS.get(sort, SORTS["rate"]))
+
+
+def missing_orgs(root: Organization, period: Period, activity_type: ActivityType, today=None, domain=None,
+                 include_done=False):
+    """Organizations under `root` the rule applies to, each with the periods held; those short of the
+    requirement unless include_done. One query: a correlated count over the Fulfilment index."""
+    (rule,) = rules_for(period, today, [activity_type])
+    held = (Fulfilment.objects.filter(organization=OuterRef("pk"), activity_type=activity_type, period_start__in=rule.starts)
+            .order_by().values("organization").annotate(n=Count("pk")).values("n"))
+    last = (ActivityRecord.objects.filter(organization=OuterRef("pk"), activity_type=activity_type, status=RecordStatus.SUBMITTED)
+            .order_by().values("organization").annotate(last=Max("held_on")).values("last"))
+    qs = (Organization.objects.filter(applicable_q(activity_type), path__startswith=root.path)
+          .annotate(held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0)), last_held_on=Subquery(last),
+                    required=Value(len(rule.periods), output_field=IntegerField()))
+          .order_by("path"))
+    if rule.current:
+        qs = qs.annotate(held_current=Exists(Fulfilment.objects.filter(
+            organization=OuterRef("pk"), activity_type=activity_type, period_start=rule.current.start)))
+    if domain:
+        qs = qs.filter(domain=domain)
+    if not include_done:
+        qs = qs.filter(held__lt=len(rule.periods))
+    return rule, qs
+
+
+def org_state(rule, org) -> str:
+    """done; or, when only the period in progress is missing, its state (pending / warning / overdue);
+    otherwise overdue (an earlier period was missed)."""
+    if org.held >= org.required:
+        return "done"
+    if rule.current and not getattr(org, "held_current", True) and org.required - org.held == 1:
+        return rule.current_state
+    return "overdue"
+
+
+def org_obligations(org: Organization, today=None):
+    """For one organization: each required activity of the periods in progress, with its deadline and state."""
+    today = today or timezone.localdate()
+    result = []
+    for t in ActivityType.objects.filter(is_active=True).exclude(frequency="none"):
+        if not applies(t, org):
+            continue
+        (rule,) = rules_for(Period("day", today, today), today, [t])
+        current = rule.current
+        if current is None:
+            continue
+        done = Fulfilment.objects.filter(organization=org, activity_type=t, period_start=current.start).exists()
+        result.append({"type": t, "period": current, "deadline": rule.current_deadline,
+                       "state": "done" if done else rule.current_state})
+    return result
+
+
+def due_soon(orgs_qs, today=None, limit=50):
+    """What is due or overdue in the periods in progress, for the organizations of `orgs_qs` (a secretary's
+    branch and groups; an administrator's subtree): per type, the organizations still missing it whose
+    deadline is within DUE_SOON_DAYS or past."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.DUE_SOON_DAYS)
+    items = []
+    for rule in rules_for(Period("day", today, today), today):
+        if rule.current is None or rule.current_deadline > horizon:
+            continue
+        t = rule.activity_type
+        done = Fulfilment.objects.filter(organization=OuterRef("pk"), activity_type=t, period_start=rule.current.start)
+        missing = orgs_qs.filter(applicable_q(t)).filter(~Exists(done)).order_by("path")
+        rows = list(missing[: limit + 1])
+        if rows:
+            items.append({"rule": rule, "orgs": rows[:limit], "more": len(rows) > limit,
+                          "state": rule.current_state})
+    return items

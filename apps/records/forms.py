@@ -1,0 +1,106 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, FileKind
+from .periods import parse_period
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = ActivityPlan
+        fields = ["activity_type", "planned_on", "starts_at", "place", "topic"]
+        widgets = {"planned_on": DATE, "starts_at": TIME}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity_type"].queryset = ActivityType.objects.filter(is_active=True)
+
+
+class RecordForm(forms.ModelForm):
+    class Meta:
+        model = ActivityRecord
+        fields = ["held_on", "starts_at", "ends_at", "place", "topic", "host", "recorder", "lecturer",
+                  "content_items", "minutes", "decisions", "summary", "is_vote"]
+        widgets = {
+            "held_on": DATE, "starts_at": TIME, "ends_at": TIME,
+            "content_items": forms.Textarea(attrs={"rows": 3}),
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+            "decisions": forms.Textarea(attrs={"rows": 3}),
+            "summary": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, activity_type=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if activity_type is not None:
+            if not activity_type.needs_lecturer:
+                del self.fields["lecturer"]
+            if not activity_type.has_content_items:
+                del self.fields["content_items"]
+            if not activity_type.may_vote:
+                del self.fields["is_vote"]
+
+
+class NewRecordForm(RecordForm):
+    activity_type = forms.ModelChoiceField(label=_("活动类型"), queryset=ActivityType.objects.filter(is_active=True))
+
+    class Meta(RecordForm.Meta):
+        fields = ["activity_type"] + RecordForm.Meta.fields
+
+    field_order = ["activity_type"]
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=FileKind.choices)
+    file = forms.FileField(label=_("文件"))
+
+
+class StarForm(forms.Form):
+    chosen_by_org = forms.ModelChoiceField(label=_("评选组织"), queryset=None)
+    citation = forms.CharField(label=_("推荐理由"), max_length=300, required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chosen_by_org"].queryset = orgs
+
+
+class ActivityTypeForm(forms.ModelForm):
+    class Meta:
+        model = ActivityType
+        fields = ["name", "frequency", "applies_to", "roster", "due_day", "warn_days", "needs_lecturer",
+                  "has_content_items", "may_vote", "is_active", "sort_order"]
+
+
+class PeriodForm(forms.Form):
+    GROUPS = [("children", _("下级组织")), ("domain", _("领域")), ("cluster", _("片区/组团"))]
+    period = forms.CharField(label=_("期间"), max_length=10, required=False,
+                             help_text=_("2026-11（月）、2026Q4（季度）或 2026（年）"))
+    group = forms.ChoiceField(label=_("分组"), choices=GROUPS, required=False)
+
+    def clean_period(self):
+        value = self.cleaned_data["period"] or f"{timezone.localdate():%Y-%m}"
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def attendance_from_post(post, member_ids):
+    """[(member_id, status, reason)] from the attendance table of the record form (names att-<id>)."""
+    entries = []
+    for member_id in member_ids:
+        status = post.get(f"att-{member_id}")
+        if status is None:
+            continue
+        if status not in AttendanceStatus.values:
+            status = "?"
+        entries.append((member_id, status, post.get(f"reason-{member_id}", "")))
+    return entries

@@ -1,0 +1,79 @@
+"""Organizational-life metrics for assessment: the one documented entry point the assessment app scores from.
+
+    organization_metrics(org, period, today=None) -> Metrics
+
+`org` is any organization; the figures cover its whole subtree (for a branch: the branch and its
+party groups). `period` is an `apps.records.periods.Period` (month, quarter or year; parse one with
+`parse_period("2026Q3")`). Only submitted records count; periods that have not begun are not required.
+
+    Metrics.types            one TypeMetric per required activity type that applies in the period:
+        .activity_type       the ActivityType
+        .required            organizations the rule applies to × the type's periods in `period`
+        .held                of those, the periods in which a submitted record exists
+        .rate                held / required (None when nothing was required)
+    Metrics.completion_rate  Σ held / Σ required over all types (None when nothing was required)
+    Metrics.records          submitted records held in the period
+    Metrics.late_records     of those, entered more than RECORD_ENTRY_DAYS after the activity
+    Metrics.late_rate        late_records / records
+    Metrics.expected         attendance places (应到) over those records, and
+    Metrics.present          attendances (实到);
+    Metrics.attendance_rate  present / expected
+
+Cost: the compliance aggregate (three indexed queries) plus one aggregate over the records of the
+subtree and period; no per-organization loop.
+"""
+
+from dataclasses import dataclass, field
+
+from .compliance import compliance_table
+from .selectors import subtree_record_figures
+
+
+@dataclass
+class TypeMetric:
+    activity_type: object
+    required: int
+    held: int
+
+    @property
+    def rate(self):
+        return self.held / self.required if self.required else None
+
+
+@dataclass
+class Metrics:
+    types: list = field(default_factory=list)
+    required: int = 0
+    held: int = 0
+    records: int = 0
+    late_records: int = 0
+    expected: int = 0
+    present: int = 0
+
+    @property
+    def completion_rate(self):
+        return self.held / self.required if self.required else None
+
+    @property
+    def late_rate(self):
+        return self.late_records / self.records if self.records else None
+
+    @property
+    def attendance_rate(self):
+        return self.present / self.expected if self.expected else None
+
+
+def organization_metrics(org, period, today=None) -> Metrics:
+    table = compliance_table(org, period, today=today)
+    metrics = Metrics()
+    for rule in table["rules"]:
+        cell = table["total"].cells.get(rule.activity_type.pk)
+        if cell is None or not cell.required:
+            continue
+        metrics.types.append(TypeMetric(rule.activity_type, cell.required, cell.held))
+        metrics.required += cell.required
+        metrics.held += cell.held
+    figures = subtree_record_figures(org, period.start, period.end)
+    metrics.records, metrics.late_records = figures["records"], figures["late"]
+    metrics.expected, metrics.present = figures["expected"], figures["present"]
+    return metrics

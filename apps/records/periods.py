@@ -1,0 +1,118 @@
+"""Periods of organizational life: a month, a quarter or a year, how a required frequency divides
+them, and the deadline of each required activity in its period."""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from apps.core.dates import add_months
+
+from .models import Frequency
+
+_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.YEARLY: 12}
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "month" | "quarter" | "year"
+    start: date
+    end: date  # inclusive
+
+    @property
+    def key(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return _("{year}年{month}月").format(year=self.start.year, month=self.start.month)
+        if self.kind == "quarter":
+            return _("{year}年第{quarter}季度").format(year=self.start.year, quarter=(self.start.month - 1) // 3 + 1)
+        return _("{year}年").format(year=self.start.year)
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+    def previous(self) -> "Period":
+        return period_containing(self.kind, self.start - timedelta(days=1))
+
+    def next(self) -> "Period":
+        return period_containing(self.kind, self.end + timedelta(days=1))
+
+
+_KEY = re.compile(r"^(\d{4})(?:-(\d{1,2})|[Qq]([1-4]))?$")
+
+
+def parse_period(value: str) -> Period:
+    """'2026-11' (a month), '2026Q4' (a quarter) or '2026' (a year); ValueError with a Chinese message otherwise."""
+    match = _KEY.match((value or "").strip())
+    if not match:
+        raise ValueError(_("期间格式不正确：请使用 2026-11（月）、2026Q4（季度）或 2026（年）"))
+    year = int(match.group(1))
+    if not 2000 <= year <= 2100:
+        raise ValueError(_("年份超出范围"))
+    if match.group(2):
+        month = int(match.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(_("月份应在1至12之间"))
+        return period_containing("month", date(year, month, 1))
+    if match.group(3):
+        return period_containing("quarter", date(year, (int(match.group(3)) - 1) * 3 + 1, 1))
+    return period_containing("year", date(year, 1, 1))
+
+
+def period_containing(kind: str, d: date) -> Period:
+    if kind == "month":
+        start = d.replace(day=1)
+        return Period(kind, start, d.replace(day=calendar.monthrange(d.year, d.month)[1]))
+    if kind == "quarter":
+        start = date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+        return Period(kind, start, add_months(start, 3) - timedelta(days=1))
+    return Period("year", date(d.year, 1, 1), date(d.year, 12, 31))
+
+
+FREQUENCY_KIND = {Frequency.MONTHLY: "month", Frequency.QUARTERLY: "quarter", Frequency.YEARLY: "year"}
+
+
+def period_start(frequency: str, d: date) -> date | None:
+    """Start of the period of `frequency` that holds day `d` (None for activities with no requirement)."""
+    kind = FREQUENCY_KIND.get(frequency)
+    return period_containing(kind, d).start if kind else None
+
+
+def required_periods(frequency: str, period: Period, today: date) -> list[Period]:
+    """The periods of `frequency` that overlap `period` and have begun by `today`.
+
+    A quarterly rule looked at for one month is that month's quarter; a monthly rule looked at for a
+    year is each month of it so far.
+    """
+    kind = FREQUENCY_KIND.get(frequency)
+    if not kind:
+        return []
+    found, current = [], period_containing(kind, period.start)
+    while current.start <= period.end and current.start <= today:
+        found.append(current)
+        current = current.next()
+    return found
+
+
+def deadline(activity_type, required: Period) -> date:
+    """The day by which the activity of a period must be recorded: its fixed day (主题党日: the 10th)
+    for a monthly rule, otherwise the last day of the period."""
+    if activity_type.due_day and activity_type.frequency == Frequency.MONTHLY:
+        return required.start.replace(day=activity_type.due_day)
+    return required.end
+
+
+def months_back(today: date, months: int) -> date:
+    return add_months(today, -months)
+
+
+__all__ = ["Period", "parse_period", "period_containing", "period_start", "required_periods", "deadline", "_MONTHS"]

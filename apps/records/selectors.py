@@ -1,0 +1,176 @@
+"""Reads of organizational-life records: lists, the calendar, members' attendance and follow-up lists.
+Every read starts from the access layer's scoped querysets."""
+
+import calendar
+from datetime import date, timedelta
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.access import policy
+from apps.core.dates import add_months
+from apps.core.query import prefix_q
+from apps.members.models import Member
+
+from .models import ActivityRecord, ActivityType, Attendance, AttendanceStatus, PlanStatus, RecordStatus
+
+
+class RecordFilter(django_filters.FilterSet):
+    org = django_filters.NumberFilter(label=_("组织"), method="filter_org", widget=forms.HiddenInput)
+    activity_type = django_filters.ModelChoiceFilter(label=_("活动类型"), queryset=ActivityType.objects.all())
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=RecordStatus.choices)
+    held_from = django_filters.DateFilter(label=_("活动日期从"), field_name="held_on", lookup_expr="gte",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    held_to = django_filters.DateFilter(label=_("至"), field_name="held_on", lookup_expr="lte",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    late = django_filters.BooleanFilter(label=_("逾期录入"), field_name="is_late",
+                                        widget=forms.Select(choices=[("", "---------"), ("true", _("是")), ("false", _("否"))]))
+
+    class Meta:
+        model = ActivityRecord
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def filter_org(self, queryset, name, value):
+        org = policy.visible_orgs(self.user, policy.RECORD_VIEW).filter(pk=value).first()
+        if org is None:
+            return queryset.none()
+        return queryset.filter(prefix_q("organization__path", org.path))
+
+
+def record_list(user, params):
+    qs = (policy.visible_records(user).select_related("organization", "activity_type")
+          .order_by("-held_on", "-id"))
+    f = RecordFilter(params, queryset=qs, user=user)
+    return f, f.qs
+
+
+def record_detail_context(record):
+    attendance = (record.attendance.select_related("member")
+                  .order_by("member__name_pinyin", "member_id"))
+    files = list(record.files.all())
+    return {
+        "attendance": attendance,
+        "photos": [f for f in files if f.kind == "photo"],
+        "attachments": [f for f in files if f.kind == "attachment"],
+        "versions": record.versions.select_related("created_by"),
+        "stars": record.stars.select_related("chosen_by_org"),
+    }
+
+
+def plans_upcoming(user, today=None, days=None, capability=policy.RECORD_MANAGE):
+    today = today or timezone.localdate()
+    days = settings.DUE_SOON_DAYS if days is None else days
+    return (policy.visible_plans(user, capability)
+            .filter(status=PlanStatus.PLANNED, planned_on__gte=today - timedelta(days=settings.RECORD_ENTRY_DAYS),
+                    planned_on__lte=today + timedelta(days=days))
+            .select_related("organization", "activity_type").order_by("planned_on", "id"))
+
+
+def records_needing_work(user):
+    """Drafts and returned records in the user's scope: the secretary's unfinished business."""
+    return (policy.visible_records(user, policy.RECORD_MANAGE)
+            .filter(status__in=[RecordStatus.DRAFT, RecordStatus.RETURNED])
+            .select_related("organization", "activity_type").order_by("held_on", "id"))
+
+
+# ---- calendar ----
+
+def month_grid(month_start: date):
+    """Weeks (Monday first) of the month, each a list of dates or None."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month_start.year, month_start.month)
+    return [[d if d.month == month_start.month else None for d in week] for week in weeks]
+
+
+# An organization with at most this many organizations below it shows each activity; larger subtrees
+# show counts per day (a district holds thousands of activities a month).
+CALENDAR_ITEMS_MAX_ORGS = 30
+
+
+def calendar_month(user, org, month_start: date):
+    end = add_months(month_start, 1) - timedelta(days=1)
+    within = prefix_q("organization__path", org.path)
+    records = policy.visible_records(user).filter(within, held_on__range=(month_start, end))
+    plans = policy.visible_plans(user).filter(within, planned_on__range=(month_start, end), status=PlanStatus.PLANNED)
+    detailed = org.get_descendant_count() <= CALENDAR_ITEMS_MAX_ORGS
+    days = {}
+    if detailed:
+        for r in records.select_related("activity_type", "organization").order_by("held_on", "starts_at"):
+            days.setdefault(r.held_on, {"records": [], "plans": []})["records"].append(r)
+        for p in plans.select_related("activity_type", "organization").order_by("planned_on", "starts_at"):
+            days.setdefault(p.planned_on, {"records": [], "plans": []})["plans"].append(p)
+    else:
+        for row in records.order_by().values("held_on").annotate(n=Count("pk")):
+            days.setdefault(row["held_on"], {"records": 0, "plans": 0})["records"] = row["n"]
+        for row in plans.order_by().values("planned_on").annotate(n=Count("pk")):
+            days.setdefault(row["planned_on"], {"records": 0, "plans": 0})["plans"] = row["n"]
+    return {"detailed": detailed, "days": days, "weeks": month_grid(month_start), "month_end": end}
+
+
+# ---- members' attendance ----
+
+def _attendance_counts(start, end):
+    base = Attendance.objects.filter(member=OuterRef("pk"), counts=True, held_on__range=(start, end)).order_by()
+    present = base.filter(status=AttendanceStatus.PRESENT).values("member").annotate(n=Count("pk")).values("n")
+    expected = base.values("member").annotate(n=Count("pk")).values("n")
+    return {
+        "expected_n": Coalesce(Subquery(expected, output_field=IntegerField()), Value(0)),
+        "present_n": Coalesce(Subquery(present, output_field=IntegerField()), Value(0)),
+    }
+
+
+def member_attendance(member, start, end):
+    """A member's attendance over a period, from submitted records."""
+    rows = Attendance.objects.filter(member=member, counts=True, held_on__range=(start, end))
+    figures = rows.aggregate(expected=Count("pk"), present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+                             leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)))
+    figures["rate"] = figures["present"] / figures["expected"] if figures["expected"] else None
+    return figures
+
+
+def member_attendance_history(member, limit=24):
+    return (Attendance.objects.filter(member=member, counts=True)
+            .select_related("record__activity_type", "record__organization").order_by("-held_on")[:limit])
+
+
+def members_attendance(user, org, start, end):
+    """Members under `org` with their attendance over [start, end]; a correlated count per member on
+    the (member, counts, held_on) index, evaluated for one page at a time."""
+    members = policy.visible_members(user).current().filter(prefix_q("organization__path", org.path))
+    return members.select_related("organization").annotate(**_attendance_counts(start, end))
+
+
+def non_participants(user, org, today=None, months=None):
+    """Current members under `org` with no attendance at a submitted activity for `months` months
+    (NONPARTICIPATION_MONTHS), who were members for all of that time: the follow-up list."""
+    today = today or timezone.localdate()
+    months = settings.NONPARTICIPATION_MONTHS if months is None else months
+    since = add_months(today, -months)
+    present = Attendance.objects.filter(member=OuterRef("pk"), counts=True, status=AttendanceStatus.PRESENT)
+    last = present.order_by().values("member").annotate(last=Max("held_on")).values("last")
+    return (policy.visible_members(user).current()
+            .filter(prefix_q("organization__path", org.path), joined_on__lte=since)
+            .filter(~Exists(present.filter(held_on__gte=since)))
+            .select_related("organization")
+            .annotate(last_present=Subquery(last))
+            .order_by("organization__path", "name_pinyin", "id")), since
+
+
+def subtree_record_figures(org, start, end):
+    """Submitted records under `org` in [start, end]: how many, how many late, attendance sums."""
+    qs = ActivityRecord.objects.filter(prefix_q("organization__path", org.path), status=RecordStatus.SUBMITTED,
+                                       held_on__range=(start, end))
+    return qs.aggregate(records=Count("pk"), late=Count("pk", filter=Q(is_late=True)),
+                        expected=Coalesce(Sum("expected_count"), 0), present=Coalesce(Sum("present_count"), 0))
+
+
+def member_for_self(user):
+    return Member.objects.select_related("organization").get(pk=user.member_id)

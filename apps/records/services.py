@@ -1,0 +1,444 @@
+"""Every write to organizational-life records: atomic, validated, audited.
+
+A record's life: draft (attendance by hand or by phone check-in) → submitted (counts as held; late if
+entered more than RECORD_ENTRY_DAYS after the activity) → changed after submission (the submitted state
+is kept as a version) or returned by a superior organization with a reason → corrected and submitted
+again. Only submitted records count towards compliance (the Fulfilment rows) and attendance rates.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import Action, audit_record, snapshot
+from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
+from apps.orgs.models import BRANCH_KINDS, CommitteePost, OrgKind
+
+from . import files
+from .models import (
+    ActivityPlan,
+    ActivityRecord,
+    ActivityType,
+    AppliesTo,
+    Attendance,
+    AttendanceStatus,
+    Fulfilment,
+    PlanStatus,
+    RecordFile,
+    RecordStatus,
+    RecordVersion,
+    Roster,
+)
+from .periods import period_start
+
+RECORD_FIELDS = ("held_on", "starts_at", "ends_at", "place", "topic", "host", "recorder", "lecturer", "content_items",
+                 "minutes", "decisions", "summary", "is_vote")
+PLAN_FIELDS = ("activity_type", "planned_on", "starts_at", "place", "topic")
+TYPE_FIELDS = ("name", "frequency", "applies_to", "roster", "due_day", "warn_days", "needs_lecturer",
+               "has_content_items", "may_vote", "is_active", "sort_order")
+
+
+# ---- activity types (the district's rules) ----
+
+@transaction.atomic
+def activity_type_save(*, actor, activity_type=None, data, request=None) -> ActivityType:
+    creating = activity_type is None
+    # Re-read: a bound ModelForm has already written the new values onto the instance it was given.
+    activity_type = (ActivityType(code=data.get("code") or "") if creating
+                     else ActivityType.objects.select_for_update().get(pk=activity_type.pk))
+    before = None if creating else snapshot(activity_type)
+    for field in TYPE_FIELDS:
+        if field in data:
+            setattr(activity_type, field, data[field])
+    if creating and not activity_type.code:
+        activity_type.code = f"custom-{ActivityType.objects.count() + 1}"
+    if activity_type.due_day and activity_type.frequency != "monthly":
+        raise ValidationError({"due_day": _("只有每月开展的活动可以设固定日")})
+    activity_type.save()
+    if not creating and (before["frequency"] != activity_type.frequency):
+        # The periods change, so the fulfilment rows of this type are rebuilt from its records.
+        rebuild_fulfilment(activity_type)
+    audit_record(actor=actor, action=Action.CREATE if creating else Action.UPDATE, obj=activity_type,
+                 before=before, after=snapshot(activity_type), request=request)
+    return activity_type
+
+
+def rebuild_fulfilment(activity_type=None) -> int:
+    """Recount Fulfilment rows from submitted records (all types, or one). Returns the rows written."""
+    types = [activity_type] if activity_type else list(ActivityType.objects.all())
+    written = 0
+    with transaction.atomic():
+        for t in types:
+            Fulfilment.objects.filter(activity_type=t).delete()
+            start = period_start(t.frequency, timezone.localdate())
+            if start is None:
+                continue
+            counts = {}
+            held = (ActivityRecord.objects.filter(activity_type=t, status=RecordStatus.SUBMITTED)
+                    .values_list("organization_id", "held_on").iterator(chunk_size=5000))
+            for org_id, held_on in held:
+                key = (org_id, period_start(t.frequency, held_on))
+                counts[key] = counts.get(key, 0) + 1
+            Fulfilment.objects.bulk_create(
+                [Fulfilment(organization_id=o, activity_type=t, period_start=p, records=n) for (o, p), n in counts.items()],
+                batch_size=5000)
+            written += len(counts)
+    return written
+
+
+def _fulfil(record, delta):
+    start = period_start(record.activity_type.frequency, record.held_on)
+    if start is None:
+        return
+    key = {"organization_id": record.organization_id, "activity_type_id": record.activity_type_id, "period_start": start}
+    if delta > 0:
+        row, created = Fulfilment.objects.get_or_create(**key, defaults={"records": 1})
+        if not created:
+            Fulfilment.objects.filter(pk=row.pk).update(records=F("records") + 1)
+    else:
+        Fulfilment.objects.filter(**key).update(records=F("records") - 1)
+        Fulfilment.objects.filter(**key, records__lte=0).delete()
+
+
+# ---- plans ----
+
+def _check_type_fits(activity_type, organization):
+    if not organization.is_active:
+        raise ValidationError(_("该组织已撤销，不能再记录组织生活"))
+    if not activity_type.is_active:
+        raise ValidationError({"activity_type": _("该活动类型已停用")})
+    if activity_type.applies_to == AppliesTo.GROUPS and organization.kind != OrgKind.GROUP:
+        raise ValidationError({"activity_type": _("{type}由党小组开展，请在党小组名下记录").format(type=activity_type.name)})
+    if organization.kind == OrgKind.GROUP and activity_type.is_required and activity_type.applies_to != AppliesTo.GROUPS:
+        raise ValidationError({"activity_type": _("{type}由党支部开展，不能记在党小组名下").format(type=activity_type.name)})
+
+
+@transaction.atomic
+def plan_create(*, actor, organization, data, request=None) -> ActivityPlan:
+    plan = ActivityPlan(organization=organization, created_by=actor, **{k: data[k] for k in PLAN_FIELDS if k in data})
+    _check_type_fits(plan.activity_type, organization)
+    plan.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=plan, after=snapshot(plan), request=request)
+    return plan
+
+
+@transaction.atomic
+def plan_cancel(*, actor, plan, request=None) -> ActivityPlan:
+    if plan.status != PlanStatus.PLANNED:
+        raise ValidationError(_("只有计划中的活动可以取消"))
+    before = snapshot(plan)
+    plan.status = PlanStatus.CANCELLED
+    plan.save(update_fields=["status"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=plan, before=before, after=snapshot(plan), request=request)
+    return plan
+
+
+# ---- records ----
+
+def roster(organization, activity_type):
+    """Who is expected (应到): the organization's current members, its party group's members, or
+    the holders of its committee posts."""
+    members = Member.objects.filter(status__in=CURRENT_STATUSES)
+    if activity_type.roster == Roster.COMMITTEE:
+        holders = (CommitteePost.objects.filter(organization=organization, is_current=True)
+                   .exclude(post=CommitteePost.Post.GROUP_LEADER).values("member_id"))
+        return members.filter(pk__in=holders)
+    if organization.kind == OrgKind.GROUP:
+        return members.filter(party_group=organization)
+    return members.filter(organization=organization)
+
+
+def _clean_record(record):
+    if record.ends_at and record.starts_at and record.ends_at <= record.starts_at:
+        raise ValidationError({"ends_at": _("结束时间应晚于开始时间")})
+    if record.held_on > timezone.localdate() + timedelta(days=366):
+        raise ValidationError({"held_on": _("活动日期太远")})
+    if record.is_vote and not record.activity_type.may_vote:
+        raise ValidationError({"is_vote": _("{type}不进行表决").format(type=record.activity_type.name)})
+
+
+@transaction.atomic
+def record_create(*, actor, organization, activity_type, data, plan=None, request=None) -> ActivityRecord:
+    _check_type_fits(activity_type, organization)
+    if plan is not None:
+        if plan.organization_id != organization.pk:
+            raise ValidationError(_("活动计划不属于该组织"))
+        if plan.status != PlanStatus.PLANNED:
+            raise ValidationError(_("该计划已开展或已取消"))
+    record = ActivityRecord(organization=organization, activity_type=activity_type, plan=plan, created_by=actor,
+                            **{k: data[k] for k in RECORD_FIELDS if k in data})
+    _clean_record(record)
+    record.save()
+    attendees = roster(organization, activity_type).values_list("pk", "category")
+    Attendance.objects.bulk_create([
+        Attendance(record=record, member_id=pk, held_on=record.held_on, is_voting=(category == MemberCategory.FULL))
+        for pk, category in attendees])
+    _recount(record)
+    if plan is not None:
+        plan.status = PlanStatus.HELD
+        plan.save(update_fields=["status"])
+    audit_record(actor=actor, action=Action.CREATE, obj=record, after=snapshot(record), request=request)
+    return record
+
+
+def _recount(record):
+    """Refresh the attendance figures and the quorum kept on the record."""
+    figures = record.attendance.aggregate(
+        expected=Count("pk"),
+        present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+        leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
+        absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+        voting=Count("pk", filter=Q(is_voting=True)),
+        voting_present=Count("pk", filter=Q(is_voting=True, status=AttendanceStatus.PRESENT)),
+    )
+    record.expected_count, record.present_count = figures["expected"], figures["present"]
+    record.leave_count, record.absent_count = figures["leave"], figures["absent"]
+    record.voting_entitled, record.voting_present = figures["voting"], figures["voting_present"]
+    # A vote needs more than half of the full members entitled to vote present (rules.md §3).
+    record.quorum_met = (record.voting_present * 2 > record.voting_entitled) if record.is_vote else None
+    ActivityRecord.objects.filter(pk=record.pk).update(
+        expected_count=record.expected_count, present_count=record.present_count, leave_count=record.leave_count,
+        absent_count=record.absent_count, voting_entitled=record.voting_entitled,
+        voting_present=record.voting_present, quorum_met=record.quorum_met)
+
+
+def _version_data(record):
+    data = snapshot(record)
+    data["activity_type_name"] = record.activity_type.name
+    data["attendance"] = [
+        {"member": name, "status": status, "reason": reason}
+        for name, status, reason in record.attendance.order_by("member__name_pinyin").values_list("member__name", "status", "reason")
+    ]
+    return data
+
+
+def _keep_version(record, actor, note):
+    """Changing a submitted (or returned) record keeps its current state as a version first."""
+    if record.first_submitted_at is None:
+        return
+    RecordVersion.objects.create(record=record, version=record.version, data=_version_data(record), note=note[:300],
+                                 created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    record.version += 1
+
+
+def _parse_attendance(record, attendance):
+    """[(member_id, status, reason)] → validated dict; every member must be on the record's roster."""
+    known = dict(record.attendance.values_list("member_id", "pk"))
+    entries = {}
+    for member_id, status, reason in attendance:
+        if member_id not in known:
+            raise ValidationError(_("出勤名单中有不属于本次活动应到人员的党员"))
+        if status not in AttendanceStatus.values:
+            raise ValidationError(_("出勤状态不正确"))
+        reason = (reason or "").strip()[:120]
+        if status == AttendanceStatus.LEAVE and not reason:
+            raise ValidationError(_("请假须填写原因"))
+        entries[member_id] = (status, reason)
+    return entries
+
+
+@transaction.atomic
+def record_update(*, actor, record, data, attendance=None, note="", request=None) -> ActivityRecord:
+    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
+    before = snapshot(record)
+    entries = _parse_attendance(record, attendance) if attendance is not None else {}
+    current = {pk: (s, r) for pk, s, r in record.attendance.values_list("member_id", "status", "reason")}
+    changed_attendance = {pk: v for pk, v in entries.items() if current.get(pk) != v}
+    changed_fields = [k for k in RECORD_FIELDS if k in data and getattr(record, k) != data[k]]
+    if not changed_fields and not changed_attendance:
+        return record
+    old_held_on = record.held_on
+    _keep_version(record, actor, note or _("提交后修改"))
+    for k in changed_fields:
+        setattr(record, k, data[k])
+    _clean_record(record)
+    counted = record.status == RecordStatus.SUBMITTED
+    if counted and "held_on" in changed_fields:
+        # The record moves to another period, perhaps: its fulfilment goes with it.
+        _fulfil(ActivityRecord(organization_id=record.organization_id, activity_type=record.activity_type,
+                               held_on=old_held_on), -1)
+        _fulfil(record, +1)
+    record.save()
+    for member_id, (status, reason) in changed_attendance.items():
+        Attendance.objects.filter(record=record, member_id=member_id).update(status=status, reason=reason)
+    if "held_on" in changed_fields:
+        record.attendance.update(held_on=record.held_on)
+    _recount(record)
+    audit_record(actor=actor, action=Action.UPDATE, obj=record, before=before, after=snapshot(record), request=request,
+                 note=_("第{version}版").format(version=record.version) if record.first_submitted_at else "")
+    return record
+
+
+def _check_complete(record):
+    errors = {}
+    t = record.activity_type
+    if record.held_on > timezone.localdate():
+        errors["held_on"] = _("活动尚未举行，不能提交纪实")
+    if t.needs_lecturer and not record.lecturer.strip():
+        errors["lecturer"] = _("{type}须填写授课人").format(type=t.name)
+    if t.has_content_items and not record.content_item_list:
+        errors["content_items"] = _("{type}须填写活动内容").format(type=t.name)
+    if not record.minutes.strip():
+        errors["minutes"] = _("请填写会议记录")
+    if record.expected_count and not record.present_count:
+        errors["__all__"] = _("尚未登记任何出席人员")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def record_submit(*, actor, record, request=None) -> ActivityRecord:
+    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
+    if record.status == RecordStatus.SUBMITTED:
+        raise ValidationError(_("该纪实已提交"))
+    _check_complete(record)
+    before = snapshot(record)
+    now = timezone.now()
+    if record.first_submitted_at is None:
+        record.first_submitted_at = now
+        # Entered more than RECORD_ENTRY_DAYS after the activity: marked late, for good.
+        overdue = (timezone.localdate(now) - record.held_on).days - settings.RECORD_ENTRY_DAYS
+        record.is_late, record.late_days = overdue > 0, max(0, overdue)
+    record.status = RecordStatus.SUBMITTED
+    record.submitted_at = now
+    record.returned_reason = ""
+    record.save()
+    record.attendance.update(counts=True)
+    _fulfil(record, +1)
+    audit_record(actor=actor, action=Action.SUBMIT, obj=record, before=before, after=snapshot(record), request=request)
+    return record
+
+
+@transaction.atomic
+def record_return(*, actor, record, reason, request=None) -> ActivityRecord:
+    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写退回原因")})
+    if record.status != RecordStatus.SUBMITTED:
+        raise ValidationError(_("只有已提交的纪实可以退回"))
+    before = snapshot(record)
+    record.status = RecordStatus.RETURNED
+    record.returned_reason = reason[:300]
+    record.returned_at = timezone.now()
+    record.save()
+    record.attendance.update(counts=False)
+    _fulfil(record, -1)
+    audit_record(actor=actor, action=Action.RETURN, obj=record, before=before, after=snapshot(record), request=request,
+                 note=reason)
+    return record
+
+
+@transaction.atomic
+def record_delete_draft(*, actor, record, request=None):
+    if record.first_submitted_at is not None:
+        raise ValidationError(_("已提交过的纪实不能删除"))
+    before = snapshot(record)
+    if record.plan_id:
+        ActivityPlan.objects.filter(pk=record.plan_id).update(status=PlanStatus.PLANNED)
+    for f in record.files.all():
+        f.file.delete(save=False)
+    audit_record(actor=actor, action=Action.DELETE, obj=record, before=before, request=request)
+    record.delete()
+
+
+# ---- phone check-in ----
+
+def checkin_window(record):
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(record.held_on, record.starts_at), tz)
+    end = timezone.make_aware(datetime.combine(record.held_on, record.ends_at), tz)
+    return (start - timedelta(minutes=settings.CHECKIN_OPENS_MINUTES_BEFORE),
+            end + timedelta(minutes=settings.CHECKIN_CLOSES_MINUTES_AFTER))
+
+
+@transaction.atomic
+def record_check_in(*, user, token, now=None, request=None) -> tuple[ActivityRecord, Attendance]:
+    """A member present at the meeting signs in by scanning its QR code, only while the meeting is on."""
+    now = now or timezone.now()
+    record = (ActivityRecord.objects.select_for_update().select_related("activity_type", "organization")
+              .filter(checkin_token=token).first())
+    if record is None:
+        raise ValidationError(_("签到码无效"))
+    opens, closes = checkin_window(record)
+    if not opens <= now <= closes:
+        raise ValidationError(_("不在签到时间内：签到时间为 {opens} 至 {closes}").format(
+            opens=timezone.localtime(opens).strftime("%m-%d %H:%M"), closes=timezone.localtime(closes).strftime("%H:%M")))
+    if record.status != RecordStatus.DRAFT:
+        raise ValidationError(_("该活动纪实已提交，请联系书记登记出勤"))
+    member_id = getattr(user, "member_id", None)
+    row = record.attendance.filter(member_id=member_id).first() if member_id else None
+    if row is None:
+        raise ValidationError(_("您不在本次活动的应到人员名单中"))
+    if row.status != AttendanceStatus.PRESENT:
+        row.status, row.reason, row.checked_in_at = AttendanceStatus.PRESENT, "", now
+        row.save(update_fields=["status", "reason", "checked_in_at"])
+        _recount(record)
+        audit_record(actor=user, action=Action.CHECK_IN, obj=record, after={"member": row.member_id, "at": now.isoformat()},
+                     request=request)
+    return record, row
+
+
+# ---- photos and attachments ----
+
+@transaction.atomic
+def record_file_add(*, actor, record, kind, upload, request=None) -> RecordFile:
+    if record.files.count() >= settings.RECORD_FILES_MAX:
+        raise ValidationError({"file": _("每条纪实最多上传{n}个文件").format(n=settings.RECORD_FILES_MAX)})
+    content_type = files.check_upload(kind, upload)
+    item = RecordFile(record=record, kind=kind, name=upload.name[:200], size=upload.size, content_type=content_type,
+                      uploaded_by=actor)
+    item.file.save(files.storage_name(upload.name), upload, save=False)
+    item.save()
+    audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
+    return item
+
+
+@transaction.atomic
+def record_file_delete(*, actor, item, request=None):
+    before = snapshot(item)
+    audit_record(actor=actor, action=Action.DELETE, obj=item, before=before, request=request)
+    stored = item.file
+    item.delete()
+    transaction.on_commit(lambda: stored.delete(save=False))
+
+
+# ---- monthly stars (特色活动之星) ----
+
+@transaction.atomic
+def star_pick(*, actor, record, chosen_by_org, citation="", request=None):
+    """The district or a committee picks a submitted record of its subtree as one of the month's stars."""
+    from .models import MonthlyStar
+
+    if record.status != RecordStatus.SUBMITTED:
+        raise ValidationError(_("只能从已提交的纪实中评选"))
+    if not (record.organization.path.startswith(chosen_by_org.path) and record.organization_id != chosen_by_org.pk):
+        raise ValidationError(_("只能评选下级组织的活动"))
+    month = record.held_on.replace(day=1)
+    taken = MonthlyStar.objects.select_for_update().filter(month=month, chosen_by_org=chosen_by_org)
+    if taken.filter(record=record).exists() or MonthlyStar.objects.filter(month=month, record=record).exists():
+        raise ValidationError(_("该活动已评为本月特色活动之星"))
+    if taken.count() >= settings.MONTHLY_STARS_MAX:
+        raise ValidationError(_("每月最多评选{n}个特色活动之星").format(n=settings.MONTHLY_STARS_MAX))
+    star = MonthlyStar.objects.create(month=month, record=record, chosen_by_org=chosen_by_org,
+                                      citation=(citation or "").strip()[:300], chosen_by=actor)
+    audit_record(actor=actor, action=Action.CREATE, obj=star, after=snapshot(star), request=request)
+    return star
+
+
+@transaction.atomic
+def star_remove(*, actor, star, request=None):
+    audit_record(actor=actor, action=Action.DELETE, obj=star, before=snapshot(star), request=request)
+    star.delete()
+
+
+__all__ = [
+    "activity_type_save", "rebuild_fulfilment", "plan_create", "plan_cancel", "record_create", "record_update",
+    "record_submit", "record_return", "record_delete_draft", "record_check_in", "record_file_add",
+    "record_file_delete", "roster", "star_pick", "star_remove", "BRANCH_KINDS",
+]

@@ -1,0 +1,118 @@
+"""特色活动之星: picking the month's stars (district or committee) and the public page that shows them."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.core.dates import add_months
+from apps.core.paging import KeysFirstPaginator
+
+from . import services
+from .forms import StarForm
+from .models import MonthlyStar, RecordFile, RecordStatus
+from .views import _star_orgs
+
+
+def _month(value):
+    try:
+        return date.fromisoformat(f"{value}-01") if value else add_months(timezone.localdate().replace(day=1), -1)
+    except ValueError:
+        raise Http404(_("月份格式不正确，应为 2026-11")) from None
+
+
+@login_required
+def stars_manage(request):
+    """Submitted records of a month in the reviewer's scope, to pick from, and the month's picks."""
+    if not policy.has_capability(request.user, policy.RECORD_REVIEW):
+        raise PermissionDenied(_("只有上级党组织可以评选特色活动之星"))
+    month = _month(request.GET.get("month"))
+    end = add_months(month, 1)
+    candidates = (policy.visible_records(request.user, policy.RECORD_REVIEW)
+                  .filter(status=RecordStatus.SUBMITTED, held_on__gte=month, held_on__lt=end)
+                  .exclude(organization__path__in=policy.scope_paths(request.user, policy.RECORD_REVIEW))
+                  .select_related("organization", "activity_type").order_by("-present_count", "-id"))
+    if request.GET.get("photos") == "1":
+        candidates = candidates.filter(files__kind="photo").distinct()
+    page = KeysFirstPaginator(candidates, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    paths = policy.scope_paths(request.user, policy.RECORD_REVIEW)
+    picked = (MonthlyStar.objects.filter(month=month, chosen_by_org__path__in=paths)
+              .select_related("record__organization", "record__activity_type", "chosen_by_org"))
+    return render(request, "records/stars_manage.html", {
+        "month": month, "previous": add_months(month, -1), "next": add_months(month, 1), "page": page,
+        "picked": picked, "picked_ids": {s.record_id for s in picked}, "limit": settings.MONTHLY_STARS_MAX,
+        "section": "stars", "photos_only": request.GET.get("photos") == "1",
+    })
+
+
+@login_required
+@require_POST
+def star_pick(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
+    form = StarForm(request.POST, orgs=_star_orgs(request.user, record))
+    if form.is_valid():
+        try:
+            services.star_pick(actor=request.user, record=record, chosen_by_org=form.cleaned_data["chosen_by_org"],
+                               citation=form.cleaned_data["citation"], request=request)
+            messages.success(request, _("已评为{month}特色活动之星").format(month=f"{record.held_on:%Y-%m}"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("请选择评选组织"))
+    return redirect(request.POST.get("next") or f"/records/stars/manage/?month={record.held_on:%Y-%m}")
+
+
+@login_required
+@require_POST
+def star_remove(request, pk):
+    star = MonthlyStar.objects.select_related("chosen_by_org", "record").filter(pk=pk).first() if str(pk).isdigit() else None
+    paths = policy.scope_paths(request.user, policy.RECORD_REVIEW)
+    if star is None or not any(star.chosen_by_org.path.startswith(p) for p in paths):
+        raise Http404(_("未找到该评选结果"))
+    services.star_remove(actor=request.user, star=star, request=request)
+    messages.success(request, _("已取消评选"))
+    return redirect(f"/records/stars/manage/?month={star.month:%Y-%m}")
+
+
+# ---- public ----
+
+def stars_public(request, month=None):
+    """The public page: the month's stars with photos and summary; nothing personal beyond names."""
+    months = list(MonthlyStar.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])
+    if month:
+        chosen = _month(month)
+    elif months:
+        chosen = months[0]
+    else:
+        chosen = None
+    stars = []
+    if chosen:
+        stars = list(MonthlyStar.objects.filter(month=chosen)
+                     .select_related("record__organization", "record__activity_type", "chosen_by_org")
+                     .order_by("chosen_by_org__path", "id"))
+        photos = {}
+        for f in RecordFile.objects.filter(record_id__in=[s.record_id for s in stars], kind="photo").order_by("id"):
+            photos.setdefault(f.record_id, []).append(f)
+        for s in stars:
+            s.photos = photos.get(s.record_id, [])[:6]
+    return render(request, "records/stars_public.html", {"stars": stars, "month": chosen, "months": months})
+
+
+def star_photo(request, pk):
+    """A photo of a starred record, public; any other file stays behind the access layer."""
+    item = RecordFile.objects.filter(pk=pk, kind="photo", record__stars__isnull=False).first() if str(pk).isdigit() else None
+    if item is None:
+        raise Http404(_("未找到该照片"))
+    try:
+        return FileResponse(item.file.open("rb"), content_type=item.content_type)
+    except FileNotFoundError:
+        raise Http404(_("未找到该照片")) from None
+

@@ -1,0 +1,327 @@
+"""Pages for keeping the record: plans, records with attendance, files, check-in, submit and return."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.core.forms import apply_validation_error, submit
+from apps.core.paging import KeysFirstPaginator
+from apps.orgs.models import BRANCH_KINDS, OrgKind
+
+from . import selectors, services
+from .forms import FileForm, NewRecordForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
+from .models import ActivityType, RecordFile, RecordStatus
+
+RECORD_ORG_KINDS = [*BRANCH_KINDS, OrgKind.GROUP]
+
+
+def _require(user, capability, message):
+    if not policy.has_capability(user, capability):
+        raise PermissionDenied(message)
+
+
+@login_required
+def record_list(request):
+    if not policy.is_member_self_service(request.user):  # a member lists their own branch's records
+        _require(request.user, policy.RECORD_VIEW, _("您没有查看组织生活纪实的权限"))
+    f, qs = selectors.record_list(request.user, request.GET)
+    valid = f.form.is_valid()
+    page = KeysFirstPaginator(qs if valid else qs.none(), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "records/list.html", {
+        "filter": f, "page": page, "section": "records",
+        "can_create": policy.has_capability(request.user, policy.RECORD_MANAGE),
+    }, status=200 if valid else 400)
+
+
+def _manageable_orgs(user):
+    return (policy.visible_orgs(user, policy.RECORD_MANAGE).filter(kind__in=RECORD_ORG_KINDS, is_active=True)
+            .order_by("path"))
+
+
+def _org_param(request, capability=policy.RECORD_MANAGE):
+    value = request.GET.get("org") or request.POST.get("org")
+    if not value:
+        return None
+    return policy.get_org(request.user, value, capability)
+
+
+@login_required
+def plan_create(request):
+    org = _org_param(request)
+    _require(request.user, policy.RECORD_MANAGE, _("您没有记录组织生活的权限"))
+    orgs = _manageable_orgs(request.user)
+    if org is None:
+        return render(request, "records/pick_org.html", {"orgs": orgs[:200], "next": "records:plan_create",
+                                                         "title": _("制定活动计划"), "section": "records"})
+    form = PlanForm(request.POST or None, initial={"planned_on": timezone.localdate()})
+    plan = submit(form, lambda data: services.plan_create(actor=request.user, organization=org, data=data, request=request))
+    if plan:
+        messages.success(request, _("已制定活动计划：{topic}").format(topic=plan.topic))
+        return redirect(f"{reverse('records:calendar')}?org={org.pk}&month={plan.planned_on:%Y-%m}")
+    return render(request, "records/form.html", {"form": form, "org": org, "title": _("制定活动计划"), "section": "records"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def plan_cancel(request, pk):
+    plan = policy.get_plan(request.user, pk, policy.RECORD_MANAGE)
+    try:
+        services.plan_cancel(actor=request.user, plan=plan, request=request)
+        messages.success(request, _("已取消活动计划"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("records:due")
+
+
+@login_required
+def record_create(request):
+    plan = policy.get_plan(request.user, request.GET["plan"], policy.RECORD_MANAGE) if request.GET.get("plan") else None
+    org = plan.organization if plan else _org_param(request)
+    _require(request.user, policy.RECORD_MANAGE, _("您没有记录组织生活的权限"))
+    if org is None:
+        return render(request, "records/pick_org.html", {"orgs": _manageable_orgs(request.user)[:200],
+                                                         "next": "records:create", "title": _("记录组织生活"),
+                                                         "section": "records"})
+    initial = {"held_on": timezone.localdate(), "starts_at": "09:00", "ends_at": "11:00"}
+    if plan:
+        initial.update(activity_type=plan.activity_type, held_on=plan.planned_on, topic=plan.topic, place=plan.place,
+                       starts_at=plan.starts_at or "09:00")
+    form = NewRecordForm(request.POST or None, initial=initial)
+
+    def create(data):
+        return services.record_create(actor=request.user, organization=org, activity_type=data["activity_type"],
+                                      data=data, plan=plan, request=request)
+
+    record = submit(form, create)
+    if record:
+        messages.success(request, _("已建立活动纪实，请登记出勤后提交"))
+        return redirect("records:detail", record.pk)
+    return render(request, "records/form.html", {"form": form, "org": org, "plan": plan, "title": _("记录组织生活"),
+                                                 "section": "records"}, status=400 if form.errors else 200)
+
+
+@login_required
+def record_detail(request, pk, file_form=None):
+    record = policy.get_record(request.user, pk)
+    user = request.user
+    context = {
+        "record": record, "section": "records",
+        "can_manage": policy.can_record(user, policy.RECORD_MANAGE, record),
+        "can_review": policy.can_record(user, policy.RECORD_REVIEW, record),
+        # Members of the branch read the record and its figures; the roll call is for the staff.
+        "can_see_attendance": policy.has_capability(user, policy.RECORD_VIEW),
+        "file_form": file_form or FileForm(), "return_form": ReturnForm(),
+        "star_form": StarForm(orgs=_star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
+        **selectors.record_detail_context(record),
+    }
+    return render(request, "records/detail.html", context, status=400 if file_form is not None else 200)
+
+
+def _star_orgs(user, record):
+    """Organizations (the district or a committee) from which the user may pick this record as a star."""
+    paths = policy.scope_paths(user, policy.RECORD_REVIEW)
+    candidates = [p for p in paths if record.organization.path.startswith(p) and len(p) < len(record.organization.path)]
+    from apps.orgs.models import Organization
+
+    return Organization.objects.filter(path__in=candidates)
+
+
+@login_required
+def record_edit(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    form = RecordForm(request.POST or None, instance=record, activity_type=record.activity_type)
+    attendance = list(record.attendance.select_related("member").order_by("member__name_pinyin", "member_id"))
+    if request.method == "POST" and form.is_valid():
+        entries = attendance_from_post(request.POST, [a.member_id for a in attendance])
+        data = {k: form.cleaned_data[k] for k in form.cleaned_data}
+        try:
+            services.record_update(actor=request.user, record=record, data=data, attendance=entries,
+                                   note=request.POST.get("note", ""), request=request)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("records:detail", record.pk)
+    for a in attendance:  # a refused form shows back what the user chose
+        a.form_status = request.POST.get(f"att-{a.member_id}", a.status)
+        a.form_reason = request.POST.get(f"reason-{a.member_id}", a.reason)
+    return render(request, "records/edit.html", {
+        "form": form, "record": record, "attendance": attendance, "section": "records",
+        "statuses": selectors.AttendanceStatus.choices,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def record_submit(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    try:
+        record = services.record_submit(actor=request.user, record=record, request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("records:edit" if record.status != RecordStatus.SUBMITTED else "records:detail", record.pk)
+    if record.is_late:
+        messages.warning(request, _("已提交。本纪实在活动后第{days}天录入，已标记为逾期录入").format(
+            days=(record.first_submitted_at.date() - record.held_on).days))
+    else:
+        messages.success(request, _("已提交"))
+    return redirect("records:detail", record.pk)
+
+
+@login_required
+def record_return(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
+    form = ReturnForm(request.POST or None)
+    done = submit(form, lambda data: services.record_return(actor=request.user, record=record, reason=data["reason"],
+                                                            request=request))
+    if done:
+        messages.success(request, _("已退回，待{org}修改后重新提交").format(org=record.organization.name))
+        return redirect("records:detail", record.pk)
+    return render(request, "records/return.html", {"form": form, "record": record, "section": "records"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def record_delete(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    try:
+        services.record_delete_draft(actor=request.user, record=record, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("records:detail", record.pk)
+    messages.success(request, _("已删除草稿"))
+    return redirect("records:list")
+
+
+@login_required
+def record_version(request, pk, version):
+    record = policy.get_record(request.user, pk)
+    kept = record.versions.filter(version=version).first()
+    if kept is None:
+        raise Http404(_("未找到该版本"))
+    return render(request, "records/version.html", {"record": record, "kept": kept, "data": kept.data, "section": "records"})
+
+
+# ---- QR check-in ----
+
+@login_required
+def record_qr(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    opens, closes = services.checkin_window(record)
+    context = {"record": record, "opens": opens, "closes": closes, "is_open": opens <= timezone.now() <= closes,
+               "checkin_url": request.build_absolute_uri(reverse("records:checkin", args=[record.checkin_token])),
+               "section": "records",
+               "checked_in": record.attendance.filter(checked_in_at__isnull=False).select_related("member").order_by("checked_in_at")}
+    template = "records/_qr_status.html" if request.headers.get("HX-Request") else "records/qr.html"
+    return render(request, template, context)
+
+
+@login_required
+def record_qr_svg(request, pk):
+    import segno
+
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    url = request.build_absolute_uri(reverse("records:checkin", args=[record.checkin_token]))
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def checkin(request, token):
+    """The page a member's phone opens from the QR code."""
+    record = (selectors.ActivityRecord.objects.select_related("organization", "activity_type")
+              .filter(checkin_token=token).first())
+    if record is None:
+        raise Http404(_("签到码无效"))
+    error, row = None, None
+    if request.method == "POST":
+        try:
+            record, row = services.record_check_in(user=request.user, token=token, request=request)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    elif request.user.member_id:
+        row = record.attendance.filter(member_id=request.user.member_id).first()
+    return render(request, "records/checkin.html", {"record": record, "row": row, "error": error},
+                  status=400 if error else 200)
+
+
+# ---- files ----
+
+@login_required
+@require_POST
+def file_upload(request, pk):
+    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    form = FileForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.record_file_add(actor=request.user, record=record, kind=form.cleaned_data["kind"],
+                                     upload=form.cleaned_data["file"], request=request)
+            messages.success(request, _("已上传"))
+            return redirect("records:detail", record.pk)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    return record_detail.__wrapped__(request, pk, file_form=form)
+
+
+def _get_file(user, pk):
+    item = RecordFile.objects.select_related("record__organization").filter(pk=pk).first() if str(pk).isdigit() else None
+    if item is None or not policy.can_record(user, policy.RECORD_VIEW, item.record):
+        raise Http404(_("未找到该文件"))
+    return item
+
+
+@login_required
+def file_download(request, pk):
+    item = _get_file(request.user, pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在")) from None
+    inline = item.kind == "photo"
+    return FileResponse(handle, as_attachment=not inline, filename=item.name, content_type=item.content_type)
+
+
+@login_required
+@require_POST
+def file_delete(request, pk):
+    item = _get_file(request.user, pk)
+    if not policy.can_record(request.user, policy.RECORD_MANAGE, item.record):
+        raise PermissionDenied(_("您没有权限执行此操作"))
+    services.record_file_delete(actor=request.user, item=item, request=request)
+    messages.success(request, _("已删除文件"))
+    return redirect("records:detail", item.record_id)
+
+
+# ---- a member's own organizational life ----
+
+@login_required
+def my_records(request):
+    if not request.user.member_id:
+        raise Http404(_("您的账号未关联党员档案"))
+    member = selectors.member_for_self(request.user)
+    today = timezone.localdate()
+    from apps.core.dates import add_months
+
+    return render(request, "records/mine.html", {
+        "member": member, "section": "mine",
+        "year": selectors.member_attendance(member, today.replace(month=1, day=1), today),
+        "half_year": selectors.member_attendance(member, add_months(today, -6), today),
+        "history": selectors.member_attendance_history(member),
+    })
+
+
+def activity_types():
+    return ActivityType.objects.filter(is_active=True)

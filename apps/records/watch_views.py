@@ -1,0 +1,203 @@
+"""Pages of the watch over organizational life: compliance and its drill-down, the Excel export, what
+is due soon, the calendar, members' attendance and the follow-up list, and the district's rules."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.access import policy
+from apps.audit.services import Action, audit_record
+from apps.core.dates import add_months
+from apps.core.forms import submit
+from apps.core.paging import KeysFirstPaginator
+from apps.orgs.models import Organization, OrgDomain
+
+from . import compliance, excel, selectors, services
+from .forms import ActivityTypeForm, PeriodForm
+from .models import ActivityType
+from .periods import period_containing
+
+
+def _root(request, capability=policy.RECORD_VIEW):
+    """The organization a page looks at: ?org= (404 outside the user's scope), or the top of the scope."""
+    if request.GET.get("org"):
+        return policy.get_org(request.user, request.GET["org"], capability)
+    if not policy.has_capability(request.user, capability):
+        raise PermissionDenied(_("您没有查看组织生活纪实的权限"))
+    paths = policy.scope_paths(request.user, capability)
+    return Organization.objects.filter(path=paths[0]).first() if len(paths) == 1 else \
+        Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
+
+
+def _period_form(request):
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    period = form.cleaned_data["period"] if form.is_bound else period_containing("month", timezone.localdate())
+    return form, period
+
+
+def _breadcrumbs(user, org):
+    paths = policy.scope_paths(user, policy.RECORD_VIEW)
+    ancestors = [o for o in org.get_ancestors() if any(o.path.startswith(p) for p in paths)]
+    return ancestors + [org]
+
+
+@login_required
+def compliance_page(request):
+    root = _root(request)
+    form, period = _period_form(request)
+    if period is None:
+        return render(request, "records/compliance.html", {"form": form, "root": root, "section": "compliance"}, status=400)
+    group = form.cleaned_data.get("group") if form.is_bound else ""
+    group = group or "children"
+    domain = request.GET.get("domain") if request.GET.get("domain") in OrgDomain.values else None
+    table = compliance.compliance_table(root, period, group_by=group, domain=domain)
+    sort = request.GET.get("sort", "rate")
+    return render(request, "records/compliance.html", {
+        "form": form, "root": root, "period": period, "group": group, "domain": domain, "sort": sort,
+        "rules": table["rules"], "rows": compliance.sort_rows(table["rows"], sort), "total": table["total"],
+        "crumbs": _breadcrumbs(request.user, root), "section": "compliance",
+        "previous": period.previous(), "next": period.next(),
+        "figures": selectors.subtree_record_figures(root, period.start, period.end),
+    })
+
+
+def _type_param(request):
+    value = request.GET.get("type", "")
+    t = ActivityType.objects.filter(pk=value).first() if value.isdigit() else None
+    if t is None or not t.is_required:
+        raise Http404(_("未找到该活动类型"))
+    return t
+
+
+@login_required
+def compliance_missing(request):
+    root = _root(request)
+    activity_type = _type_param(request)
+    form, period = _period_form(request)
+    if period is None:
+        return render(request, "records/compliance.html", {"form": form, "root": root, "section": "compliance"}, status=400)
+    domain = request.GET.get("domain") if request.GET.get("domain") in OrgDomain.values else None
+    show_all = request.GET.get("all") == "1"
+    rule, qs = compliance.missing_orgs(root, period, activity_type, domain=domain, include_done=show_all)
+    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    for org in page:
+        org.state = compliance.org_state(rule, org)
+    return render(request, "records/missing.html", {
+        "root": root, "period": period, "activity_type": activity_type, "rule": rule, "page": page,
+        "domain": domain, "domain_label": dict(OrgDomain.choices).get(domain, ""), "show_all": show_all,
+        "crumbs": _breadcrumbs(request.user, root), "section": "compliance",
+    })
+
+
+@login_required
+def compliance_export(request):
+    root = _root(request)
+    form, period = _period_form(request)
+    if period is None:
+        return render(request, "records/compliance.html", {"form": form, "root": root, "section": "compliance"}, status=400)
+    content = excel.compliance_workbook(root, period)
+    audit_record(actor=request.user, action=Action.EXPORT, obj=root,
+                 note=_("组织生活完成情况导出：{period}").format(period=period.label), request=request)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"compliance-{root.code}-{period.key}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def due(request):
+    if not policy.has_capability(request.user, policy.RECORD_MANAGE):
+        raise PermissionDenied(_("您没有记录组织生活的权限"))
+    orgs = policy.visible_orgs(request.user, policy.RECORD_MANAGE)
+    return render(request, "records/due.html", {
+        "items": compliance.due_soon(orgs), "plans": selectors.plans_upcoming(request.user)[:100],
+        "work": selectors.records_needing_work(request.user)[:100], "today": timezone.localdate(),
+        "section": "due",
+    })
+
+
+@login_required
+def calendar_page(request):
+    root = _root(request)
+    try:
+        month = date.fromisoformat(f"{request.GET['month']}-01") if request.GET.get("month") else timezone.localdate().replace(day=1)
+    except ValueError:
+        return render(request, "records/calendar.html", {"root": root, "error": _("月份格式不正确，应为 2026-11"),
+                                                         "section": "calendar"}, status=400)
+    data = selectors.calendar_month(request.user, root, month)
+    return render(request, "records/calendar.html", {
+        "root": root, "month": month, "previous": add_months(month, -1), "next": add_months(month, 1),
+        "today": timezone.localdate(), "crumbs": _breadcrumbs(request.user, root), "section": "calendar",
+        "can_manage": policy.can_org(request.user, policy.RECORD_MANAGE, root), **data,
+        "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+    })
+
+
+@login_required
+def attendance_page(request):
+    root = _root(request)
+    form, period = _period_form(request)
+    if period is None:
+        return render(request, "records/attendance.html", {"form": form, "root": root, "section": "attendance"}, status=400)
+    end = min(period.end, timezone.localdate())
+    qs = selectors.members_attendance(request.user, root, period.start, end)
+    order = request.GET.get("sort", "rate")
+    qs = qs.order_by("present_n", "expected_n", "name_pinyin") if order == "rate" else qs.order_by("name_pinyin", "id")
+    count = None
+    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE, count=count).get_page(request.GET.get("page"))
+    return render(request, "records/attendance.html", {
+        "form": form, "root": root, "period": period, "page": page, "sort": order,
+        "crumbs": _breadcrumbs(request.user, root), "section": "attendance",
+        "figures": selectors.subtree_record_figures(root, period.start, end),
+    })
+
+
+@login_required
+def followup_page(request):
+    root = _root(request)
+    qs, since = selectors.non_participants(request.user, root)
+    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "records/followup.html", {
+        "root": root, "page": page, "since": since, "months": settings.NONPARTICIPATION_MONTHS,
+        "crumbs": _breadcrumbs(request.user, root), "section": "attendance",
+    })
+
+
+# ---- the district's rules ----
+
+@login_required
+def types_page(request):
+    if not policy.has_capability(request.user, policy.RECORD_VIEW):
+        raise PermissionDenied(_("您没有查看组织生活纪实的权限"))
+    return render(request, "records/types.html", {
+        "types": ActivityType.objects.all(), "section": "compliance",
+        "can_edit": policy.has_capability(request.user, policy.RULES_MANAGE),
+    })
+
+
+@login_required
+def type_edit(request, pk=None):
+    if not policy.has_capability(request.user, policy.RULES_MANAGE):
+        raise PermissionDenied(_("只有区委组织部管理员可以设置组织生活规则"))
+    activity_type = None
+    if pk is not None:
+        activity_type = ActivityType.objects.filter(pk=pk).first()
+        if activity_type is None:
+            raise Http404(_("未找到该活动类型"))
+    form = ActivityTypeForm(request.POST or None, instance=activity_type)
+    saved = submit(form, lambda data: services.activity_type_save(actor=request.user, activity_type=activity_type,
+                                                                   data=data, request=request))
+    if saved:
+        messages.success(request, _("已保存活动类型：{name}").format(name=saved.name))
+        return redirect("records:types")
+    return render(request, "records/type_form.html", {"form": form, "activity_type": activity_type, "section": "compliance"},
+                  status=400 if form.errors else 200)
