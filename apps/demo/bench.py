@@ -31,7 +31,8 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost")
+DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "records_activityrecord",
+                 "records_fulfilment", "records_attendance", "records_activityplan", "records_activitytype")
 SCANNED_TABLES = ("members_member", "orgs_organization")
 IMPORT_ROWS = 63_000
 FINDING_MIN_MS = 5.0  # flagged plans of statements faster than this are listed, not reported as findings
@@ -81,6 +82,11 @@ def ensure_data(log):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             log("  ANALYZE (PostgreSQL statistics, as autovacuum would after a bulk load)")
+    from apps.records.models import ActivityRecord
+
+    if not ActivityRecord.objects.exists():
+        raise RuntimeError("the bench database predates the organizational-life records: delete var/bench.sqlite3 "
+                           "(or empty the DATABASE_URL database) and run make bench again to reseed it")
     if not User.objects.filter(username="district_admin").exists():
         raise RuntimeError("the bench database has organizations but no demo user district_admin: "
                            "point DATABASE_URL at an empty database or at one seeded by seed_demo")
@@ -311,6 +317,29 @@ class Bench:
         self.page("page /orgs/ (tree)", "/orgs/")
         self.page("page /orgs/<root>/ (detail)", f"/orgs/{root.pk}/")
         self.page("page /orgs/<root>/children/", f"/orgs/{root.pk}/children/")
+        self.run_records()
+
+    def run_records(self):
+        """The compliance watch over the whole district, from the Fulfilment rows (no per-organization loop)."""
+        from django.utils import timezone
+
+        from apps.records import compliance
+        from apps.records.models import ActivityType
+        from apps.records.periods import parse_period
+
+        root, today = self.root, timezone.localdate()
+        month, year = f"{today:%Y-%m}", str(today.year)
+        theme = ActivityType.objects.get(code="theme_day")
+        self.log("Organizational life (组织生活纪实), whole district:")
+        self.call(f"compliance_table(root, {year})", lambda: compliance.compliance_table(root, parse_period(year)))
+        self.page(f"page compliance {month}", f"/records/compliance/?period={month}")
+        self.page(f"page compliance {year} by child", f"/records/compliance/?period={year}")
+        self.page(f"page compliance {year} by domain", f"/records/compliance/?period={year}&group=domain")
+        self.page(f"page missing 主题党日 {year}", f"/records/compliance/missing/?period={year}&type={theme.pk}")
+        self.page("page records list", "/records/")
+        self.page("page follow-up (6 months absent)", "/records/attendance/follow-up/")
+        self.page(f"page attendance {month}", f"/records/attendance/?period={month}")
+        self.page("page calendar (district)", "/records/calendar/")
 
     def run_import(self, *, runs=1, base_runs=3):
         from apps.core.jobs import JobRejected, Progress

@@ -55,8 +55,13 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         members_by_org = _write_members(nodes, orgs, rng, today, params["members"], log)
         recount()
         log("  组织党员数已统计")
-        _write_posts(nodes, orgs, members_by_org, rng, today, log)
-        _write_accounts(nodes, orgs, members_by_org, root_index, log)
+        posts = _write_posts(nodes, orgs, members_by_org, rng, today, log)
+        secretary_branch = _write_accounts(nodes, orgs, members_by_org, root_index, log)
+        if scale != "province":  # the province scale is for benchmarks of the registry
+            from .records_seed import write_records
+
+            # The demo secretary's branch has not yet recorded this month's 主题党日: try it.
+            write_records(orgs, members_by_org, _posts_by_org(posts), rng, today, log, skip_theme_day_of=secretary_branch.pk)
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
@@ -195,6 +200,18 @@ def _write_posts(nodes, orgs, members_by_org, rng, today, log):
     CommitteePost.objects.bulk_create(posts, batch_size=2000)
     log(f"  班子成员 {len(posts)} 人次")
     del org_index
+    return posts
+
+
+def _posts_by_org(posts):
+    found = {}
+    for p in posts:
+        entry = found.setdefault(p.organization_id, {"secretary": None, "committee": []})
+        if p.post == "secretary":
+            entry["secretary"] = p.member
+        if p.post != "group_leader":
+            entry["committee"].append(p.member)
+    return found
 
 
 def _write_accounts(nodes, orgs, members_by_org, root_index, log):
@@ -219,3 +236,4 @@ def _write_accounts(nodes, orgs, members_by_org, root_index, log):
         RoleAssignment.objects.create(user=user, role=role, organization=where[role],
                                       can_unmask=role == Role.DISTRICT_ADMIN)
     log(f"  演示账号 {len(DEMO_ACCOUNTS)} 个（密码 {DEMO_PASSWORD}）")
+    return branch

@@ -157,6 +157,8 @@ class ActivityRecord(models.Model):
         ordering = ["-held_on", "-id"]
         indexes = [
             models.Index(fields=["organization", "held_on"]),
+            # An organization's latest record of a type (the compliance drill-down), without reading the others.
+            models.Index(fields=["organization", "activity_type", "held_on"]),
             models.Index(fields=["held_on", "status"]),
             models.Index(fields=["status", "returned_at"]),
         ]

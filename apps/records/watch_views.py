@@ -150,10 +150,11 @@ def attendance_page(request):
         return render(request, "records/attendance.html", {"form": form, "root": root, "section": "attendance"}, status=400)
     end = min(period.end, timezone.localdate())
     qs = selectors.members_attendance(request.user, root, period.start, end)
-    order = request.GET.get("sort", "rate")
-    qs = qs.order_by("present_n", "expected_n", "name_pinyin") if order == "rate" else qs.order_by("name_pinyin", "id")
-    count = None
-    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE, count=count).get_page(request.GET.get("page"))
+    # By name, only the page's members are counted; by rate, every member in the subtree is (slower
+    # over a whole district, quick over a branch or a township).
+    order = request.GET.get("sort", "name")
+    qs = qs.order_by("present_n", "expected_n", "name_pinyin", "id") if order == "rate" else qs.order_by("name_pinyin", "id")
+    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "records/attendance.html", {
         "form": form, "root": root, "period": period, "page": page, "sort": order,
         "crumbs": _breadcrumbs(request.user, root), "section": "attendance",

@@ -2,28 +2,11 @@
 
 from django.db import migrations
 
-DEFAULTS = [
-    # code, name, frequency, applies_to, roster, due_day, warn_days, lecturer, content items, may vote
-    ("party_congress", "支部党员大会", "quarterly", "branches", "members", None, 15, False, False, True),
-    ("committee_meeting", "支部委员会", "monthly", "branches_with_committee", "committee", None, 7, False, False, True),
-    ("group_meeting", "党小组会", "monthly", "groups", "members", None, 7, False, False, False),
-    ("party_lecture", "党课", "quarterly", "branches", "members", None, 15, True, False, False),
-    # 主题党日 on a fixed day each month (the seeds' district fixed the 10th); warned from the 8th.
-    ("theme_day", "主题党日", "monthly", "branches", "members", 10, 2, False, True, False),
-    ("life_meeting", "组织生活会", "yearly", "branches", "members", None, 30, False, False, False),
-    ("member_evaluation", "民主评议党员", "yearly", "branches", "members", None, 30, False, False, True),
-    ("other", "其他活动", "none", "branches", "members", None, 7, False, False, False),
-]
-
 
 def create(apps, schema_editor):
-    ActivityType = apps.get_model("records", "ActivityType")
-    for order, (code, name, freq, applies, roster, due_day, warn, lecturer, items, vote) in enumerate(DEFAULTS, start=1):
-        ActivityType.objects.get_or_create(code=code, defaults={
-            "name": name, "frequency": freq, "applies_to": applies, "roster": roster, "due_day": due_day,
-            "warn_days": warn, "needs_lecturer": lecturer, "has_content_items": items, "may_vote": vote,
-            "sort_order": order * 10,
-        })
+    from apps.records.defaults import ensure_default_types
+
+    ensure_default_types(apps.get_model("records", "ActivityType"))
 
 
 class Migration(migrations.Migration):

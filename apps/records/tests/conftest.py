@@ -17,6 +17,9 @@ def record_data(**overrides):
 
 @pytest.fixture
 def types(db):
+    from apps.records.defaults import ensure_default_types
+
+    ensure_default_types()  # after a transactional test's flush the data migration's rows are gone
     return {t.code: t for t in ActivityType.objects.all()}
 
 
