@@ -33,7 +33,25 @@ def home(request):
     summaries = [(org, org_selectors.subtree_counts(org), org_selectors.domain_breakdown(org)) for org in roots]
     reminders = org_selectors.term_reminders(policy.visible_orgs(user))
     return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders[:10],
-                                              "reminder_count": reminders.count(), "section": "home"})
+                                              "reminder_count": reminders.count(), "section": "home",
+                                              "org_life": _org_life(user, roots)})
+
+
+def _org_life(user, roots):
+    """This month's compliance for each root of the user's scope, and (for record keepers) what is due."""
+    from django.utils import timezone
+
+    from apps.records import compliance
+    from apps.records.periods import period_containing
+
+    if not policy.has_capability(user, policy.RECORD_VIEW):
+        return None
+    period = period_containing("month", timezone.localdate())
+    tables = [(org, compliance.compliance_table(org, period)["total"].total) for org in roots]
+    due = None
+    if policy.has_capability(user, policy.RECORD_MANAGE):
+        due = sum(len(item["orgs"]) for item in compliance.due_soon(policy.visible_orgs(user, policy.RECORD_MANAGE)))
+    return {"period": period, "tables": tables, "due": due}
 
 
 def _own_job(request, pk):

@@ -45,7 +45,20 @@ def member_detail(request, pk):
         "can_unmask": policy.can_member(request.user, policy.MEMBER_UNMASK, member),
         "posts": member.posts.select_related("organization").order_by("-term_start"),
         "evaluation_results": evaluation_results(member),
+        "attendance": _attendance_summary(member),
     })
+
+
+def _attendance_summary(member):
+    """Organizational life over the last twelve and six months (submitted records only)."""
+    from django.utils import timezone
+
+    from apps.core.dates import add_months
+    from apps.records.selectors import member_attendance
+
+    today = timezone.localdate()
+    return {"year": member_attendance(member, add_months(today, -12), today),
+            "half": member_attendance(member, add_months(today, -6), today)}
 
 
 @login_required

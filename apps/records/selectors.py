@@ -100,7 +100,10 @@ def calendar_month(user, org, month_start: date):
     within = prefix_q("organization__path", org.path)
     records = policy.visible_records(user).filter(within, held_on__range=(month_start, end))
     plans = policy.visible_plans(user).filter(within, planned_on__range=(month_start, end), status=PlanStatus.PLANNED)
-    detailed = org.get_descendant_count() <= CALENDAR_ITEMS_MAX_ORGS
+    from apps.orgs.models import Organization
+
+    below = Organization.objects.filter(prefix_q("path", org.path)).values("pk")[: CALENDAR_ITEMS_MAX_ORGS + 2]
+    detailed = below.count() <= CALENDAR_ITEMS_MAX_ORGS + 1
     days = {}
     if detailed:
         for r in records.select_related("activity_type", "organization").order_by("held_on", "starts_at"):

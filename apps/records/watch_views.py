@@ -46,7 +46,7 @@ def _period_form(request):
 
 def _breadcrumbs(user, org):
     paths = policy.scope_paths(user, policy.RECORD_VIEW)
-    ancestors = [o for o in org.get_ancestors() if any(o.path.startswith(p) for p in paths)]
+    ancestors = [o for o in Organization.objects.get_ancestors(org) if any(o.path.startswith(p) for p in paths)]
     return ancestors + [org]
 
 

@@ -281,3 +281,15 @@ def test_metrics_selector(tree, types, make_record):
     assert by_code["group_meeting"].held == 0 and by_code["group_meeting"].required == 1
     assert m.records == 2 and m.late_records == 0 and m.attendance_rate == 1.0
     assert 0 < m.completion_rate < 1
+
+
+def test_rebuild_command_checks_and_repairs(tree, make_record):
+    from django.core.management import CommandError, call_command
+
+    make_record("theme_day")
+    call_command("rebuild_fulfilment", "--check")
+    Fulfilment.objects.all().delete()
+    with pytest.raises(CommandError):
+        call_command("rebuild_fulfilment", "--check")
+    call_command("rebuild_fulfilment")
+    call_command("rebuild_fulfilment", "--check")

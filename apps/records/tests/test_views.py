@@ -252,3 +252,61 @@ def test_list_pages_have_no_n_plus_one(tree, types, client, django_assert_max_nu
         make_member(tree.branch_a, f"成员{i}", seq=400 + i)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# ---- the REST layer ----
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_is_scoped(tree, records, client, role):
+    client.force_login(tree.users[role])
+    ids = {r["id"] for r in client.get("/api/records/").json().get("results", [])}
+    assert (records["b"].pk in ids) == (role in MANAGE["b"])
+    assert client.get(f"/api/records/{records['b'].pk}/").status_code == (200 if role in MANAGE["b"] else 404)
+    period = f"{timezone.localdate():%Y-%m}"
+    status = client.get(f"/api/compliance/?org={tree.branch_b.pk}&period={period}").status_code
+    assert status == (200 if role in MANAGE["b"] else 404)
+    returned = client.post(f"/api/records/{records['b'].pk}/return/", {"reason": "补充"}, content_type="application/json")
+    assert returned.status_code == (200 if role in REVIEW["b"] else 403 if role in MANAGE["b"] else 404)
+
+
+def test_api_create_submit_and_figures(tree, types, client):
+    client.force_login(tree.users["secretary_a"])
+    body = {"organization": tree.branch_a.pk, "activity_type": types["party_lecture"].pk,
+            "held_on": timezone.localdate().isoformat(), "starts_at": "09:00", "ends_at": "10:30", "place": "活动室",
+            "topic": "党课", "host": "王书记", "recorder": "李委员", "lecturer": "", "minutes": "讲授党课"}
+    created = client.post("/api/records/", body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["expected_count"] == 1
+    pk = created.json()["id"]
+    refused = client.post(f"/api/records/{pk}/submit/")
+    assert refused.status_code == 400 and "授课人" in refused.json()["lecturer"][0]
+    other = client.post("/api/records/", {**body, "organization": tree.branch_b.pk}, content_type="application/json")
+    assert other.status_code == 400 and "organization" in other.json()
+    bad = client.get(f"/api/compliance/?org={tree.branch_a.pk}&period=2026-13")
+    assert bad.status_code == 400 and "period" in bad.json()
+    metrics = client.get(f"/api/metrics/?org={tree.branch_a.pk}&period={timezone.localdate():%Y-%m}").json()
+    assert metrics["records"] == 0 and {t["code"] for t in metrics["types"]} >= {"theme_day", "party_lecture"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_remaining_write_routes_matrix(tree, types, make_record, client, role, settings, tmp_path):
+    """Plans, drafts, files and stars of branch B: its managers act, others get 403 or 404."""
+    settings.MEDIA_ROOT = tmp_path
+    plan = services.plan_create(actor=tree.users["secretary_b"], organization=tree.branch_b,
+                                data={"activity_type": types["theme_day"], "planned_on": timezone.localdate(),
+                                      "topic": "计划"})
+    draft = make_record("theme_day", org=tree.branch_b, actor=tree.users["secretary_b"], submit=False)
+    done = make_record("theme_day", org=tree.branch_b, actor=tree.users["secretary_b"])
+    item = services.record_file_add(actor=tree.users["secretary_b"], record=done, kind="attachment",
+                                    upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"))
+    star = services.star_pick(actor=tree.users["district_admin"], record=done, chosen_by_org=tree.district)
+    client.force_login(tree.users[role])
+    manage = role in MANAGE["b"]
+    assert client.get(f"/records/files/{item.pk}/").status_code == (200 if manage else 404)
+    assert client.post(f"/records/files/{item.pk}/delete/").status_code == (302 if manage else 404)
+    assert client.post(f"/records/plans/{plan.pk}/cancel/").status_code == (302 if manage else 404)
+    assert client.post(f"/records/{draft.pk}/delete/").status_code == (302 if manage else 404)
+    # A star belongs to the organization that picked it (the district here).
+    assert client.post(f"/records/stars/{star.pk}/remove/").status_code == (302 if role == "district_admin" else 404)
+    assert client.get("/records/types/new/").status_code == (200 if role == "district_admin" else 403)
+    # GET on a write route is refused, never a 500.
+    assert client.get(f"/records/{done.pk}/submit/").status_code in (404, 405)
