@@ -171,10 +171,6 @@ class ActivityRecord(models.Model):
         return self.organization
 
     @property
-    def is_editable(self):
-        return True  # submitted records stay editable; each change becomes a new version
-
-    @property
     def content_item_list(self):
         return [line.strip() for line in self.content_items.splitlines() if line.strip()]
 

@@ -341,10 +341,11 @@ def record_delete_draft(*, actor, record, request=None):
     before = snapshot(record)
     if record.plan_id:
         ActivityPlan.objects.filter(pk=record.plan_id).update(status=PlanStatus.PLANNED)
-    for f in record.files.all():
-        f.file.delete(save=False)
+    stored = [f.file for f in record.files.all()]
     audit_record(actor=actor, action=Action.DELETE, obj=record, before=before, request=request)
     record.delete()
+    # Files go only once the deletion is committed.
+    transaction.on_commit(lambda: [f.delete(save=False) for f in stored])
 
 
 # ---- phone check-in ----

@@ -27,7 +27,7 @@ def test_theme_day_from_record_to_return(demo, page, new_page, login, shot):
     # The district administrator: this month's 主题党日 of the branch is missing.
     admin = page
     login(admin, "district_admin")
-    admin.get_by_role("link", name="组织生活").click()
+    admin.get_by_role("link", name="组织生活", exact=True).click()
     admin.get_by_role("link", name="完成情况").click()
     expect(admin.get_by_test_id("compliance-table")).to_be_visible()
     shot(admin, "org-life-01-compliance-before")
@@ -36,7 +36,7 @@ def test_theme_day_from_record_to_return(demo, page, new_page, login, shot):
     # The secretary: the due list names the branch; record the meeting, held now.
     secretary = new_page(viewport={"width": 1280, "height": 900})
     login(secretary, "secretary")
-    secretary.get_by_role("link", name="组织生活").click()
+    secretary.get_by_role("link", name="组织生活", exact=True).click()
     expect(secretary.get_by_test_id("due-items")).to_contain_text("主题党日")
     expect(secretary.get_by_test_id("due-items")).to_contain_text(branch.name)
     shot(secretary, "org-life-02-due")
