@@ -81,8 +81,8 @@ class ActivityTypeForm(forms.ModelForm):
 
 class PeriodForm(forms.Form):
     GROUPS = [("children", _("下级组织")), ("domain", _("领域")), ("cluster", _("片区/组团"))]
-    period = forms.CharField(label=_("期间"), max_length=10, required=False,
-                             help_text=_("2026-11（月）、2026Q4（季度）或 2026（年）"))
+    period = forms.CharField(label=_("期间"), max_length=30, required=False,
+                             help_text=_("2026-11（月）、2026Q4（季度）、2026（年）或 2026-03-01~2026-08-31"))
     group = forms.ChoiceField(label=_("分组"), choices=GROUPS, required=False)
 
     def clean_period(self):

@@ -22,7 +22,12 @@ def test_periods_parse_and_refuse_bad_input():
     assert parse_period("2026-11").start == date(2026, 11, 1) and parse_period("2026-11").end == date(2026, 11, 30)
     assert parse_period("2026Q2").start == date(2026, 4, 1) and parse_period("2026q2").end == date(2026, 6, 30)
     assert parse_period("2026").end == date(2026, 12, 31)
-    for bad in ("2026-13", "abc", "1999", "2026Q5", ""):
+    span = parse_period("2026-03-05~2026-08-31")
+    assert (span.start, span.end, span.key) == (date(2026, 3, 5), date(2026, 8, 31), "2026-03-05~2026-08-31")
+    assert span.previous().end == date(2026, 3, 4)
+    assert len(required_periods("monthly", span, date(2026, 12, 1))) == 6  # March to August
+    for bad in ("2026-13", "abc", "1999", "2026Q5", "", "2026-08-31~2026-03-01", "2026-02-30~2026-03-01",
+                "2000-01-01~2026-01-01"):
         with pytest.raises(ValueError):
             parse_period(bad)
 

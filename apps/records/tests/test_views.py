@@ -154,6 +154,10 @@ def test_bad_input_gets_4xx_in_chinese(tree, records, client):
     assert "期间格式" in client.get("/records/compliance/?period=xx").content.decode()
     assert client.get("/records/compliance/missing/?type=abc").status_code == 404
     assert client.get("/records/calendar/?month=2026-99").status_code == 400
+    assert client.get("/records/attendance/?period=2026-08-31~2026-03-01").status_code == 400
+    today = timezone.localdate()
+    span = client.get(f"/records/attendance/?period={today.replace(day=1)}~{today}&org={tree.branch_a.pk}")
+    assert span.status_code == 200 and span.context["page"][0].present_n == 1
     assert client.get("/records/?held_from=not-a-date").status_code == 400
     assert client.get("/records/999999/").status_code == 404
     assert client.get("/records/files/999999/").status_code == 404
