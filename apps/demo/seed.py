@@ -58,10 +58,12 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         posts = _write_posts(nodes, orgs, members_by_org, rng, today, log)
         secretary_branch = _write_accounts(nodes, orgs, members_by_org, root_index, log)
         if scale != "province":  # the province scale is for benchmarks of the registry
+            from .evaluations_seed import write_evaluations
             from .records_seed import write_records
 
             # The demo secretary's branch has not yet recorded this month's 主题党日: try it.
             write_records(orgs, members_by_org, _posts_by_org(posts), rng, today, log, skip_theme_day_of=secretary_branch.pk)
+            write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
