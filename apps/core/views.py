@@ -71,7 +71,7 @@ def job_detail(request, pk):
 
     job = with_live_progress(_own_job(request, pk))
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
-    section = "import" if job.kind.endswith("_import") else "members"
+    section = "import" if job.kind.endswith("_import") else "compliance" if job.kind.startswith("compliance") else "members"
     return render(request, template, {"job": job, "section": section})
 
 

@@ -29,19 +29,54 @@ def _summary_sheet(wb, title, table):
     return ws
 
 
-def compliance_workbook(root, period) -> bytes:
+def compliance_workbook(root, period, target=None, progress=None):
+    """Write the workbook to `target` (a path or file), or return its bytes; `progress(done, total, phase)`
+    is told after each sheet and each activity type's list."""
+    progress = progress or (lambda *args, **kwargs: None)
     wb = Workbook(write_only=True)
     by_children = compliance_table(root, period, group_by="children")
+    steps = 2 + len(by_children["rules"])
+    progress(0, steps, _("汇总"), force=True)
     _summary_sheet(wb, _("按下级组织"), by_children)
     _summary_sheet(wb, _("按领域"), compliance_table(root, period, group_by="domain"))
+    progress(2, steps, _("未完成的组织"), force=True)
     ws = wb.create_sheet(_("未完成的组织"))
     ws.append([_("活动类型"), _("组织编码"), _("组织名称"), _("所属领域"), _("应开展（次）"), _("已开展（次）"), _("最近一次")])
-    for rule in by_children["rules"]:
+    for i, rule in enumerate(by_children["rules"], start=3):
         qs = missing_orgs(root, period, rule.activity_type)[1]
         for org in qs.iterator(chunk_size=2000):
             ws.append([rule.activity_type.name, org.code, org.name, org.get_domain_display(), org.required, org.held,
                        org.last_held_on])
+        progress(i, steps)
+    if target is not None:
+        wb.save(target)
+        return None
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def compliance_export_start(*, actor, root, period, request=None):
+    """The export as a background job with progress (a province's lists run to tens of thousands of rows)."""
+    import uuid
+
+    from django.conf import settings
+
+    from apps.audit.services import Action, audit_record
+    from apps.core import jobs
+    from apps.core.models import Job
+
+    settings.JOBS_DIR.mkdir(parents=True, exist_ok=True)
+    path = settings.JOBS_DIR / f"compliance-{uuid.uuid4().hex}.xlsx"
+    job = Job.objects.create(kind="compliance_export", title=_("导出组织生活完成情况：{org} {period}").format(
+        org=root.name, period=period.label)[:200], created_by=actor, output_file=str(path),
+        output_name=f"组织生活完成情况-{root.code}-{period.key}.xlsx", params={"org": root.pk, "period": period.key})
+    audit_record(actor=actor, action=Action.EXPORT, obj=root, request=request,
+                 note=_("组织生活完成情况导出：{period}").format(period=period.label))
+
+    def work(job, progress):
+        compliance_workbook(root, period, target=path, progress=progress)
+        return {"message": _("已导出{org}{period}的组织生活完成情况").format(org=root.name, period=period.label)}
+
+    return jobs.start(job, work)
 

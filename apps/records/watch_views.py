@@ -7,13 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.access import policy
-from apps.audit.services import Action, audit_record
 from apps.core.dates import add_months
 from apps.core.forms import submit
 from apps.core.paging import KeysFirstPaginator
@@ -104,13 +103,8 @@ def compliance_export(request):
     form, period = _period_form(request)
     if period is None:
         return render(request, "records/compliance.html", {"form": form, "root": root, "section": "compliance"}, status=400)
-    content = excel.compliance_workbook(root, period)
-    audit_record(actor=request.user, action=Action.EXPORT, obj=root,
-                 note=_("组织生活完成情况导出：{period}").format(period=period.label), request=request)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"compliance-{root.code}-{period.key}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    job = excel.compliance_export_start(actor=request.user, root=root, period=period, request=request)
+    return redirect("core:job", job.pk)
 
 
 @login_required

@@ -40,6 +40,8 @@ def _expected(role, which, kind):
         return 200 if review else 403 if manage or member_here else 404
     if kind == "org":  # pages about an organization: compliance, calendar, attendance…
         return 200 if manage else 403 if member_here else 404
+    if kind == "export":  # a background job: redirected to its progress page
+        return 302 if manage else 403 if member_here else 404
     raise AssertionError(kind)
 
 
@@ -58,7 +60,7 @@ def _routes(tree, records, which, types):
         ("get", f"/records/plans/new/?org={org.pk}", "org"),
         ("get", f"/records/compliance/?org={org.pk}&period={period}", "org"),
         ("get", f"/records/compliance/missing/?org={org.pk}&period={period}&type={types['theme_day'].pk}", "org"),
-        ("get", f"/records/compliance/export.xlsx?org={org.pk}&period={period}", "org"),
+        ("get", f"/records/compliance/export.xlsx?org={org.pk}&period={period}", "export"),
         ("get", f"/records/calendar/?org={org.pk}", "org"),
         ("get", f"/records/attendance/?org={org.pk}", "org"),
         ("get", f"/records/attendance/follow-up/?org={org.pk}", "org"),
@@ -314,3 +316,24 @@ def test_remaining_write_routes_matrix(tree, types, make_record, client, role, s
     assert client.get("/records/types/new/").status_code == (200 if role == "district_admin" else 403)
     # GET on a write route is refused, never a 500.
     assert client.get(f"/records/{done.pk}/submit/").status_code in (404, 405)
+
+
+def test_compliance_export_is_a_job_with_a_workbook(tree, records, types, client):
+    from openpyxl import load_workbook
+
+    from apps.core.models import Job
+
+    client.force_login(tree.users["district_admin"])
+    response = client.get(f"/records/compliance/export.xlsx?org={tree.district.pk}&period={timezone.localdate():%Y-%m}")
+    job = Job.objects.get(kind="compliance_export")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == "succeeded", job.result
+    download = client.get(f"/jobs/{job.pk}/download/")
+    wb = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert wb.sheetnames == ["按下级组织", "按领域", "未完成的组织"]
+    missing = [row for row in wb["未完成的组织"].iter_rows(values_only=True)][1:]
+    assert ("主题党日", tree.branch_b.code) not in {(r[0], r[1]) for r in missing}
+    assert ("党课", tree.branch_a.code) in {(r[0], r[1]) for r in missing}
+    from apps.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="export", object_id=str(tree.district.pk)).exists()
