@@ -3,7 +3,7 @@ their meetings, some miss months, some records are entered late, a few are retur
 stop coming. Written with bulk inserts (attendance as plain rows), then the fulfilment counters are
 rebuilt from the records."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -203,6 +203,3 @@ def _write_stars(records, today, rng):
             stars.append(MonthlyStar(month=month, record=r, chosen_by_org=root, citation="形式新颖，党员参与度高，群众反响好"))
     MonthlyStar.objects.bulk_create(stars)
 
-
-def month_start(d: date) -> date:
-    return d.replace(day=1)

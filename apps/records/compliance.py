@@ -37,19 +37,6 @@ def applicable_q(activity_type_or_applies_to, prefix="") -> Q:
     return q
 
 
-def applies(activity_type, org) -> bool:
-    if not org.is_active:
-        return False
-    if activity_type.applies_to == AppliesTo.GROUPS:
-        return org.kind == OrgKind.GROUP
-    if org.kind not in BRANCH_KINDS:
-        return False
-    if activity_type.applies_to == AppliesTo.BRANCHES_WITH_COMMITTEE:
-        count = getattr(org, "member_count", None)
-        return bool(count and count.current_full >= settings.BRANCH_COMMITTEE_THRESHOLD)
-    return True
-
-
 @dataclass
 class Rule:
     """One required activity type looked at over a period."""
@@ -252,23 +239,6 @@ def org_state(rule, org) -> str:
     if rule.current and not getattr(org, "held_current", True) and org.required - org.held == 1:
         return rule.current_state
     return "overdue"
-
-
-def org_obligations(org: Organization, today=None):
-    """For one organization: each required activity of the periods in progress, with its deadline and state."""
-    today = today or timezone.localdate()
-    result = []
-    for t in ActivityType.objects.filter(is_active=True).exclude(frequency="none"):
-        if not applies(t, org):
-            continue
-        (rule,) = rules_for(Period("day", today, today), today, [t])
-        current = rule.current
-        if current is None:
-            continue
-        done = Fulfilment.objects.filter(organization=org, activity_type=t, period_start=current.start).exists()
-        result.append({"type": t, "period": current, "deadline": rule.current_deadline,
-                       "state": "done" if done else rule.current_state})
-    return result
 
 
 def due_soon(orgs_qs, today=None, limit=50):

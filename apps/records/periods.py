@@ -12,8 +12,6 @@ from apps.core.dates import add_months
 
 from .models import Frequency
 
-_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.YEARLY: 12}
-
 
 @dataclass(frozen=True)
 class Period:
@@ -133,9 +131,3 @@ def deadline(activity_type, required: Period) -> date:
         return required.start.replace(day=activity_type.due_day)
     return required.end
 
-
-def months_back(today: date, months: int) -> date:
-    return add_months(today, -months)
-
-
-__all__ = ["Period", "parse_period", "period_containing", "period_start", "required_periods", "deadline", "_MONTHS"]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
 from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
-from apps.orgs.models import BRANCH_KINDS, CommitteePost, OrgKind
+from apps.orgs.models import CommitteePost, OrgKind
 
 from . import files
 from .models import (
@@ -437,9 +437,3 @@ def star_remove(*, actor, star, request=None):
     audit_record(actor=actor, action=Action.DELETE, obj=star, before=snapshot(star), request=request)
     star.delete()
 
-
-__all__ = [
-    "activity_type_save", "rebuild_fulfilment", "plan_create", "plan_cancel", "record_create", "record_update",
-    "record_submit", "record_return", "record_delete_draft", "record_check_in", "record_file_add",
-    "record_file_delete", "roster", "star_pick", "star_remove", "BRANCH_KINDS",
-]

@@ -18,7 +18,7 @@ from apps.orgs.models import BRANCH_KINDS, OrgKind
 
 from . import selectors, services
 from .forms import FileForm, NewRecordForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
-from .models import ActivityType, RecordFile, RecordStatus
+from .models import RecordFile, RecordStatus
 
 RECORD_ORG_KINDS = [*BRANCH_KINDS, OrgKind.GROUP]
 
@@ -110,8 +110,12 @@ def record_create(request):
 
 
 @login_required
-def record_detail(request, pk, file_form=None):
-    record = policy.get_record(request.user, pk)
+def record_detail(request, pk):
+    return _render_detail(request, policy.get_record(request.user, pk))
+
+
+def _render_detail(request, record, file_form=None):
+    """The record page; with a refused upload form, its errors and a 400."""
     user = request.user
     context = {
         "record": record, "section": "records",
@@ -142,9 +146,8 @@ def record_edit(request, pk):
     attendance = list(record.attendance.select_related("member").order_by("member__name_pinyin", "member_id"))
     if request.method == "POST" and form.is_valid():
         entries = attendance_from_post(request.POST, [a.member_id for a in attendance])
-        data = {k: form.cleaned_data[k] for k in form.cleaned_data}
         try:
-            services.record_update(actor=request.user, record=record, data=data, attendance=entries,
+            services.record_update(actor=request.user, record=record, data=dict(form.cleaned_data), attendance=entries,
                                    note=request.POST.get("note", ""), request=request)
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -273,7 +276,7 @@ def file_upload(request, pk):
             return redirect("records:detail", record.pk)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-    return record_detail.__wrapped__(request, pk, file_form=form)
+    return _render_detail(request, record, file_form=form)
 
 
 def _get_file(user, pk):
@@ -322,6 +325,3 @@ def my_records(request):
         "history": selectors.member_attendance_history(member),
     })
 
-
-def activity_types():
-    return ActivityType.objects.filter(is_active=True)

@@ -31,8 +31,7 @@ def _root(request, capability=policy.RECORD_VIEW):
     if not policy.has_capability(request.user, capability):
         raise PermissionDenied(_("您没有查看组织生活纪实的权限"))
     paths = policy.scope_paths(request.user, capability)
-    return Organization.objects.filter(path=paths[0]).first() if len(paths) == 1 else \
-        Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
+    return Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
 
 
 def _period_form(request):
