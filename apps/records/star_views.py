@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +21,7 @@ from apps.core.paging import KeysFirstPaginator
 from . import services
 from .forms import StarForm
 from .models import MonthlyStar, RecordFile, RecordStatus
-from .views import _star_orgs
+from .views import _star_orgs, refused
 
 
 def _month(value):
@@ -58,16 +60,18 @@ def stars_manage(request):
 def star_pick(request, pk):
     record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
     form = StarForm(request.POST, orgs=_star_orgs(request.user, record))
-    if form.is_valid():
-        try:
-            services.star_pick(actor=request.user, record=record, chosen_by_org=form.cleaned_data["chosen_by_org"],
-                               citation=form.cleaned_data["citation"], request=request)
-            messages.success(request, _("已评为{month}特色活动之星").format(month=f"{record.held_on:%Y-%m}"))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, _("请选择评选组织"))
-    return redirect(request.POST.get("next") or f"/records/stars/manage/?month={record.held_on:%Y-%m}")
+    if not form.is_valid():
+        return refused(request, record, ValidationError(_("请选择评选组织")))
+    try:
+        services.star_pick(actor=request.user, record=record, chosen_by_org=form.cleaned_data["chosen_by_org"],
+                           citation=form.cleaned_data["citation"], request=request)
+    except ValidationError as exc:
+        return refused(request, record, exc)
+    messages.success(request, _("已评为{month}特色活动之星").format(month=f"{record.held_on:%Y-%m}"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = f"{reverse('records:stars_manage')}?month={record.held_on:%Y-%m}"
+    return redirect(target)
 
 
 @login_required

@@ -76,9 +76,14 @@ def plan_cancel(request, pk):
     plan = policy.get_plan(request.user, pk, policy.RECORD_MANAGE)
     try:
         services.plan_cancel(actor=request.user, plan=plan, request=request)
-        messages.success(request, _("已取消活动计划"))
     except ValidationError as exc:
+        from .watch_views import due
+
         messages.error(request, " ".join(exc.messages))
+        response = due(request)
+        response.status_code = 400
+        return response
+    messages.success(request, _("已取消活动计划"))
     return redirect("records:due")
 
 
@@ -114,8 +119,8 @@ def record_detail(request, pk):
     return _render_detail(request, policy.get_record(request.user, pk))
 
 
-def _render_detail(request, record, file_form=None):
-    """The record page; with a refused upload form, its errors and a 400."""
+def _render_detail(request, record, file_form=None, status=None):
+    """The record page; with a refused upload form (its errors) or a refused action, a 400."""
     user = request.user
     context = {
         "record": record, "section": "records",
@@ -127,7 +132,14 @@ def _render_detail(request, record, file_form=None):
         "star_form": StarForm(orgs=_star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
         **selectors.record_detail_context(record),
     }
-    return render(request, "records/detail.html", context, status=400 if file_form is not None else 200)
+    return render(request, "records/detail.html", context, status=status or (400 if file_form is not None else 200))
+
+
+def refused(request, record, exc):
+    """An action the rules refuse: the record page again, its reasons on top, and a 400."""
+    for message in exc.messages:
+        messages.error(request, message)
+    return _render_detail(request, record, status=400)
 
 
 def _star_orgs(user, record):
@@ -170,9 +182,7 @@ def record_submit(request, pk):
     try:
         record = services.record_submit(actor=request.user, record=record, request=request)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("records:edit" if record.status != RecordStatus.SUBMITTED else "records:detail", record.pk)
+        return refused(request, record, exc)
     if record.is_late:
         messages.warning(request, _("已提交。本纪实在活动后第{days}天录入，已标记为逾期录入").format(
             days=(record.first_submitted_at.date() - record.held_on).days))
@@ -201,8 +211,7 @@ def record_delete(request, pk):
     try:
         services.record_delete_draft(actor=request.user, record=record, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("records:detail", record.pk)
+        return refused(request, record, exc)
     messages.success(request, _("已删除草稿"))
     return redirect("records:list")
 

@@ -82,15 +82,19 @@ def test_write_routes_matrix(tree, records, types, client, role):
     """Writes on branch B's record: only its managers (or reviewers) get through; others 403/404."""
     client.force_login(tree.users[role])
     b = records["b"]
-    returned = client.post(f"/records/{b.pk}/return/", {"reason": "请补充照片"}).status_code
-    assert returned == (302 if role in REVIEW["b"] else 403 if role in MANAGE["b"] else 404)
     pick = client.post(f"/records/{b.pk}/star/", {"chosen_by_org": tree.district.pk}).status_code
     assert pick == (302 if role in REVIEW["b"] else 403 if role in MANAGE["b"] else 404)
+    returned = client.post(f"/records/{b.pk}/return/", {"reason": "请补充照片"}).status_code
+    assert returned == (302 if role in REVIEW["b"] else 403 if role in MANAGE["b"] else 404)
     upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     status = client.post(f"/records/{b.pk}/files/", {"kind": "attachment", "file": upload}).status_code
     assert status == (302 if role in MANAGE["b"] else 404)
-    submit = client.post(f"/records/{b.pk}/submit/").status_code
-    assert submit == (302 if role in MANAGE["b"] else 404)
+    # A reviewer has just returned it, so its managers may submit it again; submitting a record that is still
+    # submitted is refused with the reason (400), never a redirect that hides it.
+    submit = client.post(f"/records/{b.pk}/submit/")
+    assert submit.status_code == (302 if role in REVIEW["b"] else 400 if role in MANAGE["b"] else 404)
+    if submit.status_code == 400:
+        assert "该纪实已提交" in submit.content.decode()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -337,3 +341,29 @@ def test_compliance_export_is_a_job_with_a_workbook(tree, records, types, client
     from apps.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="export", object_id=str(tree.district.pk)).exists()
+
+
+def test_refused_actions_answer_400_with_the_reason(tree, make_record, client, types, settings):
+    settings.MONTHLY_STARS_MAX = 0
+    record = make_record("theme_day")
+    client.force_login(tree.users["district_admin"])
+    star = client.post(f"/records/{record.pk}/star/", {"chosen_by_org": tree.district.pk})
+    assert star.status_code == 400 and "最多评选0个" in star.content.decode()
+    assert client.post(f"/records/{record.pk}/star/", {}).status_code == 400
+    assert client.post(f"/records/{record.pk}/delete/").status_code == 400  # submitted records are kept
+    plan = services.plan_create(actor=tree.users["secretary_a"], organization=tree.branch_a,
+                                data={"activity_type": types["theme_day"], "planned_on": timezone.localdate(), "topic": "计划"})
+    services.plan_cancel(actor=tree.users["secretary_a"], plan=plan)
+    again = client.post(f"/records/plans/{plan.pk}/cancel/")
+    assert again.status_code == 400 and "只有计划中的活动可以取消" in again.content.decode()
+    draft = make_record("theme_day", submit=False, minutes="")
+    refused = client.post(f"/records/{draft.pk}/submit/")
+    assert refused.status_code == 400 and "请填写会议记录" in refused.content.decode()
+
+
+def test_star_pick_never_redirects_off_site(tree, make_record, client):
+    record = make_record("theme_day")
+    client.force_login(tree.users["district_admin"])
+    response = client.post(f"/records/{record.pk}/star/", {"chosen_by_org": tree.district.pk,
+                                                          "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"].startswith("/records/stars/manage/")
