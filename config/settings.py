@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.members",
     "apps.records",
     "apps.evaluations",
+    "apps.cases",
     "apps.demo",
 ]
 
@@ -215,6 +216,34 @@ EVALUATION_EXCELLENT_MAX_RATIO = os.environ.get("EVALUATION_EXCELLENT_MAX_RATIO"
 RECORD_PHOTO_MAX_MB = env_int("RECORD_PHOTO_MAX_MB", 8)
 RECORD_ATTACHMENT_MAX_MB = env_int("RECORD_ATTACHMENT_MAX_MB", 20)
 RECORD_FILES_MAX = env_int("RECORD_FILES_MAX", 20)  # photos and attachments per record
+
+# Citizen requests (群工系统, rules.md §7). Time limits are a large city hotline's, as settings with its defaults.
+CASE_ACCEPT_HOURS = env_int("CASE_ACCEPT_HOURS", 2)  # a web submission is accepted (受理) within this
+CASE_SIGN_HOURS = env_int("CASE_SIGN_HOURS", 2)  # a dispatched case is signed for (签收) within this (local practice)
+CASE_EMERGENCY_HOURS = env_int("CASE_EMERGENCY_HOURS", 2)  # threat to life or property: fed back within this
+CASE_UTILITY_HOURS = env_int("CASE_UTILITY_HOURS", 24)  # water, power, gas, heating
+CASE_GENERAL_DAYS = env_int("CASE_GENERAL_DAYS", 7)
+CASE_COMPLEX_DAYS = env_int("CASE_COMPLEX_DAYS", 15)
+CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 24)  # the "due soon" list looks this far ahead
+CASE_CALLBACK_DAYS = env_int("CASE_CALLBACK_DAYS", 7)  # unrated this long after resolution: may be archived unrated
+CASE_EXTENSION_MAX_DAYS = env_int("CASE_EXTENSION_MAX_DAYS", 30)  # an extension moves the deadline by at most this
+# The three rates' weights in the score (response, resolution, satisfaction); one published weighting is 30/35/35.
+CASE_RATE_WEIGHTS = os.environ.get("CASE_RATE_WEIGHTS", "30,35,35")
+# Web intake: a case whose category and area match a routing rule is accepted and dispatched at once by the system;
+# off, every web case waits for a dispatcher to accept it.
+CASE_AUTO_DISPATCH = env_bool("CASE_AUTO_DISPATCH", True)
+# Anti-abuse that works offline: per phone, per client address, open cases per phone, a self-hosted challenge.
+CASE_PHONE_DAILY_MAX = env_int("CASE_PHONE_DAILY_MAX", 5)  # submissions per phone number in 24 hours
+CASE_IP_HOURLY_MAX = env_int("CASE_IP_HOURLY_MAX", 20)  # submissions per client IP address in an hour
+CASE_OPEN_PER_PHONE_MAX = env_int("CASE_OPEN_PER_PHONE_MAX", 5)  # cases still being handled per phone number
+CASE_CLIENT_HOURLY_MAX = env_int("CASE_CLIENT_HOURLY_MAX", 300)  # submissions per Open311 client application in an hour
+CASE_CHALLENGE_MINUTES = env_int("CASE_CHALLENGE_MINUTES", 30)  # a challenge must be answered within this
+CASE_LOOKUP_FAILURES_MAX = env_int("CASE_LOOKUP_FAILURES_MAX", 10)  # wrong query codes per IP in 15 minutes
+CASE_PHOTOS_MAX = env_int("CASE_PHOTOS_MAX", 4)
+CASE_PHOTO_MAX_MB = env_int("CASE_PHOTO_MAX_MB", 8)
+# Open311 GeoReport v2: the jurisdiction this server answers for (empty: any jurisdiction_id is accepted).
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "区群众工作中心")
 
 LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
 

@@ -10,7 +10,10 @@ urlpatterns = [
     path("stars/", include("apps.records.public_urls")),
     path("audit/", include("apps.audit.urls")),
     path("evaluations/", include("apps.evaluations.urls")),
+    path("cases/", include("apps.cases.urls")),
+    path("report/", include("apps.cases.public_urls")),
     path("api/", include("config.api_urls")),
+    path("open311/", include("apps.cases.open311_urls")),
     path("system/admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,5 +16,8 @@ def access(request):
             "review": policy.has_capability(user, policy.RECORD_REVIEW),
             "system": policy.has_capability(user, policy.SYSTEM_MANAGE),
             "self": policy.is_member_self_service(user),
+            "cases": policy.has_capability(user, policy.CASE_VIEW),
+            "rules": policy.has_capability(user, policy.RULES_MANAGE),
+            "cases_dispatch": policy.has_capability(user, policy.CASE_DISPATCH),
         }
     }

@@ -10,6 +10,10 @@ class Role(models.TextChoices):
     MEMBER = "member", _("党员")
     AUDITOR = "auditor", _("审计员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    # 群工系统: the district centre's dispatchers, and staff of a handling unit (a department, say) who handle
+    # its cases without keeping party records.
+    CASE_DISPATCHER = "case_dispatcher", _("群工调度员")
+    CASE_HANDLER = "case_handler", _("群工办理员")
 
 
 class RoleAssignment(models.Model):

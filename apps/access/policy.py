@@ -29,20 +29,28 @@ SYSTEM_MANAGE = "system.manage"
 RECORD_VIEW = "record.view"
 RECORD_MANAGE = "record.manage"
 RECORD_REVIEW = "record.review"
-# The district's rules for organizational life (activity types and frequencies).
+# The district's rules: activity types and frequencies; case categories, handling units and routing rules.
 RULES_MANAGE = "rules.manage"
+# 群工系统: read cases in scope, act for a handling unit (sign, handle, return, resolve, staff intake), and
+# dispatch (accept, dispatch, merge, approve extensions, call back, reopen, archive).
+CASE_VIEW = "case.view"
+CASE_HANDLE = "case.handle"
+CASE_DISPATCH = "case.dispatch"
 
 _ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT, RECORD_VIEW, RECORD_MANAGE}
+_CASE_WORK = {CASE_VIEW, CASE_HANDLE}
 
 # Duties kept apart (三员分立): administrators never read the audit trail, auditors and
 # system administrators never see member data.
 ROLE_CAPABILITIES = {
-    Role.DISTRICT_ADMIN: _ORG_WORK | {RECORD_REVIEW, RULES_MANAGE},
-    Role.ORG_ADMIN: _ORG_WORK | {RECORD_REVIEW},
-    Role.SECRETARY: _ORG_WORK,
+    Role.DISTRICT_ADMIN: _ORG_WORK | _CASE_WORK | {RECORD_REVIEW, RULES_MANAGE, CASE_DISPATCH},
+    Role.ORG_ADMIN: _ORG_WORK | _CASE_WORK | {RECORD_REVIEW},
+    Role.SECRETARY: _ORG_WORK | _CASE_WORK,
     Role.MEMBER: set(),  # self-service only, see below
     Role.AUDITOR: {AUDIT_VIEW},
     Role.SYSTEM_ADMIN: {SYSTEM_MANAGE},
+    Role.CASE_DISPATCHER: _CASE_WORK | {CASE_DISPATCH},
+    Role.CASE_HANDLER: set(_CASE_WORK),
 }
 
 
@@ -58,6 +66,7 @@ def _assignments(user):
 
 def clear_cache(user):
     user.__dict__.pop("_role_assignments", None)
+    user.__dict__.pop("_case_units", None)
 
 
 def _collapse(paths):
@@ -114,6 +123,16 @@ def _covers_every_root(paths) -> bool:
     if not roots:
         return False
     return not Organization.objects.filter(depth=1).exclude(path__in=roots).exists()
+
+
+def scope_top(user, capability):
+    """The highest organization of the user's scope for `capability`, or None when it is the whole forest."""
+    from apps.orgs.models import Organization
+
+    paths = scope_paths(user, capability)
+    if not paths or _covers_every_root(paths):
+        return None
+    return Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
 
 
 def _in_paths(path, paths):
@@ -310,3 +329,81 @@ def get_evaluation(user, pk, capability=RECORD_VIEW):
 
     return _get_scoped(Evaluation.objects.select_related("organization"), pk, user, capability, can_evaluation,
                        EVALUATION_SEE, _("民主评议"))
+
+
+# ---- citizen requests (群工系统) ----
+# A case is in a user's scope when its area (where the problem is) lies in the scope, or when one of its units
+# (首接, lead or assisting, now or before) is tied to an organization in the scope. A unit's staff act for it
+# (CASE_HANDLE); dispatchers (CASE_DISPATCH) act on every case of their scope.
+
+def case_units(user, capability=CASE_HANDLE):
+    """The active handling units the user acts for: those tied to an organization in the user's scope."""
+    from apps.cases.models import HandlingUnit
+
+    cache = user.__dict__.setdefault("_case_units", {})
+    if capability not in cache:
+        paths = scope_paths(user, capability)
+        cache[capability] = list(HandlingUnit.objects.filter(is_active=True).filter(
+            subtree_q(paths, "organization__path")).select_related("organization")) if paths else []
+    return cache[capability]
+
+
+def visible_cases(user, capability=CASE_VIEW):
+    from apps.cases.models import Case, CaseAssignment, HandlingUnit
+    from apps.orgs.models import Organization
+
+    paths = scope_paths(user, capability)
+    if not paths:
+        return Case.objects.none()
+    if _covers_every_root(paths):
+        return Case.objects.all()
+    units = HandlingUnit.objects.filter(subtree_q(paths, "organization__path")).values("pk")
+    assigned = CaseAssignment.objects.filter(unit__in=units).values("case_id")
+    return Case.objects.filter(Q(area__in=Organization.objects.filter(subtree_q(paths)).values("pk"))
+                               | Q(lead_unit__in=units) | Q(owner_unit__in=units) | Q(pk__in=assigned))
+
+
+def _case_paths(case):
+    paths = [u.organization.path for u in (case.lead_unit, case.owner_unit) if u is not None]
+    if case.area_id:
+        paths.append(case.area.path)
+    return paths
+
+
+def case_acting_units(user, case):
+    """The units the user acts for on this case, among its current assignments (the lead's first)."""
+    mine = {u.pk for u in case_units(user)}
+    if not mine:
+        return []
+    current = [a for a in case.assignments.select_related("unit__organization") if a.is_current and a.unit_id in mine]
+    return [a.unit for a in sorted(current, key=lambda a: a.role != "lead")]
+
+
+def can_case(user, capability, case) -> bool:
+    if capability == CASE_HANDLE:
+        return bool(case_acting_units(user, case))
+    paths = scope_paths(user, capability)
+    if not paths:
+        return False
+    if _covers_every_root(paths) or any(_in_paths(p, paths) for p in _case_paths(case)):
+        return True
+    if capability == CASE_VIEW:
+        units = {u.pk for u in case_units(user, CASE_VIEW)}
+        return case.assignments.filter(unit_id__in=units).exists()
+    return False
+
+
+def get_case(user, pk, capability=CASE_VIEW):
+    from apps.cases.models import Case
+
+    return _get_scoped(Case.objects.select_related("service", "area", "lead_unit__organization",
+                                                   "owner_unit__organization", "master"),
+                       pk, user, capability, can_case, CASE_VIEW, _("诉求"))
+
+
+def public_cases():
+    """What anyone may read (the public case list, Open311): cases the district publishes, never rejected ones.
+    Public readers get the published fields only (apps.cases.publish), never contact details."""
+    from apps.cases.models import Case, Status
+
+    return Case.objects.filter(is_public=True).exclude(status=Status.REJECTED)

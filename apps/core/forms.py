@@ -26,3 +26,17 @@ def submit(form, action):
         apply_validation_error(form, exc)
         return None
     return True if result is None else result
+
+
+def apply_refusal(request, form, exc: ValidationError):
+    """A service's refusal of a step: errors about the form's fields go on its fields, the rest on top of the page
+    (Django messages), where they are seen even when the step's form is no longer shown."""
+    from django.contrib import messages
+
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, errors in fields.items():
+        if form is not None and field in form.fields:
+            form.add_error(field, errors)
+        else:
+            for message in errors:
+                messages.error(request, message)

@@ -24,6 +24,8 @@ def home(request):
     if not policy.has_capability(user, policy.ORG_VIEW):
         if policy.is_member_self_service(user):
             return redirect("members:me")
+        if policy.has_capability(user, policy.CASE_VIEW):
+            return redirect("cases:list")
         if policy.has_capability(user, policy.AUDIT_VIEW):
             return redirect("audit:list")
         if policy.has_capability(user, policy.SYSTEM_MANAGE):
@@ -34,7 +36,7 @@ def home(request):
     reminders = org_selectors.term_reminders(policy.visible_orgs(user))
     return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders[:10],
                                               "reminder_count": reminders.count(), "section": "home",
-                                              "org_life": _org_life(user, roots)})
+                                              "org_life": _org_life(user, roots), "cases": _cases(user)})
 
 
 def _org_life(user, roots):
@@ -52,6 +54,12 @@ def _org_life(user, roots):
     if policy.has_capability(user, policy.RECORD_MANAGE):
         due = sum(len(item["orgs"]) for item in compliance.due_soon(policy.visible_orgs(user, policy.RECORD_MANAGE)))
     return {"period": period, "tables": tables, "due": due}
+
+
+def _cases(user):
+    from apps.cases.selectors import home_figures
+
+    return home_figures(user)
 
 
 def _own_job(request, pk):

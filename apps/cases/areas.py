@@ -1,0 +1,67 @@
+"""Where a problem is: the township/street (an organization tied to a township handling unit) and, below it, the
+village or community (its child organizations of the village or community domain), all from the organization tree."""
+
+import re
+
+from apps.core.query import prefix_q
+from apps.orgs.models import Organization, OrgDomain
+
+from .models import HandlingUnit, UnitKind
+
+_PREFIX = re.compile(r"^中共")
+_SUFFIX = re.compile(r"(联合党支部|总支部委员会|支部委员会|党工委|党总支|党支部|党委|委员会|党组)$")
+VILLAGE_DOMAINS = (OrgDomain.VILLAGE, OrgDomain.COMMUNITY)
+
+
+def place_name(org) -> str:
+    """The place an area organization stands for: 李渡街道山仑社区党支部 → 李渡街道山仑社区."""
+    if org is None:
+        return ""
+    return _SUFFIX.sub("", _PREFIX.sub("", org.name)) or org.name
+
+
+def with_places(orgs):
+    """The organizations, each with `.place`: the place name residents know."""
+    orgs = list(orgs)
+    for org in orgs:
+        org.place = place_name(org)
+    return orgs
+
+
+def townships():
+    """Organizations of the active township units, in tree order."""
+    units = HandlingUnit.objects.filter(kind=UnitKind.TOWNSHIP, is_active=True).values("organization_id")
+    return Organization.objects.filter(pk__in=units, is_active=True).order_by("path")
+
+
+def villages(township):
+    """The villages and communities of a township: its direct child organizations of those domains."""
+    if township is None:
+        return Organization.objects.none()
+    return (Organization.objects.filter(prefix_q("path", township.path), depth=township.depth + 1,
+                                        domain__in=VILLAGE_DOMAINS, is_active=True).order_by("path"))
+
+
+def ancestor_paths(org):
+    """Paths of the organization and of every organization above it."""
+    return [org.path[:i] for i in range(Organization.steplen, len(org.path) + 1, Organization.steplen)]
+
+
+def township_of(area):
+    """The township organization an area lies in (itself when it is one), or None."""
+    if area is None:
+        return None
+    ancestors = ancestor_paths(area)
+    return (Organization.objects.filter(path__in=ancestors, handling_units__kind=UnitKind.TOWNSHIP,
+                                        handling_units__is_active=True).order_by("-depth").first())
+
+
+def area_unit(area):
+    """The unit that handles cases of `area` where it is (属地): a unit tied to the area itself or to the nearest
+    organization above it, the township's at the latest."""
+    if area is None:
+        return None
+    ancestors = ancestor_paths(area)
+    return (HandlingUnit.objects.filter(is_active=True, organization__path__in=ancestors,
+                                        kind__in=(UnitKind.VILLAGE, UnitKind.TOWNSHIP))
+            .select_related("organization").order_by("-organization__depth").first())

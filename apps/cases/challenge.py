@@ -1,0 +1,86 @@
+"""A self-hosted challenge for the public form: a small sum drawn as a picture on the server (no external
+captcha service, no JavaScript). The form carries an encrypted token holding the answer and a one-time nonce;
+a token is good for CASE_CHALLENGE_MINUTES and for one submission."""
+
+import io
+import json
+import random
+import secrets
+import time
+
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from apps.core.crypto import _fernet
+
+
+def _box():
+    return _fernet(settings.SECRET_KEY + ":case-challenge")
+
+
+def new_challenge() -> str:
+    rng = random.SystemRandom()
+    a, b = rng.randint(2, 19), rng.randint(1, 9)
+    op = rng.choice("+-") if a > b else "+"
+    answer = a + b if op == "+" else a - b
+    payload = {"q": f"{a} {op} {b} = ?", "a": answer, "n": secrets.token_hex(8), "t": int(time.time())}
+    return _box().encrypt(json.dumps(payload).encode()).decode()
+
+
+def _payload(token, ttl=None):
+    try:
+        return json.loads(_box().decrypt(token.encode(), ttl=ttl))
+    except (InvalidToken, ValueError, TypeError, AttributeError):
+        return None
+
+
+def verify(token, answer):
+    """Accept a correct answer once; ValidationError with the reason otherwise."""
+    payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
+    if payload is None:
+        raise ValidationError(_("验证题已过期，请换一题后重新作答"))
+    try:
+        correct = int(str(answer).strip()) == payload["a"]
+    except (TypeError, ValueError):
+        correct = False
+    if not correct:
+        raise ValidationError(_("验证题答案不正确"))
+    if not cache.add(f"case-challenge:{payload['n']}", 1, timeout=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
+        raise ValidationError(_("该验证题已使用，请换一题"))
+
+
+def peek_answer(token):
+    """The answer a token holds (for the test suite and the benchmark, which post the form as a resident would)."""
+    payload = _payload(token)
+    return payload["a"] if payload else None
+
+
+def render_png(token) -> bytes | None:
+    payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
+    if payload is None:
+        return None
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(payload["n"])
+    width, height = 200, 64
+    image = Image.new("RGB", (width, height), (250, 246, 240))
+    draw = ImageDraw.Draw(image)
+    for _i in range(6):
+        draw.line([(rng.randint(0, width), rng.randint(0, height)), (rng.randint(0, width), rng.randint(0, height))],
+                  fill=(rng.randint(150, 210), rng.randint(150, 210), rng.randint(150, 210)), width=2)
+    font = ImageFont.load_default(size=34)
+    x = 10
+    for char in payload["q"].replace(" ", ""):
+        glyph = Image.new("RGBA", (40, 52), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((6, 4), char, font=font, fill=(rng.randint(90, 160), 20, 20, 255))
+        glyph = glyph.rotate(rng.uniform(-22, 22), resample=Image.BICUBIC, expand=False)
+        image.paste(glyph, (x, rng.randint(0, 10)), glyph)
+        x += 26 if char not in "=?" else 30
+    for _i in range(120):
+        draw.point((rng.randint(0, width - 1), rng.randint(0, height - 1)), fill=(120, 120, 120))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

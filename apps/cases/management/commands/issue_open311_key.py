@@ -1,0 +1,22 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.cases.config_services import open311_client_issue
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("新增 Open311 接入应用并打印其密钥（只显示这一次）")
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help=gettext_lazy("应用名称"))
+        parser.add_argument("--note", default="", help=gettext_lazy("说明"))
+
+    def handle(self, *args, name, note, **options):
+        try:
+            client, key = open311_client_issue(actor=None, name=name, note=note)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages))
+        self.stdout.write(key)
+        self.stdout.write(_("以上是“{name}”的密钥，只显示这一次，请妥善保存").format(name=client.name))

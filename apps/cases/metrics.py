@@ -1,0 +1,239 @@
+"""The three rates (三率) and rankings of the citizen-request system — the documented entry point for assessment.
+
+    case_figures(period=…, units=[…] | area=org | None, now=None) -> CaseFigures
+    rankings(period, group="township" | "department" | "area" | "service", within=org, now=None) -> [RankingRow]
+
+Every figure is about the cases *submitted* in the period (a cohort: a late rating still counts for the month the
+resident asked), and attributed to the case's current lead unit:
+
+- received (受理量): cases accepted; a merged duplicate is counted once, in the case it joined;
+- 响应率: cases accepted within CASE_ACCEPT_HOURS *and* signed for within CASE_SIGN_HOURS of dispatch, over the
+  cases that have been signed for or whose time to sign has run out;
+- 解决率 and 满意率: over the ratings (回访 by the resident or by phone, every merged submitter included), the share
+  saying the problem is solved, and the share 满意 or 基本满意;
+- average handling time: submission to 办结, over resolved cases; overdue: resolved after the deadline, or still
+  being handled past it; returns: 退单 by any unit;
+- score: CASE_RATE_WEIGHTS (default 30/35/35) over the three rates, ×100; a rate with nothing to measure is left
+  out and the others reweighted; no rate at all, no score.
+
+One grouped query (by lead unit, area or category) over the index on submitted_at gives every row; townships
+include the cases of their village units, areas the cases located in them, whoever handled them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.query import prefix_q
+from apps.orgs.models import Organization
+
+from .areas import place_name
+from .models import HANDLING_STATUSES, Case, HandlingUnit, Rating, Service, UnitKind
+
+GROUPS = {
+    "township": _("乡镇（街道）"),
+    "department": _("区级部门"),
+    "area": _("按问题所在区域"),
+    "service": _("按诉求类别"),
+}
+
+
+def weights():
+    try:
+        parts = [float(p) for p in settings.CASE_RATE_WEIGHTS.split(",")]
+    except ValueError:
+        parts = []
+    return tuple(parts) if len(parts) == 3 and all(p >= 0 for p in parts) and sum(parts) > 0 else (30.0, 35.0, 35.0)
+
+
+def _ratio(part, whole):
+    return part / whole if whole else None
+
+
+@dataclass
+class CaseFigures:
+    received: int = 0
+    response_base: int = 0
+    responded: int = 0
+    resolved: int = 0
+    rated: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+    returned: int = 0
+    handling_minutes: int = 0
+
+    FIELDS = ("received", "response_base", "responded", "resolved", "rated", "solved", "satisfied", "overdue",
+              "returned", "handling_minutes")
+
+    def add(self, other: "CaseFigures"):
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    @property
+    def response_rate(self):
+        return _ratio(self.responded, self.response_base)
+
+    @property
+    def solution_rate(self):
+        return _ratio(self.solved, self.rated)
+
+    @property
+    def satisfaction_rate(self):
+        return _ratio(self.satisfied, self.rated)
+
+    @property
+    def avg_handling_hours(self):
+        return self.handling_minutes / self.resolved / 60 if self.resolved else None
+
+    @property
+    def score(self):
+        rates = (self.response_rate, self.solution_rate, self.satisfaction_rate)
+        used = [(w, r) for w, r in zip(weights(), rates) if r is not None]
+        total = sum(w for w, _ in used)
+        return round(sum(w * r for w, r in used) / total * 100, 1) if used and total else None
+
+    def as_dict(self):
+        return {**{name: getattr(self, name) for name in self.FIELDS}, "response_rate": self.response_rate,
+                "solution_rate": self.solution_rate, "satisfaction_rate": self.satisfaction_rate,
+                "avg_handling_hours": self.avg_handling_hours, "score": self.score}
+
+
+def period_bounds(period):
+    """[start, end) of a records.periods.Period as aware datetimes in the local time zone."""
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(datetime.combine(period.start, time.min), tz),
+            timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz))
+
+
+def _aggregates(now):
+    main = Q(master__isnull=True)
+    accepted = main & Q(accepted_at__isnull=False)
+    return {
+        "received": Count("pk", filter=accepted),
+        "response_base": Count("pk", filter=accepted & (Q(signed_at__isnull=False) | Q(sign_due__lt=now))),
+        "responded": Count("pk", filter=main & Q(accept_on_time=True, sign_on_time=True)),
+        "resolved": Count("pk", filter=main & Q(resolved_at__isnull=False)),
+        "rated": Count("pk", filter=~Q(rating="")),
+        "solved": Count("pk", filter=Q(rating_solved=True)),
+        "satisfied": Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
+        "overdue": Count("pk", filter=main & (Q(resolved_on_time=False) | Q(status__in=HANDLING_STATUSES, deadline__lt=now))),
+        "returned": Sum("return_count"),
+        "handling_minutes": Sum("handling_minutes", filter=main),
+    }
+
+
+def _figures(row):
+    return CaseFigures(**{name: row.get(name) or 0 for name in CaseFigures.FIELDS})
+
+
+def cohort(period, area=None):
+    start, end = period_bounds(period)
+    qs = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if area is not None:
+        qs = qs.filter(area__in=Organization.objects.filter(prefix_q("path", area.path)).values("pk"))
+    return qs
+
+
+def figures_by(queryset, key, now=None) -> dict:
+    """{value of `key`: CaseFigures} in one grouped query."""
+    now = now or timezone.now()
+    rows = queryset.order_by().values(key).annotate(**_aggregates(now))
+    return {row[key]: _figures(row) for row in rows}
+
+
+def case_figures(*, period, units=None, area=None, now=None) -> CaseFigures:
+    """The figures of a period for some units (their village units included), for an area, or for everything."""
+    qs = cohort(period, area)
+    if units is not None:
+        ids = {u.pk for u in units} | set(HandlingUnit.objects.filter(parent__in=units).values_list("pk", flat=True))
+        qs = qs.filter(lead_unit__in=ids)
+    now = now or timezone.now()
+    return _figures(qs.order_by().aggregate(**_aggregates(now)))
+
+
+@dataclass
+class RankingRow:
+    label: str
+    figures: CaseFigures
+    unit: HandlingUnit | None = None
+    org: Organization | None = None
+    service: Service | None = None
+    rank: int | None = None
+    members: list = field(default_factory=list)  # the unit ids rolled into this row
+
+
+def _rank(rows):
+    scored = sorted(rows, key=lambda r: (r.figures.score is None, -(r.figures.score or 0), -r.figures.received, r.label))
+    position = 0
+    previous = None
+    for i, row in enumerate(scored, start=1):
+        key = (row.figures.score, row.figures.received)
+        if row.figures.score is None:
+            row.rank = None
+            continue
+        if key != previous:
+            position = i
+        row.rank, previous = position, key
+    return scored
+
+
+def rankings(period, *, group="township", within=None, now=None) -> list[RankingRow]:
+    """Rows of a monthly (or any period's) ranking, best score first; rows with no cases come last, unranked."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    qs = cohort(period, within)
+    if group == "service":
+        by = figures_by(qs, "service_id", now)
+        return _rank([RankingRow(s.name, by.get(s.pk, CaseFigures()), service=s)
+                      for s in Service.objects.filter(Q(is_active=True) | Q(pk__in=list(by)))])
+    if group == "area":
+        return _rank(_area_rows(qs, within, now))
+    by = figures_by(qs, "lead_unit_id", now)
+    kinds = (UnitKind.TOWNSHIP,) if group == "township" else (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
+    units = list(HandlingUnit.objects.filter(kind__in=kinds).filter(Q(is_active=True) | Q(pk__in=list(by)))
+                 .select_related("organization"))
+    if within is not None:
+        units = [u for u in units if u.organization.path.startswith(within.path) or group == "department"]
+    children = {}
+    for child_id, parent_id in HandlingUnit.objects.filter(parent__in=units).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(child_id)
+    rows = []
+    for unit in units:
+        members = [unit.pk, *children.get(unit.pk, [])]
+        figures = CaseFigures()
+        for pk in members:
+            if pk in by:
+                figures.add(by[pk])
+        rows.append(RankingRow(unit.name, figures, unit=unit, org=unit.organization, members=members))
+    return _rank(rows)
+
+
+def _area_rows(qs, within, now):
+    """Cases by the township they are located in (a village's cases count for its township)."""
+    from .areas import townships
+
+    towns = list(townships())
+    if within is not None:
+        towns = [t for t in towns if t.path.startswith(within.path) or within.path.startswith(t.path)]
+    by_area = figures_by(qs, "area_id", now)
+    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
+    rows = {t.pk: RankingRow(place_name(t), CaseFigures(), org=t) for t in towns}
+    for area_id, figures in by_area.items():
+        path = paths.get(area_id, "")
+        town = next((t for t in towns if path.startswith(t.path)), None)
+        if town is not None:
+            rows[town.pk].figures.add(figures)
+    return list(rows.values())
+
+
+def totals(rows) -> CaseFigures:
+    total = CaseFigures()
+    for row in rows:
+        total.add(row.figures)
+    return total

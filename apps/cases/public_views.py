@@ -1,0 +1,263 @@
+"""Residents' pages, no account needed: report a problem (phone-first), follow it with the case number and query
+code, rate the outcome; and what the district publishes: the public case list and the monthly rankings.
+
+A browser that has entered a case's query code (or submitted the case) may open that case's status page and photos
+for the rest of its session; nothing else about a case is shown without the code."""
+
+import hmac
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.core.forms import apply_refusal, apply_validation_error
+from apps.core.paging import KeysFirstPaginator
+from apps.core.query import prefix_q
+from apps.core.templatetags.ui import bootstrap
+from apps.orgs.models import Organization
+from apps.records.periods import period_containing
+
+from . import areas, challenge, deadlines, metrics, numbers, publish, search, selectors, services
+from .forms import LookupForm, PublicCaseForm, RankingForm, RatingForm
+from .intake import Intake, SubmissionBlocked, case_submit
+from .models import OPEN_STATUSES, Case, CasePhoto, RatedVia, Service, Status, Urgency
+
+SESSION_ACCESS = "case_access"
+SESSION_RECEIPT = "case_receipt"
+LOOKUP_WINDOW = 15 * 60
+
+
+def _ip(request):
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def _grant(request, number):
+    numbers_seen = request.session.get(SESSION_ACCESS, [])
+    if number not in numbers_seen:
+        request.session[SESSION_ACCESS] = [*numbers_seen[-19:], number]
+
+
+def _fresh_challenge(form):
+    """A refused form comes back with a new challenge: the old one may be spent."""
+    form.data = form.data.copy()
+    form.data["challenge_token"] = challenge.new_challenge()
+    form.data["challenge_answer"] = ""
+
+
+@never_cache
+def report(request):
+    if request.method != "POST":
+        form = PublicCaseForm(initial={"challenge_token": challenge.new_challenge()})
+        return render(request, "cases/public/report.html", {"form": form, "public_section": "report"})
+    form = PublicCaseForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["website"]:
+                raise ValidationError(_("提交未通过校验，请刷新页面后重试"))
+            challenge.verify(data["challenge_token"], data["challenge_answer"])
+        except ValidationError as exc:
+            form.add_error("challenge_answer", exc.messages)
+        else:
+            entry = Intake(service=data["service"], description=data["description"], area=form.area(),
+                           address=data["address"], lat=data["lat"], lng=data["lng"],
+                           share_location=data["share_location"], contact_name=data["contact_name"], phone=data["phone"],
+                           hide_name=data["hide_name"], urgency=Urgency.EMERGENCY if data["emergency"] else "",
+                           attributes=form.attribute_values(), photos=data["photos"])
+            try:
+                case, code = case_submit(intake=entry, ip=_ip(request), request=request)
+            except SubmissionBlocked as exc:
+                form.add_error(None, exc.messages)
+                status = 429
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                request.session[SESSION_RECEIPT] = {"number": case.number, "code": code}
+                _grant(request, case.number)
+                return redirect("report:done")
+    _fresh_challenge(form)
+    return render(request, "cases/public/report.html", {"form": form, "public_section": "report"}, status=status)
+
+
+@never_cache
+def done(request):
+    receipt = request.session.pop(SESSION_RECEIPT, None)
+    if not receipt:
+        return redirect("report:track")
+    case = Case.objects.select_related("service", "lead_unit").get(number=receipt["number"])
+    return render(request, "cases/public/done.html", {"case": case, "code": receipt["code"], "public_section": "report",
+                                                      "notice": deadlines.service_notice(case.urgency)})
+
+
+def villages(request):
+    """The village select for the chosen township (htmx)."""
+    value = request.GET.get("township", "")
+    township = areas.townships().filter(pk=value).first() if value.isdigit() else None
+    return render(request, "cases/public/_villages.html", {"villages": areas.with_places(areas.villages(township))})
+
+
+def attributes(request):
+    """The extra questions of the chosen category (htmx)."""
+    value = request.GET.get("service", "")
+    service = Service.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+    form = bootstrap(PublicCaseForm(initial={"service": service}))
+    return render(request, "cases/public/_attributes.html", {"fields": form.attribute_bound_fields()})
+
+
+@never_cache
+def challenge_refresh(request):
+    return render(request, "cases/public/_challenge.html", {"token": challenge.new_challenge()})
+
+
+@never_cache
+def challenge_image(request):
+    png = challenge.render_png(request.GET.get("t", ""))
+    if png is None:
+        raise Http404(_("验证题已过期"))
+    return HttpResponse(png, content_type="image/png")
+
+
+@never_cache
+def track(request):
+    form = LookupForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        key = f"case-lookup:{_ip(request)}"
+        if (cache.get(key) or 0) >= settings.CASE_LOOKUP_FAILURES_MAX:
+            form.add_error(None, _("查询失败次数过多，请15分钟后再试"))
+            status = 429
+        elif form.is_valid():
+            case = Case.objects.filter(number=form.cleaned_data["number"].strip().upper()).first()
+            code_hash = numbers.hash_code(form.cleaned_data["code"])
+            if case is not None and hmac.compare_digest(case.query_code_hash, code_hash):
+                _grant(request, case.number)
+                return redirect("report:status", case.number)
+            cache.add(key, 0, LOOKUP_WINDOW)
+            cache.incr(key)
+            form.add_error(None, _("受理编号或查询码不正确"))
+    return render(request, "cases/public/track.html", {"form": form, "public_section": "track"}, status=status)
+
+
+def _case_for(request, number):
+    """The case if this browser has its code; otherwise None (the caller sends the visitor to the lookup)."""
+    if number not in request.session.get(SESSION_ACCESS, []):
+        return None
+    return (Case.objects.select_related("service", "area", "lead_unit", "owner_unit", "master__lead_unit",
+                                        "master__owner_unit").filter(number=number).first())
+
+
+def _status_context(case, rating_form=None):
+    handled = services.outcome_case(case)
+    events = list(selectors.timeline(case, public_only=True))
+    if handled is not case:
+        merged_at = events[-1].at if events else case.submitted_at
+        events += [e for e in selectors.timeline(handled, public_only=True) if e.at >= merged_at]
+    photos = list(case.photos.all()) + [p for p in handled.photos.all() if handled is not case and p.stage == "resolution"]
+    return {"case": case, "handled": handled, "events": events, "photos": photos, "public_section": "track",
+            "unit": publish.handling_unit(case), "can_rate": services.can_rate(case),
+            "rating_form": rating_form or RatingForm(), "now": timezone.now()}
+
+
+@never_cache
+def status(request, number):
+    case = _case_for(request, number)
+    if case is None:
+        return redirect(f"{reverse('report:track')}?{urlencode({'number': number})}")
+    return render(request, "cases/public/status.html", _status_context(case))
+
+
+@require_POST
+def rate(request, number):
+    case = _case_for(request, number)
+    if case is None:
+        return redirect(f"{reverse('report:track')}?{urlencode({'number': number})}")
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_rate(case=case, rating=form.cleaned_data["rating"], solved=form.cleaned_data["solved"],
+                               comment=form.cleaned_data["comment"], via=RatedVia.RESIDENT, request=request)
+        except ValidationError as exc:
+            apply_refusal(request, form, exc)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            return redirect("report:status", case.number)
+    case.refresh_from_db()
+    return render(request, "cases/public/status.html", _status_context(case, form), status=400)
+
+
+def photo(request, pk):
+    item = CasePhoto.objects.filter(pk=pk).select_related("case").first() if str(pk).isdigit() else None
+    seen = request.session.get(SESSION_ACCESS, [])
+    if item is None or not (item.case.number in seen or Case.objects.filter(number__in=seen, master=item.case).exists()):
+        raise Http404(_("未找到该照片"))
+    try:
+        return FileResponse(item.file.open("rb"), content_type=item.content_type)
+    except FileNotFoundError:
+        raise Http404(_("未找到该照片")) from None
+
+
+# ---- what the district publishes ----
+
+def public_cases(request):
+    qs = policy.public_cases().select_related("service", "area", "lead_unit", "owner_unit", "master").order_by(
+        "-submitted_at", "-id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = search.search(qs, q)
+    township = areas.townships().filter(pk=request.GET.get("area")).first() if request.GET.get("area", "").isdigit() else None
+    if township is not None:
+        qs = qs.filter(area__in=Organization.objects.filter(prefix_q("path", township.path)).values("pk"))
+    service = Service.objects.filter(pk=request.GET.get("service")).first() if request.GET.get("service", "").isdigit() else None
+    if service is not None:
+        qs = qs.filter(service=service)
+    state = request.GET.get("state", "")
+    opened = Q(status__in=OPEN_STATUSES) | Q(status=Status.MERGED, master__status__in=OPEN_STATUSES)
+    if state == "open":
+        qs = qs.filter(opened)
+    elif state == "closed":
+        qs = qs.exclude(opened)
+    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    for case in page:
+        case.public_description = publish.public_text(case.description)
+        case.public_unit = publish.handling_unit(case)
+        case.public_open = publish.is_open(case)
+    return render(request, "cases/public/cases.html", {
+        "page": page, "q": q, "townships": areas.townships(), "services": Service.objects.filter(is_active=True),
+        "area": township, "service": service, "state": state, "public_section": "cases",
+    })
+
+
+def public_case(request, number):
+    case = policy.public_cases().select_related("service", "area", "lead_unit", "owner_unit", "master").filter(
+        number=number).first()
+    if case is None:
+        raise Http404(_("未找到该诉求"))
+    handled = services.outcome_case(case)
+    return render(request, "cases/public/case.html", {
+        "case": case, "handled": handled, "description": publish.public_text(case.description),
+        "answer": publish.public_text(handled.answer), "unit": publish.handling_unit(case), "name": publish.public_name(case),
+        "events": selectors.timeline(handled, public_only=True).exclude(kind="rated"), "public_section": "cases",
+    })
+
+
+def public_rankings(request):
+    form = RankingForm(request.GET or None)
+    period = (form.cleaned_data["period"] if form.is_valid() else None) or period_containing("month", timezone.localdate())
+    groups = [(key, metrics.GROUPS[key], metrics.rankings(period, group=key)) for key in ("township", "department")]
+    return render(request, "cases/public/rankings.html", {
+        "form": form, "period": period, "groups": groups, "weights": metrics.weights(), "public_section": "rankings",
+        "previous": period.previous(), "next": period.next(),
+    }, status=200 if not form.errors else 400)

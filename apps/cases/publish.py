@@ -1,0 +1,57 @@
+"""What a case shows in public (the status page, the public case list, Open311): the text with any phone or ID
+number a resident typed into it masked, the handling unit's name and never a staff member's, the status as a
+resident reads it."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from .areas import place_name
+from .models import OPEN_STATUSES, Status
+
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
+
+
+def public_text(text) -> str:
+    text = _ID_NUMBER.sub(r"\1********\2", text or "")
+    text = _MOBILE.sub(r"\1****\2", text)
+    return _LANDLINE.sub(r"\1****\2", text)
+
+
+def public_name(case) -> str:
+    """The submitter as shown in public: anonymous on request, otherwise the surname and the rest masked."""
+    if case.hide_name or not case.contact_name:
+        return _("匿名")
+    return case.contact_name[0] + "*" * max(1, len(case.contact_name) - 1)
+
+
+def outcome(case):
+    """The case whose handling answers this submission (its master when merged)."""
+    return case.master if case.status == Status.MERGED and case.master_id else case
+
+
+def is_open(case) -> bool:
+    return outcome(case).status in OPEN_STATUSES
+
+
+def handling_unit(case):
+    handled = outcome(case)
+    return handled.lead_unit or handled.owner_unit
+
+
+def status_note(case) -> str:
+    """The extended status in words, e.g. “办理中 · 承办单位：甲镇” (Open311 status_notes)."""
+    handled = outcome(case)
+    unit = handling_unit(case)
+    note = handled.get_status_display()
+    if case.status == Status.MERGED:
+        note = _("已合并至 {number}（{status}）").format(number=handled.number, status=note)
+    if unit is not None:
+        note += " · " + _("承办单位：{unit}").format(unit=unit.name)
+    return note
+
+
+def where(case) -> str:
+    return case.address or place_name(case.area)

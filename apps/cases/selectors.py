@@ -1,0 +1,184 @@
+"""Reads of cases for staff: the list with its filters and search, the work queues, a case's page, likely
+duplicates, and the home page's figures. Every read starts from the access layer's scoped querysets."""
+
+import re
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.access import policy
+from apps.core.crypto import keyed_hash
+from apps.core.query import prefix_q
+from apps.orgs.models import Organization
+
+from . import areas, search
+from .intake import clean_phone
+from .models import (
+    HANDLING_STATUSES,
+    OPEN_STATUSES,
+    AssignmentStatus,
+    Case,
+    CaseAssignment,
+    CaseExtension,
+    Channel,
+    ExtensionStatus,
+    HandlingUnit,
+    Service,
+    Status,
+    Triage,
+)
+
+NUMBER = re.compile(r"^QG\d{13}$", re.I)
+
+# Work queues: what each kind of staff has to do next.
+QUEUES = {
+    "to_accept": _("待受理"),
+    "to_dispatch": _("待派单"),
+    "to_sign": _("待签收"),
+    "handling": _("办理中"),
+    "due_soon": _("即将超时"),
+    "overdue": _("已超时"),
+    "to_call_back": _("待回访"),
+    "extensions": _("延期待批"),
+}
+DISPATCH_QUEUES = ("to_accept", "to_dispatch", "to_call_back", "extensions")
+
+
+def _local_day_start(d):
+    return timezone.make_aware(datetime.combine(d, time.min), timezone.get_current_timezone())
+
+
+def queue_filter(user, queue, now=None):
+    """The Q of a work queue for this user: units' queues are about the units the user acts for."""
+    now = now or timezone.now()
+    mine = [u.pk for u in policy.case_units(user)]
+    if queue == "to_accept":
+        return Q(status=Status.SUBMITTED)
+    if queue == "to_dispatch":
+        return Q(status=Status.ACCEPTED)
+    if queue == "to_sign":
+        return Q(pk__in=CaseAssignment.objects.filter(unit__in=mine, status=AssignmentStatus.DISPATCHED).values("case_id"))
+    if queue == "handling":
+        return Q(status=Status.SIGNED, lead_unit__in=mine)
+    if queue == "due_soon":
+        return Q(status__in=HANDLING_STATUSES, deadline__gte=now,
+                 deadline__lt=now + timedelta(hours=settings.CASE_DUE_SOON_HOURS))
+    if queue == "overdue":
+        return Q(status__in=HANDLING_STATUSES, deadline__lt=now) | Q(status=Status.SUBMITTED, accept_due__lt=now)
+    if queue == "to_call_back":
+        return Q(status=Status.RESOLVED)
+    if queue == "extensions":
+        return Q(pk__in=CaseExtension.objects.filter(status=ExtensionStatus.PENDING).values("case_id"))
+    raise ValueError(queue)
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="filter_q")
+    queue = django_filters.ChoiceFilter(label=_("待办"), choices=list(QUEUES.items()), method="filter_queue")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
+    lead_unit = django_filters.ModelChoiceFilter(label=_("承办单位"), queryset=HandlingUnit.objects.all())
+    area = django_filters.ModelChoiceFilter(label=_("乡镇（街道）"), queryset=areas.townships(), method="filter_area")
+    service = django_filters.ModelChoiceFilter(label=_("类别"), queryset=Service.objects.all())
+    channel = django_filters.ChoiceFilter(label=_("渠道"), choices=Channel.choices)
+    triage = django_filters.ChoiceFilter(label=_("办理方式"), choices=Triage.choices)
+    submitted_from = django_filters.DateFilter(label=_("提交日期从"), method="filter_from",
+                                               widget=forms.DateInput(attrs={"type": "date"}))
+    submitted_to = django_filters.DateFilter(label=_("至"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = django_filters.BooleanFilter(label=_("超时"), method="filter_overdue",
+                                           widget=forms.Select(choices=[("", "---------"), ("true", _("是")), ("false", _("否"))]))
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def __init__(self, *args, user=None, now=None, **kwargs):
+        self.user, self.now = user, now or timezone.now()
+        super().__init__(*args, **kwargs)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if NUMBER.match(value):
+            return queryset.filter(number=value.upper())
+        digits = re.sub(r"[\s\-]", "", value)
+        if re.fullmatch(r"(\+86)?\d{7,12}", digits):
+            try:
+                return queryset.filter(phone_hash=keyed_hash(clean_phone(digits)))
+            except forms.ValidationError:
+                pass
+        return search.search(queryset, value)
+
+    def filter_queue(self, queryset, name, value):
+        return queryset.filter(queue_filter(self.user, value, self.now))
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area__in=Organization.objects.filter(prefix_q("path", value.path)).values("pk"))
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(submitted_at__gte=_local_day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(submitted_at__lt=_local_day_start(value + timedelta(days=1)))
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(resolved_on_time=False) | Q(status__in=HANDLING_STATUSES, deadline__lt=self.now)
+        return queryset.filter(late if value else ~late)
+
+
+def case_list(user, params, now=None):
+    qs = (policy.visible_cases(user).select_related("service", "area", "lead_unit", "owner_unit")
+          .order_by("-submitted_at", "-id"))
+    f = CaseFilter(params, queryset=qs, user=user, now=now)
+    return f, f.qs
+
+
+def queue_counts(user, now=None):
+    """How many cases wait in each of the user's queues (dispatch queues only for dispatchers)."""
+    now = now or timezone.now()
+    dispatcher = policy.has_capability(user, policy.CASE_DISPATCH)
+    scoped = policy.visible_cases(user).order_by()
+    counts = {}
+    for key in QUEUES:
+        if key in DISPATCH_QUEUES and not dispatcher:
+            continue
+        counts[key] = scoped.filter(queue_filter(user, key, now)).count()
+    return counts
+
+
+def timeline(case, *, public_only=False):
+    events = case.events.select_related("unit", "actor").order_by("at", "id")
+    return events.filter(is_public=True) if public_only else events
+
+
+def similar_open_cases(case, limit=8):
+    """Likely duplicates: other unfinished cases of the same category in the same township within 30 days."""
+    if case.area_id is None:
+        return Case.objects.none()
+    town = areas.township_of(case.area) or case.area
+    return (Case.objects.filter(service=case.service, status__in=OPEN_STATUSES,
+                                submitted_at__gte=case.submitted_at - timedelta(days=30),
+                                area__in=Organization.objects.filter(prefix_q("path", town.path)).values("pk"))
+            .exclude(pk=case.pk).select_related("area").order_by("-submitted_at")[:limit])
+
+
+def pending_extension(case):
+    return case.extensions.filter(status=ExtensionStatus.PENDING).select_related("unit").first()
+
+
+def home_figures(user, now=None):
+    """The home page card: open cases in scope, overdue, and what the user's units must sign for."""
+    if not policy.has_capability(user, policy.CASE_VIEW):
+        return None
+    now = now or timezone.now()
+    scoped = policy.visible_cases(user).order_by()
+    return {
+        "open": scoped.filter(status__in=OPEN_STATUSES).count(),
+        "overdue": scoped.filter(queue_filter(user, "overdue", now)).count(),
+        "to_sign": scoped.filter(queue_filter(user, "to_sign", now)).count(),
+        "to_accept": scoped.filter(status=Status.SUBMITTED).count()
+        if policy.has_capability(user, policy.CASE_DISPATCH) else None,
+    }

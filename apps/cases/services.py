@@ -1,0 +1,397 @@
+"""Every step of a case after intake: atomic, checked against the chain, audited, and on the case's timeline.
+
+受理 (accept) → 派单 (dispatch; again before or after signing: 改派) → 签收 (sign, by the lead unit; the unit then
+owns the case: 首接负责制) → 办理 (progress notes, public or internal; extensions only with approval) → 办结
+(resolve, with the answer to the resident) → 回访 (rating, by the resident or a phone callback) → 归档 (archive).
+A unit may return a wrongly routed case once (退单); it goes back to the dispatcher, never nowhere. An unsatisfied
+outcome can be reopened (重办). Duplicates merge into one case whose outcome every submitter sees and rates.
+Anything else is refused with the reason.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import Action, audit_record, snapshot
+
+from . import deadlines, search
+from .intake import clean_text, discard_files, store_photos
+from .models import (
+    OPEN_STATUSES,
+    AssignmentRole,
+    AssignmentStatus,
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseExtension,
+    EventKind,
+    ExtensionStatus,
+    PhotoStage,
+    RatedVia,
+    Rating,
+    Status,
+)
+from .publish import outcome as outcome_case
+from .routing import district_unit, triage_of
+
+
+def _lock(case) -> Case:
+    return (Case.objects.select_for_update(of=("self",)).select_related("service", "area", "lead_unit__organization",
+                                                            "owner_unit__organization", "master").get(pk=case.pk))
+
+
+def _require(case, statuses, message):
+    if case.status not in statuses:
+        raise ValidationError(message)
+
+
+def _event(case, kind, now, *, actor=None, unit=None, public=True, text="", **data):
+    return CaseEvent.objects.create(case=case, kind=kind, at=now, actor=actor if getattr(actor, "is_authenticated", False)
+                                    else None, unit=unit, is_public=public, text=text, data=data)
+
+
+def _save(case, now, before, *, actor, action, request, note=""):
+    case.updated_at = now
+    case.save()
+    # Merged submissions follow their case: its lead unit (their ratings count for the unit that handled it) and
+    # its last change (what their submitters and Open311 clients see as updated).
+    Case.objects.filter(master=case).update(lead_unit=case.lead_unit, updated_at=now)
+    audit_record(actor=actor, action=action, obj=case, before=before, after=snapshot(case), request=request, note=note)
+    return case
+
+
+def _current(case, unit=None, role=None):
+    qs = case.assignments.filter(status__in=[AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED])
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if role is not None:
+        qs = qs.filter(role=role)
+    return qs
+
+
+def _withdraw(case, now):
+    _current(case).update(status=AssignmentStatus.WITHDRAWN, returned_at=now)
+
+
+# ---- acceptance and dispatch ----
+
+@transaction.atomic
+def case_accept(*, actor, case, service=None, urgency=None, is_public=None, request=None, now=None) -> Case:
+    """受理. The clock of the deadline starts; the district centre first received a web case (首接)."""
+    now = now or timezone.now()
+    case = _lock(case)
+    _require(case, [Status.SUBMITTED], _("只有待受理的诉求可以受理"))
+    before = snapshot(case)
+    if service is not None:
+        case.service = service
+    if urgency:
+        case.urgency = urgency
+    if is_public is not None:
+        case.is_public = is_public
+    case.status = Status.ACCEPTED
+    case.accepted_at = now
+    case.accept_on_time = case.accept_due is None or now <= case.accept_due
+    case.deadline = now + deadlines.handling_limit(case.urgency)
+    if case.owner_unit_id is None:
+        case.owner_unit = district_unit()
+    _event(case, EventKind.ACCEPTED, now, actor=actor, unit=case.owner_unit,
+           text=_("办理时限：{limit}").format(limit=deadlines.describe(deadlines.handling_limit(case.urgency))))
+    return _save(case, now, before, actor=actor, action=Action.ACCEPT, request=request,
+                 note="" if actor else _("系统按派单规则自动受理"))
+
+
+@transaction.atomic
+def case_reject(*, actor, case, reason, request=None, now=None) -> Case:
+    """不予受理 (not a matter for the system, abuse, a duplicate of nothing): the resident sees the reason."""
+    now = now or timezone.now()
+    reason = clean_text(reason, 300, field_name="reason", label=_("理由"))
+    case = _lock(case)
+    _require(case, [Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED], _("已签收办理的诉求不能再不予受理"))
+    before = snapshot(case)
+    _withdraw(case, now)
+    case.status = Status.REJECTED
+    _event(case, EventKind.REJECTED, now, actor=actor, text=reason)
+    return _save(case, now, before, actor=actor, action=Action.REJECT, request=request, note=reason)
+
+
+@transaction.atomic
+def case_dispatch(*, actor, case, lead, assisting=(), note="", request=None, now=None) -> Case:
+    """派单 to a lead unit (and assisting units), or 改派: the current units are replaced."""
+    now = now or timezone.now()
+    case = _lock(case)
+    _require(case, [Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED], _("该诉求当前不能派单"))
+    assisting = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
+    if not lead.is_active or any(not u.is_active for u in assisting):
+        raise ValidationError({"lead": _("承办单位已停用")})
+    before = snapshot(case)
+    redispatch = case.status != Status.ACCEPTED
+    _withdraw(case, now)
+    CaseAssignment.objects.create(case=case, unit=lead, role=AssignmentRole.LEAD, dispatched_at=now)
+    for unit in assisting:
+        CaseAssignment.objects.create(case=case, unit=unit, role=AssignmentRole.ASSIST, dispatched_at=now)
+    case.lead_unit, case.triage = lead, triage_of(lead, assisting)
+    case.status, case.dispatched_at, case.sign_due = Status.DISPATCHED, now, now + deadlines.sign_limit()
+    case.signed_at = case.sign_on_time = None
+    names = "、".join(u.name for u in assisting)
+    text = (_("转交{lead}牵头办理，{assisting}协办").format(lead=lead.name, assisting=names) if assisting
+            else _("转交{lead}办理").format(lead=lead.name))
+    _event(case, EventKind.DISPATCHED, now, actor=actor, unit=lead, text=text, note=note[:200], redispatch=redispatch,
+           lead=lead.pk, assisting=[u.pk for u in assisting])
+    return _save(case, now, before, actor=actor, action=Action.DISPATCH, request=request, note=note or text)
+
+
+@transaction.atomic
+def case_sign(*, actor, case, unit, request=None, now=None) -> Case:
+    """签收 by a dispatched unit. The lead's signing starts its handling and makes it the owner (首接负责制)."""
+    now = now or timezone.now()
+    case = _lock(case)
+    assignment = _current(case, unit).filter(status=AssignmentStatus.DISPATCHED).first()
+    if assignment is None:
+        raise ValidationError(_("{unit}没有待签收的派单").format(unit=unit.name))
+    before = snapshot(case)
+    assignment.status, assignment.signed_at = AssignmentStatus.SIGNED, now
+    assignment.save(update_fields=["status", "signed_at"])
+    if assignment.role == AssignmentRole.LEAD:
+        case.status, case.signed_at = Status.SIGNED, now
+        case.sign_on_time = case.sign_due is None or now <= case.sign_due
+        case.owner_unit = unit
+        text = _("{unit}已签收，正在办理").format(unit=unit.name)
+    else:
+        text = _("{unit}（协办）已签收").format(unit=unit.name)
+    _event(case, EventKind.SIGNED, now, actor=actor, unit=unit, text=text, role=assignment.role)
+    return _save(case, now, before, actor=actor, action=Action.SIGN, request=request, note=text)
+
+
+@transaction.atomic
+def case_return(*, actor, case, unit, reason, request=None, now=None) -> Case:
+    """退单: the lead unit sends a wrongly routed case back to the dispatcher, with a reason, once per unit."""
+    now = now or timezone.now()
+    reason = clean_text(reason, 300, field_name="reason", label=_("退单理由"))
+    case = _lock(case)
+    assignment = _current(case, unit, AssignmentRole.LEAD).first()
+    if assignment is None:
+        raise ValidationError(_("只有牵头单位可以退单"))
+    if case.assignments.filter(unit=unit, status=AssignmentStatus.RETURNED).exists():
+        raise ValidationError(_("{unit}已退回过该诉求一次，不能再次退单；如有异议请与调度员联系").format(unit=unit.name))
+    before = snapshot(case)
+    assignment.status, assignment.returned_at, assignment.return_reason = AssignmentStatus.RETURNED, now, reason
+    assignment.save(update_fields=["status", "returned_at", "return_reason"])
+    _withdraw(case, now)  # the assisting units go with it: the dispatcher routes the case again
+    case.status, case.lead_unit, case.triage = Status.ACCEPTED, None, ""
+    case.dispatched_at = case.sign_due = case.signed_at = case.sign_on_time = None
+    case.return_count += 1
+    _event(case, EventKind.RETURNED, now, actor=actor, unit=unit, public=False, text=reason)
+    return _save(case, now, before, actor=actor, action=Action.RETURN, request=request, note=reason)
+
+
+# ---- handling ----
+
+@transaction.atomic
+def case_note(*, actor, case, unit, text, public, request=None, now=None) -> CaseEvent:
+    now = now or timezone.now()
+    text = clean_text(text, 2000, field_name="text", label=_("进展"))
+    case = _lock(case)
+    _require(case, [Status.DISPATCHED, Status.SIGNED], _("只有办理中的诉求可以记录进展"))
+    if not _current(case, unit).exists():
+        raise ValidationError(_("{unit}不是该诉求的承办单位").format(unit=unit.name))
+    event = _event(case, EventKind.NOTE, now, actor=actor, unit=unit, public=public, text=text)
+    case.updated_at = now
+    case.save(update_fields=["updated_at"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=case, request=request,
+                 note=(_("公开进展：") if public else _("内部记录：")) + text[:200])
+    return event
+
+
+@transaction.atomic
+def case_request_extension(*, actor, case, unit, until, reason, request=None, now=None) -> CaseExtension:
+    now = now or timezone.now()
+    reason = clean_text(reason, 300, field_name="reason", label=_("延期理由"))
+    case = _lock(case)
+    _require(case, [Status.SIGNED], _("签收后才能申请延期"))
+    if not _current(case, unit, AssignmentRole.LEAD).exists():
+        raise ValidationError(_("只有牵头单位可以申请延期"))
+    if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ValidationError(_("已有一项延期申请待审批"))
+    if until <= max(case.deadline, now):
+        raise ValidationError({"until": _("延期后的时限应晚于当前时限 {deadline}").format(
+            deadline=timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M"))})
+    if until > case.deadline + timedelta(days=settings.CASE_EXTENSION_MAX_DAYS):
+        raise ValidationError({"until": _("一次延期不能超过{n}天").format(n=settings.CASE_EXTENSION_MAX_DAYS)})
+    extension = CaseExtension.objects.create(case=case, unit=unit, requested_by=actor, requested_at=now, until=until,
+                                             reason=reason)
+    _event(case, EventKind.EXTENSION_REQUESTED, now, actor=actor, unit=unit, public=False, text=reason,
+           until=until.isoformat())
+    audit_record(actor=actor, action=Action.CREATE, obj=extension, after=snapshot(extension), request=request)
+    return extension
+
+
+@transaction.atomic
+def case_decide_extension(*, actor, extension, approve, note="", request=None, now=None) -> CaseExtension:
+    now = now or timezone.now()
+    note = clean_text(note, 300, field_name="note", required=not approve, label=_("不批准的理由"))
+    extension = CaseExtension.objects.select_for_update().select_related("unit").get(pk=extension.pk)
+    if extension.status != ExtensionStatus.PENDING:
+        raise ValidationError(_("该延期申请已审批"))
+    case = _lock(extension.case)
+    before_ext = snapshot(extension)
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    extension.decided_by, extension.decided_at, extension.decision_note = actor, now, note
+    extension.save()
+    if approve:
+        if case.status != Status.SIGNED:
+            raise ValidationError(_("该诉求已不在办理中"))
+        before = snapshot(case)
+        case.deadline, case.extended = extension.until, True
+        text = _("经批准，办理时限延长至 {until}").format(until=timezone.localtime(extension.until).strftime("%Y-%m-%d %H:%M"))
+        _event(case, EventKind.EXTENSION_APPROVED, now, actor=actor, unit=extension.unit, text=text)
+        _save(case, now, before, actor=actor, action=Action.DECIDE, request=request, note=text)
+    else:
+        _event(case, EventKind.EXTENSION_REFUSED, now, actor=actor, unit=extension.unit, public=False, text=note)
+    audit_record(actor=actor, action=Action.DECIDE, obj=extension, before=before_ext, after=snapshot(extension),
+                 request=request)
+    return extension
+
+
+def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None) -> Case:
+    """办结: the lead unit's answer to the resident (反馈), and perhaps photos of the result."""
+    from .photos import clean_photo
+
+    now = now or timezone.now()
+    answer = clean_text(answer, 4000, field_name="answer", label=_("答复内容"))
+    if len(photos) > settings.CASE_PHOTOS_MAX:
+        raise ValidationError({"photos": _("最多上传{n}张照片").format(n=settings.CASE_PHOTOS_MAX)})
+    cleaned = [clean_photo(p) for p in photos]
+    written = []
+    try:
+        with transaction.atomic():
+            case = _lock(case)
+            _require(case, [Status.SIGNED], _("签收后才能办结"))
+            if not _current(case, unit, AssignmentRole.LEAD).exists():
+                raise ValidationError(_("只有牵头单位可以办结"))
+            before = snapshot(case)
+            case.status, case.resolved_at, case.answer = Status.RESOLVED, now, answer
+            case.resolved_on_time = case.deadline is None or now <= case.deadline
+            case.handling_minutes = max(0, int((now - case.submitted_at).total_seconds() // 60))
+            case.search_tokens = search.index_text(case.description, case.address, answer)
+            store_photos(case, cleaned, PhotoStage.RESOLUTION, now, written)
+            _event(case, EventKind.RESOLVED, now, actor=actor, unit=unit, text=answer, on_time=case.resolved_on_time)
+            _save(case, now, before, actor=actor, action=Action.RESOLVE, request=request)
+    except BaseException:
+        discard_files(written)
+        raise
+    return case
+
+
+# ---- callback, reopening, archiving ----
+
+def can_rate(case) -> bool:
+    outcome = outcome_case(case)
+    if case.rating:
+        return False
+    if outcome is case:
+        return case.status == Status.RESOLVED
+    return outcome.status in (Status.RESOLVED, Status.VISITED)
+
+
+@transaction.atomic
+def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=None, request=None, now=None) -> Case:
+    """回访: the resident's rating of the outcome (满意 / 基本满意 / 不满意, and whether it is solved), once per
+    resolution; by the resident with the query code, or recorded by staff from a phone callback."""
+    now = now or timezone.now()
+    if rating not in Rating.values:
+        raise ValidationError({"rating": _("请选择满意、基本满意或不满意")})
+    if solved not in (True, False):
+        raise ValidationError({"solved": _("请选择问题是否已解决")})
+    comment = clean_text(comment, 500, field_name="comment", required=False, label=_("评价意见"))
+    case = _lock(case)
+    if case.rating:
+        raise ValidationError(_("该诉求已评价，不能重复评价"))
+    if not can_rate(case):
+        raise ValidationError(_("诉求办结后才能评价"))
+    before = snapshot(case)
+    case.rating, case.rating_solved, case.rating_comment = rating, solved, comment
+    case.rated_at, case.rated_via = now, via
+    if case.status == Status.RESOLVED:
+        case.status = Status.VISITED
+    text = Rating(rating).label + ("，" + (_("问题已解决") if solved else _("问题未解决")))
+    _event(case, EventKind.RATED, now, actor=actor, text=text + (f"：{comment}" if comment else ""), rating=rating,
+           solved=solved, via=via)
+    return _save(case, now, before, actor=actor, action=Action.RATE, request=request,
+                 note=RatedVia(via).label + "：" + text)
+
+
+@transaction.atomic
+def case_reopen(*, actor, case, reason, request=None, now=None) -> Case:
+    """重办: the lead unit handles the case again, with a new deadline; earlier ratings stay in the timeline."""
+    now = now or timezone.now()
+    reason = clean_text(reason, 300, field_name="reason", label=_("重办理由"))
+    case = _lock(case)
+    _require(case, [Status.RESOLVED, Status.VISITED], _("只有已办结的诉求可以重办"))
+    before = snapshot(case)
+    case.status = Status.SIGNED
+    case.resolved_at = case.resolved_on_time = case.handling_minutes = None
+    case.deadline, case.extended = now + deadlines.handling_limit(case.urgency), False
+    case.rating, case.rating_solved, case.rating_comment, case.rated_at, case.rated_via = "", None, "", None, ""
+    case.reopen_count += 1
+    # The merged submissions rate the new outcome too.
+    Case.objects.filter(master=case).update(rating="", rating_solved=None, rating_comment="", rated_at=None,
+                                            rated_via="")
+    _event(case, EventKind.REOPENED, now, actor=actor, unit=case.lead_unit, text=reason, round=case.reopen_count)
+    return _save(case, now, before, actor=actor, action=Action.REOPEN, request=request, note=reason)
+
+
+def may_archive(case, now=None) -> bool:
+    now = now or timezone.now()
+    if case.status == Status.VISITED:
+        return True
+    return (case.status == Status.RESOLVED and case.resolved_at is not None
+            and case.resolved_at + timedelta(days=settings.CASE_CALLBACK_DAYS) <= now)
+
+
+@transaction.atomic
+def case_archive(*, actor, case, request=None, now=None) -> Case:
+    now = now or timezone.now()
+    case = _lock(case)
+    if not may_archive(case, now):
+        raise ValidationError(_("回访后才能归档；群众{n}天内未评价的，可在办结{n}天后归档").format(
+            n=settings.CASE_CALLBACK_DAYS))
+    before = snapshot(case)
+    unrated = case.status == Status.RESOLVED
+    case.status, case.archived_at = Status.ARCHIVED, now
+    _event(case, EventKind.ARCHIVED, now, actor=actor, text=_("回访未果，归档") if unrated else "")
+    return _save(case, now, before, actor=actor, action=Action.ARCHIVE, request=request)
+
+
+@transaction.atomic
+def case_merge(*, actor, case, master, request=None, now=None) -> Case:
+    """Merge a duplicate submission into the case about the same problem; its submitter follows and rates that."""
+    now = now or timezone.now()
+    case, master = _lock(case), _lock(master)
+    if case.pk == master.pk:
+        raise ValidationError(_("不能与自身合并"))
+    _require(case, OPEN_STATUSES, _("只有尚未办结的诉求可以合并到其他诉求"))
+    if master.status in (Status.MERGED, Status.REJECTED, Status.ARCHIVED):
+        raise ValidationError(_("诉求 {number} 已合并、不予受理或归档，不能作为合并目标").format(number=master.number))
+    before = snapshot(case)
+    _withdraw(case, now)
+    case.status, case.master, case.lead_unit = Status.MERGED, master, master.lead_unit
+    case.accepted_at = case.accepted_at or now
+    Case.objects.filter(master=case).update(master=master, lead_unit=master.lead_unit, updated_at=now)
+    _event(case, EventKind.MERGED, now, actor=actor, text=_("与反映同一问题的诉求 {number} 合并办理，办理结果以该诉求为准").format(
+        number=master.number), master=master.pk)
+    _event(master, EventKind.MERGED, now, actor=actor, public=False, text=_("合并了诉求 {number}").format(number=case.number),
+           merged=case.pk)
+    Case.objects.filter(pk=master.pk).update(updated_at=now)
+    return _save(case, now, before, actor=actor, action=Action.MERGE, request=request,
+                 note=_("合并至 {number}").format(number=master.number))
+
+
+def case_reveal_phone(*, actor, case, request=None) -> str:
+    """The full phone number for a callback; every look is audited."""
+    audit_record(actor=actor, action=Action.REVEAL, obj=case, request=request, note=_("查看联系电话"))
+    return case.contact_phone
+

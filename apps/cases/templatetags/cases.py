@@ -1,0 +1,23 @@
+from django import template
+
+from apps.cases.publish import public_text
+
+register = template.Library()
+
+
+@register.filter
+def masked(text):
+    """Text for public pages: phone and ID numbers in it masked."""
+    return public_text(text)
+
+
+@register.filter
+def hours(value):
+    """Hours as 3.5小时 or 2.1天 for long ones; — when there is nothing to show."""
+    if value is None:
+        return "—"
+    from django.utils.translation import gettext as _
+
+    if value >= 48:
+        return _("{n}天").format(n=f"{value / 24:.1f}")
+    return _("{n}小时").format(n=f"{value:.1f}")
