@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "apps.cases.models.Status.choices",
+        "RecordStatusEnum": "apps.records.models.RecordStatus.choices",
+    },
 }
 
 # --- Rules that are local practice (rules.md §3): settings with the documented defaults ---

@@ -21,3 +21,11 @@ def hours(value):
     if value >= 48:
         return _("{n}天").format(n=f"{value / 24:.1f}")
     return _("{n}小时").format(n=f"{value:.1f}")
+
+
+@register.filter
+def place(org):
+    """The place an area organization stands for (李渡街道山仑社区党支部 → 李渡街道山仑社区)."""
+    from apps.cases.areas import place_name
+
+    return place_name(org)
