@@ -179,7 +179,7 @@ def test_the_form_follows_the_chosen_township_and_category(cases, client):
 def test_public_rankings_move_with_the_ratings(cases, client):
     def satisfaction():
         html = client.get("/report/rankings/").content.decode()
-        row = re.search(r'data-testid="row-甲镇">(.*?)</tr>', html, re.S).group(1)
+        row = re.search(r'data-testid="row-甲镇"[^>]*>(.*?)</tr>', html, re.S).group(1)
         return re.search(r'data-testid="received">(\d+)<', row).group(1), re.search(r'data-testid="satisfaction">([^<]+)<', row).group(1)
 
     assert satisfaction() == ("0", "—")
