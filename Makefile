@@ -38,6 +38,9 @@ run: install
 	@echo "  member          党员（本人档案）"
 	@echo "  auditor         审计员（只读审计纪实）"
 	@echo "  sysadmin        系统管理员（用户与角色）"
+	@echo "  dispatcher      群工调度员（受理、派单、回访）"
+	@echo "  dept_handler    区住建委群工办理员（本部门诉求）"
+	@echo "群众反映问题：http://127.0.0.1:$(PORT)/report/（无需登录；演示诉求的查询码均为 DEMO2026）"
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 

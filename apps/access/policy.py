@@ -337,14 +337,26 @@ def get_evaluation(user, pk, capability=RECORD_VIEW):
 # (CASE_HANDLE); dispatchers (CASE_DISPATCH) act on every case of their scope.
 
 def case_units(user, capability=CASE_HANDLE):
-    """The active handling units the user acts for: those tied to an organization in the user's scope."""
+    """The active handling units the user acts for: in the subtree of an organization where the user holds the role,
+    the units nearest to it. A role on the district's root acts for the district's own unit, not for every township
+    below it; a township's staff act for the township, and a village unit below it has staff of its own."""
     from apps.cases.models import HandlingUnit
+    from apps.orgs.models import Organization
 
     cache = user.__dict__.setdefault("_case_units", {})
     if capability not in cache:
         paths = scope_paths(user, capability)
-        cache[capability] = list(HandlingUnit.objects.filter(is_active=True).filter(
-            subtree_q(paths, "organization__path")).select_related("organization")) if paths else []
+        units = list(HandlingUnit.objects.filter(is_active=True).filter(subtree_q(paths, "organization__path"))
+                     .select_related("organization")) if paths else []
+        unit_paths = {u.organization.path for u in units}
+
+        def nearest(unit):
+            path = unit.organization.path
+            top = next(p for p in paths if path.startswith(p))
+            step = len(top)
+            return not any(path[:i] in unit_paths for i in range(step, len(path), Organization.steplen))
+
+        cache[capability] = [u for u in units if nearest(u)]
     return cache[capability]
 
 

@@ -37,6 +37,7 @@ def rankings(request):
     return render(request, "cases/rankings.html", {
         "form": form, "period": period, "group": group, "groups": metrics.GROUPS, "rows": rows, "within": within,
         "total": metrics.totals(rows), "weights": metrics.weights(), "chart": chart, "section": "case_rankings",
+        "chart_height": 60 + 26 * len(chart),
         "previous": period.previous(), "next": period.next(),
     }, status=400 if form.errors else 200)
 

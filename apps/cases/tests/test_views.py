@@ -17,7 +17,9 @@ ROLES = ["district_admin", "town_a_admin", "secretary_a", "secretary_b", "member
 # Who sees a case located in branch A's village and handled by township A, and one in B handled by township B.
 SEES = {"a": {"district_admin", "town_a_admin", "secretary_a", "dispatcher"},
         "b": {"district_admin", "secretary_b", "dispatcher"}}
-HANDLES = {"a": {"district_admin", "town_a_admin", "dispatcher"}, "b": {"district_admin", "dispatcher"}}
+# Units' staff act for the unit nearest to their role: the district's roles act for the district centre, not for
+# the townships below it.
+HANDLES = {"a": {"town_a_admin"}, "b": set()}
 DISPATCHES = {"district_admin", "dispatcher"}
 CASE_STAFF = {"district_admin", "town_a_admin", "secretary_a", "secretary_b", "dispatcher", "dept_handler"}
 
@@ -222,3 +224,15 @@ def test_list_pages_do_not_query_per_row(cases, submit, client, url):
             case.refresh_from_db()
             services.case_sign(actor=cases.users["district_admin"], case=case, unit=case.lead_unit)
     assert _queries(client, url) == few
+
+
+def test_staff_act_for_the_unit_nearest_to_their_role(cases):
+    from apps.access import policy
+    from apps.cases.models import HandlingUnit, UnitKind
+
+    village = HandlingUnit.objects.create(name="甲村", kind=UnitKind.VILLAGE, organization=cases.tree.branch_a,
+                                          parent=cases.town_a)
+    acts = {name: {u.name for u in policy.case_units(cases.users[name])} for name in ROLES}
+    assert acts["district_admin"] == acts["dispatcher"] == {"区群众工作中心"}
+    assert acts["town_a_admin"] == {"甲镇"} and acts["secretary_a"] == {village.name}
+    assert acts["dept_handler"] == {"区住建委"} and acts["secretary_b"] == set() and acts["member_a"] == set()
