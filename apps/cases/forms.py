@@ -3,6 +3,7 @@ settings. Validation of substance (limits, routing, states) is the services'; fo
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.records.periods import parse_period
@@ -84,8 +85,8 @@ class CaseFieldsForm(forms.Form):
     lng = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
     share_location = forms.BooleanField(label=_("共享我的位置（照片中的位置信息随之保留）"), required=False)
     photos = PhotosField(label=_("现场照片"), required=False,
-                         help_text=_("最多{n}张，每张不超过{mb}MB；未共享位置时，照片中的位置信息会被去除").format(
-                             n=settings.CASE_PHOTOS_MAX, mb=settings.CASE_PHOTO_MAX_MB))
+                         help_text=format_lazy(_("最多{n}张，每张不超过{mb}MB；未共享位置时，照片中的位置信息会被去除"),
+                                               n=settings.CASE_PHOTOS_MAX, mb=settings.CASE_PHOTO_MAX_MB))
     contact_name = forms.CharField(label=_("您的称呼"), max_length=40)
     phone = forms.CharField(label=_("联系电话"), max_length=20, help_text=_("用于办理后回访，不会公开"))
     hide_name = forms.BooleanField(label=_("不公开我的姓名"), required=False)

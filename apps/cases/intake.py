@@ -326,7 +326,7 @@ def case_staff_intake(*, actor, unit, channel, intake: Intake, handle_here=False
             case.owner_unit = unit
             case.save(update_fields=["owner_unit"])
             CaseEvent.objects.create(case=case, kind=EventKind.ACCEPTED, at=now, actor=actor, unit=unit, is_public=True,
-                                     data={"channel": channel})
+                                     data={"limit_hours": int(deadlines.handling_limit(case.urgency).total_seconds() // 3600)})
             audit_record(actor=actor, action=Action.CREATE, obj=case, after=snapshot(case), request=request,
                          note=_("{unit}受理（{channel}）").format(unit=unit.name, channel=Channel(channel).label))
             if handle_here:

@@ -65,7 +65,7 @@ class Service(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True, help_text=_("Open311 service_code"))
     name = models.CharField(_("名称"), max_length=40, unique=True)
-    group = models.CharField(_("分组"), max_length=40, blank=True)
+    group = models.CharField(_("类别分组"), max_length=40, blank=True)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以逗号分隔"))
     urgency = models.CharField(_("默认时限类别"), max_length=12, choices=Urgency.choices, default=Urgency.GENERAL)
@@ -422,6 +422,14 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind}"
+
+    @property
+    def message(self) -> str:
+        """What the system says of this step, in the reader's language (written text — a note, a reason, an answer —
+        is `text`, as its author wrote it)."""
+        from .timeline import describe
+
+        return describe(self)
 
 
 class ExtensionStatus(models.TextChoices):

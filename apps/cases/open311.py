@@ -274,8 +274,8 @@ def _submit(request, fmt):
         raise Open311Error(400, *_descriptions(exc))
     # The notice goes to the resident through the client application: it carries the query code, with which
     # they can also follow and rate the case on the web.
-    notice = deadlines.service_notice(case.urgency) + "；" + _("凭受理编号和查询码 {code} 可在网上查看进度、评价办理结果").format(
-        code=query_code)
+    notice = _("{notice}；凭受理编号和查询码 {code} 可在网上查看进度、评价办理结果").format(
+        notice=deadlines.service_notice(case.urgency), code=query_code)
     return respond(fmt, "service_requests", [{
         "service_request_id": case.number, "token": str(case.token), "service_notice": notice,
         "account_id": case.account_id or "",

@@ -137,7 +137,7 @@ def track(request):
         status = 400
         key = f"case-lookup:{_ip(request)}"
         if (cache.get(key) or 0) >= settings.CASE_LOOKUP_FAILURES_MAX:
-            form.add_error(None, _("查询失败次数过多，请15分钟后再试"))
+            form.add_error(None, _("查询失败次数过多，请{minutes}分钟后再试").format(minutes=LOOKUP_WINDOW // 60))
             status = 429
         elif form.is_valid():
             case = Case.objects.filter(number=form.cleaned_data["number"].strip().upper()).first()

@@ -83,7 +83,7 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
     lead_unit = django_filters.ModelChoiceFilter(label=_("承办单位"), queryset=HandlingUnit.objects.all())
     area = django_filters.ModelChoiceFilter(label=_("乡镇（街道）"), queryset=areas.townships(), method="filter_area")
-    service = django_filters.ModelChoiceFilter(label=_("类别"), queryset=Service.objects.all())
+    service = django_filters.ModelChoiceFilter(label=_("诉求类别"), queryset=Service.objects.all())
     channel = django_filters.ChoiceFilter(label=_("渠道"), choices=Channel.choices)
     triage = django_filters.ChoiceFilter(label=_("办理方式"), choices=Triage.choices)
     submitted_from = django_filters.DateFilter(label=_("提交日期从"), method="filter_from",

@@ -99,7 +99,7 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
     if case.owner_unit_id is None:
         case.owner_unit = district_unit()
     _event(case, EventKind.ACCEPTED, now, actor=actor, unit=case.owner_unit,
-           text=_("办理时限：{limit}").format(limit=deadlines.describe(deadlines.handling_limit(case.urgency))))
+           limit_hours=int(deadlines.handling_limit(case.urgency).total_seconds() // 3600))
     return _save(case, now, before, actor=actor, action=Action.ACCEPT, request=request,
                  note="" if actor else _("系统按派单规则自动受理"))
 
@@ -136,12 +136,10 @@ def case_dispatch(*, actor, case, lead, assisting=(), note="", request=None, now
     case.lead_unit, case.triage = lead, triage_of(lead, assisting)
     case.status, case.dispatched_at, case.sign_due = Status.DISPATCHED, now, now + deadlines.sign_limit()
     case.signed_at = case.sign_on_time = None
-    names = "、".join(u.name for u in assisting)
-    text = (_("转交{lead}牵头办理，{assisting}协办").format(lead=lead.name, assisting=names) if assisting
-            else _("转交{lead}办理").format(lead=lead.name))
-    _event(case, EventKind.DISPATCHED, now, actor=actor, unit=lead, text=text, note=note[:200], redispatch=redispatch,
-           lead=lead.pk, assisting=[u.pk for u in assisting])
-    return _save(case, now, before, actor=actor, action=Action.DISPATCH, request=request, note=note or text)
+    _event(case, EventKind.DISPATCHED, now, actor=actor, unit=lead, note=note[:200], redispatch=redispatch,
+           lead=lead.name, assisting=[u.name for u in assisting])
+    return _save(case, now, before, actor=actor, action=Action.DISPATCH, request=request,
+                 note=note or "、".join([lead.name, *(u.name for u in assisting)]))
 
 
 @transaction.atomic
@@ -159,11 +157,9 @@ def case_sign(*, actor, case, unit, request=None, now=None) -> Case:
         case.status, case.signed_at = Status.SIGNED, now
         case.sign_on_time = case.sign_due is None or now <= case.sign_due
         case.owner_unit = unit
-        text = _("{unit}已签收，正在办理").format(unit=unit.name)
-    else:
-        text = _("{unit}（协办）已签收").format(unit=unit.name)
-    _event(case, EventKind.SIGNED, now, actor=actor, unit=unit, text=text, role=assignment.role)
-    return _save(case, now, before, actor=actor, action=Action.SIGN, request=request, note=text)
+    _event(case, EventKind.SIGNED, now, actor=actor, unit=unit, role=assignment.role)
+    return _save(case, now, before, actor=actor, action=Action.SIGN, request=request,
+                 note=f"{unit.name} {AssignmentRole(assignment.role).label}")
 
 
 @transaction.atomic
@@ -246,9 +242,8 @@ def case_decide_extension(*, actor, extension, approve, note="", request=None, n
             raise ValidationError(_("该诉求已不在办理中"))
         before = snapshot(case)
         case.deadline, case.extended = extension.until, True
-        text = _("经批准，办理时限延长至 {until}").format(until=timezone.localtime(extension.until).strftime("%Y-%m-%d %H:%M"))
-        _event(case, EventKind.EXTENSION_APPROVED, now, actor=actor, unit=extension.unit, text=text)
-        _save(case, now, before, actor=actor, action=Action.DECIDE, request=request, note=text)
+        _event(case, EventKind.EXTENSION_APPROVED, now, actor=actor, unit=extension.unit, until=extension.until.isoformat())
+        _save(case, now, before, actor=actor, action=Action.DECIDE, request=request, note=extension.until.isoformat())
     else:
         _event(case, EventKind.EXTENSION_REFUSED, now, actor=actor, unit=extension.unit, public=False, text=note)
     audit_record(actor=actor, action=Action.DECIDE, obj=extension, before=before_ext, after=snapshot(extension),
@@ -317,11 +312,8 @@ def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=
     case.rated_at, case.rated_via = now, via
     if case.status == Status.RESOLVED:
         case.status = Status.VISITED
-    text = Rating(rating).label + ("，" + (_("问题已解决") if solved else _("问题未解决")))
-    _event(case, EventKind.RATED, now, actor=actor, text=text + (f"：{comment}" if comment else ""), rating=rating,
-           solved=solved, via=via)
-    return _save(case, now, before, actor=actor, action=Action.RATE, request=request,
-                 note=RatedVia(via).label + "：" + text)
+    _event(case, EventKind.RATED, now, actor=actor, text=comment, rating=rating, solved=solved, via=via)
+    return _save(case, now, before, actor=actor, action=Action.RATE, request=request, note=f"{via} {rating} {solved}")
 
 
 @transaction.atomic
@@ -362,7 +354,7 @@ def case_archive(*, actor, case, request=None, now=None) -> Case:
     before = snapshot(case)
     unrated = case.status == Status.RESOLVED
     case.status, case.archived_at = Status.ARCHIVED, now
-    _event(case, EventKind.ARCHIVED, now, actor=actor, text=_("回访未果，归档") if unrated else "")
+    _event(case, EventKind.ARCHIVED, now, actor=actor, unrated=unrated)
     return _save(case, now, before, actor=actor, action=Action.ARCHIVE, request=request)
 
 
@@ -381,10 +373,8 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
     case.status, case.master, case.lead_unit = Status.MERGED, master, master.lead_unit
     case.accepted_at = case.accepted_at or now
     Case.objects.filter(master=case).update(master=master, lead_unit=master.lead_unit, updated_at=now)
-    _event(case, EventKind.MERGED, now, actor=actor, text=_("与反映同一问题的诉求 {number} 合并办理，办理结果以该诉求为准").format(
-        number=master.number), master=master.pk)
-    _event(master, EventKind.MERGED, now, actor=actor, public=False, text=_("合并了诉求 {number}").format(number=case.number),
-           merged=case.pk)
+    _event(case, EventKind.MERGED, now, actor=actor, master=master.number)
+    _event(master, EventKind.MERGED, now, actor=actor, public=False, merged=case.number)
     Case.objects.filter(pk=master.pk).update(updated_at=now)
     return _save(case, now, before, actor=actor, action=Action.MERGE, request=request,
                  note=_("合并至 {number}").format(number=master.number))

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.SlugField(help_text='Open311 service_code', max_length=40, unique=True, verbose_name='代码')),
                 ('name', models.CharField(max_length=40, unique=True, verbose_name='名称')),
-                ('group', models.CharField(blank=True, max_length=40, verbose_name='分组')),
+                ('group', models.CharField(blank=True, max_length=40, verbose_name='类别分组')),
                 ('description', models.CharField(blank=True, max_length=300, verbose_name='说明')),
                 ('keywords', models.CharField(blank=True, help_text='以逗号分隔', max_length=200, verbose_name='关键词')),
                 ('urgency', models.CharField(choices=[('emergency', '紧急（危及生命财产安全）'), ('utility', '水电气暖'), ('general', '一般'), ('complex', '复杂')], default='general', max_length=12, verbose_name='默认时限类别')),

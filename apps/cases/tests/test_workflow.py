@@ -153,7 +153,7 @@ def test_unsatisfied_reopened_with_a_new_deadline(cases, submit):
     case.refresh_from_db()
     assert case.status == Status.SIGNED and case.reopen_count == 1 and case.rating == ""
     assert case.deadline == later + timedelta(days=7) and case.resolved_at is None
-    assert case.events.filter(kind=EventKind.RATED, text__contains="不满意").exists()  # the old rating is kept
+    assert case.events.filter(kind=EventKind.RATED, data__rating="unsatisfied").exists()  # the old rating is kept
     services.case_resolve(actor=town, case=case, unit=cases.town_a, answer="已彻底清理并设置垃圾桶")
     services.case_rate(case=case, rating="satisfied", solved=True)  # the new outcome is rated again
     assert Case.objects.get(pk=case.pk).rating == "satisfied"
