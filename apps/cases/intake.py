@@ -294,6 +294,7 @@ def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, re
     except BaseException:
         discard_files(written)
         raise
+    case.refresh_from_db()  # routed and dispatched since it was created
     return case, code
 
 

@@ -6,7 +6,8 @@
 Every figure is about the cases *submitted* in the period (a cohort: a late rating still counts for the month the
 resident asked), and attributed to the case's current lead unit:
 
-- received (受理量): cases accepted; a merged duplicate is counted once, in the case it joined;
+- received (受理量): cases accepted, and not later found not acceptable (不予受理); a merged duplicate is counted
+  once, in the case it joined;
 - 响应率: cases accepted within CASE_ACCEPT_HOURS *and* signed for within CASE_SIGN_HOURS of dispatch, over the
   cases that have been signed for or whose time to sign has run out;
 - 解决率 and 满意率: over the ratings (回访 by the resident or by phone, every merged submitter included), the share
@@ -32,7 +33,7 @@ from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
 from .areas import place_name
-from .models import HANDLING_STATUSES, Case, HandlingUnit, Rating, Service, UnitKind
+from .models import HANDLING_STATUSES, Case, HandlingUnit, Rating, Service, Status, UnitKind
 
 GROUPS = {
     "township": _("乡镇（街道）"),
@@ -112,7 +113,8 @@ def period_bounds(period):
 
 
 def _aggregates(now):
-    main = Q(master__isnull=True)
+    # A merged duplicate counts once, in the case it joined; a case not accepted (不予受理) is no unit's work.
+    main = Q(master__isnull=True) & ~Q(status=Status.REJECTED)
     accepted = main & Q(accepted_at__isnull=False)
     return {
         "received": Count("pk", filter=accepted),

@@ -54,9 +54,18 @@ def _event(case, kind, now, *, actor=None, unit=None, public=True, text="", **da
                                     else None, unit=unit, is_public=public, text=text, data=data)
 
 
-def _save(case, now, before, *, actor, action, request, note=""):
+# What intake wrote and no later step changes: left out of every step's UPDATE, so that the phone is not encrypted
+# again, nor the text index rewritten (a step that changes the text names search_tokens itself).
+_WRITTEN_ONCE = {"id", "number", "query_code_hash", "token", "channel", "description", "attributes", "area", "address", "lat",
+                 "lng", "contact_name", "hide_name", "contact_phone", "phone_hash", "phone_masked", "email", "ip_hash",
+                 "open311_client", "account_id", "device_id", "media_url", "submitted_at", "accept_due", "created_by",
+                 "search_tokens"}
+_STEP_FIELDS = [f.name for f in Case._meta.concrete_fields if f.name not in _WRITTEN_ONCE]
+
+
+def _save(case, now, before, *, actor, action, request, note="", text_changed=False):
     case.updated_at = now
-    case.save()
+    case.save(update_fields=_STEP_FIELDS + (["search_tokens"] if text_changed else []))
     # Merged submissions follow their case: its lead unit (their ratings count for the unit that handled it) and
     # its last change (what their submitters and Open311 clients see as updated).
     Case.objects.filter(master=case).update(lead_unit=case.lead_unit, updated_at=now)
@@ -219,6 +228,7 @@ def case_request_extension(*, actor, case, unit, until, reason, request=None, no
         raise ValidationError({"until": _("一次延期不能超过{n}天").format(n=settings.CASE_EXTENSION_MAX_DAYS)})
     extension = CaseExtension.objects.create(case=case, unit=unit, requested_by=actor, requested_at=now, until=until,
                                              reason=reason)
+    Case.objects.filter(pk=case.pk).update(updated_at=now)
     _event(case, EventKind.EXTENSION_REQUESTED, now, actor=actor, unit=unit, public=False, text=reason,
            until=until.isoformat())
     audit_record(actor=actor, action=Action.CREATE, obj=extension, after=snapshot(extension), request=request)
@@ -274,7 +284,7 @@ def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None
             case.search_tokens = search.index_text(case.description, case.address, answer)
             store_photos(case, cleaned, PhotoStage.RESOLUTION, now, written)
             _event(case, EventKind.RESOLVED, now, actor=actor, unit=unit, text=answer, on_time=case.resolved_on_time)
-            _save(case, now, before, actor=actor, action=Action.RESOLVE, request=request)
+            _save(case, now, before, actor=actor, action=Action.RESOLVE, request=request, text_changed=True)
     except BaseException:
         discard_files(written)
         raise
@@ -371,7 +381,6 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
     before = snapshot(case)
     _withdraw(case, now)
     case.status, case.master, case.lead_unit = Status.MERGED, master, master.lead_unit
-    case.accepted_at = case.accepted_at or now
     Case.objects.filter(master=case).update(master=master, lead_unit=master.lead_unit, updated_at=now)
     _event(case, EventKind.MERGED, now, actor=actor, master=master.number)
     _event(master, EventKind.MERGED, now, actor=actor, public=False, merged=case.number)

@@ -1,15 +1,16 @@
 """`make bench`: figures at district scale, each beside the bare SQL query or file read it rests on.
 
 Every figure runs the real code path (a page through the test client as the demo district
-administrator, a selector, the Excel import) a few times after a warm-up, and reports the
-median and p95. Beside it, the baseline: the SQL statements the same code path sent to the
-database (recorded once, then re-executed through a bare cursor and fetched), or, for the
-import, reading the same file with openpyxl alone. The ratio is what the application adds
-on top of the work it cannot avoid.
+administrator, a selector, the Excel import, the residents' form) a few times after a warm-up,
+and reports the median and p95. Beside it, the baseline: the SQL statements the same code path
+sent to the database (recorded once, then re-executed through a bare cursor and fetched), or,
+for the import, reading the same file with openpyxl alone, or, for the form, an empty Django
+view (apps.demo.bench_cases). The ratio is what the application adds on top of the work it
+cannot avoid.
 
 The bench never touches the developer's database: without DATABASE_URL it uses
 var/bench.sqlite3 (migrated and seeded at district scale on the first run, reused after).
-The import runs inside a transaction that is rolled back, so the data stay as seeded.
+The import and the form submissions run inside transactions that are rolled back, so the data stay as seeded.
 """
 
 import hashlib
@@ -32,7 +33,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "records_activityrecord",
-                 "records_fulfilment", "records_attendance", "records_activityplan", "records_activitytype")
+                 "records_fulfilment", "records_attendance", "records_activityplan", "records_activitytype",
+                 "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
+                 "cases_routingrule")
 SCANNED_TABLES = ("members_member", "orgs_organization")
 IMPORT_ROWS = 63_000
 FINDING_MIN_MS = 5.0  # flagged plans of statements faster than this are listed, not reported as findings
@@ -74,7 +77,7 @@ def ensure_data(log):
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     if not Organization.objects.exists():
-        log("Bench database is empty: seeding the demo district (scale=district, ~25 s on SQLite) …")
+        log("Bench database is empty: seeding the demo district (scale=district, ~2 min on SQLite) …")
         result = seed_demo(scale="district", log=lambda line: log("  " + line))
         log(f"  seeded {result['orgs']} organizations, {result['members']} members in {time.perf_counter() - started:.1f} s")
         if connection.vendor == "postgresql":
@@ -82,10 +85,14 @@ def ensure_data(log):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             log("  ANALYZE (PostgreSQL statistics, as autovacuum would after a bulk load)")
+    from apps.cases.models import Case
     from apps.records.models import ActivityRecord
 
     if not ActivityRecord.objects.exists():
         raise RuntimeError("the bench database predates the organizational-life records: delete var/bench.sqlite3 "
+                           "(or empty the DATABASE_URL database) and run make bench again to reseed it")
+    if not Case.objects.exists():
+        raise RuntimeError("the bench database predates the citizen requests (群工系统): delete var/bench.sqlite3 "
                            "(or empty the DATABASE_URL database) and run make bench again to reseed it")
     if not User.objects.filter(username="district_admin").exists():
         raise RuntimeError("the bench database has organizations but no demo user district_admin: "
@@ -743,23 +750,33 @@ def explain_report(bench: Bench) -> list[str]:
     return lines
 
 
-def run(*, log, reps=None, skip_import=False, import_runs=1):
+def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200):
+    from .bench_cases import run_cases, run_submissions
+
     started = time.perf_counter()
     bench = Bench(log=log, reps=reps)
+    throughput = None
     try:
         bench.run_pages()
+        run_cases(bench)
+        if not skip_submissions:
+            throughput = run_submissions(bench, submissions)
         if not skip_import:
             bench.run_import(runs=import_runs)
     finally:
         bench.client.logout()
+    from apps.cases.models import Case
     from apps.members.models import Member
     from apps.orgs.models import Organization
 
-    size = f"{Organization.objects.count():,} organizations, {Member.objects.count():,} members"
+    size = (f"{Organization.objects.count():,} organizations, {Member.objects.count():,} members, "
+            f"{Case.objects.count():,} cases")
     lines = ["", f"Figures — {describe_database()} ({size}), as district_admin (whole district); times in ms",
              *table(bench.figures),
+             *([throughput] if throughput else []),
              "baseline: the domain SQL statements the same request or call sent, re-executed through a bare cursor "
-             "and fetched; for the import, reading the same .xlsx with openpyxl read_only iter_rows(values_only=True).",
+             "and fetched; for the import, reading the same .xlsx with openpyxl read_only iter_rows(values_only=True); "
+             "for the public form, as many GETs of an empty Django view (HttpResponse(\"\")) through the same client.",
              "queries: all statements of one request (session, user, roles, transaction included; domain SELECTs in brackets).",
              ""]
     lines += explain_report(bench)

@@ -25,6 +25,8 @@ DEMO_ACCOUNTS = [
     ("member", "党员", Role.MEMBER),
     ("auditor", "审计员", Role.AUDITOR),
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN),
+    ("dispatcher", "群工调度员", Role.CASE_DISPATCHER),
+    ("dept_handler", "区住建委群工办理员", Role.CASE_HANDLER),
 ]
 
 
@@ -56,16 +58,23 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         recount()
         log("  组织党员数已统计")
         posts = _write_posts(nodes, orgs, members_by_org, rng, today, log)
-        secretary_branch = _write_accounts(nodes, orgs, members_by_org, root_index, log)
+        secretary_branch, admin_town = _write_accounts(nodes, orgs, members_by_org, root_index, log)
         if scale != "province":  # the province scale is for benchmarks of the registry
+            from .cases_seed import CASE_COUNTS, write_cases
             from .evaluations_seed import write_evaluations
             from .records_seed import write_records
 
             # The demo secretary's branch has not yet recorded this month's 主题党日: try it.
             write_records(orgs, members_by_org, _posts_by_org(posts), rng, today, log, skip_theme_day_of=secretary_branch.pk)
             write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
+            # The demo town_admin's township has cases waiting to be signed for and cases past their deadline.
+            write_cases(orgs, rng, today, log, total=CASE_COUNTS[scale], focus_town=admin_town)
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
+    if scale != "province":
+        from .cases_seed import DEMO_QUERY_CODE
+
+        log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")
     return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
 
 
@@ -217,6 +226,10 @@ def _posts_by_org(posts):
 
 
 def _write_accounts(nodes, orgs, members_by_org, root_index, log):
+    """The demo accounts; returns the demo secretary's branch and the demo town_admin's township."""
+    from .cases_data import HOUSING
+    from .cases_seed import handler_department
+
     root = orgs[root_index]
     town_index = next(i for i, n in enumerate(nodes) if n.name.endswith("镇党委"))
     branch_index = next(c for c in nodes[town_index].children
@@ -224,9 +237,11 @@ def _write_accounts(nodes, orgs, members_by_org, root_index, log):
                         and len(members_by_org.get(orgs[c].pk, [])) >= 8)
     branch = orgs[branch_index]
     member = next(m for m in members_by_org[branch.pk] if m.status == "normal" and m.category == "full")
+    # The housing department's organ organization (the small scale has none: then its first department's).
+    department_name, department = handler_department(orgs)
     where = {
         Role.DISTRICT_ADMIN: root, Role.ORG_ADMIN: orgs[town_index], Role.SECRETARY: branch, Role.MEMBER: branch,
-        Role.AUDITOR: root, Role.SYSTEM_ADMIN: None,
+        Role.AUDITOR: root, Role.SYSTEM_ADMIN: None, Role.CASE_DISPATCHER: root, Role.CASE_HANDLER: department,
     }
     for username, display, role in DEMO_ACCOUNTS:
         user = User(username=username, display_name=display)
@@ -234,8 +249,10 @@ def _write_accounts(nodes, orgs, members_by_org, root_index, log):
         if role == Role.MEMBER:
             user.member = member
             user.display_name = member.name
+        if role == Role.CASE_HANDLER and department_name != HOUSING:
+            user.display_name = f"{department_name}群工办理员"
         user.save()
         RoleAssignment.objects.create(user=user, role=role, organization=where[role],
                                       can_unmask=role == Role.DISTRICT_ADMIN)
     log(f"  演示账号 {len(DEMO_ACCOUNTS)} 个（密码 {DEMO_PASSWORD}）")
-    return branch
+    return branch, orgs[town_index]

@@ -9,7 +9,8 @@ SQLITE = [
     "INSERT INTO cases_case_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
     "CREATE TRIGGER cases_case_fts_ad AFTER DELETE ON cases_case BEGIN "
     "INSERT INTO cases_case_fts(cases_case_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); END",
-    "CREATE TRIGGER cases_case_fts_au AFTER UPDATE OF search_tokens ON cases_case BEGIN "
+    "CREATE TRIGGER cases_case_fts_au AFTER UPDATE OF search_tokens ON cases_case "
+    "WHEN old.search_tokens IS NOT new.search_tokens BEGIN "
     "INSERT INTO cases_case_fts(cases_case_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); "
     "INSERT INTO cases_case_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
 ]

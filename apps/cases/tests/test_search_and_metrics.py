@@ -124,3 +124,12 @@ def test_metrics_query_once_whatever_the_number_of_units(cases, submit, django_a
         submit()
     with django_assert_max_num_queries(3):
         metrics.rankings(_month(), group="township")
+
+
+def test_rejected_cases_are_no_units_work(cases, submit):
+    kept, _ = submit()
+    dropped, _ = submit()
+    services.case_reject(actor=cases.users["dispatcher"], case=dropped, reason="重复的测试信息")
+    f = metrics.case_figures(period=_month(), units=[cases.town_a], now=timezone.now() + timedelta(days=30))
+    assert f.received == 1 and f.response_base == 1 and f.overdue == 1
+    assert kept.status == "dispatched"  # case_submit hands back the case as routed

@@ -5,17 +5,22 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = ("Figures at district scale beside their bare baselines: member search, list pages, subtree counts, "
-            "an import of 63,000 rows. Uses var/bench.sqlite3 unless DATABASE_URL is set; the import is rolled back.")
+            "organizational life, citizen requests (rankings, lists, search, the public form's throughput), an import "
+            "of 63,000 rows. Uses var/bench.sqlite3 unless DATABASE_URL is set; the import and the submissions are "
+            "rolled back.")
     requires_system_checks = []  # the database is chosen in handle(), before anything connects
 
     def add_arguments(self, parser):
         parser.add_argument("--reps", type=int, default=None, help="repetitions per figure (default: from the warm-up time, 5–30)")
         parser.add_argument("--skip-import", action="store_true", help="leave out the 63,000-row import")
         parser.add_argument("--import-runs", type=int, default=1, help="timed runs of the import (default 1)")
+        parser.add_argument("--skip-submissions", action="store_true", help="leave out the public form's throughput")
+        parser.add_argument("--submissions", type=int, default=200,
+                            help="submissions of the public form timed (default 200, at least 100)")
         parser.add_argument("--analyze", action="store_true",
                             help="SQLite: bench a copy of the bench database with planner statistics (ANALYZE); PostgreSQL: ANALYZE first")
 
-    def handle(self, *args, reps, skip_import, import_runs, analyze, **options):
+    def handle(self, *args, reps, skip_import, import_runs, analyze, skip_submissions, submissions, **options):
         from apps.demo import bench
 
         # whitenoise warns once about a missing var/staticfiles/ (collectstatic not run): not a bench concern.
@@ -30,7 +35,8 @@ class Command(BaseCommand):
             bench.ensure_data(log)
             if analyze:
                 bench.analyze_copy(log)
-            lines = bench.run(log=log, reps=reps, skip_import=skip_import, import_runs=import_runs)
+            lines = bench.run(log=log, reps=reps, skip_import=skip_import, import_runs=import_runs,
+                              skip_submissions=skip_submissions, submissions=submissions)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         for line in lines:
