@@ -80,6 +80,16 @@ def _degrees(value, ref):
     return -degrees if ref in ("S", "W", b"S", b"W") else degrees
 
 
+def serve(item):
+    """A stored photo as the response, or 404 when its file is gone (the access check is the caller's)."""
+    from django.http import FileResponse, Http404
+
+    try:
+        return FileResponse(item.file.open("rb"), content_type=item.content_type)
+    except FileNotFoundError:
+        raise Http404(_("未找到该照片")) from None
+
+
 def storage_name(extension):
     """A random stored name: nothing of the resident's file name reaches the path."""
     return f"{uuid.uuid4().hex}{extension}"

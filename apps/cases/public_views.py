@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from apps.core.templatetags.ui import bootstrap
 from apps.orgs.models import Organization
 from apps.records.periods import period_containing
 
-from . import areas, challenge, deadlines, metrics, numbers, publish, search, selectors, services
+from . import areas, challenge, deadlines, metrics, numbers, photos, publish, search, selectors, services
 from .forms import LookupForm, PublicCaseForm, RankingForm, RatingForm
 from .intake import Intake, SubmissionBlocked, case_submit
 from .models import OPEN_STATUSES, Case, CasePhoto, RatedVia, Service, Status, Urgency
@@ -165,8 +165,8 @@ def _status_context(case, rating_form=None):
     if handled is not case:
         merged_at = events[-1].at if events else case.submitted_at
         events += [e for e in selectors.timeline(handled, public_only=True) if e.at >= merged_at]
-    photos = list(case.photos.all()) + [p for p in handled.photos.all() if handled is not case and p.stage == "resolution"]
-    return {"case": case, "handled": handled, "events": events, "photos": photos, "public_section": "track",
+    pictures = list(case.photos.all()) + [p for p in handled.photos.all() if handled is not case and p.stage == "resolution"]
+    return {"case": case, "handled": handled, "events": events, "photos": pictures, "public_section": "track",
             "unit": publish.handling_unit(case), "can_rate": services.can_rate(case),
             "rating_form": rating_form or RatingForm(), "now": timezone.now()}
 
@@ -203,10 +203,7 @@ def photo(request, pk):
     seen = request.session.get(SESSION_ACCESS, [])
     if item is None or not (item.case.number in seen or Case.objects.filter(number__in=seen, master=item.case).exists()):
         raise Http404(_("未找到该照片"))
-    try:
-        return FileResponse(item.file.open("rb"), content_type=item.content_type)
-    except FileNotFoundError:
-        raise Http404(_("未找到该照片")) from None
+    return photos.serve(item)
 
 
 # ---- what the district publishes ----

@@ -16,6 +16,7 @@ from apps.audit.services import Action, audit_record
 from apps.records.periods import period_containing
 
 from . import metrics
+from .areas import townships, with_places
 from .forms import RankingForm
 
 
@@ -26,6 +27,9 @@ def _scope(request):
     form = RankingForm(request.GET or None)
     period = (form.cleaned_data["period"] if form.is_valid() else None) or period_containing("month", timezone.localdate())
     group = request.GET.get("group") if request.GET.get("group") in metrics.GROUPS else "township"
+    # Any area of the user's scope (a township, say); by default the whole scope.
+    if request.GET.get("area"):
+        return form, period, group, policy.get_org(request.user, request.GET["area"], policy.CASE_VIEW)
     return form, period, group, policy.scope_top(request.user, policy.CASE_VIEW)
 
 
@@ -33,12 +37,14 @@ def _scope(request):
 def rankings(request):
     form, period, group, within = _scope(request)
     rows = metrics.rankings(period, group=group, within=within)
+    top = policy.scope_top(request.user, policy.CASE_VIEW)
+    areas = with_places(t for t in townships() if top is None or t.path.startswith(top.path))
     chart = [{"label": r.label, "score": r.figures.score, "received": r.figures.received} for r in rows if r.figures.received]
     return render(request, "cases/rankings.html", {
         "form": form, "period": period, "group": group, "groups": metrics.GROUPS, "rows": rows, "within": within,
         "total": metrics.totals(rows), "weights": metrics.weights(), "chart": chart, "section": "case_rankings",
         "chart_height": 60 + 26 * len(chart),
-        "previous": period.previous(), "next": period.next(),
+        "previous": period.previous(), "next": period.next(), "areas": areas,
     }, status=400 if form.errors else 200)
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from apps.access import policy
 from apps.core.forms import apply_refusal, apply_validation_error
 from apps.core.paging import KeysFirstPaginator
 
-from . import intake, selectors, services
+from . import intake, photos, selectors, services
 from .forms import (
     AcceptForm,
     CallbackForm,
@@ -281,8 +281,5 @@ def photo(request, pk):
     item = CasePhoto.objects.filter(pk=pk).select_related("case").first() if str(pk).isdigit() else None
     if item is None or not policy.can_case(request.user, policy.CASE_VIEW, item.case):
         raise Http404(_("未找到该照片"))
-    try:
-        return FileResponse(item.file.open("rb"), content_type=item.content_type)
-    except FileNotFoundError:
-        raise Http404(_("未找到该照片")) from None
+    return photos.serve(item)
 

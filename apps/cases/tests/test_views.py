@@ -236,3 +236,14 @@ def test_staff_act_for_the_unit_nearest_to_their_role(cases):
     assert acts["district_admin"] == acts["dispatcher"] == {"区群众工作中心"}
     assert acts["town_a_admin"] == {"甲镇"} and acts["secretary_a"] == {village.name}
     assert acts["dept_handler"] == {"区住建委"} and acts["secretary_b"] == set() and acts["member_a"] == set()
+
+
+def test_rankings_for_one_area_of_the_scope(cases, submit, client):
+    submit()
+    submit(area=cases.tree.branch_b)
+    client.force_login(cases.users["district_admin"])
+    html = client.get("/cases/rankings/", {"area": cases.tree.town_b.pk}).content.decode()
+    assert 'data-testid="row-乙镇"' in html and 'data-testid="row-甲镇"' not in html
+    client.force_login(cases.users["town_a_admin"])
+    assert client.get("/cases/rankings/", {"area": cases.tree.town_b.pk}).status_code == 404
+    assert client.get("/cases/rankings/", {"area": "abc"}).status_code == 404
