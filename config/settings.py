@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.RejectNulMiddleware",
     "apps.core.middleware.SessionMiddleware",
     "apps.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,6 +251,11 @@ OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "区群众工作中心")
 
 LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
+
+# A cache all worker processes of one server share (the challenge's one-time nonces, failed query-code lookups),
+# on disk under var/: no cache server to run on an intranet.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / "cache")}}
 
 LOGGING = {
     "version": 1,

@@ -399,9 +399,11 @@ def can_case(user, capability, case) -> bool:
         return False
     if _covers_every_root(paths) or any(_in_paths(p, paths) for p in _case_paths(case)):
         return True
-    if capability == CASE_VIEW:
-        units = {u.pk for u in case_units(user, CASE_VIEW)}
-        return case.assignments.filter(unit_id__in=units).exists()
+    if capability == CASE_VIEW:  # as visible_cases: a unit anywhere in the scope was assigned to it
+        from apps.cases.models import HandlingUnit
+
+        units = HandlingUnit.objects.filter(subtree_q(paths, "organization__path")).values("pk")
+        return case.assignments.filter(unit__in=units).exists()
     return False
 
 
@@ -418,4 +420,6 @@ def public_cases():
     Public readers get the published fields only (apps.cases.publish), never contact details."""
     from apps.cases.models import Case, Status
 
-    return Case.objects.filter(is_public=True).exclude(status=Status.REJECTED)
+    # A merged submission shows its master's handling: it is as public as the master.
+    return (Case.objects.filter(is_public=True).exclude(status=Status.REJECTED)
+            .exclude(status=Status.MERGED, master__is_public=False))

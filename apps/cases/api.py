@@ -2,6 +2,7 @@
 and search, and their timeline), and the three rates and rankings for assessment. Every call goes through the access
 layer; contact details come masked. Residents' and third parties' submissions go through the public form or Open311."""
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +16,7 @@ from apps.access import policy
 from apps.records.periods import parse_period, period_containing
 
 from . import metrics, selectors
+from .areas import is_area_scope
 from .models import Case, CaseEvent, HandlingUnit
 
 
@@ -88,7 +90,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return qs.select_related("master")
 
     def get_object(self):
-        return policy.get_case(self.request.user, self.kwargs["pk"])
+        case = policy.get_case(self.request.user, self.kwargs["pk"])
+        prefetch_related_objects([case], Prefetch("events", queryset=CaseEvent.objects.select_related("unit")))
+        return case
 
 
 def _period(params):
@@ -109,7 +113,9 @@ class CaseMetricsView(APIView):
         if not policy.has_capability(request.user, policy.CASE_VIEW):
             raise PermissionDenied(_("您没有查看群众诉求的权限"))
         period = _period(request.query_params)
-        units, area = None, policy.scope_top(request.user, policy.CASE_VIEW)
+        top = policy.scope_top(request.user, policy.CASE_VIEW)
+        # By default the user's scope: its area, or (a department's staff) the units they act for.
+        units, area = (None, top) if top is None or is_area_scope(top) else (policy.case_units(request.user), None)
         if request.query_params.get("unit"):
             unit = HandlingUnit.objects.filter(pk=request.query_params["unit"]).first() if str(
                 request.query_params["unit"]).isdigit() else None
@@ -133,7 +139,8 @@ class CaseRankingsView(APIView):
         group = request.query_params.get("group") or "township"
         if group not in metrics.GROUPS:
             raise serializers.ValidationError({"group": [_("排名对象只能是 township、department、area 或 service")]})
-        rows = metrics.rankings(period, group=group, within=policy.scope_top(request.user, policy.CASE_VIEW))
+        top = policy.scope_top(request.user, policy.CASE_VIEW)
+        rows = metrics.rankings(period, group=group, within=top if is_area_scope(top) else None)
         return Response({"period": period.key, "group": group, "rows": [
             {"rank": r.rank, "label": r.label, "unit": r.unit.pk if r.unit else None, "area": r.org.pk if r.org else None,
              "service": r.service.code if r.service else None, **r.figures.as_dict()} for r in rows]})

@@ -47,6 +47,14 @@ def ancestor_paths(org):
     return [org.path[:i] for i in range(Organization.steplen, len(org.path) + 1, Organization.steplen)]
 
 
+def is_area_scope(org) -> bool:
+    """Whether cases can lie in this organization's subtree: it is a township, lies in one, or has townships below."""
+    if org is None:
+        return False
+    return (townships().filter(prefix_q("path", org.path)).exists()
+            or townships().filter(path__in=ancestor_paths(org)).exists())
+
+
 def township_of(area):
     """The township organization an area lies in (itself when it is one), or None."""
     if area is None:

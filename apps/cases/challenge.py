@@ -42,14 +42,15 @@ def verify(token, answer):
     payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
     if payload is None:
         raise ValidationError(_("验证题已过期，请换一题后重新作答"))
+    # Spent by any attempt, right or wrong: one token, one guess.
+    if not cache.add(f"case-challenge:{payload['n']}", 1, timeout=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
+        raise ValidationError(_("该验证题已使用，请换一题"))
     try:
         correct = int(str(answer).strip()) == payload["a"]
     except (TypeError, ValueError):
         correct = False
     if not correct:
         raise ValidationError(_("验证题答案不正确"))
-    if not cache.add(f"case-challenge:{payload['n']}", 1, timeout=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
-        raise ValidationError(_("该验证题已使用，请换一题"))
 
 
 def peek_answer(token):

@@ -153,6 +153,7 @@ class StaffIntakeForm(CaseFieldsForm):
     unit = forms.ModelChoiceField(label=_("接收单位（首接负责）"), queryset=HandlingUnit.objects.none())
     urgency = forms.ChoiceField(label=_("时限类别"), choices=[("", _("按类别默认")), *Urgency.choices], required=False)
     handle_here = forms.BooleanField(label=_("本单位直接办理（不再派单）"), required=False)
+    is_public = forms.BooleanField(label=_("在办件公开页公开（不含联系方式）"), required=False, initial=True)
 
     field_order = ["channel", "unit", "service", "urgency", "description"]
 
@@ -170,6 +171,10 @@ class AcceptForm(forms.Form):
     service = forms.ModelChoiceField(label=_("诉求类别"), queryset=Service.objects.filter(is_active=True))
     urgency = forms.ChoiceField(label=_("时限类别"), choices=Urgency.choices)
     is_public = forms.BooleanField(label=_("在办件公开页公开（不含联系方式）"), required=False)
+
+
+class ReclassifyForm(AcceptForm):
+    """The dispatcher's correction of a case accepted by the rules."""
 
 
 class ReasonForm(forms.Form):

@@ -39,7 +39,8 @@ from .models import (
 DESCRIPTION_MAX = 4000  # Open311's limit, and the form's
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and what XML 1.0 cannot carry (the Open311 feed is XML too).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class SubmissionBlocked(ValidationError):
@@ -68,6 +69,7 @@ class Intake:
     account_id: str = ""
     device_id: str = ""
     media_url: str = ""
+    is_public: bool = True
 
 
 # ---- validation ----
@@ -246,7 +248,8 @@ def _create(intake: Intake, cleaned, *, channel, now, written, ip=None, client=N
         hide_name=intake.hide_name, contact_phone=phone, phone_hash=keyed_hash(phone) if phone else "",
         phone_masked=mask_phone(phone), email=(intake.email or "").strip(),
         ip_hash=keyed_hash(ip) if ip else "", open311_client=client, account_id=intake.account_id,
-        device_id=intake.device_id, media_url=intake.media_url, submitted_at=now, updated_at=now,
+        device_id=intake.device_id, media_url=intake.media_url, is_public=intake.is_public, submitted_at=now,
+        updated_at=now,
         accept_due=now + deadlines.accept_limit(), created_by=actor,
         search_tokens=search.index_text(cleaned["description"], cleaned["address"]),
     )
@@ -281,11 +284,14 @@ def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, re
     now = now or timezone.now()
     cleaned = _validated(intake, phone_required=channel == Channel.WEB)
     phone = cleaned["phone"]
-    check_abuse(phone_hash=keyed_hash(phone) if phone else "", ip_hash=keyed_hash(ip) if ip and channel == Channel.WEB else "",
-                now=now, client=client)
+    phone_hash = keyed_hash(phone) if phone else ""
+    ip_hash = keyed_hash(ip) if ip and channel == Channel.WEB else ""
     written = []
     try:
         with transaction.atomic():
+            # Counted and written in one transaction, one submitter at a time: parallel posts cannot slip past a limit.
+            _serialize(phone_hash, ip_hash)
+            check_abuse(phone_hash=phone_hash, ip_hash=ip_hash, now=now, client=client)
             case, code = _create(intake, cleaned, channel=channel, now=now, written=written, ip=ip, client=client)
             audit_record(actor=None, action=Action.SUBMIT, obj=case, after=snapshot(case), request=request,
                          note=_("群众通过{channel}提交").format(channel=Channel(channel).label))
@@ -296,6 +302,18 @@ def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, re
         raise
     case.refresh_from_db()  # routed and dispatched since it was created
     return case, code
+
+
+def _serialize(*keys):
+    """Submissions with the same phone or address wait for each other: a PostgreSQL advisory lock per key until the
+    transaction ends (SQLite's immediate transactions already write one at a time)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(k for k in keys if k):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
 
 
 def _auto_route(case, now, request):

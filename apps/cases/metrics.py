@@ -12,8 +12,9 @@ resident asked), and attributed to the case's current lead unit:
   cases that have been signed for or whose time to sign has run out;
 - 解决率 and 满意率: over the ratings (回访 by the resident or by phone, every merged submitter included), the share
   saying the problem is solved, and the share 满意 or 基本满意;
-- average handling time: submission to 办结, over resolved cases; overdue: resolved after the deadline, or still
-  being handled past it; returns: 退单 by any unit;
+- average handling time: submission to 办结, over resolved cases; overdue: resolved after the deadline (once, even
+  if reopened and then resolved in time), or still being handled past it; returns: 退单 by any unit;
+- a reopened case keeps its last rating until the resident rates the new outcome, so reopening never erases one;
 - score: CASE_RATE_WEIGHTS (default 30/35/35) over the three rates, ×100; a rate with nothing to measure is left
   out and the others reweighted; no rate at all, no score.
 
@@ -124,7 +125,8 @@ def _aggregates(now):
         "rated": Count("pk", filter=~Q(rating="")),
         "solved": Count("pk", filter=Q(rating_solved=True)),
         "satisfied": Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
-        "overdue": Count("pk", filter=main & (Q(resolved_on_time=False) | Q(status__in=HANDLING_STATUSES, deadline__lt=now))),
+        "overdue": Count("pk", filter=main & (Q(resolved_on_time=False) | Q(ever_late=True)
+                                              | Q(status__in=HANDLING_STATUSES, deadline__lt=now))),
         "returned": Sum("return_count"),
         "handling_minutes": Sum("handling_minutes", filter=main),
     }

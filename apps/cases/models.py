@@ -281,6 +281,8 @@ class Case(models.Model):
     extended = models.BooleanField(_("已延期"), default=False)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     resolved_on_time = models.BooleanField(_("按时办结"), null=True, blank=True)
+    # Once resolved late, the case stays counted as overdue, even if it is reopened and then resolved in time.
+    ever_late = models.BooleanField(_("曾超时办结"), default=False)
     handling_minutes = models.PositiveIntegerField(_("办理用时（分钟）"), null=True, blank=True)
     answer = models.TextField(_("答复"), max_length=4000, blank=True)
     rating = models.CharField(_("满意度"), max_length=12, choices=Rating.choices, blank=True)
@@ -288,6 +290,9 @@ class Case(models.Model):
     rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     rated_via = models.CharField(_("评价方式"), max_length=10, choices=RatedVia.choices, blank=True)
+    # The handling round the rating is of (reopen_count then): a reopened case keeps its last rating, which counts
+    # until the resident rates the new outcome.
+    rating_round = models.PositiveSmallIntegerField(_("评价轮次"), default=0)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
@@ -338,7 +343,7 @@ class Case(models.Model):
 
     def is_overdue(self, now=None):
         now = now or timezone.now()
-        if self.resolved_on_time is False:
+        if self.resolved_on_time is False or self.ever_late:
             return True
         return self.status in HANDLING_STATUSES and self.deadline is not None and self.deadline < now
 
@@ -436,6 +441,7 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("不批准")
+    WITHDRAWN = "withdrawn", _("已作废")  # the case was reassigned, returned or reopened before the decision
 
 
 class CaseExtension(models.Model):

@@ -196,8 +196,8 @@ def _record(case) -> dict:
         "address": publish.where(case),
         "address_id": case.area.code if case.area_id else "",
         "zipcode": "",
-        "lat": float(case.lat) if case.lat is not None else None,
-        "long": float(case.lng) if case.lng is not None else None,
+        "lat": publish.rounded(case.lat),
+        "long": publish.rounded(case.lng),
         "media_url": case.media_url or "",
     }
 

@@ -31,7 +31,7 @@ from apps.records.periods import period_containing
 from . import areas, challenge, deadlines, metrics, numbers, photos, publish, search, selectors, services
 from .forms import LookupForm, PublicCaseForm, RankingForm, RatingForm
 from .intake import Intake, SubmissionBlocked, case_submit
-from .models import OPEN_STATUSES, Case, CasePhoto, RatedVia, Service, Status, Urgency
+from .models import OPEN_STATUSES, Case, CasePhoto, EventKind, PhotoStage, RatedVia, Service, Status, Urgency
 
 SESSION_ACCESS = "case_access"
 SESSION_RECEIPT = "case_receipt"
@@ -162,9 +162,11 @@ def _case_for(request, number):
 def _status_context(case, rating_form=None):
     handled = services.outcome_case(case)
     events = list(selectors.timeline(case, public_only=True))
-    if handled is not case:
-        merged_at = events[-1].at if events else case.submitted_at
-        events += [e for e in selectors.timeline(handled, public_only=True) if e.at >= merged_at]
+    if handled is not case:  # the joined case's handling since the merge; its submitters' ratings are theirs
+        merged_at = next((e.at for e in events if e.kind == EventKind.MERGED), case.submitted_at)
+        events += [e for e in selectors.timeline(handled, public_only=True).exclude(kind=EventKind.RATED)
+                   if e.at >= merged_at]
+        events.sort(key=lambda e: (e.at, e.pk))
     pictures = list(case.photos.all()) + [p for p in handled.photos.all() if handled is not case and p.stage == "resolution"]
     return {"case": case, "handled": handled, "events": events, "photos": pictures, "public_section": "track",
             "unit": publish.handling_unit(case), "can_rate": services.can_rate(case),
@@ -201,7 +203,9 @@ def rate(request, number):
 def photo(request, pk):
     item = CasePhoto.objects.filter(pk=pk).select_related("case").first() if str(pk).isdigit() else None
     seen = request.session.get(SESSION_ACCESS, [])
-    if item is None or not (item.case.number in seen or Case.objects.filter(number__in=seen, master=item.case).exists()):
+    # A merged submitter sees the result photos of the case they joined, never its other submitters' own photos.
+    if item is None or not (item.case.number in seen or (item.stage == PhotoStage.RESOLUTION and Case.objects.filter(
+            number__in=seen, master=item.case).exists())):
         raise Http404(_("未找到该照片"))
     return photos.serve(item)
 
@@ -209,8 +213,8 @@ def photo(request, pk):
 # ---- what the district publishes ----
 
 def public_cases(request):
-    qs = policy.public_cases().select_related("service", "area", "lead_unit", "owner_unit", "master").order_by(
-        "-submitted_at", "-id")
+    qs = policy.public_cases().select_related("service", "area", "lead_unit", "owner_unit", "master__lead_unit",
+                                              "master__owner_unit").order_by("-submitted_at", "-id")
     q = request.GET.get("q", "").strip()
     if q:
         qs = search.search(qs, q)

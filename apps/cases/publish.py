@@ -54,4 +54,9 @@ def status_note(case) -> str:
 
 
 def where(case) -> str:
-    return case.address or place_name(case.area)
+    return public_text(case.address) or place_name(case.area)
+
+
+def rounded(coordinate):
+    """A published coordinate, to about 100 m: where the problem is, not whose door it is."""
+    return round(float(coordinate), 3) if coordinate is not None else None

@@ -16,7 +16,7 @@ from apps.audit.services import Action, audit_record
 from apps.records.periods import period_containing
 
 from . import metrics
-from .areas import townships, with_places
+from .areas import is_area_scope, townships, with_places
 from .forms import RankingForm
 
 
@@ -27,17 +27,19 @@ def _scope(request):
     form = RankingForm(request.GET or None)
     period = (form.cleaned_data["period"] if form.is_valid() else None) or period_containing("month", timezone.localdate())
     group = request.GET.get("group") if request.GET.get("group") in metrics.GROUPS else "township"
-    # Any area of the user's scope (a township, say); by default the whole scope.
+    # Any area of the user's scope (a township, say); by default the whole scope where it is an area. A
+    # department's staff see the district's rankings (they are published anyway), their unit's row among them.
     if request.GET.get("area"):
         return form, period, group, policy.get_org(request.user, request.GET["area"], policy.CASE_VIEW)
-    return form, period, group, policy.scope_top(request.user, policy.CASE_VIEW)
+    top = policy.scope_top(request.user, policy.CASE_VIEW)
+    return form, period, group, top if is_area_scope(top) else None
 
 
 @login_required
 def rankings(request):
     form, period, group, within = _scope(request)
     rows = metrics.rankings(period, group=group, within=within)
-    top = policy.scope_top(request.user, policy.CASE_VIEW)
+    top = within if not request.GET.get("area") else policy.scope_top(request.user, policy.CASE_VIEW)
     areas = with_places(t for t in townships() if top is None or t.path.startswith(top.path))
     chart = [{"label": r.label, "score": r.figures.score, "received": r.figures.received} for r in rows if r.figures.received]
     return render(request, "cases/rankings.html", {

@@ -30,6 +30,8 @@ def _run_tokens(run):
         if len(run) == 1:
             return [run]
         return [run[i:i + 2] for i in range(len(run) - 1)]
+    if run.isdigit() and len(run) >= 7:
+        return []  # a phone or ID number: never searchable, so that a search cannot tell whether one is in a case
     return [run[:40]]
 
 
@@ -51,9 +53,52 @@ def parse_query(q):
         for run in _runs(word):
             if _IS_CJK.match(run) and len(run) == 1:
                 singles.append(run)
+            elif tokens := _run_tokens(run):
+                phrases.append(tokens)
             else:
-                phrases.append(_run_tokens(run))
+                phrases.append(None)  # a number that is never indexed: nothing can match it
     return phrases, singles
+
+
+# SQLite: the FTS5 index and the triggers that keep it. SQLite rebuilds a table to alter it (a migration adding a
+# column to cases_case), and the rebuild drops the table's triggers: ensure_index() puts them back after every
+# migrate (apps.CasesConfig.ready) and then rebuilds the index from the table.
+SQLITE_INDEX = ("CREATE VIRTUAL TABLE IF NOT EXISTS cases_case_fts USING fts5(search_tokens, content='cases_case', "
+                "content_rowid='id', tokenize='unicode61')")
+SQLITE_TRIGGERS = {
+    "cases_case_fts_ai": "CREATE TRIGGER cases_case_fts_ai AFTER INSERT ON cases_case BEGIN "
+                         "INSERT INTO cases_case_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
+    "cases_case_fts_ad": "CREATE TRIGGER cases_case_fts_ad AFTER DELETE ON cases_case BEGIN "
+                         "INSERT INTO cases_case_fts(cases_case_fts, rowid, search_tokens) "
+                         "VALUES ('delete', old.id, old.search_tokens); END",
+    "cases_case_fts_au": "CREATE TRIGGER cases_case_fts_au AFTER UPDATE OF search_tokens ON cases_case "
+                         "WHEN old.search_tokens IS NOT new.search_tokens BEGIN "
+                         "INSERT INTO cases_case_fts(cases_case_fts, rowid, search_tokens) "
+                         "VALUES ('delete', old.id, old.search_tokens); "
+                         "INSERT INTO cases_case_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
+}
+
+
+def ensure_index(using="default"):
+    """On SQLite, the text index and its triggers exist; when a trigger was missing, the index is rebuilt."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'cases_case'")
+        if not cursor.fetchone():
+            return False  # not migrated this far
+        cursor.execute(SQLITE_INDEX)
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_TRIGGERS[name])
+        if missing:
+            cursor.execute("INSERT INTO cases_case_fts(cases_case_fts) VALUES ('rebuild')")
+    return bool(missing)
 
 
 class _TextMatch(Func):
@@ -67,6 +112,8 @@ class _TextMatch(Func):
 def search(queryset, q):
     """`queryset` narrowed to cases whose text matches every word of `q`."""
     phrases, singles = parse_query(q)
+    if None in phrases:
+        return queryset.none()
     for char in singles:
         queryset = queryset.filter(Q(description__contains=char) | Q(address__contains=char))
     if not phrases:

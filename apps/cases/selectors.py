@@ -119,13 +119,17 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(area__in=Organization.objects.filter(prefix_q("path", value.path)).values("pk"))
 
     def filter_from(self, queryset, name, value):
+        if value.year < 2000:
+            return queryset
         return queryset.filter(submitted_at__gte=_local_day_start(value))
 
     def filter_to(self, queryset, name, value):
+        if value.year > 2100:
+            return queryset
         return queryset.filter(submitted_at__lt=_local_day_start(value + timedelta(days=1)))
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(resolved_on_time=False) | Q(status__in=HANDLING_STATUSES, deadline__lt=self.now)
+        late = Q(resolved_on_time=False) | Q(ever_late=True) | Q(status__in=HANDLING_STATUSES, deadline__lt=self.now)
         return queryset.filter(late if value else ~late)
 
 
@@ -154,12 +158,13 @@ def timeline(case, *, public_only=False):
     return events.filter(is_public=True) if public_only else events
 
 
-def similar_open_cases(case, limit=8):
-    """Likely duplicates: other unfinished cases of the same category in the same township within 30 days."""
+def similar_open_cases(user, case, limit=8):
+    """Likely duplicates the user may merge into: other unfinished cases of the same category in the same township
+    within 30 days."""
     if case.area_id is None:
         return Case.objects.none()
     town = areas.township_of(case.area) or case.area
-    return (Case.objects.filter(service=case.service, status__in=OPEN_STATUSES,
+    return (policy.visible_cases(user, policy.CASE_DISPATCH).filter(service=case.service, status__in=OPEN_STATUSES,
                                 submitted_at__gte=case.submitted_at - timedelta(days=30),
                                 area__in=Organization.objects.filter(prefix_q("path", town.path)).values("pk"))
             .exclude(pk=case.pk).select_related("area").order_by("-submitted_at")[:limit])

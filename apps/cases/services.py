@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,7 +84,13 @@ def _current(case, unit=None, role=None):
 
 
 def _withdraw(case, now):
+    """The current units leave the case (改派, 退单, merge, rejection); a request of theirs to extend goes with them."""
     _current(case).update(status=AssignmentStatus.WITHDRAWN, returned_at=now)
+    _void_extensions(case, now)
+
+
+def _void_extensions(case, now):
+    case.extensions.filter(status=ExtensionStatus.PENDING).update(status=ExtensionStatus.WITHDRAWN, decided_at=now)
 
 
 # ---- acceptance and dispatch ----
@@ -114,12 +121,31 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
 
 
 @transaction.atomic
+def case_reclassify(*, actor, case, service, urgency, is_public, request=None, now=None) -> Case:
+    """The dispatcher corrects a case accepted by the rules (its category, its time-limit class, whether it is
+    published); a new class moves the deadline to acceptance + the class's limit, unless an extension set it."""
+    now = now or timezone.now()
+    case = _lock(case)
+    _require(case, [Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED], _("只有办理中的诉求可以调整类别和时限"))
+    if not service.is_active:
+        raise ValidationError({"service": _("该诉求类别已停用")})
+    before = snapshot(case)
+    changed_class = case.urgency != urgency
+    case.service, case.urgency, case.is_public = service, urgency, is_public
+    if changed_class and not case.extended and case.accepted_at and case.reopen_count == 0:
+        case.deadline = case.accepted_at + deadlines.handling_limit(urgency)
+    return _save(case, now, before, actor=actor, action=Action.UPDATE, request=request, note=_("调整类别、时限或公开"))
+
+
+@transaction.atomic
 def case_reject(*, actor, case, reason, request=None, now=None) -> Case:
     """不予受理 (not a matter for the system, abuse, a duplicate of nothing): the resident sees the reason."""
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("理由"))
     case = _lock(case)
     _require(case, [Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED], _("已签收办理的诉求不能再不予受理"))
+    if case.merged_cases.exists():
+        raise ValidationError(_("已有其他诉求合并到本诉求，不能不予受理"))
     before = snapshot(case)
     _withdraw(case, now)
     case.status = Status.REJECTED
@@ -155,7 +181,10 @@ def case_dispatch(*, actor, case, lead, assisting=(), note="", request=None, now
 def case_sign(*, actor, case, unit, request=None, now=None) -> Case:
     """签收 by a dispatched unit. The lead's signing starts its handling and makes it the owner (首接负责制)."""
     now = now or timezone.now()
+    if unit is None:
+        raise ValidationError(_("您所在的单位没有待签收的派单"))
     case = _lock(case)
+    _require(case, [Status.DISPATCHED, Status.SIGNED], _("该诉求当前不能签收"))
     assignment = _current(case, unit).filter(status=AssignmentStatus.DISPATCHED).first()
     if assignment is None:
         raise ValidationError(_("{unit}没有待签收的派单").format(unit=unit.name))
@@ -177,7 +206,8 @@ def case_return(*, actor, case, unit, reason, request=None, now=None) -> Case:
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("退单理由"))
     case = _lock(case)
-    assignment = _current(case, unit, AssignmentRole.LEAD).first()
+    _require(case, [Status.DISPATCHED, Status.SIGNED], _("已办结的诉求不能退单"))
+    assignment = _current(case, unit, AssignmentRole.LEAD).first() if unit else None
     if assignment is None:
         raise ValidationError(_("只有牵头单位可以退单"))
     if case.assignments.filter(unit=unit, status=AssignmentStatus.RETURNED).exists():
@@ -242,14 +272,18 @@ def case_decide_extension(*, actor, extension, approve, note="", request=None, n
     extension = CaseExtension.objects.select_for_update().select_related("unit").get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise ValidationError(_("该延期申请已审批"))
+    if actor is not None and extension.requested_by_id == getattr(actor, "pk", None):
+        raise ValidationError(_("不能审批本人提出的延期申请"))
     case = _lock(extension.case)
     before_ext = snapshot(extension)
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = actor, now, note
     extension.save()
     if approve:
-        if case.status != Status.SIGNED:
-            raise ValidationError(_("该诉求已不在办理中"))
+        if case.status != Status.SIGNED or case.lead_unit_id != extension.unit_id:
+            raise ValidationError(_("该诉求已不在申请单位办理中"))
+        if extension.until <= case.deadline:
+            raise ValidationError(_("申请延至的时间不晚于当前办理时限，无需延期"))
         before = snapshot(case)
         case.deadline, case.extended = extension.until, True
         _event(case, EventKind.EXTENSION_APPROVED, now, actor=actor, unit=extension.unit, until=extension.until.isoformat())
@@ -280,6 +314,7 @@ def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None
             before = snapshot(case)
             case.status, case.resolved_at, case.answer = Status.RESOLVED, now, answer
             case.resolved_on_time = case.deadline is None or now <= case.deadline
+            case.ever_late = case.ever_late or not case.resolved_on_time
             case.handling_minutes = max(0, int((now - case.submitted_at).total_seconds() // 60))
             case.search_tokens = search.index_text(case.description, case.address, answer)
             store_photos(case, cleaned, PhotoStage.RESOLUTION, now, written)
@@ -293,12 +328,18 @@ def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None
 
 # ---- callback, reopening, archiving ----
 
+def _rated_this_round(case, outcome):
+    return bool(case.rating) and case.rating_round >= outcome.reopen_count
+
+
 def can_rate(case) -> bool:
+    """Once per resolution: a reopened case is rated again once resolved again; a merged submission rates the
+    outcome of the case it joined, until that is archived."""
     outcome = outcome_case(case)
-    if case.rating:
+    if _rated_this_round(case, outcome):
         return False
     if outcome is case:
-        return case.status == Status.RESOLVED
+        return case.status in (Status.RESOLVED, Status.VISITED) and case.resolved_at is not None
     return outcome.status in (Status.RESOLVED, Status.VISITED)
 
 
@@ -313,13 +354,16 @@ def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=
         raise ValidationError({"solved": _("请选择问题是否已解决")})
     comment = clean_text(comment, 500, field_name="comment", required=False, label=_("评价意见"))
     case = _lock(case)
-    if case.rating:
+    outcome = outcome_case(case)
+    if _rated_this_round(case, outcome):
         raise ValidationError(_("该诉求已评价，不能重复评价"))
     if not can_rate(case):
         raise ValidationError(_("诉求办结后才能评价"))
+    if via == RatedVia.PHONE and outcome.events.filter(kind=EventKind.RESOLVED, actor=actor).exists():
+        raise ValidationError(_("办理人不能为本人办结的诉求记录回访"))
     before = snapshot(case)
     case.rating, case.rating_solved, case.rating_comment = rating, solved, comment
-    case.rated_at, case.rated_via = now, via
+    case.rated_at, case.rated_via, case.rating_round = now, via, outcome.reopen_count
     if case.status == Status.RESOLVED:
         case.status = Status.VISITED
     _event(case, EventKind.RATED, now, actor=actor, text=comment, rating=rating, solved=solved, via=via)
@@ -333,25 +377,29 @@ def case_reopen(*, actor, case, reason, request=None, now=None) -> Case:
     reason = clean_text(reason, 300, field_name="reason", label=_("重办理由"))
     case = _lock(case)
     _require(case, [Status.RESOLVED, Status.VISITED], _("只有已办结的诉求可以重办"))
+    dissatisfied = case.rating == Rating.UNSATISFIED or case.rating_solved is False or (
+        case.merged_cases.filter(Q(rating=Rating.UNSATISFIED) | Q(rating_solved=False)).exists())
+    if not dissatisfied:
+        raise ValidationError(_("群众评价不满意或问题未解决时才能重办：请先记录回访结果"))
     before = snapshot(case)
     case.status = Status.SIGNED
     case.resolved_at = case.resolved_on_time = case.handling_minutes = None
     case.deadline, case.extended = now + deadlines.handling_limit(case.urgency), False
-    case.rating, case.rating_solved, case.rating_comment, case.rated_at, case.rated_via = "", None, "", None, ""
+    # The last rating stays (and counts) until the resident rates the new outcome.
     case.reopen_count += 1
-    # The merged submissions rate the new outcome too.
-    Case.objects.filter(master=case).update(rating="", rating_solved=None, rating_comment="", rated_at=None,
-                                            rated_via="")
+    _void_extensions(case, now)
     _event(case, EventKind.REOPENED, now, actor=actor, unit=case.lead_unit, text=reason, round=case.reopen_count)
     return _save(case, now, before, actor=actor, action=Action.REOPEN, request=request, note=reason)
 
 
 def may_archive(case, now=None) -> bool:
     now = now or timezone.now()
+    window_over = case.resolved_at is not None and case.resolved_at + timedelta(days=settings.CASE_CALLBACK_DAYS) <= now
     if case.status == Status.VISITED:
-        return True
-    return (case.status == Status.RESOLVED and case.resolved_at is not None
-            and case.resolved_at + timedelta(days=settings.CASE_CALLBACK_DAYS) <= now)
+        # Every submitter rates the outcome: merged submissions still unrated keep it open for the callback window.
+        unrated = case.merged_cases.exclude(rating_round__gte=case.reopen_count, rating__gt="")
+        return window_over or not unrated.exists()
+    return case.status == Status.RESOLVED and window_over
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/accept/", views.case_accept, name="accept"),
     path("<int:pk>/reject/", views.case_reject, name="reject"),
+    path("<int:pk>/reclassify/", views.case_reclassify, name="reclassify"),
     path("<int:pk>/dispatch/", views.case_dispatch, name="dispatch"),
     path("<int:pk>/sign/", views.case_sign, name="sign"),
     path("<int:pk>/return/", views.case_return, name="return"),

@@ -26,6 +26,7 @@ from .forms import (
     MergeForm,
     NoteForm,
     ReasonForm,
+    ReclassifyForm,
     ResolveForm,
     StaffIntakeForm,
 )
@@ -88,11 +89,13 @@ def _context(request, case, forms=None):
         "extension": extension, "overdue": case.is_overdue(now),
         "dispatcher": dispatcher, "acting": acting, "lead_actor": lead_actor,
         "sign_unit": _actor_unit(user, case, sign=True), "suggested": suggested,
-        "similar": selectors.similar_open_cases(case) if dispatcher and case.is_open else [],
+        "similar": selectors.similar_open_cases(user, case) if dispatcher and case.is_open else [],
         "can_rate": services.can_rate(case), "may_archive": services.may_archive(case, now),
         "callback_days": settings.CASE_CALLBACK_DAYS,
         "f_accept": form("accept", lambda: AcceptForm(initial={"service": case.service, "urgency": case.urgency,
                                                                 "is_public": case.is_public})),
+        "f_reclassify": form("reclassify", lambda: ReclassifyForm(initial={
+            "service": case.service, "urgency": case.urgency, "is_public": case.is_public})),
         "f_reject": form("reject", ReasonForm), "f_return": form("return", ReasonForm),
         "f_reopen": form("reopen", ReasonForm), "f_merge": form("merge", MergeForm),
         "f_dispatch": form("dispatch", lambda: DispatchForm(initial=dispatch_initial)),
@@ -135,6 +138,15 @@ def case_accept(request, pk):
     return _step(request, pk, "accept", AcceptForm, policy.CASE_DISPATCH, lambda case, data, unit: services.case_accept(
         case=case, service=data["service"], urgency=data["urgency"], is_public=data["is_public"], **_actor(request)),
         _("已受理"))
+
+
+@login_required
+@require_POST
+def case_reclassify(request, pk):
+    return _step(request, pk, "reclassify", ReclassifyForm, policy.CASE_DISPATCH,
+                 lambda case, data, unit: services.case_reclassify(
+                     case=case, service=data["service"], urgency=data["urgency"], is_public=data["is_public"],
+                     **_actor(request)), _("已调整"))
 
 
 @login_required
@@ -233,7 +245,8 @@ def case_archive(request, pk):
 @require_POST
 def case_merge(request, pk):
     def run(case, data, unit):
-        master = policy.visible_cases(request.user).filter(number=data["master"].strip().upper()).first()
+        master = policy.visible_cases(request.user, policy.CASE_DISPATCH).filter(
+            number=data["master"].strip().upper()).first()
         if master is None:
             raise ValidationError({"master": _("未找到受理编号为 {number} 的诉求").format(number=data["master"])})
         services.case_merge(case=case, master=master, **_actor(request))
@@ -264,7 +277,7 @@ def case_intake(request):
                               address=data["address"], lat=data["lat"], lng=data["lng"],
                               share_location=data["share_location"], contact_name=data["contact_name"],
                               phone=data["phone"], hide_name=data["hide_name"], urgency=data["urgency"],
-                              attributes=form.attribute_values(), photos=data["photos"])
+                              attributes=form.attribute_values(), photos=data["photos"], is_public=data["is_public"])
         try:
             case, code = intake.case_staff_intake(actor=request.user, unit=data["unit"], channel=data["channel"],
                                                   intake=entry, handle_here=data["handle_here"], request=request)

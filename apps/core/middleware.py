@@ -27,6 +27,22 @@ class SessionMiddleware(DjangoSessionMiddleware):
         return super().process_response(request, response)
 
 
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string is never meaningful and PostgreSQL refuses it in any query:
+    answered 400 before any view can pass it to the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext as _
+
+            return HttpResponseBadRequest(_("请求无效"), content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class LanguageMiddleware:
     """The UI language: Chinese (LANGUAGE_CODE) for everyone, another language only when the user chose it.
 

@@ -362,7 +362,7 @@ class CaseSeeder:
                 at = master.resolved_at + timedelta(minutes=rng.randint(360, 3600))
                 if at > p.merge_at and at <= self.clock and (master.archived_at is None or at < master.archived_at):
                     rating, solved = self.opinion(late=not master.resolved_on_time)
-                    story.rate(at, rating, solved, "", RatedVia.RESIDENT)
+                    story.rate(at, rating, solved, "", RatedVia.RESIDENT, round_=master.reopen_count)
             # Merged cases follow their master's dispatches and returns (services._sync_merged).
             story.updated = max([story.updated, *(t for t in p.master.syncs if t > p.merge_at)])
         if p.merges:

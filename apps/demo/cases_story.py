@@ -183,14 +183,17 @@ class Story:
         self.reach(at)
         c.status, c.resolved_at, c.answer = Status.RESOLVED, at, answer
         c.resolved_on_time = c.deadline is None or at <= c.deadline
+        c.ever_late = c.ever_late or not c.resolved_on_time
         c.handling_minutes = max(0, int((at - c.submitted_at).total_seconds() // 60))
         c.search_tokens = self.tokens(c, answer)
         self.event(EventKind.RESOLVED, at, unit=c.lead_unit, text=answer, on_time=c.resolved_on_time)
 
-    def rate(self, at, rating, solved, comment, via):
+    def rate(self, at, rating, solved, comment, via, round_=None):
+        """case_rate; `round_` is the handling round rated (a merged case rates its master's last one)."""
         c = self.case
         self.reach(at)
         c.rating, c.rating_solved, c.rating_comment, c.rated_at, c.rated_via = rating, solved, comment, at, via
+        c.rating_round = c.reopen_count if round_ is None else round_
         if c.status == Status.RESOLVED:
             c.status = Status.VISITED
         self.event(EventKind.RATED, at, text=comment, rating=rating, solved=solved, via=via)
@@ -201,8 +204,7 @@ class Story:
         c.status = Status.SIGNED
         c.resolved_at = c.resolved_on_time = c.handling_minutes = None
         c.deadline, c.extended = at + deadlines.handling_limit(c.urgency), False
-        c.rating, c.rating_solved, c.rating_comment, c.rated_at, c.rated_via = "", None, "", None, ""
-        c.reopen_count += 1
+        c.reopen_count += 1  # the last rating stays until the resident rates the new outcome
         self.event(EventKind.REOPENED, at, unit=c.lead_unit, text=reason, round=c.reopen_count)
 
     def archive(self, at):

@@ -68,6 +68,8 @@ def parse_period(value: str) -> Period:
             start, end = date.fromisoformat(span.group(1)), date.fromisoformat(span.group(2))
         except ValueError:
             raise ValueError(_("日期不正确")) from None
+        if not (2000 <= start.year and end.year <= 2100):
+            raise ValueError(_("年份超出范围"))
         if end < start:
             raise ValueError(_("结束日期不能早于开始日期"))
         if (end - start).days > MAX_RANGE_DAYS:

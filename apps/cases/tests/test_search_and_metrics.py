@@ -133,3 +133,23 @@ def test_rejected_cases_are_no_units_work(cases, submit):
     f = metrics.case_figures(period=_month(), units=[cases.town_a], now=timezone.now() + timedelta(days=30))
     assert f.received == 1 and f.response_base == 1 and f.overdue == 1
     assert kept.status == "dispatched"  # case_submit hands back the case as routed
+
+
+def test_the_text_index_survives_sqlite_rebuilding_the_table(cases, submit):
+    from django.db import connection
+
+    from apps.cases.search import ensure_index
+
+    case, _ = submit(description="村口的桥栏杆断了")
+    if connection.vendor != "sqlite":
+        assert ensure_index() is False
+        return
+    with connection.cursor() as cursor:  # what a migration rebuilding cases_case does to its triggers
+        cursor.execute("DROP TRIGGER cases_case_fts_ai")
+        cursor.execute("DROP TRIGGER cases_case_fts_au")
+    Case.objects.filter(pk=case.pk).update(search_tokens=search.index_text("桥梁护栏损坏"))
+    assert ensure_index() is True  # put back, and the index rebuilt from the table
+    assert set(search.search(Case.objects.all(), "护栏")) == {case}
+    assert ensure_index() is False
+    other, _ = submit(description="桥头路灯不亮")
+    assert set(search.search(Case.objects.all(), "路灯")) == {other}

@@ -147,16 +147,24 @@ def test_unsatisfied_reopened_with_a_new_deadline(cases, submit):
     case, _ = submit()
     services.case_sign(actor=town, case=case, unit=cases.town_a)
     services.case_resolve(actor=town, case=case, unit=cases.town_a, answer="已处理")
+    with pytest.raises(ValidationError, match="不满意或问题未解决时才能重办"):
+        services.case_reopen(actor=dispatcher, case=case, reason="还没评价就重办")
     services.case_rate(case=case, rating="unsatisfied", solved=False, comment="垃圾还在")
     later = timezone.now() + timedelta(days=1)
     services.case_reopen(actor=dispatcher, case=case, reason="群众反映问题未解决", now=later)
     case.refresh_from_db()
-    assert case.status == Status.SIGNED and case.reopen_count == 1 and case.rating == ""
+    assert case.status == Status.SIGNED and case.reopen_count == 1
     assert case.deadline == later + timedelta(days=7) and case.resolved_at is None
-    assert case.events.filter(kind=EventKind.RATED, data__rating="unsatisfied").exists()  # the old rating is kept
+    # The last rating stays, and counts, until the resident rates the new outcome.
+    assert case.rating == "unsatisfied" and not services.can_rate(case)
     services.case_resolve(actor=town, case=case, unit=cases.town_a, answer="已彻底清理并设置垃圾桶")
+    case.refresh_from_db()
+    assert services.can_rate(case)
     services.case_rate(case=case, rating="satisfied", solved=True)  # the new outcome is rated again
-    assert Case.objects.get(pk=case.pk).rating == "satisfied"
+    case.refresh_from_db()
+    assert case.rating == "satisfied" and case.rating_round == 1
+    with pytest.raises(ValidationError, match="不能重复评价"):
+        services.case_rate(case=case, rating="basic", solved=True)
 
 
 def test_late_resolution_and_extension_with_approval(cases, submit):

@@ -35,7 +35,7 @@ CASE_FIELDS = ("id", "number", "status", "triage", "urgency", "channel", "submit
                "accept_on_time", "dispatched_at", "sign_due", "signed_at", "sign_on_time", "deadline", "extended",
                "resolved_at", "resolved_on_time", "handling_minutes", "rating", "rated_at", "rating_solved", "archived_at",
                "reopen_count", "return_count", "updated_at", "master_id", "lead_unit_id", "owner_unit_id", "contact_name",
-               "query_code_hash")
+               "query_code_hash", "rating_round", "ever_late")
 CURRENT = (AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED)
 
 
@@ -146,8 +146,10 @@ def case_problems(now=None, limit=50):
                 bad(c, "signed: no signature, or the owner is not the lead")
         if (status in RESOLVED_STATUSES) != (c["resolved_at"] is not None) and status not in (Status.REJECTED, Status.MERGED):
             bad(c, "resolved_at ⇎ a resolved status")
-        if status == Status.RESOLVED and c["rating"]:
-            bad(c, "rated but not visited")
+        if status == Status.RESOLVED and c["rating"] and c["rating_round"] >= c["reopen_count"]:
+            bad(c, "rated this round but not visited")
+        if c["resolved_on_time"] is False and not c["ever_late"]:
+            bad(c, "resolved late, not marked ever_late")
         if status == Status.VISITED and (not c["rating"] or c["archived_at"]):
             bad(c, "visited without rating, or archived")
         if (status == Status.ARCHIVED) != (c["archived_at"] is not None):
@@ -166,9 +168,11 @@ def case_problems(now=None, limit=50):
         # ratings only on an outcome
         if c["rating"]:
             outcome = cases.get(c["master_id"]) if status == Status.MERGED else c
-            if outcome is None or outcome["status"] not in RESOLVED_STATUSES or c["rated_at"] is None:
+            earlier_round = outcome is not None and c["rating_round"] < outcome["reopen_count"]  # kept after 重办
+            if outcome is None or c["rated_at"] is None or (
+                    outcome["status"] not in RESOLVED_STATUSES and not earlier_round):
                 bad(c, "a rating without an outcome")
-            elif c["rated_at"] < outcome["resolved_at"]:
+            elif not earlier_round and c["rated_at"] < outcome["resolved_at"]:
                 bad(c, "rated before the resolution")
         elif c["rated_at"] is not None or c["rating_solved"] is not None:
             bad(c, "rating fields without a rating")
