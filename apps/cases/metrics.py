@@ -172,32 +172,42 @@ class RankingRow:
     members: list = field(default_factory=list)  # the unit ids rolled into this row
 
 
-def _rank(rows):
-    scored = sorted(rows, key=lambda r: (r.figures.score is None, -(r.figures.score or 0), -r.figures.received, r.label))
-    position = 0
-    previous = None
-    for i, row in enumerate(scored, start=1):
-        key = (row.figures.score, row.figures.received)
-        if row.figures.score is None:
+ORDERS = {"score": _("综合得分"), "received": _("受理量")}
+
+
+def _rank(rows, order="score"):
+    """Ranked by the score (the three rates), or by volume as the seeds' district ranked its townships; equal keys
+    share a rank; rows with nothing to rank come last, unranked."""
+    if order == "received":
+        def key(r):
+            return (r.figures.received,) if r.figures.received else None
+    else:
+        def key(r):
+            return (r.figures.score, r.figures.received) if r.figures.score is not None else None
+    ranked = sorted(rows, key=lambda r: (key(r) is None, tuple(-v for v in key(r) or ()), r.label))
+    position, previous = 0, None
+    for i, row in enumerate(ranked, start=1):
+        if key(row) is None:
             row.rank = None
             continue
-        if key != previous:
+        if key(row) != previous:
             position = i
-        row.rank, previous = position, key
-    return scored
+        row.rank, previous = position, key(row)
+    return ranked
 
 
-def rankings(period, *, group="township", within=None, now=None) -> list[RankingRow]:
-    """Rows of a monthly (or any period's) ranking, best score first; rows with no cases come last, unranked."""
-    if group not in GROUPS:
+def rankings(period, *, group="township", within=None, now=None, order="score") -> list[RankingRow]:
+    """Rows of a monthly (or any period's) ranking, best score (or most cases) first; rows with nothing to rank come
+    last, unranked."""
+    if group not in GROUPS or order not in ORDERS:
         raise ValueError(group)
     qs = cohort(period, within)
     if group == "service":
         by = figures_by(qs, "service_id", now)
         return _rank([RankingRow(s.name, by.get(s.pk, CaseFigures()), service=s)
-                      for s in Service.objects.filter(Q(is_active=True) | Q(pk__in=list(by)))])
+                      for s in Service.objects.filter(Q(is_active=True) | Q(pk__in=list(by)))], order)
     if group == "area":
-        return _rank(_area_rows(qs, within, now))
+        return _rank(_area_rows(qs, within, now), order)
     by = figures_by(qs, "lead_unit_id", now)
     kinds = (UnitKind.TOWNSHIP,) if group == "township" else (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
     units = list(HandlingUnit.objects.filter(kind__in=kinds).filter(Q(is_active=True) | Q(pk__in=list(by)))
@@ -215,7 +225,7 @@ def rankings(period, *, group="township", within=None, now=None) -> list[Ranking
             if pk in by:
                 figures.add(by[pk])
         rows.append(RankingRow(unit.name, figures, unit=unit, org=unit.organization, members=members))
-    return _rank(rows)
+    return _rank(rows, order)
 
 
 def _area_rows(qs, within, now):

@@ -38,15 +38,18 @@ def _scope(request):
 @login_required
 def rankings(request):
     form, period, group, within = _scope(request)
-    rows = metrics.rankings(period, group=group, within=within)
+    order = request.GET.get("order") if request.GET.get("order") in metrics.ORDERS else "score"
+    rows = metrics.rankings(period, group=group, within=within, order=order)
     top = within if not request.GET.get("area") else policy.scope_top(request.user, policy.CASE_VIEW)
     areas = with_places(t for t in townships() if top is None or t.path.startswith(top.path))
-    chart = [{"label": r.label, "score": r.figures.score, "received": r.figures.received} for r in rows if r.figures.received]
+    chart = [{"label": r.label, "value": r.figures.received if order == "received" else r.figures.score}
+             for r in rows if r.figures.received]
     return render(request, "cases/rankings.html", {
         "form": form, "period": period, "group": group, "groups": metrics.GROUPS, "rows": rows, "within": within,
         "total": metrics.totals(rows), "weights": metrics.weights(), "chart": chart, "section": "case_rankings",
         "chart_height": 60 + 26 * len(chart),
-        "previous": period.previous(), "next": period.next(), "areas": areas,
+        "previous": period.previous(), "next": period.next(), "areas": areas, "order": order,
+        "orders": metrics.ORDERS,
     }, status=400 if form.errors else 200)
 
 

@@ -153,3 +153,14 @@ def test_the_text_index_survives_sqlite_rebuilding_the_table(cases, submit):
     assert ensure_index() is False
     other, _ = submit(description="桥头路灯不亮")
     assert set(search.search(Case.objects.all(), "路灯")) == {other}
+
+
+def test_ranked_by_volume_as_well(cases, submit):
+    _handle(cases, submit()[0], rating="unsatisfied", solved=False)
+    for _ in range(2):
+        submit(area=cases.tree.branch_b)
+    by_score = metrics.rankings(_month(), group="township")
+    by_volume = metrics.rankings(_month(), group="township", order="received")
+    # 乙镇's two cases wait to be signed for, still in time: nothing to score yet, so by the score it is unranked.
+    assert [(r.label, r.rank) for r in by_score] == [("甲镇", 1), ("乙镇", None)]
+    assert [(r.label, r.rank) for r in by_volume] == [("乙镇", 1), ("甲镇", 2)]
