@@ -82,7 +82,7 @@ from .cases_data import (
 from .cases_story import Cut, Record, Story, texts
 
 DEMO_QUERY_CODE = "DEMO2026"  # every demo case's query code, so that the residents' status pages can be tried
-CLOCK = time(8, 0)  # the demo's moment on `today`: nothing after it has happened
+CLOCK = time(8, 0)  # the demo's moment on `today` (the day before, when seeded earlier): nothing after it has happened
 CASE_COUNTS = {"small": 300, "district": 43_000}
 CHUNK = 4000
 GROWTH = 0.3  # the last month has about 30% more requests than the first
@@ -119,7 +119,10 @@ class CaseSeeder:
         self.rng, self.log, self.total = rng, log, total
         self.texts = texts()
         self.answer_tokens = {}
-        self.clock = timezone.make_aware(datetime.combine(today, CLOCK)).astimezone(UTC)
+        clock = timezone.make_aware(datetime.combine(today, CLOCK))
+        if clock > timezone.now():  # seeded before 08:00: the demo's moment is the morning before, never ahead of now
+            clock -= timedelta(days=1)
+        self.clock = clock.astimezone(UTC)
         self.auto = settings.CASE_AUTO_DISPATCH
         self.code_hash = numbers.hash_code(DEMO_QUERY_CODE)
         self.orgs = orgs

@@ -42,10 +42,9 @@ def test_theme_day_from_record_to_return(demo, page, new_page, login, shot):
     shot(secretary, "org-life-02-due")
     secretary.get_by_test_id("due-items").get_by_role("link", name="记录").first.click()
     now = timezone.localtime()
-    start = now - timedelta(minutes=10)
-    end = now + timedelta(minutes=60)
-    if end.date() != start.date():  # near midnight: a meeting that ends within the day
-        start, end = now.replace(hour=23, minute=0), now.replace(hour=23, minute=59)
+    # A meeting on now's date that is on now: just after midnight it starts at 00:00, near midnight it ends at 23:59.
+    start = max(now - timedelta(minutes=10), now.replace(hour=0, minute=0, second=0, microsecond=0))
+    end = min(now + timedelta(minutes=60), now.replace(hour=23, minute=59, second=0, microsecond=0))
     secretary.get_by_label("活动类型").select_option(label="主题党日")
     secretary.get_by_label("活动日期").fill(now.strftime("%Y-%m-%d"))
     secretary.get_by_label("开始时间").fill(start.strftime("%H:%M"))
