@@ -14,7 +14,6 @@ from .models import (
     STAFF_CHANNELS,
     AttributeType,
     HandlingUnit,
-    RatedVia,
     Rating,
     RoutingRule,
     Service,
@@ -218,7 +217,7 @@ class RatingForm(forms.Form):
 
 
 class CallbackForm(RatingForm):
-    via = forms.CharField(widget=forms.HiddenInput, initial=RatedVia.PHONE, required=False)
+    """The same questions, asked by a dispatcher over the phone (the view records it as a phone callback)."""
 
 
 class MergeForm(forms.Form):
