@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 ASSETS := static/vendor/.installed
 
-.PHONY: run test lint unit browser bench seed-district install install-dev assets browser-deps clean
+.PHONY: run dev prepare test lint unit browser bench seed-district install install-dev assets browser-deps clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,20 @@ $(ASSETS): package-lock.json scripts/vendor_assets.sh
 install: $(VENV)/.installed $(ASSETS)
 install-dev: install $(VENV)/.installed-dev
 
-## make run: environment, migrations, demo district on first run, server on http://127.0.0.1:$(PORT)
-run: install
+## make run: environment, migrations, demo district on first run, then the server on http://127.0.0.1:$(PORT):
+## gunicorn (config/gunicorn.conf.py: a fixed pool of workers, so database connections stay bounded) and beside it the
+## periodic maintenance (manage.py run_periodic: expired export and import files, interrupted jobs). Ctrl-C stops both.
+run: install prepare
+	@$(PY) manage.py run_periodic & periodic=$$!; \
+	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py & web=$$!; \
+	trap 'kill $$web $$periodic 2>/dev/null' INT TERM HUP; \
+	wait $$web; status=$$?; kill $$periodic 2>/dev/null; wait; exit $$status
+
+## make dev: the same with Django's development server (reloads on code changes; no periodic maintenance).
+dev: install prepare
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+prepare: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo --scale district --if-empty
 	@echo ""
@@ -42,7 +54,6 @@ run: install
 	@echo "  dept_handler    区住建委群工办理员（本部门诉求）"
 	@echo "群众反映问题：http://127.0.0.1:$(PORT)/report/（无需登录；演示诉求的查询码均为 DEMO2026）"
 	@echo ""
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 ## Debian packages the browser tests need (Chromium and CJK fonts); installed once.
 browser-deps:

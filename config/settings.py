@@ -5,13 +5,34 @@ through an environment variable, never as constants in code.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 
+# var/ holds the database, uploaded imports, exports with full ID numbers and the keys: everything this process
+# creates is private to the service user (0600 files, 0700 directories). manage.py and config/wsgi.py set the same
+# mask before anything else; here it also covers pytest and any other entry point that loads the settings.
+os.umask(0o077)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _make_private(path, mode):
+    """Tighten what an earlier version (or a copy with another umask) left readable to others; not ours: leave it."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(mode)
+    except (FileNotFoundError, PermissionError):
+        pass
+
+
+# A few stat calls at start-up; the periodic clean-up (manage.py run_periodic) does the same for the job files.
+_make_private(VAR_DIR, 0o700)
+for _name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "jobs", "media", "cache"):
+    _make_private(VAR_DIR / _name, 0o700 if (VAR_DIR / _name).is_dir() else 0o600)
 
 
 def env_bool(name, default=False):
@@ -73,7 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "apps.core.middleware.RejectNulMiddleware",
+    "apps.core.middleware.InputGuardMiddleware",  # refuses NUL/control/bidi characters, deep JSON
     "apps.core.middleware.SessionMiddleware",
     "apps.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,10 +123,16 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections are kept per thread. Under gunicorn (make run) a worker has a fixed set of threads, so at
+# most WEB_WORKERS × WEB_THREADS connections stay open (plus one per running background job and its heartbeat).
+# runserver (make dev) starts a new thread per request: a kept connection would outlive its thread and pile up until
+# PostgreSQL refuses every client, so there connections close after each request.
+RUNNING_DEVSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_max_age=0 if RUNNING_DEVSERVER else env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,  # a kept connection the server dropped (restart, idle timeout) is replaced, not a 500
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -134,7 +161,19 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout and sessions (等保 requirements: lockout, idle timeout).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Failed logins per client address (any usernames) in a sliding window, so guessing across many accounts is
+# bounded too; a successful login gives its attempt back. Counted atomically in the database (apps.core.ratelimit).
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
+# Member searches by a full ID number or phone per user in a sliding window. An exact search answers whether a
+# number belongs to someone visible, so without a bound a user could try every number the masked form and the
+# shown birth date and sex leave open (some hundreds) and so read the full number unaudited.
+MEMBER_NUMBER_SEARCH_LIMIT = env_int("MEMBER_NUMBER_SEARCH_LIMIT", 60)
+MEMBER_NUMBER_SEARCH_WINDOW_MINUTES = env_int("MEMBER_NUMBER_SEARCH_WINDOW_MINUTES", 60)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# An API token is good for this many days from its issue (then refused with a message: issue a new one on the
+# profile page); a password change voids the user's tokens at once (apps.accounts.authentication).
+API_TOKEN_DAYS = max(1, env_int("API_TOKEN_DAYS", 90))
 # The age above is an idle timeout, extended by each request (apps.core.middleware) at most once a minute.
 SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -160,16 +199,36 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded photos and attachments are served by the application after an access check, never by a web server reading
+# the directory: private to the service user (Django's default would make each file world-readable, 0644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 30 * 1024 * 1024)
 # Long jobs (imports, exports) run in a background thread with progress; tests run them inline.
 JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
 JOBS_DIR = VAR_DIR / "jobs"
+# Uploaded import files and exports (which may hold full ID numbers) are deleted this many hours after their job
+# finished (or, for a file no job claims, after it was last written), by the periodic clean-up.
+JOB_FILES_TTL_HOURS = env_int("JOB_FILES_TTL_HOURS", 24)
+# A running job writes a heartbeat at least this often; one silent for JOB_STALE_MINUTES died with its process
+# (kill -9, a restarted server worker) and is marked failed. Long enough for SQLite to hold its write lock through
+# a district import's write phase.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 10)
+# manage.py run_periodic (started by make run beside the web server) runs the maintenance this often.
+MAINTENANCE_INTERVAL_MINUTES = env_int("MAINTENANCE_INTERVAL_MINUTES", 5)
 
 REST_FRAMEWORK = {
+    # JSON with the input guard's limits (size, nesting depth, control characters); forms as DRF's own.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -234,6 +293,13 @@ CASE_CALLBACK_DAYS = env_int("CASE_CALLBACK_DAYS", 7)  # unrated this long after
 CASE_EXTENSION_MAX_DAYS = env_int("CASE_EXTENSION_MAX_DAYS", 30)  # an extension moves the deadline by at most this
 # The three rates' weights in the score (response, resolution, satisfaction); one published weighting is 30/35/35.
 CASE_RATE_WEIGHTS = os.environ.get("CASE_RATE_WEIGHTS", "30,35,35")
+# Rankings by score: a unit with fewer accepted cases than this in the period is marked 样本不足 and listed after the
+# ranked units (a score from one or two cases says little).
+CASE_RANKING_MIN_CASES = env_int("CASE_RANKING_MIN_CASES", 5)
+# A description shorter than this (characters, whitespace not counted) is refused, whoever enters it (public form,
+# Open311, staff intake): "x" or "?" cannot be handled. Five, not ten: a Chinese complaint such as 村口路灯坏了 says
+# what and where in six characters.
+CASE_DESCRIPTION_MIN_CHARS = env_int("CASE_DESCRIPTION_MIN_CHARS", 5)
 # Web intake: a case whose category and area match a routing rule is accepted and dispatched at once by the system;
 # off, every web case waits for a dispatcher to accept it.
 CASE_AUTO_DISPATCH = env_bool("CASE_AUTO_DISPATCH", True)

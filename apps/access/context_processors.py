@@ -1,4 +1,4 @@
-from . import policy
+from . import grants, policy
 
 
 def access(request):
@@ -15,6 +15,8 @@ def access(request):
             "records_manage": policy.has_capability(user, policy.RECORD_MANAGE),
             "review": policy.has_capability(user, policy.RECORD_REVIEW),
             "system": policy.has_capability(user, policy.SYSTEM_MANAGE),
+            # The user and role pages: the system administrator, and whoever may grant roles (apps.access.grants).
+            "accounts": policy.has_capability(user, policy.SYSTEM_MANAGE) or grants.administers_roles(user),
             "self": policy.is_member_self_service(user),
             "cases": policy.has_capability(user, policy.CASE_VIEW),
             "rules": policy.has_capability(user, policy.RULES_MANAGE),

@@ -33,9 +33,23 @@ class UserCreateForm(forms.Form):
 
 
 class RoleAssignForm(forms.Form):
+    """Offers only what the actor may grant (apps.access.grants). Any role is still accepted as input, so that an
+    attempt beyond the actor's rights reaches the service, which refuses it and records the attempt."""
+
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     org_code = forms.CharField(label=_("组织编码"), max_length=32, required=False, help_text=_("系统管理员角色可不填"))
-    can_unmask = forms.BooleanField(label=_("可查看完整身份证号"), required=False)
+    can_unmask = forms.BooleanField(label=_("可查看完整身份证号"), required=False,
+                                    help_text=_("须由持有该权限的区级或组织管理员在其范围内授予；不能与系统管理、审计职责兼任"))
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            from apps.access import grants
+
+            offered = set(grants.grantable_roles(actor))
+            self.fields["role"].widget.choices = [(value, label) for value, label in Role.choices if value in offered]
+            if not grants.offers_unmask(actor):
+                self.fields["can_unmask"].widget = forms.HiddenInput()
 
     def clean(self):
         data = super().clean()

@@ -12,6 +12,7 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     AUDIT_EXCLUDE = ("password", "last_login", "failed_logins", "locked_until")
+    AUDIT_PERSONAL = ("email",)  # shown to the auditor as changed only (apps.audit.display)
 
     class Meta:
         verbose_name = _("用户")

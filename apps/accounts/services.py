@@ -4,12 +4,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from apps.access import grants, policy
+from apps.access.models import RoleAssignment
 from apps.audit.services import Action, audit_record
+from apps.core import ratelimit
 
 from .models import User
 
@@ -18,35 +22,68 @@ class LoginError(Exception):
     pass
 
 
+def _client_address(request) -> str:
+    return (request.META.get("REMOTE_ADDR") if request is not None else "") or ""
+
+
+def _audit_failure(request, user, username, note):
+    audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_id=user.pk if user else "",
+                 object_repr=username[:150], request=request, note=note)
+
+
+def _reserve_attempt(username):
+    """Count an attempt on the account before its password is checked, under the user row's lock.
+
+    Returns (user, minutes still locked or 0, whether this attempt set the lockout). The attempt that reaches
+    LOGIN_FAILURE_LIMIT locks the account at once, before its own password is checked (a success clears it again),
+    so parallel guesses cannot all pass on the old count: at most LOGIN_FAILURE_LIMIT of them reach the password."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            return None, 0, False
+        now = timezone.now()
+        if user.locked_until and user.locked_until > now:
+            return user, int((user.locked_until - now).total_seconds() // 60) + 1, False
+        if user.locked_until:  # the lockout has run out: counting starts again
+            user.failed_logins, user.locked_until = 0, None
+        user.failed_logins += 1  # read and written under the row lock
+        locks = user.failed_logins >= settings.LOGIN_FAILURE_LIMIT
+        if locks:
+            user.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        user.save(update_fields=["failed_logins", "locked_until"])
+    return user, 0, locks
+
+
 def login_check(*, request, username, password) -> User:
-    """Authenticate, enforcing the lockout after repeated failures. Raises LoginError (a message for the user)."""
+    """Authenticate, enforcing the lockout after repeated failures. Raises LoginError (a message for the user).
+
+    Every attempt is counted before its password is checked — per client address in apps.core.ratelimit (one atomic
+    statement), per account on the user row under a row lock — and refused on the counted value, so a burst of
+    parallel guesses is bounded by the limits; a success gives its attempts back."""
     username = (username or "").strip()
-    user = User.objects.filter(username=username).first()
-    now = timezone.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_id=user.pk,
-                     object_repr=username, request=request, note="账号锁定期间尝试登录")
-        raise LoginError(_("登录失败次数过多，账号已锁定，请{minutes}分钟后再试").format(minutes=minutes))
+    address = ratelimit.hit("login-ip", _client_address(request), limit=settings.LOGIN_IP_FAILURE_LIMIT,
+                            window=settings.LOGIN_IP_WINDOW_MINUTES * 60)
+    if not address.allowed:
+        user = User.objects.filter(username=username).first()
+        _audit_failure(request, user, username, f"同一网络地址{settings.LOGIN_IP_WINDOW_MINUTES}分钟内登录失败超过"
+                                                f"{settings.LOGIN_IP_FAILURE_LIMIT}次")
+        raise LoginError(_("登录失败次数过多，请{minutes}分钟后再试").format(minutes=address.retry_minutes))
+    user, locked_minutes, locks = _reserve_attempt(username)
+    if locked_minutes:
+        _audit_failure(request, user, username, "账号锁定期间尝试登录")
+        raise LoginError(_("登录失败次数过多，账号已锁定，请{minutes}分钟后再试").format(minutes=locked_minutes))
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
-        # Record the failure (and any lockout) first, then refuse: the audit row must survive the refusal.
-        with transaction.atomic():
-            note = "用户名或密码错误"
-            locked = False
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
-                    user.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-                    user.failed_logins = 0
-                    locked = True
-                    note = f"连续失败{settings.LOGIN_FAILURE_LIMIT}次，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟"
-                user.save(update_fields=["failed_logins", "locked_until"])
-            audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user",
-                         object_id=user.pk if user else "", object_repr=username[:150], request=request, note=note)
-        if locked:
+        # The failure (and any lockout) is already counted; the audit row is written on its own, outside any
+        # transaction the refusal could roll back.
+        note = "用户名或密码错误"
+        if locks:
+            note = f"连续失败{settings.LOGIN_FAILURE_LIMIT}次，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟"
+        _audit_failure(request, user, username, note)
+        if locks:
             raise LoginError(_("登录失败次数过多，账号已锁定{minutes}分钟").format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
         raise LoginError(_("用户名或密码错误"))
+    ratelimit.refund(address)
     with transaction.atomic():
         authenticated.failed_logins = 0
         authenticated.locked_until = None
@@ -55,13 +92,76 @@ def login_check(*, request, username, password) -> User:
     return authenticated
 
 
+class GrantRefused(PermissionDenied):
+    """A change of roles, duties or another's password that the grant rules (apps.access.grants) refuse.
+
+    Raised after the refusal is audited; the message is for the user (the views answer 403 with it)."""
+
+
+class _Refusal(Exception):
+    pass
+
+
+def record_refusal(*, actor, user, problem, what, detail=None, organization=None, request=None):
+    """Record a refused attempt on `user`'s roles or account, wherever it was stopped (the role services here, or
+    the pages' access check): the auditor sees every attempt.
+
+    Called after the refused change's transaction has ended (rolled back), so the row is written in a transaction
+    of its own: written inside the refused change, it would go with it."""
+    audit_record(actor=actor, action=Action.ROLE_GRANT_REFUSED, obj=user, after=detail, organization=organization,
+                 request=request, note=f"{what}：{problem}"[:300])
+
+
+def _refuse(*, problem, **kwargs):
+    record_refusal(problem=problem, **kwargs)
+    raise GrantRefused(problem)
+
+
+def refuse_change(*, actor, user, problem, what, request=None):
+    """record_refusal, then raise GrantRefused."""
+    _refuse(actor=actor, user=user, problem=problem, what=what, request=request)
+
+
+def _lock_account(user):
+    """One change of an account's roles or password at a time: the duties checked are the duties it holds."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def api_token_issue(*, actor, user, request=None) -> str:
-    """Create (or replace) the user's API token; returns the key."""
+    """Create (or replace) the user's API token; returns the key. It expires after settings.API_TOKEN_DAYS
+    (apps.accounts.authentication) and is void once the password changes (user_set_password)."""
     Token.objects.filter(user=user).delete()
     token = Token.objects.create(user=user)
     audit_record(actor=actor, action=Action.TOKEN, obj=user, request=request, note="生成新的API令牌")
     return token.key
+
+
+def user_set_password(*, actor, user, password, old_password=None, request=None):
+    """Set `user`'s password: the user's own change (with their current password, checked here) or a reset by
+    someone else. Every API token of the user is deleted with it, in the same transaction: a token must not outlive
+    the password it was issued under. Another's password is set only where the grant rules allow it
+    (apps.access.grants.account_takeover_problem); a refusal is audited and raised as GrantRefused. `actor` None is
+    the server console."""
+    own = actor is not None and actor.pk == user.pk and old_password is not None
+    what = "修改密码" if own else "重置密码"
+    try:
+        with transaction.atomic():
+            _lock_account(user)
+            if own:
+                problem = None if user.check_password(old_password) else _("原密码不正确")
+            else:
+                problem = None if actor is None else grants.account_takeover_problem(actor, user)
+            if problem:
+                raise _Refusal(problem)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            tokens, _counts = Token.objects.filter(user=user).delete()
+            note = what + ("；API令牌已作废" if tokens else "")
+            audit_record(actor=actor, action=Action.UPDATE, obj=user, request=request, note=note)
+    except _Refusal as exc:
+        _refuse(actor=actor, user=user, problem=str(exc), what=what, request=request)
+    return user
 
 
 @transaction.atomic
@@ -75,38 +175,76 @@ def user_create(*, actor, username, display_name, password, request=None) -> Use
     return user
 
 
-@transaction.atomic
 def role_assign(*, actor, user, role, organization, can_unmask=False, request=None):
-    from apps.access.models import RoleAssignment
+    """Give `user` a role on `organization`, or change the assignment's can_unmask. Whether `actor` may is decided by
+    the grant rules (apps.access.grants: nobody changes their own roles, only roles the actor may grant, on
+    organizations in their scope, never combining the separated duties); a refusal is audited and raised as
+    GrantRefused. `actor` None is the server console (manage.py grant_role)."""
     from apps.audit.services import snapshot
 
-    assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, organization=organization, defaults={"can_unmask": can_unmask})
-    if not created:
-        before = snapshot(assignment)
-        assignment.can_unmask = can_unmask
-        assignment.save()
-        audit_record(actor=actor, action=Action.UPDATE, obj=assignment, before=before, after=snapshot(assignment), request=request)
-    else:
-        audit_record(actor=actor, action=Action.CREATE, obj=assignment, after=snapshot(assignment), request=request)
+    can_unmask = bool(can_unmask)
+    detail = {"role": role, "organization": getattr(organization, "pk", None), "can_unmask": can_unmask}
+    try:
+        with transaction.atomic():
+            _lock_account(user)
+            assignment = (RoleAssignment.objects.select_for_update()
+                          .filter(user=user, role=role, organization=organization).first())
+            problem = grants.grant_problem(actor, user=user, role=role, organization=organization,
+                                           can_unmask=can_unmask, existing=assignment)
+            if problem:
+                raise _Refusal(problem)
+            if assignment is None:
+                assignment = RoleAssignment.objects.create(user=user, role=role, organization=organization,
+                                                           can_unmask=can_unmask)
+                audit_record(actor=actor, action=Action.CREATE, obj=assignment, after=snapshot(assignment),
+                             request=request)
+            else:
+                before = snapshot(assignment)
+                assignment.can_unmask = can_unmask
+                assignment.save(update_fields=["can_unmask"])
+                audit_record(actor=actor, action=Action.UPDATE, obj=assignment, before=before,
+                             after=snapshot(assignment), request=request)
+    except _Refusal as exc:
+        _refuse(actor=actor, user=user, problem=str(exc), what="授予角色", detail=detail, organization=organization,
+                request=request)
+    policy.clear_cache(user)
     return assignment
 
 
-@transaction.atomic
 def role_revoke(*, actor, assignment, request=None):
+    """Revoke a role assignment, if the grant rules let `actor` (else GrantRefused, audited)."""
     from apps.audit.services import snapshot
 
-    before = snapshot(assignment)
-    audit_record(actor=actor, action=Action.DELETE, obj=assignment, before=before, request=request)
-    assignment.delete()
+    user = assignment.user
+    try:
+        with transaction.atomic():
+            _lock_account(user)
+            current = RoleAssignment.objects.select_related("organization", "user").filter(pk=assignment.pk).first()
+            if current is None:
+                return
+            problem = grants.revoke_problem(actor, current)
+            if problem:
+                raise _Refusal(problem)
+            audit_record(actor=actor, action=Action.DELETE, obj=current, before=snapshot(current), request=request)
+            current.delete()
+    except _Refusal as exc:
+        _refuse(actor=actor, user=user, problem=str(exc), what="撤销角色", organization=assignment.organization,
+                detail={"role": assignment.role, "organization": assignment.organization_id,
+                        "can_unmask": assignment.can_unmask}, request=request)
+    policy.clear_cache(user)
 
 
-@transaction.atomic
 def user_set_active(*, actor, user, active, request=None):
-    before = {"is_active": user.is_active}
-    user.is_active = active
-    if active:
-        user.locked_until = None
-        user.failed_logins = 0
-    user.save(update_fields=["is_active", "locked_until", "failed_logins"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after={"is_active": active}, request=request)
+    """Enable or disable an account; nobody disables their own (a system administrator locking themselves out
+    would leave no one to undo it, and it is a change of their own rights)."""
+    if actor is not None and actor.pk == user.pk:
+        _refuse(actor=actor, user=user, problem=_("不能停用或启用自己的账号"), what="停用/启用账号", request=request)
+    with transaction.atomic():
+        before = {"is_active": user.is_active}
+        user.is_active = active
+        if active:
+            user.locked_until = None
+            user.failed_logins = 0
+        user.save(update_fields=["is_active", "locked_until", "failed_logins"])
+        audit_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after={"is_active": active},
+                     request=request)

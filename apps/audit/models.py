@@ -41,6 +41,8 @@ class AuditEvent(models.Model):
         ARCHIVE = "archive", _("归档")
         DECIDE = "decide", _("审批")
         REVEAL = "reveal", _("查看完整联系电话")
+        # A refused attempt to change roles, duties or another's password (三员分立), recorded for the auditor.
+        ROLE_GRANT_REFUSED = "role_grant_refused", _("越权授权被拒绝")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

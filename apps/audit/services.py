@@ -29,7 +29,8 @@ def snapshot(obj) -> dict:
     """Field values of a model instance for before/after, with sensitive fields masked.
 
     A model lists sensitive fields in AUDIT_MASKED = {"field": callable_returning_masked_value}
-    and fields never to record in AUDIT_EXCLUDE.
+    and fields never to record in AUDIT_EXCLUDE. Fields in AUDIT_PERSONAL are recorded (masked where
+    AUDIT_MASKED says so) but shown to readers of the trail as changed only: apps.audit.display.
     """
     if obj is None:
         return None

@@ -64,7 +64,8 @@ class CaseDetailSerializer(CaseSerializer):
     list=extend_schema(summary=gettext_lazy("群众诉求列表"), parameters=[
         OpenApiParameter("q", str, description=gettext_lazy("问题内容（中文全文检索）、受理编号或联系电话")),
         OpenApiParameter("queue", str, description=gettext_lazy("待办：to_accept / to_dispatch / to_sign / handling / "
-                                                                "due_soon / overdue / to_call_back / extensions")),
+                                                                "assist_to_sign / due_soon / overdue / to_call_back / "
+                                                                "extensions（与页面的待办数口径一致）")),
         OpenApiParameter("status", str), OpenApiParameter("lead_unit", int, description=gettext_lazy("承办单位ID")),
         OpenApiParameter("area", int, description=gettext_lazy("乡镇（街道）组织ID")),
         OpenApiParameter("service", int), OpenApiParameter("channel", str), OpenApiParameter("triage", str),
@@ -130,7 +131,10 @@ class CaseMetricsView(APIView):
 
 
 class CaseRankingsView(APIView):
-    @extend_schema(summary=gettext_lazy("群众诉求排名"), responses=dict, parameters=[
+    @extend_schema(summary=gettext_lazy("群众诉求排名"), description=gettext_lazy(
+        "排名在前的为参与排名的单位；rank 为空（ranked=false）的单位不参与排名，standing 说明原因："
+        "few 样本不足（受理少于 CASE_RANKING_MIN_CASES 件），partial 缺少比率（missing_rates，不计分），none 无诉求。"),
+        responses=dict, parameters=[
         PERIOD, OpenApiParameter("group", str, description="township / department / area / service")])
     def get(self, request):
         if not policy.has_capability(request.user, policy.CASE_VIEW):
@@ -142,5 +146,5 @@ class CaseRankingsView(APIView):
         top = policy.scope_top(request.user, policy.CASE_VIEW)
         rows = metrics.rankings(period, group=group, within=top if is_area_scope(top) else None)
         return Response({"period": period.key, "group": group, "rows": [
-            {"rank": r.rank, "label": r.label, "unit": r.unit.pk if r.unit else None, "area": r.org.pk if r.org else None,
+            {"rank": r.rank, "ranked": r.ranked, "label": r.label, "unit": r.unit.pk if r.unit else None, "area": r.org.pk if r.org else None,
              "service": r.service.code if r.service else None, **r.figures.as_dict()} for r in rows]})

@@ -10,10 +10,10 @@ import time
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from apps.core import ratelimit
 from apps.core.crypto import _fernet
 
 
@@ -42,8 +42,9 @@ def verify(token, answer):
     payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
     if payload is None:
         raise ValidationError(_("验证题已过期，请换一题后重新作答"))
-    # Spent by any attempt, right or wrong: one token, one guess.
-    if not cache.add(f"case-challenge:{payload['n']}", 1, timeout=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
+    # Spent by any attempt, right or wrong: one token, one guess. The claim is one atomic database statement (a
+    # cache add is not atomic across processes on the file cache), so parallel posts of one token get one guess.
+    if not ratelimit.claim_once("case-challenge", payload["n"], ttl=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
         raise ValidationError(_("该验证题已使用，请换一题"))
     try:
         correct = int(str(answer).strip()) == payload["a"]

@@ -23,11 +23,9 @@ def _require_settings(user):
         raise PermissionDenied(_("只有区委组织部管理员可以设置群工系统"))
 
 
-def _org_by_code(code, field):
-    org = Organization.objects.filter(code=(code or "").strip(), is_active=True).first()
-    if org is None:
-        raise ValidationError({field: _("未找到该组织编码")})
-    return org
+def _scope(user):
+    """Organizations the settings' organization pickers choose from (resolved and checked by the form)."""
+    return policy.visible_orgs(user, policy.RULES_MANAGE)
 
 
 @login_required
@@ -62,10 +60,10 @@ def _edit(request, form, save, *, title, back):
 def unit_edit(request, pk=None):
     _require_settings(request.user)
     unit = get_object_or_404(HandlingUnit, pk=pk) if pk else None
-    form = UnitForm(request.POST or None, instance=unit)
+    form = UnitForm(request.POST or None, instance=unit, orgs=_scope(request.user))
 
     def save(data):
-        data = {**data, "organization": _org_by_code(data.pop("organization_code"), "organization_code")}
+        data = {**data, "organization": data.pop("organization_code")}
         config_services.unit_save(actor=request.user, unit=unit, data=data, request=request)
 
     return _edit(request, form, save, title=_("编辑承办单位") if unit else _("新增承办单位"), back="/cases/settings/?tab=units")
@@ -86,11 +84,11 @@ def units_generate(request):
 def rule_edit(request, pk=None):
     _require_settings(request.user)
     rule = get_object_or_404(RoutingRule, pk=pk) if pk else None
-    form = RuleForm(request.POST or None, instance=rule)
+    form = RuleForm(request.POST or None, instance=rule, orgs=_scope(request.user))
 
     def save(data):
-        code = data.pop("area_code", "").strip()
-        area = check_area(_org_by_code(code, "area_code")) if code else None
+        area = data.pop("area_code", None)
+        area = check_area(area) if area else None
         assisting = list(data.pop("assisting"))
         config_services.rule_save(actor=request.user, rule=rule, data={**data, "area": area}, assisting=assisting,
                                   request=request)

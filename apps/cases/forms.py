@@ -6,6 +6,9 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
+from apps.orgs.models import Organization
+from apps.orgs.picker import OrgChoiceField
 from apps.records.periods import parse_period
 
 from . import areas
@@ -74,7 +77,8 @@ class CaseFieldsForm(forms.Form):
     service = forms.ModelChoiceField(label=_("反映问题类别"), queryset=Service.objects.none(), empty_label=_("请选择"))
     description = forms.CharField(label=_("问题描述"), max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 6, "maxlength": DESCRIPTION_MAX}),
-                                  help_text=_("请写明发生了什么、在哪里、持续多久，最多4000字"))
+                                  help_text=format_lazy(_("请写明发生了什么、在哪里、持续多久，至少{min}字，最多4000字"),
+                                                        min=settings.CASE_DESCRIPTION_MIN_CHARS))
     township = forms.ModelChoiceField(label=_("乡镇（街道）"), queryset=areas.townships(), empty_label=_("请选择"))
     village = forms.ModelChoiceField(label=_("村（社区）"), queryset=areas.villages(None), required=False,
                                      empty_label=_("不清楚或不涉及"))
@@ -134,6 +138,25 @@ class CaseFieldsForm(forms.Form):
 
     def area(self):
         return self.cleaned_data.get("village") or self.cleaned_data.get("township")
+
+    def intake_field(self, key):
+        """The form field an intake error is about (intake names some differently), or None for the top."""
+        if key.startswith("attribute[") and key.endswith("]"):
+            key = f"attr_{key[10:-1]}"
+        key = {"area": "township", "lat": None, "lng": None}.get(key, key)  # the position's fields are hidden
+        return key if key in self.fields else None
+
+    def add_intake_errors(self, exc, *, skip_fields_with_errors=False):
+        """Put intake's ValidationError on the form; with skip_fields_with_errors, a field the form already refused
+        keeps its own message only (intake judged what was left of it)."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for key, messages in exc.message_dict.items():
+            name = self.intake_field(key)
+            if skip_fields_with_errors and name in self.errors:
+                continue
+            self.add_error(name, messages)
 
 
 class PublicCaseForm(CaseFieldsForm):
@@ -245,36 +268,39 @@ class RankingForm(forms.Form):
 # ---- the district's settings ----
 
 class UnitForm(forms.ModelForm):
-    organization_code = forms.CharField(label=_("对应党组织编码"), max_length=32,
-                                        help_text=_("在该党组织及其上级任职的工作人员代表本单位办理"))
+    # The organization picker, scoped by the view to the organizations the administrator sets rules for.
+    organization_code = OrgChoiceField(label=_("对应党组织"), capability=policy.RULES_MANAGE,
+                                       help_text=_("在该党组织及其上级任职的工作人员代表本单位办理"))
 
     class Meta:
         model = HandlingUnit
         fields = ["name", "kind", "parent", "is_active", "sort_order"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = HandlingUnit.objects.filter(kind="township")
+        self.fields["organization_code"].queryset = orgs if orgs is not None else Organization.objects.none()
         if self.instance.pk:
-            self.fields["organization_code"].initial = self.instance.organization.code
+            self.fields["organization_code"].initial = self.instance.organization
 
 
 class RuleForm(forms.ModelForm):
-    area_code = forms.CharField(label=_("区域（乡镇或村社区的组织编码）"), max_length=32, required=False,
-                                help_text=_("不填：任何区域"))
+    area_code = OrgChoiceField(label=_("区域（乡镇或村社区）"), capability=policy.RULES_MANAGE, required=False,
+                               help_text=_("不填：任何区域"))
 
     class Meta:
         model = RoutingRule
         fields = ["service", "to_area_unit", "unit", "assisting", "is_active", "note"]
         widgets = {"assisting": forms.SelectMultiple(attrs={"size": 5})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = HandlingUnit.objects.filter(is_active=True)
         self.fields["assisting"].queryset = HandlingUnit.objects.filter(is_active=True)
         self.fields["service"].empty_label = _("任何类别")
+        self.fields["area_code"].queryset = orgs if orgs is not None else Organization.objects.none()
         if self.instance.pk and self.instance.area_id:
-            self.fields["area_code"].initial = self.instance.area.code
+            self.fields["area_code"].initial = self.instance.area
 
 
 class ServiceForm(forms.ModelForm):

@@ -87,6 +87,15 @@ def clean_text(value, max_length, *, field_name, required=True, label=None):
     return text
 
 
+def check_description_length(text) -> str:
+    """A description must say something: at least CASE_DESCRIPTION_MIN_CHARS characters, whitespace not counted,
+    whoever enters it (public form, Open311, staff intake)."""
+    n = settings.CASE_DESCRIPTION_MIN_CHARS
+    if len(re.sub(r"\s", "", text)) < n:
+        raise ValidationError({"description": _("问题描述太短：请至少写{n}个字，说明发生了什么、在哪里").format(n=n)})
+    return text
+
+
 def clean_phone(value, *, required=True) -> str:
     phone = unicodedata.normalize("NFKC", str(value or ""))
     phone = re.sub(r"[\s\-()（）]", "", phone)
@@ -204,6 +213,7 @@ def _validated(intake: Intake, *, phone_required):
     if intake.service is None or not intake.service.is_active:
         errors["service"] = [_("请选择诉求类别")]
     description = attempt(clean_text, intake.description, DESCRIPTION_MAX, field_name="description", label=_("问题描述"))
+    description = attempt(check_description_length, description) if description else description
     address = attempt(clean_text, intake.address, 200, field_name="address", required=False, label=_("详细地址"))
     name = attempt(clean_text, intake.contact_name, 40, field_name="contact_name", required=False, label=_("联系人"))
     phone = attempt(clean_phone, intake.phone, required=phone_required)
@@ -279,6 +289,12 @@ def discard_files(names):
         default_storage.delete(name)
 
 
+def check_submission(intake: Intake, *, channel=Channel.WEB):
+    """Every error case_submit would find in the submission itself, without writing anything (limits are not
+    checked): the public form shows them together with a refused challenge, in one round."""
+    _validated(intake, phone_required=channel == Channel.WEB)
+
+
 def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, request=None, now=None):
     """A resident's case (web or Open311). Returns (case, query_code); SubmissionBlocked when a limit is reached."""
     now = now or timezone.now()
@@ -290,7 +306,8 @@ def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, re
     try:
         with transaction.atomic():
             # Counted and written in one transaction, one submitter at a time: parallel posts cannot slip past a limit.
-            _serialize(phone_hash, ip_hash)
+            # Every key a limit counts by is locked, the Open311 application's too.
+            _serialize(phone_hash, ip_hash, keyed_hash(f"open311-client:{client.pk}") if client is not None else "")
             check_abuse(phone_hash=phone_hash, ip_hash=ip_hash, now=now, client=client)
             case, code = _create(intake, cleaned, channel=channel, now=now, written=written, ip=ip, client=client)
             audit_record(actor=None, action=Action.SUBMIT, obj=case, after=snapshot(case), request=request,

@@ -15,8 +15,15 @@ resident asked), and attributed to the case's current lead unit:
 - average handling time: submission to 办结, over resolved cases; overdue: resolved after the deadline (once, even
   if reopened and then resolved in time), or still being handled past it; returns: 退单 by any unit;
 - a reopened case keeps its last rating until the resident rates the new outcome, so reopening never erases one;
-- score: CASE_RATE_WEIGHTS (default 30/35/35) over the three rates, ×100; a rate with nothing to measure is left
-  out and the others reweighted; no rate at all, no score.
+- score: CASE_RATE_WEIGHTS (default 30/35/35) over the three rates, ×100 — only when every weighted rate can be
+  measured. A rate with no denominator (nothing signed for yet, nothing rated yet) is *missing*, not full marks and
+  not zero: the unit gets no score and the missing rates are named (`missing_rates`). Reweighting the rates that
+  exist was rejected: a unit with one case signed in time and nothing rated would score 100 on the response rate
+  alone and rank above units scored on all three;
+- ranking by score (`rankings`): a row is ranked when it has a score and at least CASE_RANKING_MIN_CASES accepted
+  cases; rows with a score from fewer cases are marked 样本不足 (`standing == "few"`), rows without a score are
+  marked with what is missing (`"partial"`) or as having no cases (`"none"`); all of them come after the ranked
+  rows, without a rank, in that order. Ranking by volume (order="received") ranks every row with cases.
 
 One grouped query (by lead unit, area or category) over the index on submitted_at gives every row; townships
 include the cases of their village units, areas the cases located in them, whoever handled them.
@@ -50,6 +57,15 @@ def weights():
     except ValueError:
         parts = []
     return tuple(parts) if len(parts) == 3 and all(p >= 0 for p in parts) and sum(parts) > 0 else (30.0, 35.0, 35.0)
+
+
+RATE_LABELS = (_("响应率"), _("解决率"), _("满意率"))
+STANDINGS = {
+    "ranked": "",
+    "few": _("样本不足"),
+    "partial": _("缺少比率"),
+    "none": _("无诉求"),
+}
 
 
 def _ratio(part, whole):
@@ -94,16 +110,46 @@ class CaseFigures:
         return self.handling_minutes / self.resolved / 60 if self.resolved else None
 
     @property
+    def rates(self):
+        return (self.response_rate, self.solution_rate, self.satisfaction_rate)
+
+    @property
+    def missing_rates(self) -> list:
+        """The weighted rates with nothing to measure yet (labels): any of them leaves the figures without a score."""
+        return [label for label, w, r in zip(RATE_LABELS, weights(), self.rates) if w > 0 and r is None]
+
+    @property
     def score(self):
-        rates = (self.response_rate, self.solution_rate, self.satisfaction_rate)
-        used = [(w, r) for w, r in zip(weights(), rates) if r is not None]
-        total = sum(w for w, _ in used)
-        return round(sum(w * r for w, r in used) / total * 100, 1) if used and total else None
+        if self.missing_rates:
+            return None
+        used = [(w, r) for w, r in zip(weights(), self.rates) if w > 0]
+        return round(sum(w * r for w, r in used) / sum(w for w, _ in used) * 100, 1)
+
+    @property
+    def standing(self) -> str:
+        """ranked / few (a score from fewer than CASE_RANKING_MIN_CASES cases) / partial (a rate missing) / none."""
+        if not self.received:
+            return "none"
+        if self.score is None:
+            return "partial"
+        return "ranked" if self.received >= settings.CASE_RANKING_MIN_CASES else "few"
+
+    @property
+    def standing_note(self) -> str:
+        """What the page, the workbook and the API say of a row left out of the ranking."""
+        standing = self.standing
+        if standing == "few":
+            return str(_("样本不足（受理不足{n}件）")).format(n=settings.CASE_RANKING_MIN_CASES)
+        if standing == "partial":
+            return str(_("不计分：尚无{rates}")).format(rates="、".join(str(r) for r in self.missing_rates))
+        return str(STANDINGS[standing])
 
     def as_dict(self):
         return {**{name: getattr(self, name) for name in self.FIELDS}, "response_rate": self.response_rate,
                 "solution_rate": self.solution_rate, "satisfaction_rate": self.satisfaction_rate,
-                "avg_handling_hours": self.avg_handling_hours, "score": self.score}
+                "avg_handling_hours": self.avg_handling_hours, "score": self.score,
+                "missing_rates": [str(r) for r in self.missing_rates], "standing": self.standing,
+                "standing_note": self.standing_note}
 
 
 def period_bounds(period):
@@ -171,20 +217,36 @@ class RankingRow:
     rank: int | None = None
     members: list = field(default_factory=list)  # the unit ids rolled into this row
 
+    @property
+    def ranked(self):
+        return self.rank is not None
+
 
 ORDERS = {"score": _("综合得分"), "received": _("受理量")}
 
 
+_UNRANKED_ORDER = {"few": 0, "partial": 1, "none": 2}
+
+
 def _rank(rows, order="score"):
     """Ranked by the score (the three rates), or by volume as the seeds' district ranked its townships; equal keys
-    share a rank; rows with nothing to rank come last, unranked."""
+    share a rank. By score, rows not ranked (样本不足, a rate missing, no cases) come after the ranked ones, unranked:
+    the 样本不足 ones by their score, then the others by volume."""
     if order == "received":
         def key(r):
             return (r.figures.received,) if r.figures.received else None
+
+        def rest(r):
+            return (0,)
     else:
         def key(r):
-            return (r.figures.score, r.figures.received) if r.figures.score is not None else None
-    ranked = sorted(rows, key=lambda r: (key(r) is None, tuple(-v for v in key(r) or ()), r.label))
+            return (r.figures.score, r.figures.received) if r.figures.standing == "ranked" else None
+
+        def rest(r):
+            f = r.figures
+            return (_UNRANKED_ORDER[f.standing], -(f.score or 0), -f.received)
+    ranked = sorted(rows, key=lambda r: (key(r) is None, tuple(-v for v in key(r) or ()),
+                                         rest(r) if key(r) is None else (), r.label))
     position, previous = 0, None
     for i, row in enumerate(ranked, start=1):
         if key(row) is None:
@@ -197,8 +259,8 @@ def _rank(rows, order="score"):
 
 
 def rankings(period, *, group="township", within=None, now=None, order="score") -> list[RankingRow]:
-    """Rows of a monthly (or any period's) ranking, best score (or most cases) first; rows with nothing to rank come
-    last, unranked."""
+    """Rows of a monthly (or any period's) ranking, best score (or most cases) first; rows not ranked (see the module's
+    rules: 样本不足, a rate missing, no cases) come last, unranked, each with `figures.standing_note`."""
     if group not in GROUPS or order not in ORDERS:
         raise ValueError(group)
     qs = cohort(period, within)

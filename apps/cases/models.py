@@ -304,6 +304,8 @@ class Case(models.Model):
 
     AUDIT_MASKED = {"contact_phone": lambda c: c.phone_masked, "email": lambda c: "***" if c.email else ""}
     AUDIT_EXCLUDE = ("query_code_hash", "token", "phone_hash", "ip_hash", "search_tokens", "updated_at")
+    # Shown to the auditor as changed only (apps.audit.display): the resident's identity and whereabouts.
+    AUDIT_PERSONAL = ("contact_name", "contact_phone", "email", "address", "lat", "lng")
 
     class Meta:
         verbose_name = _("群众诉求")

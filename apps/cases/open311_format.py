@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 
 from django.http import HttpResponse
 
+from apps.core.inputguard import strip_unsafe
+
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -33,7 +35,9 @@ def element(tag, value) -> ET.Element:
     elif isinstance(value, bool):
         node.text = "true" if value else "false"
     elif value is not None:
-        node.text = str(value)
+        # ElementTree writes control characters as they are, which makes the document malformed (XML 1.0 cannot
+        # hold them, not even escaped): any stored or echoed text loses them, with direction overrides.
+        node.text = strip_unsafe(str(value))
     return node
 
 

@@ -8,7 +8,6 @@ import hmac
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -21,7 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
-from apps.core.forms import apply_refusal, apply_validation_error
+from apps.core import ratelimit
+from apps.core.forms import apply_refusal
 from apps.core.paging import KeysFirstPaginator
 from apps.core.query import prefix_q
 from apps.core.templatetags.ui import bootstrap
@@ -30,7 +30,7 @@ from apps.records.periods import period_containing
 
 from . import areas, challenge, deadlines, metrics, numbers, photos, publish, search, selectors, services
 from .forms import LookupForm, PublicCaseForm, RankingForm, RatingForm
-from .intake import Intake, SubmissionBlocked, case_submit
+from .intake import Intake, SubmissionBlocked, case_submit, check_submission
 from .models import OPEN_STATUSES, Case, CasePhoto, EventKind, PhotoStage, RatedVia, Service, Status, Urgency
 
 SESSION_ACCESS = "case_access"
@@ -62,33 +62,56 @@ def report(request):
         return render(request, "cases/public/report.html", {"form": form, "public_section": "report"})
     form = PublicCaseForm(request.POST, request.FILES)
     status = 400
-    if form.is_valid():
-        data = form.cleaned_data
+    fields_valid = form.is_valid()
+    # Everything is judged in one round: the challenge whatever else is wrong (its token is spent by any guess, and
+    # the page comes back with a new one), and the submission itself whatever the challenge's answer.
+    challenge_passed = _check_challenge(form)
+    entry = _intake(form)
+    if not (fields_valid and challenge_passed):
         try:
-            if data["website"]:
-                raise ValidationError(_("提交未通过校验，请刷新页面后重试"))
-            challenge.verify(data["challenge_token"], data["challenge_answer"])
+            check_submission(entry)
         except ValidationError as exc:
-            form.add_error("challenge_answer", exc.messages)
+            form.add_intake_errors(exc, skip_fields_with_errors=True)
+    else:
+        try:
+            case, code = case_submit(intake=entry, ip=_ip(request), request=request)
+        except SubmissionBlocked as exc:
+            form.add_error(None, exc.messages)
+            status = 429
+        except ValidationError as exc:
+            form.add_intake_errors(exc)
         else:
-            entry = Intake(service=data["service"], description=data["description"], area=form.area(),
-                           address=data["address"], lat=data["lat"], lng=data["lng"],
-                           share_location=data["share_location"], contact_name=data["contact_name"], phone=data["phone"],
-                           hide_name=data["hide_name"], urgency=Urgency.EMERGENCY if data["emergency"] else "",
-                           attributes=form.attribute_values(), photos=data["photos"])
-            try:
-                case, code = case_submit(intake=entry, ip=_ip(request), request=request)
-            except SubmissionBlocked as exc:
-                form.add_error(None, exc.messages)
-                status = 429
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                request.session[SESSION_RECEIPT] = {"number": case.number, "code": code}
-                _grant(request, case.number)
-                return redirect("report:done")
+            request.session[SESSION_RECEIPT] = {"number": case.number, "code": code}
+            _grant(request, case.number)
+            return redirect("report:done")
     _fresh_challenge(form)
     return render(request, "cases/public/report.html", {"form": form, "public_section": "report"}, status=status)
+
+
+def _check_challenge(form) -> bool:
+    """The honeypot and the challenge, judged even when other fields are wrong; a refusal goes on the answer."""
+    data = form.cleaned_data
+    try:
+        if data.get("website") or form.data.get("website"):
+            raise ValidationError(_("提交未通过校验，请刷新页面后重试"))
+        if "challenge_answer" in form.errors:  # no answer, or not one the field takes: nothing to judge
+            return False
+        challenge.verify(form.data.get("challenge_token", ""), form.cleaned_data["challenge_answer"])
+    except ValidationError as exc:
+        form.add_error("challenge_answer", exc.messages)
+        return False
+    return True
+
+
+def _intake(form) -> Intake:
+    """The submission as far as the form could read it (a field it refused is left empty)."""
+    data = form.cleaned_data
+    return Intake(service=data.get("service"), description=data.get("description") or "", area=form.area(),
+                  address=data.get("address") or "", lat=data.get("lat"), lng=data.get("lng"),
+                  share_location=bool(data.get("share_location")), contact_name=data.get("contact_name") or "",
+                  phone=data.get("phone") or "", hide_name=bool(data.get("hide_name")),
+                  urgency=Urgency.EMERGENCY if data.get("emergency") else "",
+                  attributes=form.attribute_values(), photos=data.get("photos") or [])
 
 
 @never_cache
@@ -135,19 +158,22 @@ def track(request):
     status = 200
     if request.method == "POST":
         status = 400
-        key = f"case-lookup:{_ip(request)}"
-        if (cache.get(key) or 0) >= settings.CASE_LOOKUP_FAILURES_MAX:
-            form.add_error(None, _("查询失败次数过多，请{minutes}分钟后再试").format(minutes=LOOKUP_WINDOW // 60))
-            status = 429
-        elif form.is_valid():
-            case = Case.objects.filter(number=form.cleaned_data["number"].strip().upper()).first()
-            code_hash = numbers.hash_code(form.cleaned_data["code"])
-            if case is not None and hmac.compare_digest(case.query_code_hash, code_hash):
-                _grant(request, case.number)
-                return redirect("report:status", case.number)
-            cache.add(key, 0, LOOKUP_WINDOW)
-            cache.incr(key)
-            form.add_error(None, _("受理编号或查询码不正确"))
+        if form.is_valid():
+            # Counted before the code is checked, in one atomic statement, and refused on the counted value: parallel
+            # guesses cannot all pass on an old count. A right code gives its attempt back (only wrong ones count).
+            attempt = ratelimit.hit("case-lookup", _ip(request), limit=settings.CASE_LOOKUP_FAILURES_MAX,
+                                    window=LOOKUP_WINDOW)
+            if not attempt.allowed:
+                form.add_error(None, _("查询失败次数过多，请{minutes}分钟后再试").format(minutes=attempt.retry_minutes))
+                status = 429
+            else:
+                case = Case.objects.filter(number=form.cleaned_data["number"].strip().upper()).first()
+                code_hash = numbers.hash_code(form.cleaned_data["code"])
+                if case is not None and hmac.compare_digest(case.query_code_hash, code_hash):
+                    ratelimit.refund(attempt)
+                    _grant(request, case.number)
+                    return redirect("report:status", case.number)
+                form.add_error(None, _("受理编号或查询码不正确"))
     return render(request, "cases/public/track.html", {"form": form, "public_section": "track"}, status=status)
 
 

@@ -2,22 +2,17 @@
 number a resident typed into it masked, the handling unit's name and never a staff member's, the status as a
 resident reads it."""
 
-import re
-
 from django.utils.translation import gettext as _
+
+from apps.core.text import mask_numbers
 
 from .areas import place_name
 from .models import OPEN_STATUSES, Status
 
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
-
 
 def public_text(text) -> str:
-    text = _ID_NUMBER.sub(r"\1********\2", text or "")
-    text = _MOBILE.sub(r"\1****\2", text)
-    return _LANDLINE.sub(r"\1****\2", text)
+    # One masking for every way a number is typed (spaced, dashed, full-width, +86…): apps.core.text.mask_numbers.
+    return mask_numbers(text or "")
 
 
 def public_name(case) -> str:

@@ -42,8 +42,9 @@ def rankings(request):
     rows = metrics.rankings(period, group=group, within=within, order=order)
     top = within if not request.GET.get("area") else policy.scope_top(request.user, policy.CASE_VIEW)
     areas = with_places(t for t in townships() if top is None or t.path.startswith(top.path))
+    # Only ranked rows are drawn: a bar of 100 for one case (样本不足) would look like the best unit.
     chart = [{"label": r.label, "value": r.figures.received if order == "received" else r.figures.score}
-             for r in rows if r.figures.received]
+             for r in rows if r.ranked]
     return render(request, "cases/rankings.html", {
         "form": form, "period": period, "group": group, "groups": metrics.GROUPS, "rows": rows, "within": within,
         "total": metrics.totals(rows), "weights": metrics.weights(), "chart": chart, "section": "case_rankings",
@@ -55,7 +56,7 @@ def rankings(request):
 
 HEADER = [gettext_lazy("排名"), gettext_lazy("名称"), gettext_lazy("受理量"), gettext_lazy("响应率%"), gettext_lazy("解决率%"),
           gettext_lazy("满意率%"), gettext_lazy("综合得分"), gettext_lazy("平均办理时长（小时）"), gettext_lazy("超时件数"),
-          gettext_lazy("退单次数"), gettext_lazy("参评件数"), gettext_lazy("办结件数")]
+          gettext_lazy("退单次数"), gettext_lazy("参评件数"), gettext_lazy("办结件数"), gettext_lazy("排名说明")]
 
 
 def _percent(value):
@@ -63,9 +64,10 @@ def _percent(value):
 
 
 def workbook(period, within=None) -> bytes:
-    from openpyxl import Workbook
+    """One sheet per group, rows as on the page: ranked ones first, then those not ranked with the reason."""
+    from apps.core.excel import ExportWorkbook
 
-    wb = Workbook(write_only=True)
+    wb = ExportWorkbook()
     for key, title in metrics.GROUPS.items():
         ws = wb.create_sheet(str(title)[:31])
         ws.append([_("群众诉求三率排名 · {period}").format(period=period.label)])
@@ -75,7 +77,7 @@ def workbook(period, within=None) -> bytes:
             ws.append([row.rank, row.label, f.received, _percent(f.response_rate), _percent(f.solution_rate),
                        _percent(f.satisfaction_rate), f.score,
                        round(f.avg_handling_hours, 1) if f.avg_handling_hours is not None else None, f.overdue, f.returned,
-                       f.rated, f.resolved])
+                       f.rated, f.resolved, f.standing_note])
     buffer = io.BytesIO()
     wb.save(buffer)
     buffer.seek(0)

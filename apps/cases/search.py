@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 
+from apps.core.text import remove_numbers
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
@@ -21,7 +23,8 @@ MAX_TOKENS = 6000  # a 4,000-character description and its answer fit
 
 
 def _runs(text):
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    # Personal numbers go before tokenizing, however typed (138 0013 8000 would otherwise index as 138, 0013, 8000).
+    text = unicodedata.normalize("NFKC", remove_numbers(text or "")).lower()
     return _RUN.findall(text)
 
 
@@ -49,6 +52,8 @@ def index_text(*parts) -> str:
 def parse_query(q):
     """(phrases, singles): the token phrases to match, and lone Chinese characters (no bigram to look up)."""
     phrases, singles = [], []
+    if remove_numbers(q or "") != (q or ""):
+        phrases.append(None)  # a personal number is never indexed: nothing can match it
     for word in (q or "").split():
         for run in _runs(word):
             if _IS_CJK.match(run) and len(run) == 1:

@@ -2,6 +2,7 @@
 duplicates, and the home page's figures. Every read starts from the access layer's scoped querysets."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -21,6 +22,7 @@ from .intake import clean_phone
 from .models import (
     HANDLING_STATUSES,
     OPEN_STATUSES,
+    AssignmentRole,
     AssignmentStatus,
     Case,
     CaseAssignment,
@@ -35,18 +37,32 @@ from .models import (
 
 NUMBER = re.compile(r"^QG\d{13}$", re.I)
 
-# Work queues: what each kind of staff has to do next.
+# Work queues: what each kind of staff has to do next, defined here once. The chips of the case list, the status
+# filter, the home page's figures and the list a chip opens all count `queue_filter` over the user's visible cases,
+# so they cannot disagree: a queue named after a status (待签收, 办理中…) is exactly the cases in that status in the
+# user's scope — the status filter for that status *is* the queue.
+@dataclass(frozen=True)
+class Queue:
+    label: str
+    status: str | None = None  # the queue is the cases in this status
+    dispatch: bool = False  # a dispatcher's queue (shown to CASE_DISPATCH holders only)
+    units: bool = False  # about the units the user acts for (shown to their staff only)
+    home: bool = False  # shown on the home page
+
+
 QUEUES = {
-    "to_accept": _("待受理"),
-    "to_dispatch": _("待派单"),
-    "to_sign": _("待签收"),
-    "handling": _("办理中"),
-    "due_soon": _("即将超时"),
-    "overdue": _("已超时"),
-    "to_call_back": _("待回访"),
-    "extensions": _("延期待批"),
+    "to_accept": Queue(_("待受理"), status=Status.SUBMITTED, dispatch=True, home=True),
+    "to_dispatch": Queue(_("待派单"), status=Status.ACCEPTED, dispatch=True),
+    "to_sign": Queue(_("待签收"), status=Status.DISPATCHED, home=True),
+    "handling": Queue(_("办理中"), status=Status.SIGNED, home=True),
+    # An assisting unit signs too, often after the lead (the case is then 办理中): its own reminder.
+    "assist_to_sign": Queue(_("协办待签收"), units=True),
+    "due_soon": Queue(_("即将超时")),
+    "overdue": Queue(_("已超时"), home=True),
+    "to_call_back": Queue(_("待回访"), status=Status.RESOLVED, dispatch=True),
+    "extensions": Queue(_("延期待批"), dispatch=True),
 }
-DISPATCH_QUEUES = ("to_accept", "to_dispatch", "to_call_back", "extensions")
+STATUS_QUEUES = {q.status: key for key, q in QUEUES.items() if q.status}
 
 
 def _local_day_start(d):
@@ -54,33 +70,42 @@ def _local_day_start(d):
 
 
 def queue_filter(user, queue, now=None):
-    """The Q of a work queue for this user: units' queues are about the units the user acts for."""
+    """The Q of a work queue (applied to the user's visible cases, as every caller does)."""
     now = now or timezone.now()
-    mine = [u.pk for u in policy.case_units(user)]
-    if queue == "to_accept":
-        return Q(status=Status.SUBMITTED)
-    if queue == "to_dispatch":
-        return Q(status=Status.ACCEPTED)
-    if queue == "to_sign":
-        return Q(pk__in=CaseAssignment.objects.filter(unit__in=mine, status=AssignmentStatus.DISPATCHED).values("case_id"))
-    if queue == "handling":
-        return Q(status=Status.SIGNED, lead_unit__in=mine)
+    if QUEUES[queue].status:
+        return Q(status=QUEUES[queue].status)
+    if queue == "assist_to_sign":
+        mine = [u.pk for u in policy.case_units(user)]
+        return Q(pk__in=CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.ASSIST,
+                                                      status=AssignmentStatus.DISPATCHED).values("case_id"))
     if queue == "due_soon":
         return Q(status__in=HANDLING_STATUSES, deadline__gte=now,
                  deadline__lt=now + timedelta(hours=settings.CASE_DUE_SOON_HOURS))
     if queue == "overdue":
         return Q(status__in=HANDLING_STATUSES, deadline__lt=now) | Q(status=Status.SUBMITTED, accept_due__lt=now)
-    if queue == "to_call_back":
-        return Q(status=Status.RESOLVED)
     if queue == "extensions":
         return Q(pk__in=CaseExtension.objects.filter(status=ExtensionStatus.PENDING).values("case_id"))
     raise ValueError(queue)
 
 
+def status_filter(user, status, now=None):
+    """The status filter of the list: a status that is a queue goes through the queue's definition."""
+    key = STATUS_QUEUES.get(status)
+    return queue_filter(user, key, now) if key else Q(status=status)
+
+
+def user_queues(user) -> list[str]:
+    """The queues this user has chips for (and home figures, for those marked `home`)."""
+    dispatcher = policy.has_capability(user, policy.CASE_DISPATCH)
+    has_units = bool(policy.case_units(user))
+    return [key for key, q in QUEUES.items() if (dispatcher or not q.dispatch) and (has_units or not q.units)]
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="filter_q")
-    queue = django_filters.ChoiceFilter(label=_("待办"), choices=list(QUEUES.items()), method="filter_queue")
-    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
+    queue = django_filters.ChoiceFilter(label=_("待办"), choices=[(k, q.label) for k, q in QUEUES.items()],
+                                       method="filter_queue")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices, method="filter_status")
     lead_unit = django_filters.ModelChoiceFilter(label=_("承办单位"), queryset=HandlingUnit.objects.all())
     area = django_filters.ModelChoiceFilter(label=_("乡镇（街道）"), queryset=areas.townships(), method="filter_area")
     service = django_filters.ModelChoiceFilter(label=_("诉求类别"), queryset=Service.objects.all())
@@ -115,6 +140,9 @@ class CaseFilter(django_filters.FilterSet):
     def filter_queue(self, queryset, name, value):
         return queryset.filter(queue_filter(self.user, value, self.now))
 
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_filter(self.user, value, self.now))
+
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__in=Organization.objects.filter(prefix_q("path", value.path)).values("pk"))
 
@@ -140,17 +168,12 @@ def case_list(user, params, now=None):
     return f, f.qs
 
 
-def queue_counts(user, now=None):
-    """How many cases wait in each of the user's queues (dispatch queues only for dispatchers)."""
+def queue_counts(user, now=None, keys=None):
+    """How many cases wait in each of the user's queues: {key: count}, in the order of QUEUES."""
     now = now or timezone.now()
-    dispatcher = policy.has_capability(user, policy.CASE_DISPATCH)
     scoped = policy.visible_cases(user).order_by()
-    counts = {}
-    for key in QUEUES:
-        if key in DISPATCH_QUEUES and not dispatcher:
-            continue
-        counts[key] = scoped.filter(queue_filter(user, key, now)).count()
-    return counts
+    return {key: scoped.filter(queue_filter(user, key, now)).count()
+            for key in user_queues(user) if keys is None or key in keys}
 
 
 def timeline(case, *, public_only=False):
@@ -175,15 +198,9 @@ def pending_extension(case):
 
 
 def home_figures(user, now=None):
-    """The home page card: open cases in scope, overdue, and what the user's units must sign for."""
+    """The home page card: the user's queues marked `home` (and 协办待签收 when there is any), counted exactly as
+    the case list's chips. [(key, label, count)], or None for users without cases."""
     if not policy.has_capability(user, policy.CASE_VIEW):
         return None
-    now = now or timezone.now()
-    scoped = policy.visible_cases(user).order_by()
-    return {
-        "open": scoped.filter(status__in=OPEN_STATUSES).count(),
-        "overdue": scoped.filter(queue_filter(user, "overdue", now)).count(),
-        "to_sign": scoped.filter(queue_filter(user, "to_sign", now)).count(),
-        "to_accept": scoped.filter(status=Status.SUBMITTED).count()
-        if policy.has_capability(user, policy.CASE_DISPATCH) else None,
-    }
+    counts = queue_counts(user, now, keys={k for k, q in QUEUES.items() if q.home or q.units})
+    return [(key, QUEUES[key].label, n) for key, n in counts.items() if QUEUES[key].home or n]

@@ -8,11 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
 from apps.core.paging import KeysFirstPaginator
 
@@ -91,7 +94,8 @@ def _context(request, case, forms=None):
         "sign_unit": _actor_unit(user, case, sign=True), "suggested": suggested,
         "similar": selectors.similar_open_cases(user, case) if dispatcher and case.is_open else [],
         "can_rate": services.can_rate(case), "may_archive": services.may_archive(case, now),
-        "callback_days": settings.CASE_CALLBACK_DAYS,
+        "callback_days": settings.CASE_CALLBACK_DAYS, "resolve_question": RESOLVE_QUESTION,
+        "archive_question": ARCHIVE_QUESTION,
         "f_accept": form("accept", lambda: AcceptForm(initial={"service": case.service, "urgency": case.urgency,
                                                                 "is_public": case.is_public})),
         "f_reclassify": form("reclassify", lambda: ReclassifyForm(initial={
@@ -111,12 +115,22 @@ def case_detail(request, pk):
     return render(request, "cases/detail.html", _context(request, case))
 
 
-def _step(request, pk, name, form_class, capability, run, done_message, *, sign=False, files=False):
-    """One step of handling: the form, the access check, one service call; refused → the page again with a 400."""
+def _step(request, pk, name, form_class, capability, run, done_message, *, sign=False, files=False, confirm=None):
+    """One step of handling: the form, the access check, one service call; refused → the page again with a 400.
+    A step with `confirm` (title, question, button, ready) is irreversible: it acts only on a confirmed post (the
+    dialog of static/js/confirm.js, or without JavaScript the form's own check box or apps.core.confirm's page) —
+    unless `ready(case)` says the step is not open, when the service's refusal is the answer, not a question."""
     case = policy.get_case(request.user, pk, capability)
     unit = _actor_unit(request.user, case, sign=sign) if capability == policy.CASE_HANDLE else None
     form = form_class(request.POST, request.FILES if files else None) if form_class else None
-    if form is None or form.is_valid():
+    title, question, button, ready = confirm or (None, None, None, None)
+    if (form is None or form.is_valid()) and confirm and not confirmed(request) and (ready is None or ready(case)):
+        if not request.FILES:
+            return confirm_page(request, title=title, message=question, label=button,
+                                back=reverse("cases:detail", args=[case.pk]))
+        # A confirmation page cannot carry uploaded photos: the form again, asking to tick the confirmation.
+        form.add_error(None, _("请确认后再提交：{question}").format(question=question))
+    elif form is None or form.is_valid():
         try:
             run(case, form.cleaned_data if form else {}, unit)
         except ValidationError as exc:
@@ -211,12 +225,16 @@ def extension_decide(request, pk):
     return _step(request, extension.case_id, "decide", DecideExtensionForm, policy.CASE_DISPATCH, run, _("已审批延期申请"))
 
 
+RESOLVE_QUESTION = gettext_lazy("确定办结？答复将发送给群众并进入回访，办结后不能再修改答复。")
+ARCHIVE_QUESTION = gettext_lazy("确定归档？归档后不能再回访、重办。")
+
+
 @login_required
 @require_POST
 def case_resolve(request, pk):
     return _step(request, pk, "resolve", ResolveForm, policy.CASE_HANDLE, lambda case, data, unit: services.case_resolve(
         case=case, unit=unit, answer=data["answer"], photos=data["photos"], **_actor(request)), _("已办结，等待回访"),
-        files=True)
+        files=True, confirm=(_("办结"), RESOLVE_QUESTION, _("确认办结"), None))
 
 
 @login_required
@@ -238,7 +256,7 @@ def case_reopen(request, pk):
 @require_POST
 def case_archive(request, pk):
     return _step(request, pk, "archive", None, policy.CASE_DISPATCH, lambda case, data, unit: services.case_archive(
-        case=case, **_actor(request)), _("已归档"))
+        case=case, **_actor(request)), _("已归档"), confirm=(_("归档"), ARCHIVE_QUESTION, _("确认归档"), services.may_archive))
 
 
 @login_required

@@ -6,3 +6,21 @@ class Config(AppConfig):
     verbose_name = _("基础")
     name = "apps.core"
     label = "core"
+
+    def ready(self):
+        # One bound on every date that enters, whatever form, filter or serializer reads it: a date field of Django
+        # forms (model forms, admin, django-filter's DateFilter) or of DRF refuses years outside
+        # MIN_YEAR..MAX_YEAR with a Chinese message, so arithmetic on it cannot overflow (0001-01-01 minus a day,
+        # 9999-12-31 plus a day were 500s). Set on the classes because every app's fields derive from them.
+        from django import forms
+        from rest_framework import serializers
+
+        from .dates import validate_date_in_range
+
+        for field_class in (forms.DateField, forms.DateTimeField, serializers.DateField, serializers.DateTimeField):
+            if validate_date_in_range not in field_class.default_validators:
+                field_class.default_validators = [*field_class.default_validators, validate_date_in_range]
+
+        from .lookups import register
+
+        register()  # `in` with a number beyond 64 bits matches nothing instead of a database error

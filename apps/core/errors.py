@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def _respond(request, status, message):
+def respond(request, status, message):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
     # error_page: the language switch does not echo the requested path (a refused and a missing object look alike).
@@ -13,17 +13,22 @@ def _respond(request, status, message):
 
 
 def bad_request(request, exception=None):
-    return _respond(request, 400, _("请求无效"))
+    # A view's BadRequest carries a message written for the user (e.g. a month out of range); other 400s
+    # (SuspiciousOperation and the like) carry English internals and get the generic message.
+    from django.core.exceptions import BadRequest
+
+    detail = str(exception) if isinstance(exception, BadRequest) and str(exception) else _("请求无效")
+    return respond(request, 400, detail)
 
 
 def permission_denied(request, exception=None):
     detail = str(exception) if exception and str(exception) else _("您没有权限访问此页面")
-    return _respond(request, 403, detail)
+    return respond(request, 403, detail)
 
 
 def page_not_found(request, exception=None):
-    return _respond(request, 404, _("页面不存在或您无权查看"))
+    return respond(request, 404, _("页面不存在或您无权查看"))
 
 
 def server_error(request):
-    return _respond(request, 500, _("服务器内部错误，请稍后再试"))
+    return respond(request, 500, _("服务器内部错误，请稍后再试"))

@@ -86,3 +86,76 @@ def id_number_cell(value) -> str:
     if _SCIENTIFIC.match(text):
         raise CellError(_("身份证号“{text}”是科学计数法，末尾几位已丢失，请按原始号码以文本格式重新填写").format(text=text))
     return text
+
+
+# --- Writing: every workbook the platform hands out is written through ExportWorkbook ---
+
+# Text that a spreadsheet would read as a formula when it starts with one of these (OWASP "CSV injection"; the
+# full-width forms too, which Chinese spreadsheets accept as formula starts when a cell is edited).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+MAX_CELL_TEXT = 32767  # Excel's limit; a longer cell makes Excel "repair" the whole file
+
+
+def safe_cell(value):
+    """A value as it may go into a cell of an export: text cleaned of the characters XML cannot hold (an .xlsx
+    with one cannot be written) and of direction overrides; text that a spreadsheet would run as a formula
+    (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`) gets a leading apostrophe, so it is shown and kept as text — in Excel,
+    WPS and LibreOffice alike, and still when the sheet is saved as CSV. Numbers, dates and booleans pass as they
+    are (a negative number stays a number)."""
+    from django.utils.functional import Promise
+
+    from .inputguard import strip_unsafe
+
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    value = strip_unsafe(value)
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return value[:MAX_CELL_TEXT]
+
+
+def safe_row(values) -> list:
+    return [safe_cell(v) for v in values]
+
+
+class _SafeSheet:
+    """A worksheet whose `append` and `cell(value=…)` pass every value through `safe_cell`; everything else
+    (column widths, freeze panes, validations) is the worksheet's own."""
+
+    def __init__(self, sheet):
+        object.__setattr__(self, "_sheet", sheet)
+
+    def append(self, values):
+        self._sheet.append(safe_row(values))
+
+    def cell(self, row, column, value=None):
+        return self._sheet.cell(row=row, column=column, value=safe_cell(value))
+
+    def __getattr__(self, name):
+        return getattr(self._sheet, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._sheet, name, value)
+
+
+class ExportWorkbook:
+    """The one way exports write .xlsx files: openpyxl's Workbook (write-only, streaming, by default) whose sheets
+    neutralize formulas and illegal characters in every cell (`safe_cell`), so no export can carry a live formula
+    from stored text or fail on a control character already in the database."""
+
+    def __init__(self, *, write_only: bool = True):
+        from openpyxl import Workbook
+
+        self._wb = Workbook(write_only=write_only)
+
+    @property
+    def active(self):
+        return _SafeSheet(self._wb.active)
+
+    def create_sheet(self, title):
+        return _SafeSheet(self._wb.create_sheet(str(title)[:31]))
+
+    def save(self, target):
+        self._wb.save(target)

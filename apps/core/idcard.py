@@ -59,12 +59,30 @@ def parse_id_number(raw, today: date | None = None) -> IdNumber:
     return IdNumber(value=value, birth_date=birth, sex=sex)
 
 
+# Characters of a 身份证号 a masked form keeps: only the first three (province and prefecture).
+#
+# Why so few: wherever a masked number is shown, the birth date and sex are shown too, and the organization
+# suggests the county of registration (digits 4–6). The old form (first 6 + last 4) hid exactly the 8 birth-date
+# digits, so the number could be rebuilt from the page. Keeping the last one or two characters is not safe either:
+# with the county guessed from the organization and the birth date known, the sequence digits and the check
+# character are all that is left, and showing the check character (1 in 11) and the sex digit leaves about 9
+# candidates. Hiding everything after the prefecture leaves, even with the county guessed, the 500 sequences of the
+# member's sex (each with its own check character), and tens of thousands when the county is not known
+# (apps/members/tests/test_mask_recovery.py enumerates them). The length stays 18 so the form reads as a number.
+ID_MASK_KEEP = 3
+
+
 def mask_id_number(value: str) -> str:
+    """The masked form shown to anyone without the unmasking right: 500***************.
+
+    Idempotent, and it re-masks the older masked forms (500102********0117 → 500***************) still stored in
+    audit rows, so display code can apply it to a value whatever its age.
+    """
     if not value:
         return ""
     if len(value) < 10:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:ID_MASK_KEEP] + "*" * (len(value) - ID_MASK_KEEP)
 
 
 def make_id_number(area: str, birth: date, sequence: int) -> str:

@@ -1,9 +1,14 @@
+import json
 import time
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.exceptions import RequestDataTooBig
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from . import inputguard
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
@@ -27,20 +32,115 @@ class SessionMiddleware(DjangoSessionMiddleware):
         return super().process_response(request, response)
 
 
-class RejectNulMiddleware:
-    """A NUL character in the path or the query string is never meaningful and PostgreSQL refuses it in any query:
-    answered 400 before any view can pass it to the database."""
+class InputGuardMiddleware:
+    """Text the platform must never store is stopped at the door, for every view (pages, admin, API, Open311).
+
+    NUL (PostgreSQL refuses it in any query: a 500), other control characters and bidirectional overrides
+    (illegal in the XML inside an .xlsx: every later export of the row would fail; or they disguise names) — see
+    `apps.core.inputguard`. Answered 400 with a Chinese message before any view runs, so nothing is saved:
+    - in the path, the query string (keys and values) and the Authorization header (cookies with one are dropped);
+    - in JSON bodies, every key and string value at any depth; a body nested deeper than JSON_MAX_DEPTH or larger
+      than DATA_UPLOAD_MAX_MEMORY_SIZE is refused before it is parsed;
+    - in form fields of the API and Open311 (machine clients are told, not silently corrected; DRF's form parser
+      re-reads the raw body, so cleaning could not reach it anyway).
+    Form fields of the pages are cleaned instead — control and direction characters pasted from a word processor
+    are stripped, the rest of the entry is kept — except NUL, which no keyboard or paste produces and is refused.
+    Tab, line feed and carriage return are ordinary text in fields; uploaded files' contents are not looked at,
+    their names are cleaned.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            from django.http import HttpResponseBadRequest
-            from django.utils.translation import gettext as _
-
-            return HttpResponseBadRequest(_("请求无效"), content_type="text/plain; charset=utf-8")
+        refusal = self._check(request)
+        if refusal:
+            return refusal
         return self.get_response(request)
+
+    def _check(self, request):
+        char = inputguard.first_unsafe(request.path, inputguard.UNSAFE_PATH_CHARS)
+        if char:
+            return _refuse(request, 400, _("网址中含有不允许的字符 {char}（控制字符或文字方向控制符）").format(
+                char=inputguard.describe(char)))
+        found = _unsafe_in_querydict(request.GET)
+        if found:
+            return _refuse(request, 400, inputguard.unsafe_message(*found))
+        # A cookie holding such a character was not set by this site: it is dropped (a session key with NUL made
+        # PostgreSQL fail the session lookup). A token header with one is refused (DRF would look it up as is).
+        for name in [n for n, v in request.COOKIES.items() if inputguard.first_unsafe(n + v)]:
+            del request.COOKIES[name]
+        if inputguard.first_unsafe(request.META.get("HTTP_AUTHORIZATION", "")):
+            return _refuse(request, 400, _("请求头Authorization中含有不允许的字符"))
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return None
+        content_type = request.content_type or ""
+        api = request.path.startswith(("/api/", "/open311/"))  # machine clients: refused, never altered
+        try:
+            if "json" in content_type:
+                return self._check_json(request)
+            if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                return self._check_form(request, clean=not api)
+        except RequestDataTooBig:
+            return _refuse(request, 413, _("提交的内容过大"))
+        return None
+
+    def _check_json(self, request):
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # not JSON at all: the view's parser answers 400
+        if inputguard.json_depth_exceeds(text):
+            return _refuse(request, 400, inputguard.json_depth_message())
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None  # malformed: the view's parser answers 400 with its own message
+        found = inputguard.find_unsafe_in(data)
+        return _refuse(request, 400, inputguard.unsafe_message(*found)) if found else None
+
+    def _check_form(self, request, *, clean):
+        post = request.POST
+        for uploads in request.FILES.lists():
+            for upload in uploads[1]:
+                if upload.name and inputguard.first_unsafe(upload.name):
+                    upload.name = inputguard.strip_unsafe(upload.name) or "file"
+        found = _unsafe_in_querydict(post)
+        if not found:
+            return None
+        nul = _unsafe_in_querydict(post, "\x00")
+        if nul or not clean:
+            return _refuse(request, 400, inputguard.unsafe_message(*(nul or found)))
+        cleaned = post.copy()
+        for key in list(cleaned):
+            values = [inputguard.strip_unsafe(v) for v in cleaned.getlist(key)]
+            del cleaned[key]
+            cleaned.setlist(inputguard.strip_unsafe(key), values)
+        cleaned._mutable = False
+        request._post = cleaned
+        return None
+
+
+def _unsafe_in_querydict(data, only=None):
+    """(key, character) of the first unsafe character (or of `only`) in a QueryDict's keys and values."""
+    for key, values in data.lists():
+        for text in (key, *values):
+            char = (only if only in text else None) if only else inputguard.first_unsafe(text)
+            if char:
+                return key, char
+    return None
+
+
+def _refuse(request, status, message):
+    """The refusal in the form the caller reads: JSON for the API, the Open311 error list on its paths, the error
+    page otherwise."""
+    if request.path.startswith("/open311/"):
+        from apps.cases import open311_format
+
+        return open311_format.errors("xml" if request.path.endswith(".xml") else "json", status, [message])
+    from .errors import respond
+
+    return respond(request, status, message)
 
 
 class LanguageMiddleware:

@@ -30,11 +30,15 @@ class Job(models.Model):
     input_file = models.CharField(max_length=300, blank=True)
     output_file = models.CharField(max_length=300, blank=True)
     output_name = models.CharField(max_length=200, blank=True)
+    # Written by the running process at least every JOB_HEARTBEAT_SECONDS (apps.core.jobs); a queued or running job
+    # whose heartbeat is older than JOB_STALE_MINUTES died with its process and is marked failed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")
         verbose_name_plural = _("后台任务")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="core_job_status_heartbeat")]
 
     @property
     def percent(self):
@@ -45,3 +49,32 @@ class Job(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.SUCCEEDED, self.Status.REJECTED, self.Status.FAILED)
+
+    @property
+    def files_expire_at(self):
+        """When the periodic clean-up deletes this job's files (JOB_FILES_TTL_HOURS after it finished)."""
+        from datetime import timedelta
+
+        return self.finished_at + timedelta(hours=settings.JOB_FILES_TTL_HOURS) if self.finished_at else None
+
+    @property
+    def files_expired(self):
+        from django.utils import timezone
+
+        return self.files_expire_at is not None and timezone.now() >= self.files_expire_at
+
+
+class RateCounter(models.Model):
+    """One window of an atomic counter (apps.core.ratelimit): login failures per address, wrong query codes, spent
+    one-time tokens. The key is a keyed hash, so no address or phone number is stored; rows expire and are purged."""
+
+    scope = models.CharField(max_length=40)
+    key_hash = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.IntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+        constraints = [models.UniqueConstraint(fields=["scope", "key_hash", "window_start"], name="core_ratecounter_window")]

@@ -1,5 +1,6 @@
 """Text normalization and pinyin keys shared by forms, imports and search."""
 
+import re
 import unicodedata
 
 from pypinyin import Style, lazy_pinyin
@@ -30,8 +31,91 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 
 def mask_phone(phone: str) -> str:
+    """138****8000: the usual 3 + 4. The hidden middle four digits name a regional block of the carrier prefix;
+    of what a viewer sees next to a masked phone only the organization bears on them (the city), and a city holds
+    hundreds of blocks per prefix, so the number stays undetermined. Idempotent on an already masked value."""
     if not phone:
         return ""
     if len(phone) >= 7:
         return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
     return "*" * len(phone)
+
+
+# Digits as people type them into free text: ASCII or full-width, in groups split by spaces (any width), dashes,
+# dots or brackets: 138 0013 8000, 138-0013-8000, （023）6812-3456, ５００１０２…, 500102 19850312 001X.
+_DIGIT = "0-9\uff10-\uff19"
+_SEP = r"\s\-\u2010-\u2015\u2212\uff0d.\uff0e\u00b7\u30fb/()\uff08\uff09+\uff0b"
+_NUMBER_RUN = re.compile(rf"(?<![{_DIGIT}])[{_DIGIT}](?:[{_SEP}]{{0,3}}[{_DIGIT}])*(?:[{_SEP}]{{0,3}}[XxＸｘ](?![A-Za-z]))?")
+_GROUP = re.compile(rf"[{_DIGIT}]+|[XxＸｘ]")
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID15 = re.compile(r"^\d{15}$")
+_MOBILE = re.compile(r"^(?:0{0,2}86)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+_CARD = re.compile(r"^\d{16,19}$")
+
+
+def _keep_positions(groups: list[str]) -> tuple[int, int] | None:
+    """For consecutive digit groups that together are a personal number: how many leading and trailing digits stay
+    visible (None: not such a number)."""
+    digits = "".join(groups)
+    if _ID18.match(digits):
+        return 3, 0  # as apps.core.idcard.mask_id_number
+    if _MOBILE.match(digits):
+        return len(digits) - 8, 4  # (country code and) carrier prefix, last four: 138****8000
+    if _LANDLINE.match(digits):
+        return (3 if digits[1] in "12" else 4), 4  # area code (010, 02x or 0xxx) and the last four
+    # Old 15-digit 身份证号 and card numbers only written as such (one block, or cards in fours): joined across
+    # separators they would swallow dates next to a phone number (2024.05.06 13800138000).
+    if len(groups) == 1 and _ID15.match(digits):
+        return 3, 0
+    if _CARD.match(digits) and all(len(g) == 4 for g in groups[:-1]):
+        return 0, 4
+    return None
+
+
+def _mask_run(run: str, *, remove: bool = False) -> str:
+    groups = list(_GROUP.finditer(run))
+    compact = [unicodedata.normalize("NFKC", g.group()).upper() for g in groups]
+    hidden = set()
+    i = 0
+    # The longest stretch of consecutive groups that reads as a personal number is masked, then the search goes on
+    # after it: “13800138000 13900139000” is two phones, “500102 19850312 001X” one 身份证号.
+    while i < len(groups):
+        for j in range(len(groups), i, -1):
+            keep = _keep_positions(compact[i:j])
+            if keep is None:
+                continue
+            lead, tail = keep
+            digits = "".join(compact[i:j])
+            if remove:
+                hidden.update(range(groups[i].start(), groups[j - 1].end()))
+                i = j
+                break
+            position = 0
+            for g in groups[i:j]:
+                for offset in range(g.end() - g.start()):
+                    if lead <= position < len(digits) - tail:
+                        hidden.add(g.start() + offset)
+                    position += 1
+            i = j
+            break
+        else:
+            i += 1
+    return "".join((" " if remove else "*") if k in hidden else ch for k, ch in enumerate(run))
+
+
+def mask_numbers(text) -> str:
+    """Free text with every 身份证号 (18 or 15 digits), mobile, landline with area code and card number in it masked,
+    however it is written (spaces, dashes, dots, full-width digits, a +86 prefix). The one function for text shown
+    to people who may not see such numbers: public case pages, Open311, the audit trail."""
+    if not text:
+        return "" if text is None else text
+    return _NUMBER_RUN.sub(lambda m: _mask_run(m.group()), str(text))
+
+
+def remove_numbers(text) -> str:
+    """Free text with every personal number (as found by `mask_numbers`) blanked out entirely: for search indexes
+    and queries, so that no search can tell whether a given number is in a text, however it was typed."""
+    if not text:
+        return "" if text is None else text
+    return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(), remove=True), str(text))

@@ -75,9 +75,10 @@ def _own_job(request, pk):
 
 @login_required
 def job_detail(request, pk):
-    from .jobs import with_live_progress
+    from .jobs import fail_if_dead, with_live_progress
 
-    job = with_live_progress(_own_job(request, pk))
+    # A job whose process died is shown as interrupted, not as running forever.
+    job = with_live_progress(fail_if_dead(_own_job(request, pk)))
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     section = "import" if job.kind.endswith("_import") else "compliance" if job.kind.startswith("compliance") else "members"
     return render(request, template, {"job": job, "section": section})
@@ -87,11 +88,17 @@ def job_detail(request, pk):
 def job_download(request, pk):
     from pathlib import Path
 
+    from django.conf import settings
     from django.http import FileResponse, Http404
 
+    from .errors import respond
+
     job = _own_job(request, pk)
-    if job.status != job.Status.SUCCEEDED or not job.output_file or not Path(job.output_file).exists():
+    if job.status != job.Status.SUCCEEDED or not (job.output_file or job.output_name):
         raise Http404(_("文件不存在或已过期"))
+    if job.files_expired or not job.output_file or not Path(job.output_file).exists():
+        # Exports may hold full ID numbers: they are deleted JOB_FILES_TTL_HOURS after the job (Gone, not Not Found).
+        return respond(request, 410, _("该文件已超过保留期限（{hours}小时）并已删除，请重新导出").format(hours=settings.JOB_FILES_TTL_HOURS))
     return FileResponse(open(job.output_file, "rb"), as_attachment=True, filename=job.output_name or "export.xlsx")
 
 
@@ -101,14 +108,14 @@ def job_errors(request, pk):
     import io
 
     from django.http import FileResponse, Http404
-    from openpyxl import Workbook
+
+    from .excel import ExportWorkbook
 
     job = _own_job(request, pk)
     if job.status != job.Status.REJECTED:
         raise Http404(_("该任务没有错误报告"))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("错误报告")
+    wb = ExportWorkbook()
+    ws = wb.create_sheet(_("错误报告"))
     ws.append([_("行号"), _("列"), _("原因")])
     for e in job.result.get("errors", []):
         ws.append([e.get("row"), e.get("column"), e.get("reason")])

@@ -254,7 +254,7 @@ class Bench:
 
     def page(self, label, url):
         def get():
-            response = self.client.get(url)
+            response = self.client.get(url, follow=True)  # an ID search is a 303 to ?qk= (numbers never in URLs)
             if response.status_code != 200:
                 raise RuntimeError(f"GET {url} answered {response.status_code}")
             return response

@@ -70,6 +70,7 @@ class Participant(models.Model):
     graded_at = models.DateTimeField(_("评定时间"), null=True, blank=True)
 
     AUDIT_EXCLUDE = ()
+    AUDIT_PERSONAL = ("self_evaluation",)  # shown to the auditor as changed only (apps.audit.display)
 
     class Meta:
         verbose_name = _("参评党员")
@@ -100,6 +101,8 @@ class PeerRating(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     AUDIT_EXCLUDE = ("created_at", "updated_at")
+    # A peer's suggested grade and comment are confidential: the auditor sees that they were given, not what.
+    AUDIT_PERSONAL = ("grade", "comment")
 
     class Meta:
         verbose_name = _("党员互评")

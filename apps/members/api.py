@@ -3,6 +3,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 
 from apps.access import policy
 from apps.core.api import as_drf_error
@@ -49,13 +51,43 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 _FILTER_PARAMS = [
-    OpenApiParameter("q", str, description=gettext_lazy("姓名开头、拼音/首字母、身份证号或手机号")),
+    OpenApiParameter("q", str, description=gettext_lazy("姓名开头、拼音或首字母。身份证号、手机号（含数字的查询）请用 POST /api/members/search/，"
+                                                        "不放在网址中")),
     OpenApiParameter("org", int, description=gettext_lazy("组织ID（含下级）")),
     OpenApiParameter("category", str), OpenApiParameter("status", str, description=gettext_lazy("默认现有党员；all 为全部")),
     OpenApiParameter("sex", str), OpenApiParameter("education", str), OpenApiParameter("domain", str),
     OpenApiParameter("hardship", bool), OpenApiParameter("age_min", int), OpenApiParameter("age_max", int),
     OpenApiParameter("standing_min", int), OpenApiParameter("standing_max", int),
 ]
+
+
+class MemberSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("姓名开头、拼音/首字母，或完整的身份证号、手机号（精确匹配）"))
+    org = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.CharField(required=False, allow_blank=True)
+    sex = serializers.CharField(required=False, allow_blank=True)
+    education = serializers.CharField(required=False, allow_blank=True)
+    domain = serializers.CharField(required=False, allow_blank=True)
+    hardship = serializers.CharField(required=False, allow_blank=True)
+    age_min = serializers.IntegerField(required=False)
+    age_max = serializers.IntegerField(required=False)
+    standing_min = serializers.IntegerField(required=False)
+    standing_max = serializers.IntegerField(required=False)
+
+
+def _search_body(data):
+    """The search body as the filter's parameters (a QueryDict, as for a GET)."""
+    from django.http import QueryDict
+
+    if not hasattr(data, "get"):
+        raise serializers.ValidationError({"detail": [_("请求体应为 JSON 对象")]})
+    body = MemberSearchSerializer(data=data)
+    body.is_valid(raise_exception=True)
+    params = QueryDict(mutable=True)
+    for key, value in body.validated_data.items():
+        params[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return params
 
 
 @extend_schema_view(
@@ -70,10 +102,28 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     filter_backends = []
 
     def get_queryset(self):
-        f, qs = selectors.member_list(self.request.user, self.request.query_params)
+        params = self.request.query_params
+        if self.action == "search":
+            params = _search_body(self.request.data)
+            if message := selectors.count_number_search(self.request.user, params.get("q", "")):
+                raise Throttled(detail=message)
+        elif self.action == "list" and selectors.is_private_query(params.get("q", "")):
+            # URLs end up in access logs, proxies and histories: a number searched for must not travel in one.
+            raise serializers.ValidationError({"q": [_("身份证号和手机号请通过 POST /api/members/search/ 查询（请求体中的 q），"
+                                                       "不要放在网址中")]})
+        f, qs = selectors.member_list(self.request.user, params)
         if not f.form.is_valid():
             raise serializers.ValidationError(f.form.errors)
-        return qs.defer("id_number", "phone") if self.action == "list" else qs
+        return qs.defer("id_number", "phone") if self.action in ("list", "search") else qs
+
+    @extend_schema(summary=gettext_lazy("查询党员（POST，可按身份证号、手机号精确查询）"), request=MemberSearchSerializer,
+                   responses=MemberSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request, format=None):  # format: the router's .json suffix route passes it
+        """The list's filters in the request body, so an ID number or phone never appears in a URL or access log.
+        ID numbers and phones match exactly (complete numbers only); the answer is paged like the list (?page=n in the
+        URL: the page number is not personal)."""
+        return self.list(request)
 
     def get_object(self):
         capability = policy.MEMBER_VIEW if self.request.method in ("GET", "HEAD") else policy.MEMBER_MANAGE

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -15,7 +15,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import Action, audit_bulk, audit_record, snapshot
 from apps.core import codes
 from apps.core.crypto import keyed_hash
-from apps.core.excel import CellError, id_number_cell, parse_date_cell, text_cell
+from apps.core.excel import CellError, ExportWorkbook, id_number_cell, parse_date_cell, text_cell
 from apps.core.jobs import JobRejected
 from apps.orgs.models import Organization, OrgKind
 
@@ -76,7 +76,7 @@ MAX_ROWS = 200_000
 
 
 def build_template(path: Path, orgs) -> Path:
-    wb = Workbook()
+    wb = ExportWorkbook(write_only=False)  # styled: the template has formats and drop-downs
     ws = wb.active
     ws.title = "党员信息"
     header_font, required_fill = Font(bold=True), PatternFill("solid", fgColor="FDE9E7")
@@ -344,7 +344,7 @@ def run_export(job, progress, *, queryset, unmask: bool):
     today = date.today()
     total = queryset.count()
     progress(0, total, _("导出中"), force=True)
-    wb = Workbook(write_only=True)
+    wb = ExportWorkbook()
     ws = wb.create_sheet("党员名册")
     ws.append(EXPORT_HEADERS)
     fields = ["name", "sex", "id_masked", "birth_date", "ethnicity", "education", "occupation", "category", "status",

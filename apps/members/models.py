@@ -72,6 +72,11 @@ class Member(models.Model):
 
     # Audit rows never hold the plaintext of personal data.
     AUDIT_EXCLUDE = ("id_hash", "phone_hash", "id_masked", "phone_masked", "name_pinyin", "name_initials", "created_at", "updated_at")
+    # Personal fields: the auditor reads who changed them when (“出生日期：已修改”), never their values
+    # (apps.audit.display). The name stays readable: it is how the record is known; the party data
+    # (organization, category, status, dates of joining) is what the audit is about.
+    AUDIT_PERSONAL = ("id_number", "birth_date", "sex", "ethnicity", "education", "occupation", "phone", "is_hardship",
+                      "flow_place", "flow_contact")
     AUDIT_MASKED = {
         "id_number": lambda m: mask_id_number(m.id_number),
         "phone": lambda m: mask_phone(m.phone),

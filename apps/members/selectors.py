@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
 from apps.core import codes
 from apps.core.crypto import keyed_hash
 from apps.core.dates import add_years
@@ -17,6 +18,7 @@ from apps.core.idcard import normalize_id_number
 from apps.core.query import prefix_q
 from apps.core.text import normalize_text
 from apps.orgs.models import OrgDomain
+from apps.orgs.picker import OrgFilter
 
 from .models import CURRENT_STATUSES, Member, MemberCategory, MemberStatus, Sex
 
@@ -43,6 +45,30 @@ def classify_search(raw: str) -> tuple[str, str]:
     return "name", text.replace(" ", "")
 
 
+def is_private_query(raw) -> bool:
+    """Whether a search box query must be kept out of URLs (and so out of access logs, browser history and
+    Referer headers): an ID number or phone, or any query with digits in it — a number being typed, which a name
+    search never needs."""
+    kind, value = classify_search(raw or "")
+    return kind in ("id", "phone") or any(ch.isdigit() for ch in normalize_text(raw or ""))
+
+
+def count_number_search(user, raw) -> str | None:
+    """Count a search by a full ID number or phone against the user's limit (MEMBER_NUMBER_SEARCH_LIMIT, atomic:
+    apps.core.ratelimit); the message to answer with (429) when over it, else None. Call outside transactions."""
+    from django.conf import settings
+
+    from apps.core import ratelimit
+
+    if classify_search(raw or "")[0] not in ("id", "phone"):
+        return None
+    attempt = ratelimit.hit("member-number-search", str(user.pk), limit=settings.MEMBER_NUMBER_SEARCH_LIMIT,
+                            window=settings.MEMBER_NUMBER_SEARCH_WINDOW_MINUTES * 60)
+    if attempt.allowed:
+        return None
+    return _("按身份证号或手机号查询的次数已达上限，请{minutes}分钟后再试，或按姓名查询").format(minutes=attempt.retry_minutes)
+
+
 def search_q(raw: str) -> Q:
     """An ID number or phone (exact, by keyed hash), pinyin or initials (prefix), or the start of a name."""
     kind, value = classify_search(raw)
@@ -64,8 +90,9 @@ class MemberFilter(django_filters.FilterSet):
     """Filters shared by the member list page, the Excel export and the API."""
 
     q = django_filters.CharFilter(label=_("搜索"), method="filter_q")
-    org = django_filters.CharFilter(label=_("组织（含下级）"), method="filter_org", max_length=32,
-                                    help_text=_("组织编码（或组织ID）"))
+    # The organization picker; a code or an id (links from organization pages) is accepted as typed text.
+    org = OrgFilter(label=_("组织（含下级）"), field_name="organization__path", capability=policy.MEMBER_VIEW,
+                    active_only=False, required=False, help_text=_("组织名称、拼音首字母或编码（或组织ID）"))
     category = django_filters.ChoiceFilter(label=_("人员类别"), choices=MemberCategory.choices)
     status = django_filters.ChoiceFilter(label=_("党员状态"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("现有党员（默认）"))
     sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices)
@@ -88,6 +115,9 @@ class MemberFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.scope_orgs = scope_orgs  # organizations the user may filter by (access layer)
         self.today = today or date.today()
+        from apps.orgs.models import Organization
+
+        self.filters["org"].extra["queryset"] = scope_orgs if scope_orgs is not None else Organization.objects.all()
 
     @property
     def qs(self):
@@ -99,19 +129,6 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(search_q(value))
-
-    def filter_org(self, qs, name, value):
-        """An organization by code (what users type) or by ID (links from organization pages)."""
-        from apps.orgs.models import Organization
-
-        value = normalize_text(value).replace(" ", "")
-        orgs = self.scope_orgs if self.scope_orgs is not None else Organization.objects.all()
-        org = orgs.filter(pk=int(value)).first() if value.isdigit() else None
-        org = org or orgs.filter(code=value.upper()).first()
-        self.selected_org = org
-        if org is None:
-            return qs.none()
-        return qs.filter(prefix_q("organization__path", org.path))
 
     def filter_status(self, qs, name, value):
         if value == "current":

@@ -1,9 +1,14 @@
+import json
+import secrets
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,13 +20,67 @@ from apps.evaluations.selectors import member_results as evaluation_results
 from . import excel, imports, selectors, services
 from .forms import MemberForm
 
+# Searches by ID number or phone never travel in a URL (access logs, browser history, Referer headers): the search
+# form POSTs, the query is kept in the session under a random key and the browser is sent (303) to a GET with that
+# key (?qk=…). Name and pinyin searches stay plain, bookmarkable GETs.
+_SEARCHES = "member_searches"
+_SEARCHES_KEPT = 20  # the most recent private searches of a session; older keys read as expired
+
+
+def _stash_search(request, q) -> str:
+    searches = request.session.get(_SEARCHES, {})
+    key = secrets.token_urlsafe(12)
+    # A search by a full number counts against the user's limit once, here (not again for each page of it).
+    limited = selectors.count_number_search(request.user, q)
+    searches[key] = {"limited": limited} if limited else {"q": q}
+    request.session[_SEARCHES] = dict(list(searches.items())[-_SEARCHES_KEPT:])
+    return key
+
+
+def _clean_query(request, params) -> str:
+    """The list URL for these filters, with a private query replaced by a session key."""
+    params = params.copy()
+    for name in ("csrfmiddlewaretoken", "page", "qk"):
+        params.pop(name, None)
+    q = params.get("q", "")
+    if selectors.is_private_query(q):
+        params.pop("q")
+        params["qk"] = _stash_search(request, q)
+    query = urlencode([(k, v) for k, values in params.lists() for v in values if v not in ("", None)])
+    return reverse("members:list") + ("?" + query if query else "")
+
+
+def search_params(request, source=None):
+    """The filters of a list or export request with ?qk= resolved from the session; and why the search is not run:
+    "" (it is), "expired" (an unknown key) or the message of the number-search limit."""
+    params = (source if source is not None else request.GET).copy()
+    key = params.pop("qk", [""])[-1]
+    if not key:
+        return params, ""
+    entry = request.session.get(_SEARCHES, {}).get(key)
+    if not isinstance(entry, dict):
+        return params, "expired"
+    if entry.get("limited"):
+        return params, entry["limited"]
+    params["q"] = entry.get("q", "")
+    return params, ""
+
 
 @login_required
 def member_list(request):
     if not policy.has_capability(request.user, policy.MEMBER_VIEW):
         raise PermissionDenied(_("您没有查看党员信息的权限"))
-    f, qs = selectors.member_list(request.user, request.GET)
-    if not f.form.is_valid():
+    if request.method == "POST" or selectors.is_private_query(request.GET.get("q", "")):
+        # A POSTed search, or an ID number in a hand-made or old URL: from here on it stays out of URLs.
+        url = _clean_query(request, request.POST if request.method == "POST" else request.GET)
+        if request.headers.get("HX-Request"):
+            # htmx: fetch the results from the clean URL into #results and push that URL (a 303 would be followed
+            # by the browser without htmx's headers, returning the whole page).
+            return HttpResponse(headers={"HX-Location": json.dumps({"path": url, "target": "#results"})})
+        return HttpResponseRedirect(url, status=303)
+    params, not_run = search_params(request)
+    f, qs = selectors.member_list(request.user, params)
+    if not f.form.is_valid() or not_run:
         qs = qs.none()
     # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page.
     page = KeysFirstPaginator(qs.defer("id_number", "phone"), settings.LIST_PAGE_SIZE,
@@ -31,9 +90,11 @@ def member_list(request):
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),
         "can_unmask": policy.has_capability(request.user, policy.MEMBER_UNMASK),
         "can_create": policy.has_capability(request.user, policy.MEMBER_MANAGE),
+        "search_expired": not_run == "expired", "search_refused": not_run if not_run != "expired" else "",
     }
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
-    return render(request, template, context, status=200 if f.form.is_valid() else 400)
+    status = 429 if context["search_refused"] else 200 if f.form.is_valid() else 400
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -50,15 +111,11 @@ def member_detail(request, pk):
 
 
 def _attendance_summary(member):
-    """Organizational life over the last twelve and six months (submitted records only)."""
-    from django.utils import timezone
+    """Organizational life over the last twelve and six months (submitted records only): the same figures
+    and names as 我的组织生活."""
+    from apps.records.selectors import member_attendance_summary
 
-    from apps.core.dates import add_months
-    from apps.records.selectors import member_attendance
-
-    today = timezone.localdate()
-    return {"year": member_attendance(member, add_months(today, -12), today),
-            "half": member_attendance(member, add_months(today, -6), today)}
+    return member_attendance_summary(member)
 
 
 @login_required
@@ -128,11 +185,16 @@ def member_edit(request, pk):
 def export(request):
     if not policy.has_capability(request.user, policy.MEMBER_EXPORT):
         raise PermissionDenied(_("您没有导出党员信息的权限"))
-    f, qs = selectors.member_list(request.user, request.GET, capability=policy.MEMBER_EXPORT)
-    if not f.form.is_valid():
+    params, not_run = search_params(request)
+    f, qs = selectors.member_list(request.user, params, capability=policy.MEMBER_EXPORT)
+    if not f.form.is_valid() or not_run:
         messages.error(request, _("筛选条件有误，无法导出"))
         return redirect("members:list")
-    job = imports.member_export_start(actor=request.user, queryset=qs, params=request.GET.dict(), request=request)
+    # The job and its audit row keep the filters as sent: a session key (?qk=), never a number searched for.
+    job_params = request.GET.dict()
+    if selectors.is_private_query(job_params.get("q", "")):
+        job_params["q"] = "***"
+    job = imports.member_export_start(actor=request.user, queryset=qs, params=job_params, request=request)
     return redirect("core:job", job.pk)
 
 

@@ -1,8 +1,10 @@
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
+
 from .models import CommitteePost, Organization
+from .picker import OrgChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -23,19 +25,11 @@ class OrganizationForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    parent_code = forms.CharField(label=_("新的上级组织编码"), max_length=32)
+    parent = OrgChoiceField(label=_("新的上级组织"), capability=policy.ORG_MANAGE, kinds="nongroup")
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.candidates = candidates  # organizations the user may manage
-
-    def clean_parent_code(self):
-        code = self.cleaned_data["parent_code"].strip()
-        parent = self.candidates.filter(code=code).first()
-        if parent is None:
-            raise forms.ValidationError(gettext("未找到该编码对应的、您有权管理的组织"))
-        self.cleaned_data["parent"] = parent
-        return code
+        self.fields["parent"].queryset = candidates  # organizations the user may manage
 
 
 class DissolveForm(forms.Form):
@@ -44,7 +38,8 @@ class DissolveForm(forms.Form):
 
 
 class CommitteePostForm(forms.Form):
-    member_id_or_name = forms.CharField(label=_("任职党员（姓名或身份证号）"), max_length=60)
+    member_id_or_name = forms.CharField(label=_("任职党员（姓名或身份证号）"), max_length=60,
+                                        help_text=_("身份证号需完整输入（18位）；姓名可输入全名"))
     post = forms.ChoiceField(label=_("职务"), choices=CommitteePost.Post.choices)
     term_start = forms.DateField(label=_("任职开始"), widget=DATE)
     term_end = forms.DateField(label=_("任职结束"), widget=DATE, required=False)

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from apps.core.dates import add_years
+from apps.core.text import pinyin_keys
 
 
 class OrgKind(models.TextChoices):
@@ -49,12 +51,24 @@ class Cluster(models.Model):
         return self.name
 
 
+class OrganizationManager(MP_NodeManager):
+    def bulk_create(self, objs, *args, **kwargs):
+        # The demo seed and imports write organizations in bulk, past save(): keep the pinyin keys filled.
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_search_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Organization(MP_Node):
     """A party organization; the materialized path (treebeard) makes every subtree one indexed prefix."""
 
     steplen = 4
 
     name = models.CharField(_("组织名称"), max_length=120, db_index=True)
+    # Pinyin keys of the name for the organization picker (xmc → 新民村…), kept by save() and bulk_create.
+    name_pinyin = models.CharField(_("名称全拼"), max_length=120, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(_("名称首字母"), max_length=40, blank=True, db_index=True, editable=False)
     code = models.CharField(_("组织编码"), max_length=32, unique=True)
     kind = models.CharField(_("组织类别"), max_length=24, choices=OrgKind.choices, db_index=True)
     domain = models.CharField(_("所属领域"), max_length=24, choices=OrgDomain.choices, default=OrgDomain.OTHER, db_index=True)
@@ -78,7 +92,9 @@ class Organization(MP_Node):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    AUDIT_EXCLUDE = ("created_at", "updated_at", "numchild")
+    AUDIT_EXCLUDE = ("created_at", "updated_at", "numchild", "name_pinyin", "name_initials")
+
+    objects = OrganizationManager()
 
     class Meta:
         verbose_name = _("党组织")
@@ -87,6 +103,16 @@ class Organization(MP_Node):
 
     def __str__(self):
         return self.name
+
+    def fill_search_keys(self):
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name or "")
+
+    def save(self, *args, **kwargs):
+        self.fill_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
 
     @property
     def audit_organization(self):
@@ -99,6 +125,11 @@ class Organization(MP_Node):
     @property
     def covered_unit_list(self):
         return [u.strip() for u in self.covered_units.splitlines() if u.strip()]
+
+    @property
+    def term_expired(self) -> bool:
+        """The term has run out (已届满): the effective end date is in the past and no new term is registered."""
+        return bool(self.is_active and self.term_ends_on and self.term_ends_on < timezone.localdate())
 
     def term_years(self) -> int | None:
         if self.domain in (OrgDomain.VILLAGE, OrgDomain.COMMUNITY):

@@ -162,17 +162,43 @@ def is_branch_kind(kind) -> bool:
 
 
 def search_orgs(qs, raw: str):
-    """Organizations whose name contains the text, or whose code is it.
+    """Organizations whose name contains the text, whose code is it, or whose name's pinyin or
+    initials start with it (xmc → 新民村…).
 
-    On PostgreSQL the name is covered by a trigram GIN index (migration 0002), so the
-    substring search stays an index scan at province scale.
+    On PostgreSQL the name is covered by a trigram GIN index (migration 0002) and the pinyin keys
+    by prefix indexes, so the search stays on indexes at province scale.
     """
+    import re
+
     from apps.core.text import normalize_text
 
     text = normalize_text(raw).replace(" ", "")
     if not text:
         return qs.none()
-    return qs.filter(Q(code=text.upper()) | Q(name__contains=text)).order_by("path")
+    q = Q(code=text.upper()) | Q(name__contains=text)
+    if re.fullmatch(r"[A-Za-z]+", text):
+        letters = text.lower()
+        q |= prefix_q("name_initials", letters) | prefix_q("name_pinyin", letters)
+    return qs.filter(q).order_by("path")
+
+
+def with_path_labels(orgs, *, ancestors_from=None):
+    """Give each organization `ancestor_names` and `path_label` ("甲镇党委 › 新民村党委 › 新民村第1党支部"),
+    so that namesakes in different villages can be told apart.
+
+    One query for the ancestors of the whole list: with a materialized path, an ancestor's path is a
+    prefix of `path` (4 characters per level). Ancestors are read from `ancestors_from` (the user's
+    scoped queryset), so those above the user's scope are left out, as on the organization page.
+    """
+    orgs = list(orgs)
+    step = Organization.steplen
+    prefixes = {o.path[:end] for o in orgs for end in range(step, len(o.path), step)}
+    source = ancestors_from if ancestors_from is not None else Organization.objects.all()
+    names = dict(source.filter(path__in=prefixes).order_by().values_list("path", "name")) if prefixes else {}
+    for o in orgs:
+        o.ancestor_names = [names[o.path[:end]] for end in range(step, len(o.path), step) if o.path[:end] in names]
+        o.path_label = " › ".join([*o.ancestor_names, o.name])
+    return orgs
 
 
 def domain_breakdown(root) -> list[dict]:

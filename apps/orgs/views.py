@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from apps.access import policy
 from apps.core.forms import apply_validation_error, submit
 from apps.members.selectors import search_q
 
-from . import selectors, services
+from . import picker, selectors, services
 from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
 from .models import CommitteePost, Organization
 
@@ -26,14 +27,35 @@ def tree(request):
         raise PermissionDenied(_("您没有查看党组织的权限"))
     q = request.GET.get("q", "").strip()
     if q:
-        found = selectors.search_orgs(policy.visible_orgs(request.user, policy.MEMBER_VIEW).filter(is_active=True), q)
+        scope = policy.visible_orgs(request.user, policy.MEMBER_VIEW)
+        found = selectors.search_orgs(scope.filter(is_active=True), q)
         page = Paginator(found.select_related("cluster"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        # Namesakes ("新民村第1党支部" in four villages) are told apart by their parent path.
+        page.object_list = selectors.with_path_labels(page.object_list, ancestors_from=scope)
         return render(request, "orgs/tree.html", {"q": q, "page": page, "section": "orgs"})
     roots = list(policy.visible_orgs(request.user).filter(path__in=policy.scope_paths(request.user, policy.ORG_VIEW)))
     for root in roots:
         counts = selectors.subtree_counts(root)
         root.subtree_org_count, root.subtree_member_count = counts["orgs"], counts["members"]
     return render(request, "orgs/tree.html", {"roots": roots, "section": "orgs"})
+
+
+@login_required
+def pick(request):
+    """htmx fragment for the organization picker: matches within the user's scope for the capability
+    the form chooses under (`cap`), each with its parent path."""
+    capability = request.GET.get("cap", policy.ORG_VIEW)
+    kinds = request.GET.get("kinds", "")
+    if capability not in picker.CAPABILITIES or kinds not in picker.KIND_SETS:
+        return HttpResponseBadRequest(_("组织选择参数有误"))
+    if not policy.has_capability(request.user, capability):
+        raise PermissionDenied(_("您没有选择组织的权限"))
+    # htmx sends the box's text under the field's own name; `q` works for links and tests.
+    field = request.GET.get("field", "")
+    raw = request.GET.get("q") or (request.GET.get(field, "") if field and field not in ("cap", "kinds", "active") else "")
+    results, more = picker.pick(request.user, capability, raw, kinds=kinds, active_only=request.GET.get("active") != "0")
+    return render(request, "orgs/_pick_results.html", {"results": results, "more": more, "q": picker.clean_query(raw),
+                                                        "limit": picker.RESULTS_MAX})
 
 
 @login_required
@@ -48,7 +70,7 @@ def detail(request, pk):
     org = policy.get_org(request.user, pk)
     can_manage = policy.can_org(request.user, policy.ORG_MANAGE, org)
     in_scope = policy.can_org(request.user, policy.MEMBER_VIEW, org)
-    context = {"org": org, "section": "orgs", "can_manage": can_manage, "in_scope": in_scope,
+    context = {"org": org, "section": "orgs", "can_manage": can_manage, "in_scope": in_scope, "today": date.today(),
                "ancestors": [a for a in Organization.objects.get_ancestors(org) if policy.can_org(request.user, policy.ORG_VIEW, a)]}
     if in_scope:
         counts = selectors.subtree_counts(org)

@@ -96,7 +96,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(summary=gettext_lazy("提交活动纪实"), request=None, responses=RecordSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, format=None):  # format: the router's .json suffix route passes it
         record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
         try:
             record = services.record_submit(actor=request.user, record=record, request=request)
@@ -106,7 +106,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(summary=gettext_lazy("退回活动纪实（上级组织）"), request=ReturnSerializer, responses=RecordSerializer)
     @action(detail=True, methods=["post"], url_path="return")
-    def return_record(self, request, pk=None):
+    def return_record(self, request, pk=None, format=None):
         record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
         body = ReturnSerializer(data=request.data)
         body.is_valid(raise_exception=True)

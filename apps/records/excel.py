@@ -4,7 +4,8 @@ required activity type the organizations that missed it."""
 import io
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from apps.core.excel import ExportWorkbook
 
 from .compliance import compliance_table, missing_orgs
 
@@ -33,7 +34,7 @@ def compliance_workbook(root, period, target=None, progress=None):
     """Write the workbook to `target` (a path or file), or return its bytes; `progress(done, total, phase)`
     is told after each sheet and each activity type's list."""
     progress = progress or (lambda *args, **kwargs: None)
-    wb = Workbook(write_only=True)
+    wb = ExportWorkbook()
     by_children = compliance_table(root, period, group_by="children")
     steps = 2 + len(by_children["rules"])
     progress(0, steps, _("汇总"), force=True)

@@ -2,7 +2,7 @@
 Every read starts from the access layer's scoped querysets."""
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -16,12 +16,15 @@ from apps.access import policy
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
 from apps.members.models import Member
+from apps.orgs.picker import OrgFilter
 
 from .models import ActivityRecord, ActivityType, Attendance, AttendanceStatus, PlanStatus, RecordStatus
 
 
 class RecordFilter(django_filters.FilterSet):
-    org = django_filters.NumberFilter(label=_("组织"), method="filter_org", widget=forms.HiddenInput)
+    # The organization picker, scoped to the records the user may read (set in __init__).
+    org = OrgFilter(label=_("组织（含下级）"), field_name="organization__path", capability=policy.RECORD_VIEW,
+                    active_only=False, required=False)
     activity_type = django_filters.ModelChoiceFilter(label=_("活动类型"), queryset=ActivityType.objects.all())
     status = django_filters.ChoiceFilter(label=_("状态"), choices=RecordStatus.choices)
     held_from = django_filters.DateFilter(label=_("活动日期从"), field_name="held_on", lookup_expr="gte",
@@ -35,15 +38,12 @@ class RecordFilter(django_filters.FilterSet):
         model = ActivityRecord
         fields = []
 
+    selected_org = None
+
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def filter_org(self, queryset, name, value):
-        org = policy.visible_orgs(self.user, policy.RECORD_VIEW).filter(pk=value).first()
-        if org is None:
-            return queryset.none()
-        return queryset.filter(prefix_q("organization__path", org.path))
+        self.filters["org"].extra["queryset"] = policy.visible_orgs(user, policy.RECORD_VIEW)
 
 
 def record_list(user, params):
@@ -144,27 +144,107 @@ def member_attendance_history(member, limit=24):
             .select_related("record__activity_type", "record__organization").order_by("-held_on")[:limit])
 
 
+# The 党员参与 page lists members when the organization looked at has at most this many organizations below
+# it (a branch, a village, a small township); above that it shows figures per child organization, from the
+# attendance sums kept on the records, and one drills down. A district never lists its 60,000 members.
+ATTENDANCE_MEMBERS_MAX_ORGS = 30
+
+
+def _attended(start, end):
+    """Whether a member (OuterRef) was expected at a submitted activity in [start, end]: an index range."""
+    return Exists(Attendance.objects.filter(member=OuterRef("pk"), counts=True, held_on__range=(start, end)))
+
+
+def lists_members(org) -> bool:
+    from apps.orgs.models import Organization
+
+    below = Organization.objects.filter(prefix_q("path", org.path)).values("pk")[: ATTENDANCE_MEMBERS_MAX_ORGS + 2]
+    return below.count() <= ATTENDANCE_MEMBERS_MAX_ORGS + 1
+
+
 def members_attendance(user, org, start, end):
-    """Members under `org` with their attendance over [start, end]; a correlated count per member on
-    the (member, counts, held_on) index, evaluated for one page at a time."""
+    """Current members under `org` who were expected at a submitted activity in [start, end], with how
+    many they attended; members with no required activity in the period are left out (not "0/0"): their
+    number comes from `members_without_activity`. Correlated counts on the (member, counts, held_on) index,
+    evaluated for one page at a time (or for a small subtree when sorted by rate)."""
     members = policy.visible_members(user).current().filter(prefix_q("organization__path", org.path))
-    return members.select_related("organization").annotate(**_attendance_counts(start, end))
+    return (members.filter(_attended(start, end)).select_related("organization")
+            .annotate(**_attendance_counts(start, end)))
+
+
+def members_without_activity(user, org, start, end) -> int:
+    members = policy.visible_members(user).current().filter(prefix_q("organization__path", org.path))
+    return members.filter(~_attended(start, end)).count()
+
+
+def children_attendance(org, start, end):
+    """Each child organization of `org` with the attendance summed over its subtree's submitted records in
+    [start, end]: one grouped query on the records' (held_on, status) index, one on the organization tree."""
+    from django.db.models.functions import Substr
+
+    from apps.orgs.models import Organization
+
+    step = Organization.steplen
+    children = list(Organization.objects.filter(prefix_q("path", org.path), depth=org.depth + 1)
+                    .order_by("path").only("pk", "name", "path", "kind", "is_active"))
+    figures = {
+        row["key"]: row for row in
+        ActivityRecord.objects.filter(prefix_q("organization__path", org.path), status=RecordStatus.SUBMITTED,
+                                      held_on__range=(start, end))
+        .exclude(organization_id=org.pk).order_by()
+        .annotate(key=Substr("organization__path", 1, len(org.path) + step)).values("key")
+        .annotate(records=Count("pk"), expected=Coalesce(Sum("expected_count"), 0), present=Coalesce(Sum("present_count"), 0))
+    }
+    for child in children:
+        row = figures.get(child.path, {})
+        child.records, child.expected, child.present = row.get("records", 0), row.get("expected", 0), row.get("present", 0)
+        child.rate = child.present / child.expected if child.expected else None
+    return children
+
+
+def member_attendance_summary(member, today=None):
+    """The two attendance figures shown wherever a member's participation is (the member's file, 我的组织生活),
+    each under one name: 近12个月出勤率 and 近6个月出勤率, both up to today."""
+    today = today or timezone.localdate()
+    return {"months12": member_attendance(member, add_months(today, -12), today),
+            "months6": member_attendance(member, add_months(today, -6), today)}
 
 
 def non_participants(user, org, today=None, months=None):
     """Current members under `org` with no attendance at a submitted activity for `months` months
-    (NONPARTICIPATION_MONTHS), who were members for all of that time: the follow-up list."""
+    (NONPARTICIPATION_MONTHS), who were members for all of that time: the follow-up list.
+
+    "Member for all of that time" means joined the party before the window began and known to the platform
+    since then: entered in the registry before it (created_at), or on the roster of an activity held before
+    it (members registered by the first import, whose history was recorded). A member imported or
+    transferred in days ago cannot have been absent for six months. Moving between organizations within
+    the district does not reset the window: attendance is the member's, wherever it was recorded."""
     today = today or timezone.localdate()
     months = settings.NONPARTICIPATION_MONTHS if months is None else months
     since = add_months(today, -months)
+    window_start = timezone.make_aware(datetime.combine(since, time.min))
     present = Attendance.objects.filter(member=OuterRef("pk"), counts=True, status=AttendanceStatus.PRESENT)
     last = present.order_by().values("member").annotate(last=Max("held_on")).values("last")
+    on_roster_before = Exists(Attendance.objects.filter(member=OuterRef("pk"), counts=True, held_on__lt=since))
     return (policy.visible_members(user).current()
             .filter(prefix_q("organization__path", org.path), joined_on__lte=since)
+            .filter(Q(created_at__lt=window_start) | on_roster_before)
             .filter(~Exists(present.filter(held_on__gte=since)))
             .select_related("organization")
             .annotate(last_present=Subquery(last))
             .order_by("organization__path", "name_pinyin", "id")), since
+
+
+def submit_notes(record):
+    """What the confirmation before submitting a record says about it."""
+    notes = [_("实到 {p} 人 / 应到 {e} 人（请假 {l} 人，缺席 {a} 人）").format(
+        p=record.present_count, e=record.expected_count, l=record.leave_count, a=record.absent_count)]
+    if record.first_submitted_at is None:
+        late = (timezone.localdate() - record.held_on).days - settings.RECORD_ENTRY_DAYS
+        if late > 0:
+            notes.append(_("活动后超过{days}天录入，提交后将标记为逾期录入").format(days=settings.RECORD_ENTRY_DAYS))
+    notes.append(_("提交后计入组织生活完成情况；此后修改将保留历史版本"))
+    return notes
 
 
 def subtree_record_figures(org, start, end):

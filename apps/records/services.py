@@ -35,6 +35,7 @@ from .models import (
     Roster,
 )
 from .periods import period_start
+from .versions import version_data
 
 RECORD_FIELDS = ("held_on", "starts_at", "ends_at", "place", "topic", "host", "recorder", "lecturer", "content_items",
                  "minutes", "decisions", "summary", "is_vote")
@@ -207,21 +208,11 @@ def _recount(record):
         voting_present=record.voting_present, quorum_met=record.quorum_met)
 
 
-def _version_data(record):
-    data = snapshot(record)
-    data["activity_type_name"] = record.activity_type.name
-    data["attendance"] = [
-        {"member": name, "status": status, "reason": reason}
-        for name, status, reason in record.attendance.order_by("member__name_pinyin").values_list("member__name", "status", "reason")
-    ]
-    return data
-
-
 def _keep_version(record, actor, note):
     """Changing a submitted (or returned) record keeps its current state as a version first."""
     if record.first_submitted_at is None:
         return
-    RecordVersion.objects.create(record=record, version=record.version, data=_version_data(record), note=note[:300],
+    RecordVersion.objects.create(record=record, version=record.version, data=version_data(record), note=note[:300],
                                  created_by=actor if getattr(actor, "is_authenticated", False) else None)
     record.version += 1
 
@@ -421,6 +412,12 @@ def star_pick(*, actor, record, chosen_by_org, citation="", request=None):
     if not (record.organization.path.startswith(chosen_by_org.path) and record.organization_id != chosen_by_org.pk):
         raise ValidationError(_("只能评选下级组织的活动"))
     month = record.held_on.replace(day=1)
+    # Count and insert under the chooser's row lock (and the record's): locking only the stars that already exist
+    # let two parallel picks both see MONTHLY_STARS_MAX - 1 and both insert.
+    from apps.orgs.models import Organization
+
+    list(Organization.objects.select_for_update().filter(pk=chosen_by_org.pk).values_list("pk", flat=True))
+    list(ActivityRecord.objects.select_for_update().filter(pk=record.pk).values_list("pk", flat=True))
     taken = MonthlyStar.objects.select_for_update().filter(month=month, chosen_by_org=chosen_by_org)
     if taken.filter(record=record).exists() or MonthlyStar.objects.filter(month=month, record=record).exists():
         raise ValidationError(_("该活动已评为本月特色活动之星"))

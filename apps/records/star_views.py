@@ -1,11 +1,9 @@
 """特色活动之星: picking the month's stars (district or committee) and the public page that shows them."""
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
-from apps.core.dates import add_months
+from apps.core.dates import add_months, parse_month
 from apps.core.paging import KeysFirstPaginator
 
 from . import services
@@ -26,9 +24,9 @@ from .views import _star_orgs, refused
 
 def _month(value):
     try:
-        return date.fromisoformat(f"{value}-01") if value else add_months(timezone.localdate().replace(day=1), -1)
-    except ValueError:
-        raise Http404(_("月份格式不正确，应为 2026-11")) from None
+        return parse_month(value) if value else add_months(timezone.localdate().replace(day=1), -1)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 @login_required
@@ -83,7 +81,7 @@ def star_remove(request, pk):
         raise Http404(_("未找到该评选结果"))
     services.star_remove(actor=request.user, star=star, request=request)
     messages.success(request, _("已取消评选"))
-    return redirect(f"/records/stars/manage/?month={star.month:%Y-%m}")
+    return redirect(f"{reverse('records:stars_manage')}?month={star.month:%Y-%m}")
 
 
 # ---- public ----
@@ -92,7 +90,10 @@ def stars_public(request, month=None):
     """The public page: the month's stars with photos and summary; nothing personal beyond names."""
     months = list(MonthlyStar.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])
     if month:
-        chosen = _month(month)
+        try:  # a month in the path that does not exist is a page that does not exist
+            chosen = parse_month(month)
+        except ValueError as exc:
+            raise Http404(str(exc)) from None
     elif months:
         chosen = months[0]
     else:

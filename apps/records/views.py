@@ -1,9 +1,12 @@
 """Pages for keeping the record: plans, records with attendance, files, check-in, submit and return."""
 
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BooleanField
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
 from apps.core.paging import KeysFirstPaginator
 from apps.orgs.models import BRANCH_KINDS, OrgKind
 
-from . import selectors, services
+from . import selectors, services, versions
 from .forms import FileForm, NewRecordForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
-from .models import RecordFile, RecordStatus
+from .models import ActivityType, AttendanceStatus, RecordFile, RecordStatus
+from .periods import parse_period
 
 RECORD_ORG_KINDS = [*BRANCH_KINDS, OrgKind.GROUP]
 
@@ -100,6 +105,11 @@ def record_create(request):
     if plan:
         initial.update(activity_type=plan.activity_type, held_on=plan.planned_on, topic=plan.topic, place=plan.place,
                        starts_at=plan.starts_at or "09:00")
+    else:
+        try:  # from the 待办 list: the type and the period that are due
+            initial.update(_prefill(request.GET))
+        except ValueError as exc:
+            return render(request, "core/error.html", {"status": 400, "message": str(exc), "error_page": True}, status=400)
     form = NewRecordForm(request.POST or None, initial=initial)
 
     def create(data):
@@ -112,6 +122,22 @@ def record_create(request):
         return redirect("records:detail", record.pk)
     return render(request, "records/form.html", {"form": form, "org": org, "plan": plan, "title": _("记录组织生活"),
                                                  "section": "records"}, status=400 if form.errors else 200)
+
+
+def _prefill(params):
+    """?type=<activity type id>&period=<period key>: that type chosen, and the date today if it falls in that
+    period, else the period's nearest day (its last day when past). ValueError with a Chinese message."""
+    initial = {}
+    if params.get("type"):
+        value = params["type"]
+        activity_type = ActivityType.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+        if activity_type is None:
+            raise ValueError(_("未找到该活动类型"))
+        initial["activity_type"] = activity_type
+    if params.get("period"):
+        period = parse_period(params["period"])
+        initial["held_on"] = min(max(timezone.localdate(), period.start), period.end)
+    return initial
 
 
 @login_required
@@ -156,6 +182,17 @@ def record_edit(request, pk):
     record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
     form = RecordForm(request.POST or None, instance=record, activity_type=record.activity_type)
     attendance = list(record.attendance.select_related("member").order_by("member__name_pinyin", "member_id"))
+    if request.method == "POST" and "all_present" in request.POST:
+        # 全部出席 without JavaScript (the script does it in the page): nothing saved yet; the form comes back
+        # as typed with everyone marked present, to change the few who were not there, then save.
+        for a in attendance:
+            a.form_status, a.form_reason = AttendanceStatus.PRESENT, ""
+        unbound = RecordForm(instance=record, activity_type=record.activity_type, initial={
+            name: (name in request.POST if isinstance(field, BooleanField) else request.POST.get(name, ""))
+            for name, field in form.fields.items()})
+        messages.info(request, _("已将全部党员标为出席，请修改个别党员的出勤后保存"))
+        return render(request, "records/edit.html", {"form": unbound, "record": record, "attendance": attendance,
+                                                     "section": "records", "statuses": selectors.AttendanceStatus.choices})
     if request.method == "POST" and form.is_valid():
         entries = attendance_from_post(request.POST, [a.member_id for a in attendance])
         try:
@@ -179,6 +216,12 @@ def record_edit(request, pk):
 @require_POST
 def record_submit(request, pk):
     record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    # One click never submits: the button's dialog, or this page, asks first (a record already submitted is
+    # refused below with the reason, nothing to confirm).
+    if record.status != RecordStatus.SUBMITTED and not confirmed(request):
+        return confirm_page(request, title=_("提交纪实"), message=_("确定提交这份纪实？"),
+                            label=_("确认提交"), back=reverse("records:detail", args=[record.pk]),
+                            details=selectors.submit_notes(record))
     try:
         record = services.record_submit(actor=request.user, record=record, request=request)
     except ValidationError as exc:
@@ -222,7 +265,13 @@ def record_version(request, pk, version):
     kept = record.versions.filter(version=version).first()
     if kept is None:
         raise Http404(_("未找到该版本"))
-    return render(request, "records/version.html", {"record": record, "kept": kept, "data": kept.data, "section": "records"})
+    data = dict(kept.data)
+    for name in ("starts_at", "ends_at"):  # stored as HH:MM:SS; shown to the minute
+        data[name] = versions.display(name, data.get(name))
+    return render(request, "records/version.html", {
+        "record": record, "kept": kept, "data": data, "section": "records",
+        "changes": versions.compare(kept.data, versions.version_data(record)),
+    })
 
 
 # ---- QR check-in ----
@@ -245,8 +294,13 @@ def record_qr_svg(request, pk):
 
     record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
     url = request.build_absolute_uri(reverse("records:checkin", args=[record.checkin_token]))
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    # A standalone SVG document (XML declaration and the SVG namespace): served on its own to an <img>, a
+    # browser renders nothing without the namespace (svg_inline() leaves it out, being meant for inlining).
+    # The quiet zone is the 4 modules the QR standard asks for, so phones read it off a screen or paper.
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=4, xmldecl=True, svgns=True,
+                                    title=_("签到二维码"), encoding="utf-8")
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -324,13 +378,8 @@ def my_records(request):
     if not request.user.member_id:
         raise Http404(_("您的账号未关联党员档案"))
     member = selectors.member_for_self(request.user)
-    today = timezone.localdate()
-    from apps.core.dates import add_months
-
     return render(request, "records/mine.html", {
-        "member": member, "section": "mine",
-        "year": selectors.member_attendance(member, today.replace(month=1, day=1), today),
-        "half_year": selectors.member_attendance(member, add_months(today, -6), today),
+        "member": member, "section": "mine", "attendance": selectors.member_attendance_summary(member),
         "history": selectors.member_attendance_history(member),
     })
 

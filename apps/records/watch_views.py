@@ -1,7 +1,6 @@
 """Pages of the watch over organizational life: compliance and its drill-down, the Excel export, what
 is due soon, the calendar, members' attendance and the follow-up list, and the district's rules."""
 
-from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.access import policy
-from apps.core.dates import add_months
+from apps.core.dates import add_months, parse_month
 from apps.core.forms import submit
 from apps.core.paging import KeysFirstPaginator
 from apps.orgs.models import Organization, OrgDomain
@@ -122,14 +121,15 @@ def due(request):
 def calendar_page(request):
     root = _root(request)
     try:
-        month = date.fromisoformat(f"{request.GET['month']}-01") if request.GET.get("month") else timezone.localdate().replace(day=1)
-    except ValueError:
-        return render(request, "records/calendar.html", {"root": root, "error": _("月份格式不正确，应为 2026-11"),
-                                                         "section": "calendar"}, status=400)
+        month = parse_month(request.GET["month"]) if request.GET.get("month") else timezone.localdate().replace(day=1)
+    except ValueError as exc:
+        return render(request, "records/calendar.html", {"root": root, "error": str(exc), "section": "calendar",
+                                                         "this_month": timezone.localdate().replace(day=1)}, status=400)
     data = selectors.calendar_month(request.user, root, month)
     return render(request, "records/calendar.html", {
         "root": root, "month": month, "previous": add_months(month, -1), "next": add_months(month, 1),
-        "today": timezone.localdate(), "crumbs": _breadcrumbs(request.user, root), "section": "calendar",
+        "today": timezone.localdate(), "this_month": timezone.localdate().replace(day=1),
+        "crumbs": _breadcrumbs(request.user, root), "section": "calendar",
         "can_manage": policy.can_org(request.user, policy.RECORD_MANAGE, root), **data,
         "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
     })
@@ -142,17 +142,29 @@ def attendance_page(request):
     if period is None:
         return render(request, "records/attendance.html", {"form": form, "root": root, "section": "attendance"}, status=400)
     end = min(period.end, timezone.localdate())
-    qs = selectors.members_attendance(request.user, root, period.start, end)
-    # By name, only the page's members are counted; by rate, every member in the subtree is (slower
-    # over a whole district, quick over a branch or a township).
-    order = request.GET.get("sort", "name")
-    qs = qs.order_by("present_n", "expected_n", "name_pinyin", "id") if order == "rate" else qs.order_by("name_pinyin", "id")
-    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "records/attendance.html", {
-        "form": form, "root": root, "period": period, "page": page, "sort": order,
+    context = {
+        "form": form, "root": root, "period": period, "previous": period.previous(), "next": period.next(),
         "crumbs": _breadcrumbs(request.user, root), "section": "attendance",
         "figures": selectors.subtree_record_figures(root, period.start, end),
-    })
+        "lists_members": selectors.lists_members(root),
+    }
+    if end < period.start:  # a period still to come: nothing held yet
+        context.update(page=None, children=[], without=0)
+    elif context["lists_members"]:
+        # Members expected at something in the period, by name or by rate (lowest first); a small subtree only.
+        order = "rate" if request.GET.get("sort") == "rate" else "name"
+        qs = selectors.members_attendance(request.user, root, period.start, end)
+        qs = (qs.order_by("present_n", "-expected_n", "name_pinyin", "id") if order == "rate"
+              else qs.order_by("name_pinyin", "id"))
+        context.update(sort=order, page=KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")),
+                       without=selectors.members_without_activity(request.user, root, period.start, end))
+    else:
+        children = selectors.children_attendance(root, period.start, end)
+        order = "rate" if request.GET.get("sort") == "rate" else "name"
+        if order == "rate":  # lowest first; organizations with nothing recorded at the end
+            children.sort(key=lambda c: (c.rate is None, c.rate or 0, c.path))
+        context.update(sort=order, children=children)
+    return render(request, "records/attendance.html", context)
 
 
 @login_required

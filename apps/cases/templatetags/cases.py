@@ -29,3 +29,11 @@ def place(org):
     from apps.cases.areas import place_name
 
     return place_name(org)
+
+
+@register.simple_tag
+def ranking_min_cases():
+    """CASE_RANKING_MIN_CASES, for the definitions under every ranking table (staff and public)."""
+    from django.conf import settings
+
+    return settings.CASE_RANKING_MIN_CASES

@@ -1,6 +1,7 @@
 """The REST layer of the citizen-request system: scoped lists and details, the three rates and rankings, bad input."""
 
 import pytest
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -42,7 +43,11 @@ def test_rates_and_rankings(cases, submit):
     assert figures["received"] == 1 and figures["satisfaction_rate"] == 1.0 and figures["score"] == 100.0
     assert admin.get("/api/case-metrics/", {"area": cases.tree.town_b.pk}).json()["received"] == 0
     rows = admin.get("/api/case-rankings/", {"group": "township"}).json()["rows"]
-    assert rows[0]["label"] == "甲镇" and rows[0]["rank"] == 1
+    # One case is too few to rank (CASE_RANKING_MIN_CASES): listed with its score, marked, without a rank.
+    assert rows[0]["label"] == "甲镇" and rows[0]["rank"] is None and rows[0]["standing"] == "few"
+    with override_settings(CASE_RANKING_MIN_CASES=1):
+        rows = admin.get("/api/case-rankings/", {"group": "township"}).json()["rows"]
+    assert rows[0]["label"] == "甲镇" and rows[0]["rank"] == 1 and rows[0]["ranked"] is True
     assert admin.get("/api/case-rankings/", {"group": "x"}).status_code == 400
     assert admin.get("/api/case-metrics/", {"period": "2026-13"}).status_code == 400
     assert admin.get("/api/case-metrics/", {"unit": "abc"}).status_code == 400

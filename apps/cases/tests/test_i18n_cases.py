@@ -49,7 +49,7 @@ def test_a_refused_step_is_explained_in_english(cases, submit, client):
     case, _ = submit()  # dispatched to township A by the routing rules, not signed for yet
     _choose_english(client)
     client.force_login(cases.users["town_a_admin"])
-    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "Cleared"})
+    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "Cleared", "confirmed": "1"})
     html = response.content.decode()
     assert response.status_code == 400
     assert "A request can be resolved only after it is signed for" in html and "签收后才能办结" not in html

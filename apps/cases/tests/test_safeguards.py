@@ -156,9 +156,11 @@ def test_odd_input_is_a_4xx_not_a_500(cases, submit, client):
     for params in ({"period": "9999-12-01~9999-12-31"}, {"period": "0001-01-01~0001-01-31"}):
         assert client.get("/report/rankings/", params).status_code == 400
     client.force_login(cases.users["district_admin"])
+    # Dates outside the accepted years (apps.core.dates.MIN_YEAR..MAX_YEAR) are refused with the reason.
     for params in ({"submitted_to": "9999-12-31"}, {"submitted_from": "0001-01-01"}):
-        assert client.get("/cases/", params).status_code == 200
-        assert client.get("/api/cases/", params).status_code == 200
+        response = client.get("/cases/", params)
+        assert response.status_code == 400 and "日期超出范围" in response.content.decode()
+        assert client.get("/api/cases/", params).status_code == 400
     assert client.get("/api/case-metrics/", {"period": "9999-12-01~9999-12-31"}).status_code == 400
     assert client.get("/cases/rankings/export.xlsx", {"period": "9999-12-01~9999-12-31"}).status_code in (200, 400)
 

@@ -103,7 +103,8 @@ def test_the_steps_through_the_pages(cases, pair, client):
     assert client.post(f"/cases/{case.pk}/sign/").status_code == 302
     response = client.post(f"/cases/{case.pk}/note/", {"text": "已到现场查看", "is_public": "on"})
     assert response.status_code == 302
-    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "已清运完毕", "photos": [jpeg(name="after.jpg")]})
+    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "已清运完毕", "photos": [jpeg(name="after.jpg")],
+                                                        "confirmed": "1"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.RESOLVED and case.photos.filter(stage="resolution").count() == 1
@@ -114,7 +115,7 @@ def test_the_steps_through_the_pages(cases, pair, client):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.rating == "satisfied" and case.rated_via == "phone"
-    assert client.post(f"/cases/{case.pk}/archive/").status_code == 302
+    assert client.post(f"/cases/{case.pk}/archive/", {"confirmed": "1"}).status_code == 302
     assert Case.objects.get(pk=case.pk).status == Status.ARCHIVED
 
 
@@ -138,7 +139,7 @@ def test_return_and_redispatch_through_the_pages(cases, pair, client):
 def test_refused_steps_answer_400_with_the_reason(cases, pair, client):
     case = pair["a"]
     client.force_login(cases.users["town_a_admin"])
-    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "已处理"})
+    response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "已处理", "confirmed": "1"})
     assert response.status_code == 400 and "签收后才能办结" in response.content.decode()
     response = client.post(f"/cases/{case.pk}/return/", {"reason": ""})
     assert response.status_code == 400 and "该字段是必填项" in response.content.decode()

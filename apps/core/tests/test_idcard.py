@@ -36,5 +36,8 @@ def test_invalid_numbers_are_refused_with_a_chinese_reason(raw, message):
     assert message in str(exc.value)
 
 
-def test_mask_keeps_area_and_last_four():
-    assert mask_id_number("500102198503120117") == "500102********0117"
+def test_mask_keeps_only_the_prefecture_and_remasks_old_forms():
+    assert mask_id_number("500102198503120117") == "500***************"
+    # Old masked forms (first 6 + last 4) still stored in audit rows are re-masked the same way.
+    assert mask_id_number("500102********0117") == "500***************"
+    assert mask_id_number(mask_id_number("50010219850312011X")) == "500***************"

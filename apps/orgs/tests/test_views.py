@@ -30,9 +30,9 @@ class TestOrgPages:
 
     def test_move_and_dissolve_via_forms(self, tree, login):
         client = login(tree.users["district_admin"])
-        response = client.post(f"/orgs/{tree.branch_a.pk}/move/", {"parent_code": tree.branch_b.code})
+        response = client.post(f"/orgs/{tree.branch_a.pk}/move/", {"parent": tree.branch_b.code})
         assert response.status_code == 400 and "党支部之下只能设党小组" in response.content.decode()
-        response = client.post(f"/orgs/{tree.branch_a.pk}/move/", {"parent_code": tree.town_b.code})
+        response = client.post(f"/orgs/{tree.branch_a.pk}/move/", {"parent": tree.town_b.code})
         assert response.status_code == 302
         assert refresh(tree.branch_a).path.startswith(tree.town_b.path)
         empty = make_org("空支部", "branch", refresh(tree.town_b))

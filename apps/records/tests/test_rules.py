@@ -268,6 +268,9 @@ def test_members_absent_six_months_are_listed(tree, make_record):
     from apps.records import selectors
 
     other = make_member(tree.branch_a, "王五", seq=320, joined_on=date(2010, 1, 1))
+    from apps.members.models import Member
+
+    Member.objects.update(created_at=timezone.now() - timedelta(days=400))  # registered long before the window
     make_record("theme_day", present=[tree.member_a.pk])
     qs, _ = selectors.non_participants(tree.users["district_admin"], tree.district)
     names = {m.name for m in qs}

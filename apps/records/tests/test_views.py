@@ -91,7 +91,7 @@ def test_write_routes_matrix(tree, records, types, client, role):
     assert status == (302 if role in MANAGE["b"] else 404)
     # A reviewer has just returned it, so its managers may submit it again; submitting a record that is still
     # submitted is refused with the reason (400), never a redirect that hides it.
-    submit = client.post(f"/records/{b.pk}/submit/")
+    submit = client.post(f"/records/{b.pk}/submit/", {"confirmed": "1"})
     assert submit.status_code == (302 if role in REVIEW["b"] else 400 if role in MANAGE["b"] else 404)
     if submit.status_code == 400:
         assert "该纪实已提交" in submit.content.decode()
@@ -138,7 +138,7 @@ def test_secretary_records_marks_attendance_and_submits(tree, types, client):
     edit = {k: getattr(record, k) for k in ("held_on", "place", "topic", "host", "recorder", "minutes", "content_items")}
     edit.update(starts_at="09:00", ends_at="11:00", **{f"att-{tree.member_a.pk}": "present"})
     assert client.post(f"/records/{record.pk}/edit/", edit).status_code == 302
-    assert client.post(f"/records/{record.pk}/submit/").status_code == 302
+    assert client.post(f"/records/{record.pk}/submit/", {"confirmed": "1"}).status_code == 302
     record.refresh_from_db()
     assert record.status == "submitted" and record.present_count == 1
     page = client.get(f"/records/compliance/?org={tree.branch_a.pk}")
@@ -357,7 +357,7 @@ def test_refused_actions_answer_400_with_the_reason(tree, make_record, client, t
     again = client.post(f"/records/plans/{plan.pk}/cancel/")
     assert again.status_code == 400 and "只有计划中的活动可以取消" in again.content.decode()
     draft = make_record("theme_day", submit=False, minutes="")
-    refused = client.post(f"/records/{draft.pk}/submit/")
+    refused = client.post(f"/records/{draft.pk}/submit/", {"confirmed": "1"})
     assert refused.status_code == 400 and "请填写会议记录" in refused.content.decode()
 
 

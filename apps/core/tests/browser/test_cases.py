@@ -76,6 +76,7 @@ def test_resident_to_rating_and_the_rankings_move(demo, page, new_page, login, s
     staff.get_by_test_id("action-note").get_by_label("向群众公开此条进展").check()
     staff.get_by_test_id("action-note").get_by_role("button", name="保存进展").click()
     staff.get_by_test_id("action-resolve").get_by_label("答复群众").fill("环卫所已于当日清运，并增加每周两次清运。")
+    staff.once("dialog", lambda dialog: dialog.accept())  # 办结 asks for confirmation
     staff.get_by_test_id("action-resolve").get_by_role("button", name="办结", exact=True).click()
     expect(staff.get_by_test_id("case-status")).to_have_text("已办结")
     shot(staff, "cases-03-staff-resolved")

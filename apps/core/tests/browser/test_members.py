@@ -51,7 +51,7 @@ def test_member_search_by_pinyin_initials_and_full_pinyin(demo, page, login, sho
     expect(page.get_by_text(f"共 {current.count()} 条")).to_be_visible()
     expect(page.get_by_label("困难党员")).to_have_value("")
     expect(page.get_by_label("困难党员").locator("option:checked")).to_have_text("全部")
-    expect(page.get_by_label("组织编码", exact=True)).to_be_visible()  # all filters shown on a wide screen
+    expect(page.get_by_label("组织（含下级）", exact=True)).to_be_visible()  # all filters shown on a wide screen
     shot(page, "members")
 
     rows = _search(page, target.name_initials)

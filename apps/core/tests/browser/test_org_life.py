@@ -90,6 +90,7 @@ def test_theme_day_from_record_to_return(demo, page, new_page, login, shot):
             row.locator("input[value=present]").check()
     secretary.get_by_role("button", name="保存").click()
     expect(secretary.get_by_test_id("attendance-figures")).to_contain_text(str(count))
+    secretary.once("dialog", lambda dialog: dialog.accept())  # 提交纪实 asks for confirmation
     secretary.get_by_role("button", name="提交纪实").click()
     expect(secretary.get_by_test_id("record-status")).to_contain_text("已提交")
     shot(secretary, "org-life-05-submitted")
@@ -115,6 +116,7 @@ def test_theme_day_from_record_to_return(demo, page, new_page, login, shot):
     secretary.get_by_label("会议记录").fill("王书记领学文件。张三、李四等党员结合工作交流发言，表示要带头服务群众。")
     secretary.get_by_label("修改说明").fill("按退回意见补充交流发言")
     secretary.get_by_role("button", name="保存").click()
+    secretary.once("dialog", lambda dialog: dialog.accept())
     secretary.get_by_role("button", name="修改后重新提交").click()
     expect(secretary.get_by_test_id("record-status")).to_contain_text("第2版")
 

@@ -29,8 +29,8 @@ def test_district_admin_browses_the_org_tree(demo, page, login, shot):
     expect(page.locator(".navbar")).to_contain_text("区委组织部管理员")
     root = Organization.objects.get(depth=1)
     expected = selectors.subtree_counts(root)
-    expect(page.get_by_test_id("org-count")).to_have_text(str(expected["orgs"]))
-    expect(page.get_by_test_id("member-count")).to_have_text(str(expected["members"]))
+    expect(page.get_by_test_id("org-count")).to_have_text(f"{expected['orgs']:,}")  # grouped in thousands
+    expect(page.get_by_test_id("member-count")).to_have_text(f"{expected['members']:,}")
     shot(page, "home")
 
     page.get_by_role("link", name="党组织", exact=True).click()

@@ -64,7 +64,7 @@ def test_secretary_enters_a_member_in_their_own_branch_only(demo, page, login, s
     def fill(id_value, org_code):
         page.get_by_label("姓名").fill("林志远")
         page.get_by_label("身份证号").fill(id_value)
-        page.get_by_label("所在党组织（编码）").fill(org_code)
+        page.locator("#id_organization").fill(org_code)  # the organization picker takes a typed code too
         page.get_by_label("人员类别").select_option(label="正式党员")
         page.get_by_label("党员状态").select_option(label="正常")
         page.get_by_label("入党日期").fill("2012-07-01")
@@ -75,7 +75,7 @@ def test_secretary_enters_a_member_in_their_own_branch_only(demo, page, login, s
     # Another branch's code and a wrong check digit: both refused, in Chinese, nothing saved.
     fill(id_number[:17] + ("0" if id_number[17] != "0" else "1"), other.code)
     feedback = page.locator(".invalid-feedback")
-    expect(feedback.filter(has_text="未找到该组织编码，或您无权在该组织录入党员")).to_have_count(1)
+    expect(feedback.filter(has_text="未找到该组织，或它不在您的权限范围内")).to_have_count(1)
     shot(page, "member_form_errors")
     fill(id_number[:17] + ("0" if id_number[17] != "0" else "1"), branch.code)
     expect(feedback.filter(has_text="校验位")).to_have_count(1)

@@ -1,0 +1,214 @@
+"""Who may grant which role, and which duties never meet on one account (三员分立).
+
+The one table of grant rights. The role services (`apps.accounts.services`) ask it before every grant, change or
+revocation, and the role form asks it for what to offer, so the pages only offer what the services accept.
+
+Three duties are kept apart, each on its own accounts:
+
+- the **system** duty (系统管理员): accounts and system settings; sees no member data;
+- the **security-data** duty (安全保密): seeing full 身份证 numbers, the `can_unmask` flag of an assignment;
+- the **audit** duty (审计员): reads the audit trail, nothing else.
+
+A business role (managing organizations, members, records, cases) sees member data, so it never meets the system or
+the audit duty either. A member's self-service (`Role.MEMBER`) sees their own record only and goes with any duty.
+
+Grant rights follow the same split. The system administrator creates accounts and hands out business roles, but
+never the security-data or the audit duty, nor the district administrator's role (which is the security
+administrator's: it may carry `can_unmask`). Those are granted by a district administrator, within the subtree where
+they hold that role, and `can_unmask` only where the granter holds it themselves. An organization administrator
+hands out the branch roles within their subtree. Nobody changes their own roles: the system administrator creates
+an account they know the password of, so they cannot also give it a duty outside their own (they cannot reset the
+password of an account holding such a duty either, see `account_takeover_problem`).
+
+Outside these rules stands only the server console (`manage.py grant_role`, actor None), which installs the first
+administrators of a new deployment; it still never combines duties.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from . import policy
+from .models import Role, RoleAssignment
+
+DUTY_SYSTEM = "system"
+DUTY_SECURITY = "security"
+DUTY_AUDIT = "audit"
+DUTY_BUSINESS = "business"
+DUTY_SELF = "self"
+
+# Pairs of duties one account never holds together.
+INCOMPATIBLE_DUTIES = (
+    frozenset({DUTY_SYSTEM, DUTY_SECURITY}),
+    frozenset({DUTY_SYSTEM, DUTY_AUDIT}),
+    frozenset({DUTY_SYSTEM, DUTY_BUSINESS}),
+    frozenset({DUTY_AUDIT, DUTY_SECURITY}),
+    frozenset({DUTY_AUDIT, DUTY_BUSINESS}),
+)
+
+
+def duty_labels():
+    return {DUTY_SYSTEM: _("系统管理"), DUTY_SECURITY: _("查看完整身份证号（安全保密）"), DUTY_AUDIT: _("审计"),
+            DUTY_BUSINESS: _("业务管理（党员信息）"), DUTY_SELF: _("本人自助")}
+
+
+@dataclass(frozen=True)
+class GrantRight:
+    roles: frozenset  # the roles a holder may grant, change and revoke
+    unmask: bool  # may grant can_unmask, on organizations where the granter holds can_unmask itself
+    scoped: bool  # only on organizations in the subtree where the granter holds the role
+
+
+_BRANCH_ROLES = frozenset({Role.SECRETARY, Role.MEMBER, Role.CASE_HANDLER})
+_BUSINESS_ROLES = _BRANCH_ROLES | {Role.ORG_ADMIN, Role.CASE_DISPATCHER}
+
+# The grant table: the granter's role → what it may grant. Roles not listed grant nothing.
+GRANT_RULES = {
+    Role.SYSTEM_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.SYSTEM_ADMIN}, unmask=False, scoped=False),
+    Role.DISTRICT_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.DISTRICT_ADMIN, Role.AUDITOR}, unmask=True, scoped=True),
+    Role.ORG_ADMIN: GrantRight(roles=_BRANCH_ROLES, unmask=True, scoped=True),
+}
+
+
+def duties(role, can_unmask=False) -> set:
+    if role == Role.SYSTEM_ADMIN:
+        found = {DUTY_SYSTEM}
+    elif role == Role.AUDITOR:
+        found = {DUTY_AUDIT}
+    elif role == Role.MEMBER:
+        found = {DUTY_SELF}
+    else:
+        found = {DUTY_BUSINESS}
+    if can_unmask:
+        found.add(DUTY_SECURITY)
+    return found
+
+
+def role_sees_members(role) -> bool:
+    return policy.MEMBER_VIEW in policy.ROLE_CAPABILITIES[role]
+
+
+def _rights(actor):
+    """(assignment, right) pairs of the actor's assignments that carry grant rights."""
+    if actor is None:
+        return []
+    found = []
+    for a in policy._assignments(actor):
+        right = GRANT_RULES.get(a.role)
+        if right is None:
+            continue
+        if right.scoped and (a.organization is None or not a.organization.is_active):
+            continue
+        found.append((a, right))
+    return found
+
+
+def _covers(assignment, right, organization) -> bool:
+    if not right.scoped:
+        return True
+    return organization is not None and organization.path.startswith(assignment.organization.path)
+
+
+def may_grant_role(actor, role, organization) -> bool:
+    return any(role in right.roles and _covers(a, right, organization) for a, right in _rights(actor))
+
+
+def may_grant_unmask(actor, organization) -> bool:
+    return organization is not None and any(
+        right.unmask and a.can_unmask and role_sees_members(a.role) and _covers(a, right, organization)
+        for a, right in _rights(actor))
+
+
+def grantable_roles(actor) -> list:
+    """The roles the actor may grant somewhere (what the role form offers), in the order of `Role`."""
+    allowed = set().union(*(right.roles for _a, right in _rights(actor)))
+    return [role for role in Role if role in allowed]
+
+
+def offers_unmask(actor) -> bool:
+    return any(right.unmask and a.can_unmask and role_sees_members(a.role) for a, right in _rights(actor))
+
+
+def administers_roles(actor) -> bool:
+    """Whether the actor has any grant right (the user and role pages open to them)."""
+    return bool(_rights(actor))
+
+
+def grant_scope_paths(actor):
+    """Subtrees where the actor may grant something; None for everywhere."""
+    rights = _rights(actor)
+    if any(not right.scoped for _a, right in rights):
+        return None
+    return policy._collapse(a.organization.path for a, _r in rights)
+
+
+def _is_self(actor, user) -> bool:
+    return actor is not None and actor.pk == user.pk
+
+
+def combination_problem(user, role, can_unmask, *, replacing=None):
+    """Why the account cannot hold this assignment next to its others (三员分立), or None."""
+    others = RoleAssignment.objects.filter(user=user)
+    if replacing is not None and replacing.pk:
+        others = others.exclude(pk=replacing.pk)
+    held = set()
+    for other_role, other_unmask in others.values_list("role", "can_unmask"):
+        held |= duties(other_role, other_unmask)
+    new = duties(role, can_unmask)
+    labels = duty_labels()
+    for pair in INCOMPATIBLE_DUTIES:
+        for mine in pair & new:
+            (theirs,) = pair - {mine}
+            if theirs in held or theirs in new:
+                return _("三员分立：同一账号不能同时承担“{a}”和“{b}”职责").format(a=labels[mine], b=labels[theirs])
+    return None
+
+
+def grant_problem(actor, *, user, role, organization, can_unmask, existing=None):
+    """Why `actor` may not give `user` this assignment (or change `existing` to it), or None.
+
+    `actor` None is the server console: the grant table does not apply, the separation of duties does."""
+    if _is_self(actor, user):
+        return _("不能修改自己的角色或权限，请由其他有权限的管理员办理")
+    if role not in Role.values:
+        return _("无效的角色")
+    if role == Role.SYSTEM_ADMIN and organization is not None:
+        return _("系统管理员角色不属于某个组织，请不要指定组织")
+    if role != Role.SYSTEM_ADMIN and organization is None:
+        return _("该角色须指定所在组织")
+    if can_unmask and not role_sees_members(role):
+        return _("该角色不查看党员信息，不能授予查看完整身份证号的权限")
+    if actor is not None:
+        if not may_grant_role(actor, role, organization):
+            return _("您无权在该组织授予“{role}”角色").format(role=Role(role).label)
+        unmask_changes = bool(can_unmask) != bool(existing.can_unmask if existing else False)
+        if unmask_changes and not may_grant_unmask(actor, organization):
+            return _("您无权授予或收回查看完整身份证号的权限（须由持有该权限的区级或组织管理员在其范围内办理）")
+    return combination_problem(user, role, can_unmask, replacing=existing)
+
+
+def revoke_problem(actor, assignment):
+    """Why `actor` may not revoke this assignment, or None."""
+    if _is_self(actor, assignment.user):
+        return _("不能撤销自己的角色，请由其他有权限的管理员办理")
+    if actor is None:
+        return None
+    if not may_grant_role(actor, assignment.role, assignment.organization):
+        return _("您无权撤销该组织的“{role}”角色").format(role=assignment.get_role_display())
+    if assignment.can_unmask and not may_grant_unmask(actor, assignment.organization):
+        return _("您无权收回查看完整身份证号的权限（须由持有该权限的区级或组织管理员在其范围内办理）")
+    return None
+
+
+def account_takeover_problem(actor, user):
+    """Why `actor` may not set another account's password, or None.
+
+    Whoever sets a password can log in as the account, so it is set only on accounts whose every assignment the
+    actor could have granted: the system administrator never gets into an auditor's or a district administrator's
+    account this way (their passwords are reset at the server console, `manage.py changepassword`)."""
+    if _is_self(actor, user):
+        return _("请在“个人设置”中修改自己的密码")
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("organization"):
+        if revoke_problem(actor, assignment):
+            return _("该账号持有您无权授予的职责（{role}），不能由您重置密码").format(role=assignment.get_role_display())
+    return None

@@ -1,0 +1,26 @@
+"""API token authentication with an expiry.
+
+A token is good for settings.API_TOKEN_DAYS days from when it was issued (the profile page or
+`manage.py issue_api_token` issues a new one); a password change deletes the user's tokens
+(apps.accounts.services.user_set_password).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+
+def token_expires_at(token):
+    return token.created + timedelta(days=settings.API_TOKEN_DAYS)
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_expires_at(token) <= timezone.now():
+            raise exceptions.AuthenticationFailed(_("API令牌已过期，请在“个人设置”页面重新生成"))
+        return user, token

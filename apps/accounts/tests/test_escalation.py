@@ -1,0 +1,284 @@
+"""Role escalation (三员分立): for every role, granting roles and the unmask right to oneself and to others,
+revoking and editing one's own assignment, through the pages; refused attempts answer 403, leave an audit row
+and change nothing; the legitimate paths still work.
+
+The expectations below are written out by hand, not read from apps.access.grants: this test checks the table.
+"""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from apps.access.models import Role, RoleAssignment
+from apps.accounts import services
+from apps.accounts.models import User
+from apps.audit.models import AuditEvent
+from apps.core.testing import PASSWORD, make_user
+
+REFUSED = "role_grant_refused"
+
+
+@pytest.fixture
+def staff(tree):
+    """The tree's users plus the two case roles: one holder of every role."""
+    users = dict(tree.users)
+    users["dispatcher"] = make_user("dispatcher", Role.CASE_DISPATCHER, tree.district)
+    users["handler"] = make_user("handler", Role.CASE_HANDLER, tree.town_a)
+    held = {a.role for a in RoleAssignment.objects.all()}
+    # A new role must be added here (and to the expectations below) before this test passes again.
+    assert held == set(Role.values)
+    return users
+
+
+def _assignments():
+    return set(RoleAssignment.objects.values_list("user_id", "role", "organization_id", "can_unmask"))
+
+
+def _refusals(actor):
+    return AuditEvent.objects.filter(action=REFUSED, actor_name=actor.username).count()
+
+
+def _assign(client, target, role, org, unmask=False):
+    data = {"action": "assign", "role": role, "org_code": "" if role == Role.SYSTEM_ADMIN else org.code}
+    if unmask:
+        data["can_unmask"] = "on"
+    return client.post(f"/accounts/users/{target.pk}/", data)
+
+
+def _assert_refused(response, actor, before_rows, before_refusals):
+    assert response.status_code in (403, 404), response.status_code
+    assert _assignments() == before_rows
+    assert _refusals(actor) == before_refusals + 1
+
+
+# ---- oneself ----
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["district_admin", "town_a_admin", "secretary_a", "member_a", "auditor", "sysadmin",
+                                 "dispatcher", "handler"])
+def test_nobody_grants_themselves_any_role_or_unmask(staff, tree, client, who):
+    me = staff[who]
+    client.force_login(me)
+    for role in Role.values:
+        for unmask in (False, True):
+            rows, refusals = _assignments(), _refusals(me)
+            response = _assign(client, me, role, tree.district, unmask)
+            _assert_refused(response, me, rows, refusals)
+            if response.status_code == 403 and who in ("sysadmin", "district_admin", "town_a_admin"):
+                assert "不能修改自己的角色" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["district_admin", "town_a_admin", "secretary_a", "member_a", "auditor", "sysadmin",
+                                 "dispatcher", "handler"])
+def test_nobody_revokes_or_edits_their_own_assignment(staff, client, who):
+    me = staff[who]
+    mine = RoleAssignment.objects.get(user=me)
+    client.force_login(me)
+    rows, refusals = _assignments(), _refusals(me)
+    _assert_refused(client.post(f"/accounts/users/{me.pk}/", {"action": "revoke", "assignment": mine.pk}),
+                    me, rows, refusals)
+    # Edit: the same role and organization with the unmask flag flipped.
+    data = {"action": "assign", "role": mine.role, "org_code": mine.organization.code if mine.organization else ""}
+    if not mine.can_unmask:
+        data["can_unmask"] = "on"
+    _assert_refused(client.post(f"/accounts/users/{me.pk}/", data), me, rows, refusals + 1)
+    # Nor disable one's own account or reset one's own password from the administration page.
+    _assert_refused(client.post(f"/accounts/users/{me.pk}/", {"action": "deactivate"}), me, rows, refusals + 2)
+    _assert_refused(client.post(f"/accounts/users/{me.pk}/", {"action": "password", "new_password1": "Anotherpass2026",
+                                                              "new_password2": "Anotherpass2026"}), me, rows, refusals + 3)
+    me.refresh_from_db()
+    assert me.is_active and me.check_password(PASSWORD)
+
+
+# ---- others ----
+
+# What each holder may grant on 甲镇党委 (town A) to an account without roles: (role, with unmask).
+_BRANCH = {Role.SECRETARY, Role.MEMBER, Role.CASE_HANDLER}
+_BUSINESS = _BRANCH | {Role.ORG_ADMIN, Role.CASE_DISPATCHER}
+MAY_GRANT = {
+    # The system administrator: accounts and business roles, never the district administrator's (security) role,
+    # the audit duty or the unmask right.
+    "sysadmin": {(r, False) for r in _BUSINESS | {Role.SYSTEM_ADMIN}},
+    # The district administrator holding unmask: business roles, district administrators, auditors; unmask with
+    # the roles that see members.
+    "district_admin": {(r, False) for r in _BUSINESS | {Role.DISTRICT_ADMIN, Role.AUDITOR}}
+    | {(r, True) for r in (Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.SECRETARY)},
+    # An organization administrator without unmask: the branch roles in their subtree.
+    "town_a_admin": {(r, False) for r in _BRANCH},
+    "secretary_a": set(), "member_a": set(), "auditor": set(), "dispatcher": set(), "handler": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", sorted(MAY_GRANT))
+def test_grants_to_others_follow_the_table(staff, tree, client, who):
+    actor = staff[who]
+    client.force_login(actor)
+    for n, role in enumerate(Role.values):
+        for unmask in (False, True):
+            target = make_user(f"t-{who}-{n}-{int(unmask)}")
+            rows, refusals = _assignments(), _refusals(actor)
+            response = _assign(client, target, role, tree.town_a, unmask)
+            if (role, unmask) in MAY_GRANT[who]:
+                assert response.status_code == 302, (who, role, unmask, response.status_code)
+                org = None if role == Role.SYSTEM_ADMIN else tree.town_a.pk
+                assert _assignments() == rows | {(target.pk, role, org, unmask)}
+                assert AuditEvent.objects.filter(action="create", object_type="access.roleassignment",
+                                                 actor_name=actor.username).exists()
+            else:
+                _assert_refused(response, actor, rows, refusals)
+
+
+@pytest.mark.django_db
+def test_grants_stay_in_the_granters_scope(staff, tree, client):
+    actor = staff["town_a_admin"]
+    client.force_login(actor)
+    target = make_user("newcomer")
+    rows, refusals = _assignments(), _refusals(actor)
+    _assert_refused(_assign(client, target, Role.SECRETARY, tree.branch_b), actor, rows, refusals)
+    assert _assign(client, target, Role.SECRETARY, tree.branch_a).status_code == 302
+    # Accounts holding roles only outside the scope are not even found; the attempt is still recorded.
+    rows = _assignments()
+    response = client.post(f"/accounts/users/{staff['secretary_b'].pk}/", {"action": "revoke",
+                                                                          "assignment": staff["secretary_b"].roles.get().pk})
+    _assert_refused(response, actor, rows, refusals + 1)
+    assert client.get(f"/accounts/users/{staff['secretary_b'].pk}/").status_code == 404
+    listed = client.get("/accounts/users/").content.decode()
+    assert "newcomer" in listed and "secretary_b" not in listed
+
+
+@pytest.mark.django_db
+def test_the_form_offers_only_what_the_actor_may_grant(staff, tree, client):
+    client.force_login(staff["sysadmin"])
+    page = client.get(f"/accounts/users/{tree.users['secretary_a'].pk}/").content.decode()
+    assert 'value="secretary"' in page and 'value="auditor"' not in page and 'value="district_admin"' not in page
+    assert 'type="checkbox" name="can_unmask"' not in page
+    client.force_login(staff["district_admin"])
+    page = client.get(f"/accounts/users/{tree.users['secretary_a'].pk}/").content.decode()
+    assert 'value="auditor"' in page and 'value="system_admin"' not in page
+    assert 'type="checkbox" name="can_unmask"' in page
+
+
+@pytest.mark.django_db
+def test_revoking_follows_the_table(staff, client):
+    sysadmin, district_admin = staff["sysadmin"], staff["district_admin"]
+    client.force_login(sysadmin)
+    for holder in ("auditor", "district_admin"):  # duties the system administrator cannot grant
+        assignment = staff[holder].roles.get()
+        rows, refusals = _assignments(), _refusals(sysadmin)
+        _assert_refused(client.post(f"/accounts/users/{staff[holder].pk}/", {"action": "revoke", "assignment": assignment.pk}),
+                        sysadmin, rows, refusals)
+    assignment = staff["secretary_a"].roles.get()
+    assert client.post(f"/accounts/users/{staff['secretary_a'].pk}/", {"action": "revoke", "assignment": assignment.pk}).status_code == 302
+    assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
+    assert AuditEvent.objects.filter(action="delete", object_type="access.roleassignment", actor_name="sysadmin").exists()
+    client.force_login(district_admin)
+    rows, refusals = _assignments(), _refusals(district_admin)
+    _assert_refused(client.post(f"/accounts/users/{sysadmin.pk}/", {"action": "revoke", "assignment": sysadmin.roles.get().pk}),
+                    district_admin, rows, refusals)
+    assignment = staff["auditor"].roles.get()
+    assert client.post(f"/accounts/users/{staff['auditor'].pk}/", {"action": "revoke", "assignment": assignment.pk}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_unmask_is_granted_and_taken_only_by_its_holders(staff, tree, client):
+    secretary = staff["secretary_a"]
+    client.force_login(staff["district_admin"])
+    assert _assign(client, secretary, Role.SECRETARY, tree.branch_a, unmask=True).status_code == 302
+    assert secretary.roles.get().can_unmask
+    town_admin = staff["town_a_admin"]
+    client.force_login(town_admin)
+    rows, refusals = _assignments(), _refusals(town_admin)
+    _assert_refused(_assign(client, secretary, Role.SECRETARY, tree.branch_a, unmask=False), town_admin, rows, refusals)
+    _assert_refused(client.post(f"/accounts/users/{secretary.pk}/", {"action": "revoke", "assignment": secretary.roles.get().pk}),
+                    town_admin, rows, refusals + 1)
+    client.force_login(staff["district_admin"])
+    assert _assign(client, secretary, Role.SECRETARY, tree.branch_a, unmask=False).status_code == 302
+    assert not secretary.roles.get().can_unmask
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("held", "grant", "ok"), [
+    ((Role.AUDITOR, False), (Role.SECRETARY, False), False),  # audit + business
+    ((Role.SECRETARY, True), (Role.AUDITOR, False), False),  # security + audit
+    ((Role.SECRETARY, False), (Role.SYSTEM_ADMIN, False), False),  # business + system
+    ((Role.ORG_ADMIN, True), (Role.SYSTEM_ADMIN, False), False),  # security + system
+    ((Role.SYSTEM_ADMIN, False), (Role.ORG_ADMIN, False), False),  # system + business
+    ((Role.SYSTEM_ADMIN, False), (Role.AUDITOR, False), False),  # system + audit
+    ((Role.MEMBER, False), (Role.SYSTEM_ADMIN, False), True),  # a member's self-service goes with any duty
+    ((Role.MEMBER, False), (Role.AUDITOR, False), True),
+    ((Role.SECRETARY, False), (Role.ORG_ADMIN, True), True),  # business + security: the district's own work
+])
+def test_one_account_never_combines_the_separated_duties(staff, tree, held, grant, ok):
+    target = make_user("target")
+    RoleAssignment.objects.create(user=target, role=held[0], can_unmask=held[1],
+                                  organization=None if held[0] == Role.SYSTEM_ADMIN else tree.branch_a)
+    actor = staff["sysadmin"] if grant[0] == Role.SYSTEM_ADMIN else staff["district_admin"]
+    org = None if grant[0] == Role.SYSTEM_ADMIN else tree.town_a
+    rows, refusals = _assignments(), _refusals(actor)
+    if ok:
+        services.role_assign(actor=actor, user=target, role=grant[0], organization=org, can_unmask=grant[1])
+        assert len(_assignments()) == len(rows) + 1
+        return
+    with pytest.raises(services.GrantRefused, match="三员分立"):
+        services.role_assign(actor=actor, user=target, role=grant[0], organization=org, can_unmask=grant[1])
+    assert _assignments() == rows and _refusals(actor) == refusals + 1
+    # The server console is held to the same separation.
+    with pytest.raises(services.GrantRefused):
+        services.role_assign(actor=None, user=target, role=grant[0], organization=org, can_unmask=grant[1])
+
+
+@pytest.mark.django_db
+def test_passwords_of_duties_one_cannot_grant_are_not_reset(staff, client):
+    sysadmin = staff["sysadmin"]
+    client.force_login(sysadmin)
+    new = {"action": "password", "new_password1": "Anotherpass2026", "new_password2": "Anotherpass2026"}
+    for holder in ("auditor", "district_admin"):
+        rows, refusals = _assignments(), _refusals(sysadmin)
+        _assert_refused(client.post(f"/accounts/users/{staff[holder].pk}/", new), sysadmin, rows, refusals)
+        staff[holder].refresh_from_db()
+        assert staff[holder].check_password(PASSWORD)
+    Token.objects.create(user=staff["secretary_a"])
+    assert client.post(f"/accounts/users/{staff['secretary_a'].pk}/", new).status_code == 302
+    staff["secretary_a"].refresh_from_db()
+    assert staff["secretary_a"].check_password("Anotherpass2026")
+    assert not Token.objects.filter(user=staff["secretary_a"]).exists()
+    # Only the system administrator resets passwords or disables accounts; other administrators are refused.
+    client.force_login(staff["district_admin"])
+    rows, refusals = _assignments(), _refusals(staff["district_admin"])
+    _assert_refused(client.post(f"/accounts/users/{staff['secretary_a'].pk}/", new), staff["district_admin"], rows, refusals)
+    _assert_refused(client.post(f"/accounts/users/{staff['secretary_a'].pk}/", {"action": "deactivate"}),
+                    staff["district_admin"], rows, refusals + 1)
+
+
+@pytest.mark.django_db
+def test_no_other_way_to_roles_or_tokens(staff, client):
+    """No API endpoint for roles or users, and the system settings do not edit roles, users, groups or tokens."""
+    client.force_login(staff["sysadmin"])
+    for url in ("/api/roles/", "/api/users/", "/api/role-assignments/", "/system/admin/access/roleassignment/",
+                "/system/admin/accounts/user/", "/system/admin/auth/group/", "/system/admin/authtoken/tokenproxy/"):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_is_committed_on_its_own(tree):
+    sysadmin = tree.users["sysadmin"]
+    with pytest.raises(services.GrantRefused):
+        services.role_assign(actor=sysadmin, user=sysadmin, role=Role.AUDITOR, organization=tree.district)
+    # No transaction is left open: the refusal's row is committed, not waiting on the refused change.
+    assert not connection.in_atomic_block
+    event = AuditEvent.objects.get(action=REFUSED, actor_name="sysadmin")
+    assert "不能修改自己的角色" in event.note and event.after["role"] == Role.AUDITOR
+    assert not RoleAssignment.objects.filter(user=sysadmin, role=Role.AUDITOR).exists()
+
+
+@pytest.mark.django_db
+def test_the_console_installs_the_first_administrators(tree):
+    first = User.objects.create_user("first_admin", password=PASSWORD)
+    call_command("grant_role", "first_admin", Role.DISTRICT_ADMIN, tree.district.code, "--unmask")
+    assert first.roles.get().can_unmask
+    assert AuditEvent.objects.filter(action="create", object_type="access.roleassignment", actor_name="").exists()
+    with pytest.raises(CommandError, match="三员分立"):
+        call_command("grant_role", "first_admin", Role.AUDITOR, tree.district.code)
