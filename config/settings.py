@@ -4,6 +4,7 @@ Rule figures that are local practice (rules.md) live here too, each overridable
 through an environment variable, never as constants in code.
 """
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.middleware.PasswordChangeRequiredMiddleware",  # a password someone else set is changed first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -165,11 +167,23 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 # bounded too; a successful login gives its attempt back. Counted atomically in the database (apps.core.ratelimit).
 LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
 LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
+# Wrong current passwords on the change-password form per account in a sliding window: a session left open (or a
+# stolen session cookie) must not become an unlimited oracle for the account's password. A correct one is not counted.
+PASSWORD_CHANGE_FAILURE_LIMIT = env_int("PASSWORD_CHANGE_FAILURE_LIMIT", 5)
+PASSWORD_CHANGE_WINDOW_MINUTES = env_int("PASSWORD_CHANGE_WINDOW_MINUTES", 15)
 # Member searches by a full ID number or phone per user in a sliding window. An exact search answers whether a
 # number belongs to someone visible, so without a bound a user could try every number the masked form and the
 # shown birth date and sex leave open (some hundreds) and so read the full number unaudited.
 MEMBER_NUMBER_SEARCH_LIMIT = env_int("MEMBER_NUMBER_SEARCH_LIMIT", 60)
 MEMBER_NUMBER_SEARCH_WINDOW_MINUTES = env_int("MEMBER_NUMBER_SEARCH_WINDOW_MINUTES", 60)
+# The reverse proxies in front of the server: addresses or networks, comma-separated ("127.0.0.1,10.1.2.0/24").
+# Only for a request arriving from one of them is X-Forwarded-For read, right to left past these proxies, for the
+# client's address on which every limit above and below counts and which the audit trail records (apps.core.net;
+# IPv6 clients count per /64). Empty (the default): no proxy, the header is ignored — any client can send it.
+# Behind a proxy not listed here, every client counts as the proxy's one address.
+TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
+for _proxy in filter(None, (p.strip() for p in TRUSTED_PROXIES.split(","))):
+    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start-up, not every request
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 # An API token is good for this many days from its issue (then refused with a message: issue a new one on the
 # profile page); a password change voids the user's tokens at once (apps.accounts.authentication).
@@ -205,6 +219,10 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# A JSON body (API, any path) larger than this is refused with 413 before it is parsed or scanned: no API document of
+# this project comes near it (a member with every field is ~2 KB), and each byte of a JSON body costs parsing work
+# on every request, before authentication.
+JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 30 * 1024 * 1024)
 # Long jobs (imports, exports) run in a background thread with progress; tests run them inline.
 JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
@@ -221,11 +239,12 @@ JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 10)
 MAINTENANCE_INTERVAL_MINUTES = env_int("MAINTENANCE_INTERVAL_MINUTES", 5)
 
 REST_FRAMEWORK = {
-    # JSON with the input guard's limits (size, nesting depth, control characters); forms as DRF's own.
+    # JSON and forms with the input guard's limits (size, nesting depth, control characters, invisible characters
+    # removed) for every method: Django's middleware sees form fields of POST bodies only.
     "DEFAULT_PARSER_CLASSES": [
         "apps.core.api.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "apps.core.api.FormParser",
+        "apps.core.api.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.ExpiringTokenAuthentication",

@@ -12,13 +12,20 @@ Three duties are kept apart, each on its own accounts:
 A business role (managing organizations, members, records, cases) sees member data, so it never meets the system or
 the audit duty either. A member's self-service (`Role.MEMBER`) sees their own record only and goes with any duty.
 
-Grant rights follow the same split. The system administrator creates accounts and hands out business roles, but
-never the security-data or the audit duty, nor the district administrator's role (which is the security
-administrator's: it may carry `can_unmask`). Those are granted by a district administrator, within the subtree where
-they hold that role, and `can_unmask` only where the granter holds it themselves. An organization administrator
-hands out the branch roles within their subtree. Nobody changes their own roles: the system administrator creates
-an account they know the password of, so they cannot also give it a duty outside their own (they cannot reset the
-password of an account holding such a duty either, see `account_takeover_problem`).
+Grant rights follow the same split (the usual 三员 model: 系统管理员 / 安全保密管理员 / 安全审计员). The system
+administrator manages accounts and system settings; assigning permissions is not theirs: they grant the system
+administrator's role only — no business role, no `can_unmask`, no audit duty. The system administrator creates
+accounts and knows their first password, so a business role they could grant would be a role they could use
+(create an account, make it an organization administrator, log in as it, read member data). Business roles are
+granted by a district administrator, within the subtree where they hold that role (with the district
+administrator's own role and the auditor's), and `can_unmask` only where the granter holds it themselves; an
+organization administrator hands out the branch roles within their subtree. Nobody changes their own roles.
+
+Setting another account's password is a way into it, so it follows the grant rights too (`account_takeover_problem`):
+the system administrator resets the passwords of accounts without roles and of other system administrators; an
+account holding a business, security or audit duty has its password reset by an administrator who could have
+granted each of its roles (or at the server console, `manage.py changepassword`). Disabling or enabling an account
+follows the same rule (`account_status_problem`).
 
 Outside these rules stands only the server console (`manage.py grant_role`, actor None), which installs the first
 administrators of a new deployment; it still never combines duties.
@@ -64,7 +71,8 @@ _BUSINESS_ROLES = _BRANCH_ROLES | {Role.ORG_ADMIN, Role.CASE_DISPATCHER}
 
 # The grant table: the granter's role → what it may grant. Roles not listed grant nothing.
 GRANT_RULES = {
-    Role.SYSTEM_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.SYSTEM_ADMIN}, unmask=False, scoped=False),
+    # 三员分立: the system administrator grants no role that sees member data, security data or the audit trail.
+    Role.SYSTEM_ADMIN: GrantRight(roles=frozenset({Role.SYSTEM_ADMIN}), unmask=False, scoped=False),
     Role.DISTRICT_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.DISTRICT_ADMIN, Role.AUDITOR}, unmask=True, scoped=True),
     Role.ORG_ADMIN: GrantRight(roles=_BRANCH_ROLES, unmask=True, scoped=True),
 }
@@ -142,6 +150,20 @@ def grant_scope_paths(actor):
     return policy._collapse(a.organization.path for a, _r in rights)
 
 
+def grant_orgs(actor):
+    """The organizations on which the actor may grant some role: what the role form's organization picker offers
+    (apps.orgs.picker, mode `grant`). The system administrator's own role lives on no organization, so a right to
+    grant only that offers none."""
+    from apps.orgs.models import Organization
+
+    rights = [(a, right) for a, right in _rights(actor) if right.roles - {Role.SYSTEM_ADMIN}]
+    if not rights:
+        return Organization.objects.none()
+    if any(not right.scoped for _a, right in rights):
+        return Organization.objects.all()
+    return Organization.objects.filter(policy.subtree_q(policy._collapse(a.organization.path for a, _r in rights)))
+
+
 def _is_self(actor, user) -> bool:
     return actor is not None and actor.pk == user.pk
 
@@ -204,11 +226,35 @@ def account_takeover_problem(actor, user):
     """Why `actor` may not set another account's password, or None.
 
     Whoever sets a password can log in as the account, so it is set only on accounts whose every assignment the
-    actor could have granted: the system administrator never gets into an auditor's or a district administrator's
-    account this way (their passwords are reset at the server console, `manage.py changepassword`)."""
+    actor could have granted: the system administrator never gets into an account holding a business, security or
+    audit duty this way (its password is reset by the administrator who grants its roles, or at the server console,
+    `manage.py changepassword`)."""
     if _is_self(actor, user):
         return _("请在“个人设置”中修改自己的密码")
+    held = _duty_beyond(actor, user)
+    if held is not None:
+        return _("该账号持有您无权授予的职责（{role}），不能由您重置密码").format(role=held.get_role_display())
+    return None
+
+
+def account_status_problem(actor, user):
+    """Why `actor` may not disable or enable `user`'s account, or None.
+
+    Disabling an account takes its duties away as surely as revoking its roles (disabling the only auditor, or every
+    district administrator, leaves no one to audit or to grant), and enabling one gives them back: so it follows the
+    same rule as a reset (`account_takeover_problem`): only accounts whose every assignment the actor could revoke,
+    never one's own."""
+    if _is_self(actor, user):
+        return _("不能停用或启用自己的账号，请由其他有权限的管理员办理")
+    held = _duty_beyond(actor, user)
+    if held is not None:
+        return _("该账号持有您无权授予的职责（{role}），不能由您停用或启用").format(role=held.get_role_display())
+    return None
+
+
+def _duty_beyond(actor, user):
+    """The first of `user`'s assignments that `actor` could not revoke, or None."""
     for assignment in RoleAssignment.objects.filter(user=user).select_related("organization"):
         if revoke_problem(actor, assignment):
-            return _("该账号持有您无权授予的职责（{role}），不能由您重置密码").format(role=assignment.get_role_display())
+            return assignment
     return None

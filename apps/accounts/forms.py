@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.access.models import Role
 from apps.orgs.models import Organization
+from apps.orgs.picker import GRANT, OrgChoiceField
 
 from .models import User
 
@@ -12,6 +14,15 @@ from .models import User
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """Django's change-password form without its own check of the current password: that check is made by
+    `services.user_set_password`, which counts the wrong ones (settings.PASSWORD_CHANGE_FAILURE_LIMIT); checked here
+    it would be an unlimited oracle."""
+
+    def clean_old_password(self):
+        return self.cleaned_data["old_password"]
 
 
 class UserCreateForm(forms.Form):
@@ -33,19 +44,23 @@ class UserCreateForm(forms.Form):
 
 
 class RoleAssignForm(forms.Form):
-    """Offers only what the actor may grant (apps.access.grants). Any role is still accepted as input, so that an
-    attempt beyond the actor's rights reaches the service, which refuses it and records the attempt."""
+    """Offers only what the actor may grant (apps.access.grants): the roles, and with the organization picker the
+    organizations where they may grant (picker mode `grant`). Any role is still accepted as input, and so is an
+    existing organization outside that scope, so that an attempt beyond the actor's rights reaches the service,
+    which refuses it and records the attempt."""
 
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
-    org_code = forms.CharField(label=_("组织编码"), max_length=32, required=False, help_text=_("系统管理员角色可不填"))
+    organization = OrgChoiceField(label=_("所在组织"), capability=GRANT, required=False,
+                                  help_text=_("输入名称、拼音首字母或组织编码选择；系统管理员角色不填"))
     can_unmask = forms.BooleanField(label=_("可查看完整身份证号"), required=False,
                                     help_text=_("须由持有该权限的区级或组织管理员在其范围内授予；不能与系统管理、审计职责兼任"))
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if actor is not None:
-            from apps.access import grants
+        from apps.access import grants
 
+        self.fields["organization"].queryset = grants.grant_orgs(actor) if actor is not None else Organization.objects.all()
+        if actor is not None:
             offered = set(grants.grantable_roles(actor))
             self.fields["role"].widget.choices = [(value, label) for value, label in Role.choices if value in offered]
             if not grants.offers_unmask(actor):
@@ -53,12 +68,16 @@ class RoleAssignForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        code = (data.get("org_code") or "").strip()
-        data["organization"] = None
-        if code:
-            data["organization"] = Organization.objects.filter(code=code, is_active=True).first()
-            if data["organization"] is None:
-                self.add_error("org_code", gettext("未找到该组织编码对应的现存组织"))
-        elif data.get("role") and data["role"] != Role.SYSTEM_ADMIN:
-            self.add_error("org_code", gettext("该角色须指定所在组织"))
+        errors = self._errors.get("organization")
+        if errors and any(e.code == "invalid_choice" for e in errors.as_data()):
+            # Not in the picker's scope: if it exists, the service decides (refused and audited); the page never
+            # shows it back (the field resolves only within the scope), so nothing outside the scope is disclosed.
+            raw = self.fields["organization"].widget.value_from_datadict(self.data, self.files, self.add_prefix("organization"))
+            outside = OrgChoiceField(queryset=Organization.objects.all())._resolve(raw) if raw else None
+            if outside is not None:
+                del self._errors["organization"]
+                data["organization"] = outside
+        if "organization" not in self._errors:
+            if data.get("role") and data["role"] != Role.SYSTEM_ADMIN and data.get("organization") is None:
+                self.add_error("organization", gettext("该角色须指定所在组织"))
         return data

@@ -23,7 +23,10 @@ class LoginError(Exception):
 
 
 def _client_address(request) -> str:
-    return (request.META.get("REMOTE_ADDR") if request is not None else "") or ""
+    # What the per-address login limit counts under (X-Forwarded-For only from TRUSTED_PROXIES; IPv6 per /64).
+    from apps.core.net import rate_key
+
+    return rate_key(request) if request is not None else ""
 
 
 def _audit_failure(request, user, username, note):
@@ -98,6 +101,10 @@ class GrantRefused(PermissionDenied):
     Raised after the refusal is audited; the message is for the user (the views answer 403 with it)."""
 
 
+class TooManyPasswordAttempts(GrantRefused):
+    """Too many wrong current passwords on one's own password change (settings.PASSWORD_CHANGE_FAILURE_LIMIT)."""
+
+
 class _Refusal(Exception):
     pass
 
@@ -142,9 +149,20 @@ def user_set_password(*, actor, user, password, old_password=None, request=None)
     someone else. Every API token of the user is deleted with it, in the same transaction: a token must not outlive
     the password it was issued under. Another's password is set only where the grant rules allow it
     (apps.access.grants.account_takeover_problem); a refusal is audited and raised as GrantRefused. `actor` None is
-    the server console."""
+    the server console. A password set by someone else must be changed by the user before anything else
+    (User.must_change_password, apps.accounts.middleware); the user's own change clears it."""
     own = actor is not None and actor.pk == user.pk and old_password is not None
     what = "修改密码" if own else "重置密码"
+    attempt = None
+    if own:
+        # Counted before the current password is checked, in one atomic statement outside the transaction below
+        # (apps.core.ratelimit), so parallel guesses cannot all pass on an old count; a correct one is given back.
+        attempt = ratelimit.hit("password-change", str(user.pk), limit=settings.PASSWORD_CHANGE_FAILURE_LIMIT,
+                                window=settings.PASSWORD_CHANGE_WINDOW_MINUTES * 60)
+        if not attempt.allowed:
+            problem = _("原密码输错次数过多，请{minutes}分钟后再试").format(minutes=attempt.retry_minutes)
+            record_refusal(actor=actor, user=user, problem=problem, what=what, request=request)
+            raise TooManyPasswordAttempts(problem)
     try:
         with transaction.atomic():
             _lock_account(user)
@@ -154,13 +172,31 @@ def user_set_password(*, actor, user, password, old_password=None, request=None)
                 problem = None if actor is None else grants.account_takeover_problem(actor, user)
             if problem:
                 raise _Refusal(problem)
+            user.refresh_from_db(fields=["must_change_password"])
+            before = {"must_change_password": user.must_change_password}
+            first_own = own and user.must_change_password
+            if own:
+                # The user's own password: nobody else knows it any more. The first such change after a password
+                # someone else set is recorded as such (who, when), so that the auditor, and the account's owner on
+                # their profile, see it if it was made by whoever knew the set password.
+                user.password_changed_at = timezone.now()
+                user.must_change_password = False
+            else:
+                # Whoever sets it knows it: the user must replace it before doing anything else.
+                user.must_change_password = True
+            after = {"must_change_password": user.must_change_password}
+            if before == after:
+                before = after = None
             user.set_password(password)
-            user.save(update_fields=["password"])
+            user.save(update_fields=["password", "must_change_password", "password_changed_at"])
             tokens, _counts = Token.objects.filter(user=user).delete()
-            note = what + ("；API令牌已作废" if tokens else "")
-            audit_record(actor=actor, action=Action.UPDATE, obj=user, request=request, note=note)
+            note = what + ("（首次修改由他人设置的密码）" if first_own else "") + ("；API令牌已作废" if tokens else "")
+            audit_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after=after, request=request,
+                         note=note)
     except _Refusal as exc:
         _refuse(actor=actor, user=user, problem=str(exc), what=what, request=request)
+    if attempt is not None:
+        ratelimit.refund(attempt)
     return user
 
 
@@ -168,7 +204,8 @@ def user_set_password(*, actor, user, password, old_password=None, request=None)
 def user_create(*, actor, username, display_name, password, request=None) -> User:
     from apps.audit.services import snapshot
 
-    user = User(username=username, display_name=display_name)
+    # The creator knows the first password: the account must set its own before anything else (must_change_password).
+    user = User(username=username, display_name=display_name, must_change_password=True)
     user.set_password(password)
     user.save()
     audit_record(actor=actor, action=Action.CREATE, obj=user, after=snapshot(user), request=request)
@@ -235,16 +272,26 @@ def role_revoke(*, actor, assignment, request=None):
 
 
 def user_set_active(*, actor, user, active, request=None):
-    """Enable or disable an account; nobody disables their own (a system administrator locking themselves out
-    would leave no one to undo it, and it is a change of their own rights)."""
-    if actor is not None and actor.pk == user.pk:
-        _refuse(actor=actor, user=user, problem=_("不能停用或启用自己的账号"), what="停用/启用账号", request=request)
-    with transaction.atomic():
-        before = {"is_active": user.is_active}
-        user.is_active = active
-        if active:
-            user.locked_until = None
-            user.failed_logins = 0
-        user.save(update_fields=["is_active", "locked_until", "failed_logins"])
-        audit_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after={"is_active": active},
-                     request=request)
+    """Enable or disable an account, if the grant rules let `actor` (apps.access.grants.account_status_problem: only
+    accounts whose every role the actor could revoke, never their own); a refusal is audited and raised as
+    GrantRefused. Checked under the account's lock, so a role granted meanwhile is counted. `actor` None is the
+    server console."""
+    what = "启用账号" if active else "停用账号"
+    try:
+        with transaction.atomic():
+            _lock_account(user)
+            problem = None if actor is None else grants.account_status_problem(actor, user)
+            if problem:
+                raise _Refusal(problem)
+            user.refresh_from_db(fields=["is_active", "locked_until", "failed_logins"])
+            before = {"is_active": user.is_active}
+            user.is_active = active
+            if active:
+                user.locked_until = None
+                user.failed_logins = 0
+            user.save(update_fields=["is_active", "locked_until", "failed_logins"])
+            audit_record(actor=actor, action=Action.UPDATE, obj=user, before=before, after={"is_active": active},
+                         request=request, note=what)
+    except _Refusal as exc:
+        _refuse(actor=actor, user=user, problem=str(exc), what=what, detail={"is_active": bool(active)}, request=request)
+    return user

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -14,10 +14,12 @@ from rest_framework.authtoken.models import Token
 from apps.access import grants, policy
 from apps.access.models import RoleAssignment
 from apps.audit.services import Action, audit_record
+from apps.core.lookups import parse_pk
 
 from . import services
 from .authentication import token_expires_at
-from .forms import LoginForm, RoleAssignForm, UserCreateForm
+from .forms import LoginForm, OwnPasswordChangeForm, RoleAssignForm, UserCreateForm
+from .middleware import must_change_message
 from .models import User
 
 
@@ -51,34 +53,45 @@ def logout_view(request):
 @login_required
 def profile(request):
     token = None
-    password_form = PasswordChangeForm(request.user)
+    password_form = OwnPasswordChangeForm(request.user)
+    status = 200
     if request.method == "POST":
+        if request.POST.get("action") == "token" and request.user.must_change_password:
+            # The API is closed to the account until it changes its password (apps.accounts.middleware).
+            raise PermissionDenied(_("请先修改密码，然后再生成API令牌。"))
         if request.POST.get("action") == "token":
             token = services.api_token_issue(actor=request.user, user=request.user, request=request)
             messages.success(request, _("已生成新的API令牌，请立即复制保存，离开本页后将不再显示。"))
         elif request.POST.get("action") == "password":
-            password_form = PasswordChangeForm(request.user, request.POST)
+            password_form = OwnPasswordChangeForm(request.user, request.POST)
             if password_form.is_valid():
-                user = services.user_set_password(actor=request.user, user=request.user,
-                                                  old_password=password_form.cleaned_data["old_password"],
-                                                  password=password_form.cleaned_data["new_password1"], request=request)
-                update_session_auth_hash(request, user)
-                messages.success(request, _("密码已修改，原有API令牌已作废。"))
-                return redirect("accounts:profile")
+                try:
+                    user = services.user_set_password(actor=request.user, user=request.user,
+                                                      old_password=password_form.cleaned_data["old_password"],
+                                                      password=password_form.cleaned_data["new_password1"], request=request)
+                except services.TooManyPasswordAttempts as exc:
+                    password_form.add_error("old_password", str(exc))
+                    status = 429
+                except services.GrantRefused:
+                    password_form.add_error("old_password", _("原密码不正确，请重新输入。"))
+                else:
+                    update_session_auth_hash(request, user)
+                    messages.success(request, _("密码已修改，原有API令牌已作废。"))
+                    return redirect("accounts:profile")
     current = Token.objects.filter(user=request.user).first()
     roles = RoleAssignment.objects.filter(user=request.user).select_related("organization")
     return render(request, "accounts/profile.html", {
         "token": token, "has_token": current is not None, "roles": roles, "password_form": password_form,
-        "token_expires": token_expires_at(current) if current else None,
-    }, status=400 if password_form.errors else 200)
+        "token_expires": token_expires_at(current) if current else None, "must_change_message": must_change_message(),
+    }, status=400 if password_form.errors and status == 200 else status)
 
 
 def _administers(user) -> bool:
     return policy.has_capability(user, policy.SYSTEM_MANAGE) or grants.administers_roles(user)
 
 
-_WHAT = {"assign": "授予角色", "revoke": "撤销角色", "password": "重置密码", "activate": "停用/启用账号",
-         "deactivate": "停用/启用账号"}
+_WHAT = {"assign": "授予角色", "revoke": "撤销角色", "password": "重置密码", "activate": "启用账号",
+         "deactivate": "停用账号"}
 
 
 def _refuse(request, allowed, problem, target=None):
@@ -134,24 +147,26 @@ def user_detail(request, pk):
             services.record_refusal(actor=actor, user=outside, problem="该账号不在您的管理范围内", what=_WHAT[action],
                                     request=request)
         raise Http404(_("未找到该用户"))
-    system = policy.has_capability(actor, policy.SYSTEM_MANAGE)
     form = RoleAssignForm(request.POST if action == "assign" else None, actor=actor)
-    password_form = SetPasswordForm(target, request.POST if action == "password" else None) if system else None
+    # A password is reset by whoever could have granted each of the account's roles (grants.account_takeover_problem):
+    # the system administrator for accounts without duties, the granting administrators for the others.
+    may_reset = grants.account_takeover_problem(actor, target) is None
+    # Disabling or enabling follows the same rule (grants.account_status_problem).
+    may_set_active = grants.account_status_problem(actor, target) is None
+    password_form = SetPasswordForm(target, request.POST if action == "password" else None)
     refused = None
     try:
         if action == "revoke":
-            assignment = get_object_or_404(RoleAssignment, pk=request.POST.get("assignment"), user=target)
+            assignment = get_object_or_404(RoleAssignment, pk=parse_pk(request.POST.get("assignment")), user=target)
             services.role_revoke(actor=actor, assignment=assignment, request=request)
             messages.success(request, _("已撤销该角色。"))
             return redirect("accounts:user_detail", target.pk)
-        if action in ("activate", "deactivate"):
-            _refuse(request, system, _("只有系统管理员可以停用或启用账号"), target)
+        if action in ("activate", "deactivate"):  # the service refuses (and audits) what the actor may not do
             services.user_set_active(actor=actor, user=target, active=action == "activate", request=request)
             messages.success(request, _("账号状态已更新。"))
             return redirect("accounts:user_detail", target.pk)
         if action == "password":
-            _refuse(request, system, _("只有系统管理员可以重置密码"), target)
-            if password_form.is_valid():
+            if password_form.is_valid():  # the service refuses (and audits) a reset the actor may not make
                 services.user_set_password(actor=actor, user=target, password=password_form.cleaned_data["new_password1"],
                                            request=request)
                 messages.success(request, _("已重置密码，该用户原有的API令牌已作废。"))
@@ -165,8 +180,9 @@ def user_detail(request, pk):
     except services.GrantRefused as exc:
         refused = str(exc)
     roles = [(r, grants.revoke_problem(actor, r) is None) for r in target.roles.select_related("organization", "user")]
-    status = 403 if refused else 400 if form.errors or (password_form is not None and password_form.errors) else 200
+    status = 403 if refused else 400 if form.errors or password_form.errors else 200
     return render(request, "accounts/user_detail.html", {
-        "target": target, "roles": roles, "form": form, "password_form": password_form, "refused": refused,
-        "system": system, "is_self": target.pk == actor.pk, "section": "system",
+        "target": target, "roles": roles, "form": form, "password_form": password_form if may_reset else None,
+        "refused": refused,
+        "may_set_active": may_set_active, "is_self": target.pk == actor.pk, "section": "system",
     }, status=status)

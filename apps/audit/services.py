@@ -86,6 +86,7 @@ def audit_bulk(events: list[AuditEvent]):
 
 
 def client_ip(request):
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    # The client's address as apps.core.net decides it (X-Forwarded-For only from TRUSTED_PROXIES).
+    from apps.core.net import client_ip as address
+
+    return address(request)

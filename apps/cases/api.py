@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.access import policy
+from apps.core.lookups import parse_pk
 from apps.records.periods import parse_period, period_containing
 
 from . import metrics, selectors
@@ -118,8 +119,8 @@ class CaseMetricsView(APIView):
         # By default the user's scope: its area, or (a department's staff) the units they act for.
         units, area = (None, top) if top is None or is_area_scope(top) else (policy.case_units(request.user), None)
         if request.query_params.get("unit"):
-            unit = HandlingUnit.objects.filter(pk=request.query_params["unit"]).first() if str(
-                request.query_params["unit"]).isdigit() else None
+            unit_pk = parse_pk(request.query_params["unit"])
+            unit = HandlingUnit.objects.filter(pk=unit_pk).first() if unit_pk is not None else None
             if unit is None:
                 raise serializers.ValidationError({"unit": [_("未找到该承办单位")]})
             units = [unit]

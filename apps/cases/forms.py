@@ -7,6 +7,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
+from apps.core.lookups import parse_pk
 from apps.orgs.models import Organization
 from apps.orgs.picker import OrgChoiceField
 from apps.records.periods import parse_period
@@ -109,12 +110,12 @@ class CaseFieldsForm(forms.Form):
     def _bound_township(self):
         value = self._bound_value("township")
         value = getattr(value, "pk", value)
-        return areas.townships().filter(pk=value).first() if str(value or "").isdigit() else None
+        return areas.townships().filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
 
     def _bound_service(self):
         value = self._bound_value("service")
         value = getattr(value, "pk", value)
-        return services_choices().filter(pk=value).first() if str(value or "").isdigit() else None
+        return services_choices().filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
 
     def attribute_bound_fields(self):
         return [self[name] for name in self.fields if name.startswith("attr_")]

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core import ratelimit
 from apps.core.forms import apply_refusal
+from apps.core.lookups import parse_pk
+from apps.core.net import rate_key
 from apps.core.paging import KeysFirstPaginator
 from apps.core.query import prefix_q
 from apps.core.templatetags.ui import bootstrap
@@ -39,7 +41,8 @@ LOOKUP_WINDOW = 15 * 60
 
 
 def _ip(request):
-    return request.META.get("REMOTE_ADDR") or ""
+    # What the per-address limits (submissions per hour, wrong query codes) count under: apps.core.net.
+    return rate_key(request)
 
 
 def _grant(request, number):
@@ -127,14 +130,14 @@ def done(request):
 def villages(request):
     """The village select for the chosen township (htmx)."""
     value = request.GET.get("township", "")
-    township = areas.townships().filter(pk=value).first() if value.isdigit() else None
+    township = areas.townships().filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
     return render(request, "cases/public/_villages.html", {"villages": areas.with_places(areas.villages(township))})
 
 
 def attributes(request):
     """The extra questions of the chosen category (htmx)."""
     value = request.GET.get("service", "")
-    service = Service.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+    service = Service.objects.filter(pk=parse_pk(value), is_active=True).first() if parse_pk(value) is not None else None
     form = bootstrap(PublicCaseForm(initial={"service": service}))
     return render(request, "cases/public/_attributes.html", {"fields": form.attribute_bound_fields()})
 
@@ -227,7 +230,7 @@ def rate(request, number):
 
 
 def photo(request, pk):
-    item = CasePhoto.objects.filter(pk=pk).select_related("case").first() if str(pk).isdigit() else None
+    item = CasePhoto.objects.filter(pk=parse_pk(pk)).select_related("case").first() if parse_pk(pk) is not None else None
     seen = request.session.get(SESSION_ACCESS, [])
     # A merged submitter sees the result photos of the case they joined, never its other submitters' own photos.
     if item is None or not (item.case.number in seen or (item.stage == PhotoStage.RESOLUTION and Case.objects.filter(
@@ -244,10 +247,11 @@ def public_cases(request):
     q = request.GET.get("q", "").strip()
     if q:
         qs = search.search(qs, q)
-    township = areas.townships().filter(pk=request.GET.get("area")).first() if request.GET.get("area", "").isdigit() else None
+    area_pk, service_pk = parse_pk(request.GET.get("area")), parse_pk(request.GET.get("service"))
+    township = areas.townships().filter(pk=area_pk).first() if area_pk is not None else None
     if township is not None:
         qs = qs.filter(area__in=Organization.objects.filter(prefix_q("path", township.path)).values("pk"))
-    service = Service.objects.filter(pk=request.GET.get("service")).first() if request.GET.get("service", "").isdigit() else None
+    service = Service.objects.filter(pk=service_pk).first() if service_pk is not None else None
     if service is not None:
         qs = qs.filter(service=service)
     state = request.GET.get("state", "")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
+from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 
 from . import intake, photos, selectors, services
@@ -215,7 +216,7 @@ def case_extension(request, pk):
 @login_required
 @require_POST
 def extension_decide(request, pk):
-    extension = CaseExtension.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    extension = CaseExtension.objects.filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
     if extension is None:
         raise Http404(_("未找到该延期申请"))
 
@@ -309,7 +310,7 @@ def case_intake(request):
 
 @login_required
 def photo(request, pk):
-    item = CasePhoto.objects.filter(pk=pk).select_related("case").first() if str(pk).isdigit() else None
+    item = CasePhoto.objects.filter(pk=parse_pk(pk)).select_related("case").first() if parse_pk(pk) is not None else None
     if item is None or not policy.can_case(request.user, policy.CASE_VIEW, item.case):
         raise Http404(_("未找到该照片"))
     return photos.serve(item)

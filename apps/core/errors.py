@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 def respond(request, status, message):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
+    if request.headers.get("HX-Request"):
+        # htmx swaps a 4xx into the request's target (static/js/htmx-errors.js): the message alone, not a whole page.
+        return render(request, "core/_error_fragment.html", {"status": status, "message": message}, status=status)
     # error_page: the language switch does not echo the requested path (a refused and a missing object look alike).
     return render(request, "core/error.html", {"status": status, "message": message, "error_page": True}, status=status)
 

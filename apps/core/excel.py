@@ -58,7 +58,7 @@ def parse_date_cell(value) -> date | None:
                 return date(int(m.group(1)), int(m.group(2)), 1)
             except ValueError:
                 raise CellError(_("日期“{text}”不存在").format(text=text)) from None
-    if text.isdigit() and 1 <= int(text) < 2958466:
+    if text.isascii() and text.isdigit() and 1 <= int(text) < 2958466:  # "²".isdigit() too, but int("²") fails
         return EXCEL_EPOCH + timedelta(days=int(text))
     raise CellError(_("无法识别的日期“{text}”，请使用 2020-01-31 这样的格式").format(text=text))
 
@@ -98,10 +98,10 @@ MAX_CELL_TEXT = 32767  # Excel's limit; a longer cell makes Excel "repair" the w
 
 def safe_cell(value):
     """A value as it may go into a cell of an export: text cleaned of the characters XML cannot hold (an .xlsx
-    with one cannot be written) and of direction overrides; text that a spreadsheet would run as a formula
-    (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`) gets a leading apostrophe, so it is shown and kept as text — in Excel,
-    WPS and LibreOffice alike, and still when the sheet is saved as CSV. Numbers, dates and booleans pass as they
-    are (a negative number stays a number)."""
+    with one cannot be written) and of direction overrides, cut to Excel's limit; otherwise unchanged (a name
+    `-张三` stays `-张三`). Numbers, dates and booleans pass as they are (a negative number stays a number).
+    Whether text could run as a formula is decided by `is_formula_like`; the sheets below then write it as a
+    text cell that stays text."""
     from django.utils.functional import Promise
 
     from .inputguard import strip_unsafe
@@ -110,28 +110,53 @@ def safe_cell(value):
         value = str(value)
     if not isinstance(value, str):
         return value
-    value = strip_unsafe(value)
-    if value.startswith(FORMULA_STARTS):
-        value = "'" + value
-    return value[:MAX_CELL_TEXT]
+    return strip_unsafe(value)[:MAX_CELL_TEXT]
 
 
-def safe_row(values) -> list:
-    return [safe_cell(v) for v in values]
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def text_cell_for(sheet, value):
+    """An openpyxl cell (write-only sheets take it in `append` too) holding `value` as text however it begins: type
+    "s" (openpyxl would make text starting with "=" a formula, type "f") and the quotePrefix style, Excel's own
+    mark of "typed with a leading apostrophe": Excel, WPS and LibreOffice show the text as it is, keep it text when
+    the cell is edited, and an export read back (our import included) gives the text unchanged. No apostrophe is
+    added to the value: every sheet here is written by openpyxl, which can set the style, so no fallback is needed.
+    (Saving such a sheet as CSV from Excel writes the text bare; a CSV is the user's own conversion, and the
+    platform writes none.)"""
+    from openpyxl.cell import Cell
+
+    cell = Cell(sheet, row=1, column=1, value=value)  # where it goes is set by append (as openpyxl's WriteOnlyCell)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 class _SafeSheet:
-    """A worksheet whose `append` and `cell(value=…)` pass every value through `safe_cell`; everything else
+    """A worksheet whose `append` and `cell(value=…)` pass every value through `safe_cell` and write text that a
+    spreadsheet would run as a formula as a text cell with the quotePrefix style (`text_cell_for`); everything else
     (column widths, freeze panes, validations) is the worksheet's own."""
 
     def __init__(self, sheet):
         object.__setattr__(self, "_sheet", sheet)
 
     def append(self, values):
-        self._sheet.append(safe_row(values))
+        # Only the rare formula-like texts become cell objects: write-only sheets stream every other value through
+        # one reused cell, which matters at two million rows.
+        row = []
+        for value in values:
+            value = safe_cell(value)
+            row.append(text_cell_for(self._sheet, value) if is_formula_like(value) else value)
+        self._sheet.append(row)
 
     def cell(self, row, column, value=None):
-        return self._sheet.cell(row=row, column=column, value=safe_cell(value))
+        value = safe_cell(value)
+        cell = self._sheet.cell(row=row, column=column, value=value)
+        if is_formula_like(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return cell
 
     def __getattr__(self, name):
         return getattr(self._sheet, name)
@@ -142,8 +167,9 @@ class _SafeSheet:
 
 class ExportWorkbook:
     """The one way exports write .xlsx files: openpyxl's Workbook (write-only, streaming, by default) whose sheets
-    neutralize formulas and illegal characters in every cell (`safe_cell`), so no export can carry a live formula
-    from stored text or fail on a control character already in the database."""
+    clean illegal characters from every cell (`safe_cell`) and keep text that a spreadsheet would run as a formula
+    as text (type "s" with the quotePrefix style, the text itself unchanged), so no export can carry a live formula
+    from stored text or fail on a control character already in the database, and an export re-imports as it was."""
 
     def __init__(self, *, write_only: bool = True):
         from openpyxl import Workbook

@@ -33,6 +33,11 @@ UNFINISHED = (Job.Status.QUEUED, Job.Status.RUNNING)
 INTERRUPTED_MESSAGE = gettext_lazy("后台任务中断，请重新运行")
 
 
+class JobAbandoned(Exception):
+    """The job was marked finished by someone else (interrupted: its heartbeat was judged stale) while it ran: it stops
+    at its next progress report, and nothing it does later may overwrite that status."""
+
+
 class JobRejected(Exception):
     """The job's input is invalid; `result` explains why (shown to the user)."""
 
@@ -78,7 +83,9 @@ class Progress:
             _live[self.job.pk] = {"done": done, "total": fields.get("total", previous.get("total")),
                                   "phase": fields.get("phase", previous.get("phase"))}
         if not connection.in_atomic_block:
-            Job.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now(), **fields)
+            # Only while unfinished: a job already marked interrupted (or failed) stays so, and stops here.
+            if not Job.objects.filter(pk=self.job.pk, status__in=UNFINISHED).update(heartbeat_at=timezone.now(), **fields):
+                raise JobAbandoned()
 
 
 def _run(job_id, func, in_thread=False, language=None):
@@ -93,19 +100,27 @@ def _run_job(job_id, func, in_thread):
         close_old_connections()
     job = Job.objects.get(pk=job_id)
     _register(job.pk, heartbeat=in_thread)
+    # Every status change is conditional on the job being unfinished: one marked interrupted meanwhile (its heartbeat
+    # judged stale, e.g. a worker paused too long) is never started again nor later shown as succeeded.
+    unfinished = Job.objects.filter(pk=job.pk, status__in=UNFINISHED)
     try:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=timezone.now())
+        if not unfinished.update(status=Job.Status.RUNNING, heartbeat_at=timezone.now()):
+            raise JobAbandoned()
         result = func(job, Progress(job))
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, result=result or {}, finished_at=timezone.now(),
-                                             done=job.total or 0)
+        if not unfinished.update(status=Job.Status.SUCCEEDED, result=result or {}, finished_at=timezone.now(),
+                                 done=job.total or 0):
+            raise JobAbandoned()
+    except JobAbandoned:
+        log.warning("job %s (%s) was marked finished while it ran; its result is discarded", job.pk, job.kind)
+        _discard_files(job)  # written after the interruption was declared (and its files deleted): not offered
     except JobRejected as exc:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.REJECTED, result=exc.result, finished_at=timezone.now())
+        unfinished.update(status=Job.Status.REJECTED, result=exc.result, finished_at=timezone.now())
         _discard_files(job)
     except Exception as exc:  # the user sees "failed"; the log gets where, not the message (it may hold row data)
         where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(traceback.extract_tb(exc.__traceback__)))
         log.error("job %s (%s) failed: %s at %s", job.pk, job.kind, type(exc).__name__, where)
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
-                                             result={"message": _("任务执行出错，请联系系统管理员")})
+        unfinished.update(status=Job.Status.FAILED, finished_at=timezone.now(),
+                          result={"message": _("任务执行出错，请联系系统管理员")})
         _discard_files(job)  # a half-written export is of no use and may hold personal data
     finally:
         with _live_lock:

@@ -22,3 +22,24 @@ class IntegerIn(lookups.In):
 def register():
     # On IntegerField, so every integer, auto and foreign-key-to-integer column inherits it.
     IntegerField.register_lookup(IntegerIn)
+
+
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def parse_pk(value) -> int | None:
+    """An id or count from the request (query string, form field, URL part) as an int, or None when it is not one.
+
+    Only ASCII digits (surrounding spaces ignored), at most INT64_MAX: `str.isdigit()` is also true for "²", "٣" and
+    "１２", on which `int()` either raises (a 500 where it was trusted) or quietly reads another script's digits, and
+    a number beyond 64 bits makes the database driver fail. One function for every such parameter, so that they all
+    treat the same strange input the same way: as nothing found."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= INT64_MAX else None
+    text = str(value or "").strip()
+    if not text or len(text) > 19 or not _ASCII_DIGITS.issuperset(text):
+        return None
+    number = int(text)
+    return number if number <= INT64_MAX else None

@@ -5,12 +5,17 @@ import unicodedata
 
 from pypinyin import Style, lazy_pinyin
 
+from .inputguard import strip_unsafe
+
 
 def normalize_text(value) -> str:
-    """NFKC (full-width → half-width), collapse white space, trim."""
+    """NFKC (full-width → half-width), collapse white space, trim; without the characters the input guard refuses
+    or removes (control characters, direction overrides and marks, zero-width characters): text that reaches a
+    service without passing the guard — an Excel import, a management command — is cleaned the same way, so that no
+    row stores a character that breaks an export or splits a number out of reach of masking and search."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = strip_unsafe(unicodedata.normalize("NFKC", str(value)))
     return " ".join(text.split())
 
 
@@ -31,20 +36,35 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 
 def mask_phone(phone: str) -> str:
-    """138****8000: the usual 3 + 4. The hidden middle four digits name a regional block of the carrier prefix;
-    of what a viewer sees next to a masked phone only the organization bears on them (the city), and a city holds
-    hundreds of blocks per prefix, so the number stays undetermined. Idempotent on an already masked value."""
+    """A phone number with at least half of its digits hidden (apart from mobiles, below).
+
+    An 11-digit mobile keeps the usual 3 + 4 (138****8000): the hidden middle four digits name a regional block of
+    the carrier prefix; of what a viewer sees next to a masked phone only the organization bears on them (the city),
+    and a city holds hundreds of blocks per prefix, so the number stays undetermined. Any other number (a landline,
+    with or without its area code: 7 to 12 digits) keeps the first 2 and last 2 digits when it has 8 or more, else
+    the last 2 only — a short local number with 3 + 4 visible would be shown whole. Only positions count (a `*` is
+    kept where it stands), so the function is idempotent and re-masks an older, weaker mask from the mask itself:
+    it never shows more than it is given (migration members/0005)."""
     if not phone:
         return ""
-    if len(phone) >= 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * len(phone)
+    n = len(phone)
+    if n == 11 and phone.startswith("1"):
+        lead, tail = 3, 4
+    elif n >= 8:
+        lead, tail = 2, 2
+    elif n >= 4:
+        lead, tail = 0, 2
+    else:
+        lead, tail = 0, 0
+    return phone[:lead] + "*" * (n - lead - tail) + phone[n - tail:]
 
 
 # Digits as people type them into free text: ASCII or full-width, in groups split by spaces (any width), dashes,
-# dots or brackets: 138 0013 8000, 138-0013-8000, （023）6812-3456, ５００１０２…, 500102 19850312 001X.
+# dots, brackets, underscores or commas (ASCII, full-width, the enumeration comma 、): 138 0013 8000, 138-0013-8000,
+# （023）6812-3456, 138_0013_8000, 138，0013，8000, ５００１０２…, 500102 19850312 001X. Invisible format characters
+# (zero-width spaces, joiners, direction marks, soft hyphens: Unicode category Cf) are skipped before matching.
 _DIGIT = "0-9\uff10-\uff19"
-_SEP = r"\s\-\u2010-\u2015\u2212\uff0d.\uff0e\u00b7\u30fb/()\uff08\uff09+\uff0b"
+_SEP = r"\s\-\u2010-\u2015\u2212\uff0d.\uff0e\u00b7\u30fb/()\uff08\uff09+\uff0b_\uff3f,\uff0c\u3001\ufe50\ufe51"
 _NUMBER_RUN = re.compile(rf"(?<![{_DIGIT}])[{_DIGIT}](?:[{_SEP}]{{0,3}}[{_DIGIT}])*(?:[{_SEP}]{{0,3}}[XxＸｘ](?![A-Za-z]))?")
 _GROUP = re.compile(rf"[{_DIGIT}]+|[XxＸｘ]")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
@@ -104,13 +124,30 @@ def _mask_run(run: str, *, remove: bool = False) -> str:
     return "".join((" " if remove else "*") if k in hidden else ch for k, ch in enumerate(run))
 
 
+def _substitute(text: str, *, remove: bool) -> str:
+    """Mask (or blank) every personal number of `text`, reading through format characters (category Cf) as if
+    they were not there: “138\u200b0013\u200b8000” is one phone. They stay where they were in the answer (they may
+    join an emoji sequence elsewhere in the text); only the characters of a number are replaced."""
+    if text.isascii() or not any(unicodedata.category(ch) == "Cf" for ch in text):
+        return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(), remove=remove), text)
+    positions = [i for i, ch in enumerate(text) if unicodedata.category(ch) != "Cf"]
+    visible = "".join(text[i] for i in positions)
+    result = list(text)
+    for match in _NUMBER_RUN.finditer(visible):
+        masked = _mask_run(match.group(), remove=remove)  # as long as the run: one character for one
+        for offset, ch in enumerate(masked):
+            result[positions[match.start() + offset]] = ch
+    return "".join(result)
+
+
 def mask_numbers(text) -> str:
     """Free text with every 身份证号 (18 or 15 digits), mobile, landline with area code and card number in it masked,
-    however it is written (spaces, dashes, dots, full-width digits, a +86 prefix). The one function for text shown
-    to people who may not see such numbers: public case pages, Open311, the audit trail."""
+    however it is written (spaces, dashes, dots, underscores, commas, full-width digits, a +86 prefix, invisible
+    characters in between). The one function for text shown to people who may not see such numbers: public case
+    pages, Open311, the audit trail."""
     if not text:
         return "" if text is None else text
-    return _NUMBER_RUN.sub(lambda m: _mask_run(m.group()), str(text))
+    return _substitute(str(text), remove=False)
 
 
 def remove_numbers(text) -> str:
@@ -118,4 +155,4 @@ def remove_numbers(text) -> str:
     and queries, so that no search can tell whether a given number is in a text, however it was typed."""
     if not text:
         return "" if text is None else text
-    return _NUMBER_RUN.sub(lambda m: _mask_run(m.group(), remove=True), str(text))
+    return _substitute(str(text), remove=True)

@@ -3,6 +3,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
+from apps.orgs.picker import OrgChoiceField
+
 from .models import Grade, PeerRating
 from .rules import FIRST_YEAR
 from .services import SELF_EVALUATION_MAX_CHARS
@@ -15,20 +18,18 @@ def default_year():
     return today.year - 1 if today.month <= 3 else today.year
 
 
-class BranchChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.code}）"
-
-
 class EvaluationOpenForm(forms.Form):
-    organization = BranchChoiceField(queryset=None, label=_("党支部"), empty_label=_("请选择党支部"),
-                                     error_messages={"invalid_choice": _("未找到该党支部，或您无权在该党支部开展评议")})
+    # The organization picker (apps.orgs.picker): branches where the user manages organization life, by name,
+    # pinyin or code, each with its parent path (a select listed every branch of a district, namesakes alike).
+    organization = OrgChoiceField(label=_("党支部"), capability=policy.RECORD_MANAGE, kinds="branch",
+                                  error_messages={"invalid_choice": _("未找到该党支部，或您无权在该党支部开展评议")})
     year = forms.IntegerField(label=_("评议年度"), min_value=FIRST_YEAR,
                               error_messages={"invalid": _("请输入年份，如 2025")})
 
-    def __init__(self, *args, branches, **kwargs):
+    def __init__(self, *args, scope, **kwargs):
+        """`scope`: the organizations where the user manages organization life (the field keeps the branches)."""
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = branches
+        self.fields["organization"].queryset = scope
         self.fields["year"].widget.attrs.update({"min": FIRST_YEAR, "max": timezone.localdate().year})
 
     def clean_year(self):

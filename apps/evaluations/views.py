@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.forms import submit
+from apps.core.lookups import parse_pk
 from apps.orgs.models import BRANCH_KINDS
 
 from . import selectors, services
@@ -43,12 +44,12 @@ def _branches(user):
 def evaluation_open(request):
     if not policy.has_capability(request.user, policy.RECORD_MANAGE):
         raise PermissionDenied(_("您没有开展民主评议的权限"))
-    branches = _branches(request.user)
     initial = {"year": default_year()}
     org = request.GET.get("org", "")
-    if org.isdigit():
-        initial["organization"] = branches.filter(pk=int(org)).first()
-    form = EvaluationOpenForm(request.POST or None, branches=branches, initial=initial)
+    if parse_pk(org) is not None:
+        initial["organization"] = _branches(request.user).filter(pk=parse_pk(org)).first()
+    form = EvaluationOpenForm(request.POST or None, scope=policy.visible_orgs(request.user, policy.RECORD_MANAGE),
+                              initial=initial)
     evaluation = submit(form, lambda data: services.evaluation_open(
         actor=request.user, organization=data["organization"], year=data["year"], request=request))
     if evaluation:

@@ -45,6 +45,8 @@ COLUMNS = [
     ("党小组编码", "group_code", False, ""),
 ]
 HEADER_TO_KEY = {h: k for h, k, _, _ in COLUMNS}
+# The member export heads the organization's code “组织编码”: an export with full numbers imports back as it is.
+HEADER_TO_KEY["组织编码"] = "org_code"
 LABEL_OF_KEY = {k: h for h, k, _, _ in COLUMNS}
 FIELD_TO_KEY = {"organization": "org_code", "party_group": "group_code", "birth_date": "declared_birth_date", "sex": "declared_sex"}
 

@@ -84,7 +84,7 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
         errors["flow_place"] = _("流动党员须填写流动去向")
 
     phone = normalize_text(data.get("phone")).replace(" ", "").replace("-", "")
-    if phone and not (phone.isdigit() and (len(phone) == 11 and phone.startswith("1") or 7 <= len(phone) <= 12)):
+    if phone and not (phone.isascii() and phone.isdigit() and (len(phone) == 11 and phone.startswith("1") or 7 <= len(phone) <= 12)):
         errors["phone"] = _("手机号格式不正确，应为11位手机号码或固定电话")
     cleaned["phone"] = phone
 

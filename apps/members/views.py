@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.forms import submit
+from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 from apps.evaluations.selectors import member_results as evaluation_results
 
@@ -149,7 +150,7 @@ def member_create(request):
     orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
     initial = {}
     if request.GET.get("org"):
-        org = orgs.filter(pk=request.GET["org"]).first() if request.GET["org"].isdigit() else None
+        org = orgs.filter(pk=parse_pk(request.GET["org"])).first() if parse_pk(request.GET["org"]) is not None else None
         initial["organization"] = org
     form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
     member = submit(form, lambda data: services.member_create(actor=request.user, data=data, request=request))
@@ -185,6 +186,11 @@ def member_edit(request, pk):
 def export(request):
     if not policy.has_capability(request.user, policy.MEMBER_EXPORT):
         raise PermissionDenied(_("您没有导出党员信息的权限"))
+    # The page exports a number search through its session key (?qk=, counted when it was made); a number typed into
+    # the export URL by hand is a number search too and counts against the same limit.
+    if limited := selectors.count_number_search(request.user, request.GET.get("q", "")):
+        messages.error(request, limited)
+        return redirect("members:list")
     params, not_run = search_params(request)
     f, qs = selectors.member_list(request.user, params, capability=policy.MEMBER_EXPORT)
     if not f.form.is_valid() or not_run:

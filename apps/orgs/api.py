@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from apps.access import policy
 from apps.core.api import as_drf_error
+from apps.core.lookups import parse_pk
 
 from . import services
 from .models import Organization
@@ -59,8 +60,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         params = self.request.query_params
         if params.get("include_dissolved") not in ("true", "1"):
             qs = qs.filter(is_active=True)
-        if params.get("parent", "").isdigit():
-            parent = policy.visible_orgs(self.request.user).filter(pk=params["parent"]).first()
+        if parse_pk(params.get("parent")) is not None:
+            parent = policy.visible_orgs(self.request.user).filter(pk=parse_pk(params["parent"])).first()
             qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1) if parent else qs.none()
         for key in ("kind", "domain"):
             if params.get(key):

@@ -1,7 +1,8 @@
 """The one organization picker: a form field, its widget and the scoped search behind it.
 
 Everywhere an organization is chosen (a member's branch, a list filter, a new parent, a handling unit's
-organization) the form uses `OrgChoiceField`. In the browser it is a search-as-you-type box (htmx, the
+organization, the organization of a role grant — mode `GRANT`, the grant table's scope —, the branch of a
+民主评议, the branch or 党小组 of a new plan or record) the form uses `OrgChoiceField`. In the browser it is a search-as-you-type box (htmx, the
 `orgs:pick` endpoint) listing each match with its parent path; without JavaScript it is a plain text
 box that accepts an organization code. The chosen organization's primary key travels in a hidden
 `<name>_pk` input that the script enables; the server resolves it (or the typed code) against the
@@ -15,7 +16,8 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.access import policy
+from apps.access import grants, policy
+from apps.core.lookups import parse_pk
 from apps.core.query import prefix_q
 from apps.core.text import normalize_text
 
@@ -31,9 +33,14 @@ CAPABILITIES = frozenset({
     policy.RULES_MANAGE,
 })
 
+# Not a capability: the picker of the role form offers the organizations where the user may grant a role
+# (apps.access.grants.grant_orgs), the grant table's scope rather than the access layer's.
+GRANT = "grant"
+
 # Which kinds of organization a picker offers (a member's branch is never a 党小组; a 党小组 field only those).
 KIND_SETS = {
     "": None,
+    "branch": sorted(BRANCH_KINDS),
     "group": [OrgKind.GROUP],
     "nongroup": [k for k in OrgKind.values if k != OrgKind.GROUP],
     "record": [*BRANCH_KINDS, OrgKind.GROUP],
@@ -53,13 +60,26 @@ def clean_query(raw) -> str:
     return "".join(ch for ch in normalize_text(raw) if ch.isprintable())[:60]
 
 
+def scope(user, capability):
+    """The organizations a picker searches under `capability` (or GRANT) for this user."""
+    if capability == GRANT:
+        return grants.grant_orgs(user)
+    return policy.visible_orgs(user, capability)
+
+
+def may_pick(user, capability) -> bool:
+    if capability == GRANT:
+        return grants.administers_roles(user)
+    return policy.has_capability(user, capability)
+
+
 def pick(user, capability, raw, *, kinds="", active_only=True):
     """Up to RESULTS_MAX organizations in the user's scope for `capability` matching the text (name,
     code, pinyin or initials), each with its parent path; and whether there were more.
     Three queries: the user's roles (cached per request), the matches, their ancestors."""
-    scope = policy.visible_orgs(user, capability)
-    found = list(search_orgs(narrow(scope, kinds, active_only), clean_query(raw))[:RESULTS_MAX + 1])
-    return with_path_labels(found[:RESULTS_MAX], ancestors_from=scope), len(found) > RESULTS_MAX
+    scope_qs = scope(user, capability)
+    found = list(search_orgs(narrow(scope_qs, kinds, active_only), clean_query(raw))[:RESULTS_MAX + 1])
+    return with_path_labels(found[:RESULTS_MAX], ancestors_from=scope_qs), len(found) > RESULTS_MAX
 
 
 def picker_url(capability, kinds="", active_only=True) -> str:
@@ -141,13 +161,13 @@ class OrgChoiceField(forms.ModelChoiceField):
             pk, text = "", str(value)
         if pk:
             # A chosen option: its id must be in scope; no fallback to the text.
-            return self.queryset.filter(pk=int(pk)).first() if pk.isdigit() else None
+            return self.queryset.filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
         text = clean_query(text).replace(" ", "")
         if not text:
             return None
         org = self.queryset.filter(code=text.upper()).first()
-        if org is None and text.isdigit():
-            org = self.queryset.filter(pk=int(text)).first()
+        if org is None and parse_pk(text) is not None:
+            org = self.queryset.filter(pk=parse_pk(text)).first()
         if org is None:
             # A name typed in full (or a path label pasted back) is accepted when it names one organization.
             named = list(self.queryset.filter(name=text.split("›")[-1].strip())[:2])
@@ -180,8 +200,8 @@ class OrgChoiceField(forms.ModelChoiceField):
             return {"pk": "", "text": "", "label": ""}
         if isinstance(value, Organization):
             org = value
-        elif isinstance(value, int | str) and str(value).isdigit() and self.queryset is not None:
-            org = self.queryset.filter(pk=int(value)).first()
+        elif isinstance(value, int | str) and parse_pk(value) is not None and self.queryset is not None:
+            org = self.queryset.filter(pk=parse_pk(value)).first()
         else:
             org = self._resolve(value) if self.queryset is not None else None
         if org is None:

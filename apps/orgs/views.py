@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.forms import apply_validation_error, submit
-from apps.members.selectors import search_q
+from apps.members.selectors import count_number_search, search_q
 
 from . import picker, selectors, services
 from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
@@ -46,9 +46,9 @@ def pick(request):
     the form chooses under (`cap`), each with its parent path."""
     capability = request.GET.get("cap", policy.ORG_VIEW)
     kinds = request.GET.get("kinds", "")
-    if capability not in picker.CAPABILITIES or kinds not in picker.KIND_SETS:
+    if (capability not in picker.CAPABILITIES and capability != picker.GRANT) or kinds not in picker.KIND_SETS:
         return HttpResponseBadRequest(_("组织选择参数有误"))
-    if not policy.has_capability(request.user, capability):
+    if not picker.may_pick(request.user, capability):
         raise PermissionDenied(_("您没有选择组织的权限"))
     # htmx sends the box's text under the field's own name; `q` works for links and tests.
     field = request.GET.get("field", "")
@@ -141,6 +141,12 @@ def dissolve(request, pk):
 def post_add(request, pk):
     org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
     form = CommitteePostForm(request.POST or None)
+    # A full ID number or phone typed here tells, by the answer, whether it belongs to a member in the subtree — as
+    # the member search does, so it counts against the same per-user limit (outside any transaction).
+    limited = request.method == "POST" and form.is_valid() and count_number_search(request.user, form.cleaned_data["member_id_or_name"])
+    if limited:
+        form.add_error("member_id_or_name", limited)
+        return _form_page(request, form, _("{name} · 添加班子成员").format(name=org.name), org, 429)
     if request.method == "POST" and form.is_valid():
         candidates = policy.visible_members(request.user).current().filter(organization__path__startswith=org.path)
         found = list(candidates.filter(search_q(form.cleaned_data["member_id_or_name"]))[:2])

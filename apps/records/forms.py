@@ -2,11 +2,25 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
+from apps.orgs.picker import OrgChoiceField
+
 from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, FileKind
 from .periods import parse_period
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class OrgPickForm(forms.Form):
+    """Which branch or 党小组 a new plan or record is for: the organization picker, within the user's scope."""
+
+    org = OrgChoiceField(label=_("党支部或党小组"), capability=policy.RECORD_MANAGE, kinds="record",
+                         error_messages={"invalid_choice": _("未找到该党支部或党小组，或您无权在该组织记录组织生活：请从列表中选择，或输入组织编码")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = policy.visible_orgs(user, policy.RECORD_MANAGE)
 
 
 class PlanForm(forms.ModelForm):

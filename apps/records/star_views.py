@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.dates import add_months, parse_month
+from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 
 from . import services
@@ -75,7 +76,7 @@ def star_pick(request, pk):
 @login_required
 @require_POST
 def star_remove(request, pk):
-    star = MonthlyStar.objects.select_related("chosen_by_org", "record").filter(pk=pk).first() if str(pk).isdigit() else None
+    star = MonthlyStar.objects.select_related("chosen_by_org", "record").filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
     paths = policy.scope_paths(request.user, policy.RECORD_REVIEW)
     if star is None or not any(star.chosen_by_org.path.startswith(p) for p in paths):
         raise Http404(_("未找到该评选结果"))
@@ -113,7 +114,7 @@ def stars_public(request, month=None):
 
 def star_photo(request, pk):
     """A photo of a starred record, public; any other file stays behind the access layer."""
-    item = RecordFile.objects.filter(pk=pk, kind="photo", record__stars__isnull=False).first() if str(pk).isdigit() else None
+    item = RecordFile.objects.filter(pk=pk, kind="photo", record__stars__isnull=False).first() if parse_pk(pk) is not None else None
     if item is None:
         raise Http404(_("未找到该照片"))
     try:

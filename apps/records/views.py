@@ -17,15 +17,13 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
+from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
-from apps.orgs.models import BRANCH_KINDS, OrgKind
 
 from . import selectors, services, versions
-from .forms import FileForm, NewRecordForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
+from .forms import FileForm, NewRecordForm, OrgPickForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
 from .models import ActivityType, AttendanceStatus, RecordFile, RecordStatus
 from .periods import parse_period
-
-RECORD_ORG_KINDS = [*BRANCH_KINDS, OrgKind.GROUP]
 
 
 def _require(user, capability, message):
@@ -46,26 +44,36 @@ def record_list(request):
     }, status=200 if valid else 400)
 
 
-def _manageable_orgs(user):
-    return (policy.visible_orgs(user, policy.RECORD_MANAGE).filter(kind__in=RECORD_ORG_KINDS, is_active=True)
-            .order_by("path"))
-
-
 def _org_param(request, capability=policy.RECORD_MANAGE):
+    """`?org=<id>` from a link (the calendar, the 待办 list): looked up like every object (404 out of scope). None
+    when there is none, or when it is the picker's answer (a label or a typed code), which `_pick_org` reads."""
     value = request.GET.get("org") or request.POST.get("org")
-    if not value:
+    if not value or "org_pk" in request.GET or not str(value).isdigit():
         return None
     return policy.get_org(request.user, value, capability)
+
+
+def _pick_org(request, next_name, title):
+    """The page choosing the branch or 党小组 with the organization picker (any number of organizations, by name,
+    pinyin or code, each with its parent path). Its answer is resolved within the user's scope only; a valid one
+    goes on to `?org=<id>`, an organization outside the scope is refused (400) with the picker shown again."""
+    chosen = request.GET.get("org") or request.GET.get("org_pk")
+    form = OrgPickForm(request.GET if chosen else None, user=request.user)
+    if chosen and form.is_valid():
+        params = request.GET.copy()
+        params.pop("org_pk", None)
+        params["org"] = form.cleaned_data["org"].pk
+        return redirect(f"{reverse(next_name)}?{params.urlencode()}")
+    return render(request, "records/pick_org.html", {"form": form, "next": next_name, "title": title, "section": "records"},
+                  status=400 if form.errors else 200)
 
 
 @login_required
 def plan_create(request):
     org = _org_param(request)
     _require(request.user, policy.RECORD_MANAGE, _("您没有记录组织生活的权限"))
-    orgs = _manageable_orgs(request.user)
     if org is None:
-        return render(request, "records/pick_org.html", {"orgs": orgs[:200], "next": "records:plan_create",
-                                                         "title": _("制定活动计划"), "section": "records"})
+        return _pick_org(request, "records:plan_create", _("制定活动计划"))
     form = PlanForm(request.POST or None, initial={"planned_on": timezone.localdate()})
     plan = submit(form, lambda data: services.plan_create(actor=request.user, organization=org, data=data, request=request))
     if plan:
@@ -98,9 +106,7 @@ def record_create(request):
     org = plan.organization if plan else _org_param(request)
     _require(request.user, policy.RECORD_MANAGE, _("您没有记录组织生活的权限"))
     if org is None:
-        return render(request, "records/pick_org.html", {"orgs": _manageable_orgs(request.user)[:200],
-                                                         "next": "records:create", "title": _("记录组织生活"),
-                                                         "section": "records"})
+        return _pick_org(request, "records:create", _("记录组织生活"))
     initial = {"held_on": timezone.localdate(), "starts_at": "09:00", "ends_at": "11:00"}
     if plan:
         initial.update(activity_type=plan.activity_type, held_on=plan.planned_on, topic=plan.topic, place=plan.place,
@@ -130,7 +136,7 @@ def _prefill(params):
     initial = {}
     if params.get("type"):
         value = params["type"]
-        activity_type = ActivityType.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+        activity_type = ActivityType.objects.filter(pk=parse_pk(value), is_active=True).first() if parse_pk(value) is not None else None
         if activity_type is None:
             raise ValueError(_("未找到该活动类型"))
         initial["activity_type"] = activity_type
@@ -343,7 +349,7 @@ def file_upload(request, pk):
 
 
 def _get_file(user, pk):
-    item = RecordFile.objects.select_related("record__organization").filter(pk=pk).first() if str(pk).isdigit() else None
+    item = RecordFile.objects.select_related("record__organization").filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
     if item is None or not policy.can_record(user, policy.RECORD_VIEW, item.record):
         raise Http404(_("未找到该文件"))
     return item

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.access import policy
 from apps.core.dates import add_months, parse_month
 from apps.core.forms import submit
+from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 from apps.orgs.models import Organization, OrgDomain
 
@@ -69,7 +70,7 @@ def compliance_page(request):
 
 def _type_param(request):
     value = request.GET.get("type", "")
-    t = ActivityType.objects.filter(pk=value).first() if value.isdigit() else None
+    t = ActivityType.objects.filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
     if t is None or not t.is_required:
         raise Http404(_("未找到该活动类型"))
     return t

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.core.testing import PASSWORD
@@ -117,19 +118,28 @@ class TestTokens:
 
 @pytest.mark.django_db
 class TestUserAdministration:
-    def test_sysadmin_creates_user_and_assigns_role(self, tree, client):
+    def test_sysadmin_creates_user_and_an_administrator_assigns_role(self, tree, client):
         client.force_login(tree.users["sysadmin"])
         response = client.post("/accounts/users/", {"username": "newsec", "display_name": "新书记", "password": "short"})
         assert response.status_code == 400 and "密码" in response.content.decode()
         response = client.post("/accounts/users/", {"username": "newsec", "display_name": "新书记", "password": "Strongpass2026"})
         user = User.objects.get(username="newsec")
         assert response.status_code == 302
-        response = client.post(f"/accounts/users/{user.pk}/", {"action": "assign", "role": "secretary", "org_code": "NOPE"})
+        # 三员分立: assigning the role is not the system administrator's.
+        response = client.post(f"/accounts/users/{user.pk}/", {"action": "assign", "role": "secretary",
+                                                               "organization": tree.branch_b.code})
+        assert response.status_code == 403 and not user.roles.exists()
+        client.force_login(tree.users["district_admin"])
+        response = client.post(f"/accounts/users/{user.pk}/", {"action": "assign", "role": "secretary", "organization": "NOPE"})
         assert response.status_code == 400 and "未找到" in response.content.decode()
-        client.post(f"/accounts/users/{user.pk}/", {"action": "assign", "role": "secretary", "org_code": tree.branch_b.code})
+        client.post(f"/accounts/users/{user.pk}/", {"action": "assign", "role": "secretary", "organization": tree.branch_b.code})
         assert user.roles.get().organization_id == tree.branch_b.pk
         assert AuditEvent.objects.filter(object_type="access.roleassignment", action="create").exists()
         member_client = Client()
+        member_client.force_login(user)
+        # The first password was set by the system administrator: nothing before the user sets their own.
+        assert member_client.get(f"/members/{tree.member_b.pk}/").url == "/accounts/profile/"
+        services.user_set_password(actor=user, user=user, old_password="Strongpass2026", password="Ownpass2026x")
         member_client.force_login(user)
         assert member_client.get(f"/members/{tree.member_b.pk}/").status_code == 200
         assert member_client.get(f"/members/{tree.member_a.pk}/").status_code == 404

@@ -39,8 +39,13 @@ def _refusals(actor):
     return AuditEvent.objects.filter(action=REFUSED, actor_name=actor.username).count()
 
 
+def _picked(org):
+    """What the organization picker posts for a chosen organization: its label and, in `_pk`, its id."""
+    return {"organization": org.name, "organization_pk": org.pk} if org is not None else {"organization": ""}
+
+
 def _assign(client, target, role, org, unmask=False):
-    data = {"action": "assign", "role": role, "org_code": "" if role == Role.SYSTEM_ADMIN else org.code}
+    data = {"action": "assign", "role": role, **_picked(None if role == Role.SYSTEM_ADMIN else org)}
     if unmask:
         data["can_unmask"] = "on"
     return client.post(f"/accounts/users/{target.pk}/", data)
@@ -80,7 +85,7 @@ def test_nobody_revokes_or_edits_their_own_assignment(staff, client, who):
     _assert_refused(client.post(f"/accounts/users/{me.pk}/", {"action": "revoke", "assignment": mine.pk}),
                     me, rows, refusals)
     # Edit: the same role and organization with the unmask flag flipped.
-    data = {"action": "assign", "role": mine.role, "org_code": mine.organization.code if mine.organization else ""}
+    data = {"action": "assign", "role": mine.role, **_picked(mine.organization)}
     if not mine.can_unmask:
         data["can_unmask"] = "on"
     _assert_refused(client.post(f"/accounts/users/{me.pk}/", data), me, rows, refusals + 1)
@@ -98,9 +103,9 @@ def test_nobody_revokes_or_edits_their_own_assignment(staff, client, who):
 _BRANCH = {Role.SECRETARY, Role.MEMBER, Role.CASE_HANDLER}
 _BUSINESS = _BRANCH | {Role.ORG_ADMIN, Role.CASE_DISPATCHER}
 MAY_GRANT = {
-    # The system administrator: accounts and business roles, never the district administrator's (security) role,
-    # the audit duty or the unmask right.
-    "sysadmin": {(r, False) for r in _BUSINESS | {Role.SYSTEM_ADMIN}},
+    # The system administrator (三员: accounts and system settings, not permissions): only other system
+    # administrators; no business role, never the district administrator's (security) role, the audit duty or unmask.
+    "sysadmin": {(Role.SYSTEM_ADMIN, False)},
     # The district administrator holding unmask: business roles, district administrators, auditors; unmask with
     # the roles that see members.
     "district_admin": {(r, False) for r in _BUSINESS | {Role.DISTRICT_ADMIN, Role.AUDITOR}}
@@ -153,7 +158,9 @@ def test_grants_stay_in_the_granters_scope(staff, tree, client):
 def test_the_form_offers_only_what_the_actor_may_grant(staff, tree, client):
     client.force_login(staff["sysadmin"])
     page = client.get(f"/accounts/users/{tree.users['secretary_a'].pk}/").content.decode()
-    assert 'value="secretary"' in page and 'value="auditor"' not in page and 'value="district_admin"' not in page
+    assert 'value="system_admin"' in page
+    for business in ("secretary", "org_admin", "member", "case_handler", "case_dispatcher", "auditor", "district_admin"):
+        assert f'value="{business}"' not in page, business
     assert 'type="checkbox" name="can_unmask"' not in page
     client.force_login(staff["district_admin"])
     page = client.get(f"/accounts/users/{tree.users['secretary_a'].pk}/").content.decode()
@@ -165,16 +172,19 @@ def test_the_form_offers_only_what_the_actor_may_grant(staff, tree, client):
 def test_revoking_follows_the_table(staff, client):
     sysadmin, district_admin = staff["sysadmin"], staff["district_admin"]
     client.force_login(sysadmin)
-    for holder in ("auditor", "district_admin"):  # duties the system administrator cannot grant
+    for holder in ("auditor", "district_admin", "secretary_a", "town_a_admin"):  # duties the system administrator cannot grant
         assignment = staff[holder].roles.get()
         rows, refusals = _assignments(), _refusals(sysadmin)
         _assert_refused(client.post(f"/accounts/users/{staff[holder].pk}/", {"action": "revoke", "assignment": assignment.pk}),
                         sysadmin, rows, refusals)
+    other_sysadmin = make_user("sysadmin2", Role.SYSTEM_ADMIN)
+    assignment = other_sysadmin.roles.get()
+    assert client.post(f"/accounts/users/{other_sysadmin.pk}/", {"action": "revoke", "assignment": assignment.pk}).status_code == 302
+    assert AuditEvent.objects.filter(action="delete", object_type="access.roleassignment", actor_name="sysadmin").exists()
+    client.force_login(district_admin)
     assignment = staff["secretary_a"].roles.get()
     assert client.post(f"/accounts/users/{staff['secretary_a'].pk}/", {"action": "revoke", "assignment": assignment.pk}).status_code == 302
     assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
-    assert AuditEvent.objects.filter(action="delete", object_type="access.roleassignment", actor_name="sysadmin").exists()
-    client.force_login(district_admin)
     rows, refusals = _assignments(), _refusals(district_admin)
     _assert_refused(client.post(f"/accounts/users/{sysadmin.pk}/", {"action": "revoke", "assignment": sysadmin.roles.get().pk}),
                     district_admin, rows, refusals)
@@ -235,22 +245,55 @@ def test_passwords_of_duties_one_cannot_grant_are_not_reset(staff, client):
     sysadmin = staff["sysadmin"]
     client.force_login(sysadmin)
     new = {"action": "password", "new_password1": "Anotherpass2026", "new_password2": "Anotherpass2026"}
-    for holder in ("auditor", "district_admin"):
+    # The system administrator gets into no account holding a duty they cannot grant: not even a member's.
+    for holder in ("auditor", "district_admin", "town_a_admin", "secretary_a", "member_a", "dispatcher"):
         rows, refusals = _assignments(), _refusals(sysadmin)
+        assert "重置密码" not in client.get(f"/accounts/users/{staff[holder].pk}/").content.decode()
         _assert_refused(client.post(f"/accounts/users/{staff[holder].pk}/", new), sysadmin, rows, refusals)
         staff[holder].refresh_from_db()
         assert staff[holder].check_password(PASSWORD)
+    # Accounts without a role, and other system administrators, are theirs.
+    for target in (make_user("fresh"), make_user("sysadmin2", Role.SYSTEM_ADMIN)):
+        Token.objects.create(user=target)
+        assert client.post(f"/accounts/users/{target.pk}/", new).status_code == 302
+        target.refresh_from_db()
+        assert target.check_password("Anotherpass2026") and not Token.objects.filter(user=target).exists()
+    # A business account's password is reset by an administrator who grants its roles, within their scope.
+    client.force_login(staff["town_a_admin"])
     Token.objects.create(user=staff["secretary_a"])
     assert client.post(f"/accounts/users/{staff['secretary_a'].pk}/", new).status_code == 302
     staff["secretary_a"].refresh_from_db()
     assert staff["secretary_a"].check_password("Anotherpass2026")
     assert not Token.objects.filter(user=staff["secretary_a"]).exists()
-    # Only the system administrator resets passwords or disables accounts; other administrators are refused.
-    client.force_login(staff["district_admin"])
-    rows, refusals = _assignments(), _refusals(staff["district_admin"])
-    _assert_refused(client.post(f"/accounts/users/{staff['secretary_a'].pk}/", new), staff["district_admin"], rows, refusals)
-    _assert_refused(client.post(f"/accounts/users/{staff['secretary_a'].pk}/", {"action": "deactivate"}),
-                    staff["district_admin"], rows, refusals + 1)
+    rows, refusals = _assignments(), _refusals(staff["town_a_admin"])
+    _assert_refused(client.post(f"/accounts/users/{staff['town_a_admin'].pk}/", new), staff["town_a_admin"], rows, refusals)
+    assert client.post(f"/accounts/users/{staff['secretary_b'].pk}/", new).status_code == 404  # outside the scope
+    # Disabling follows the same rule (test_deactivation.py): the town administrator may not disable its superior.
+    rows, refusals = _assignments(), _refusals(staff["town_a_admin"])
+    _assert_refused(client.post(f"/accounts/users/{staff['district_admin'].pk}/", {"action": "deactivate"}),
+                    staff["town_a_admin"], rows, refusals)
+    # Not the password of an account holding the unmask right, by a granter who does not hold it.
+    RoleAssignment.objects.filter(user=staff["secretary_a"]).update(can_unmask=True)
+    client.force_login(staff["town_a_admin"])
+    rows, refusals = _assignments(), _refusals(staff["town_a_admin"])
+    _assert_refused(client.post(f"/accounts/users/{staff['secretary_a'].pk}/", new), staff["town_a_admin"], rows, refusals)
+
+
+@pytest.mark.django_db
+def test_the_system_administrator_cannot_staff_an_account_they_created(staff, tree, client):
+    """The gap 三员分立 closes: create an account (knowing its password), then make it an organization administrator."""
+    sysadmin = staff["sysadmin"]
+    client.force_login(sysadmin)
+    assert client.post("/accounts/users/", {"username": "puppet", "display_name": "傀儡",
+                                            "password": "Strongpass2026"}).status_code == 302
+    puppet = User.objects.get(username="puppet")
+    for role in (Role.ORG_ADMIN, Role.DISTRICT_ADMIN, Role.SECRETARY, Role.MEMBER, Role.AUDITOR):
+        for org in (tree.district, tree.town_a, tree.branch_a):
+            rows, refusals = _assignments(), _refusals(sysadmin)
+            response = _assign(client, puppet, role, org)
+            _assert_refused(response, sysadmin, rows, refusals)
+            assert "您无权" in response.content.decode()
+    assert not puppet.roles.exists()
 
 
 @pytest.mark.django_db
@@ -282,3 +325,41 @@ def test_the_console_installs_the_first_administrators(tree):
     assert AuditEvent.objects.filter(action="create", object_type="access.roleassignment", actor_name="").exists()
     with pytest.raises(CommandError, match="三员分立"):
         call_command("grant_role", "first_admin", Role.AUDITOR, tree.district.code)
+
+
+# ---- the role form's organization picker ----
+
+@pytest.mark.django_db
+def test_the_role_form_picks_organizations_within_the_grant_scope(staff, tree, client):
+    actor = staff["town_a_admin"]
+    client.force_login(actor)
+    page = client.get(f"/accounts/users/{make_user('picked').pk}/").content.decode()
+    assert 'name="organization_pk"' in page and "cap=grant" in page and 'name="org_code"' not in page
+    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村"}).content.decode()
+    assert tree.branch_a.name in found and tree.branch_b.name not in found  # branch B is outside town A
+    assert "甲镇党委 › 甲村党支部" in found  # with the parent path
+    # The picker's value (label + id) is accepted in scope; a typed code too.
+    target = User.objects.get(username="picked")
+    assert _assign(client, target, Role.SECRETARY, tree.branch_a).status_code == 302
+    assert target.roles.get().organization == tree.branch_a
+    other = make_user("typed")
+    response = client.post(f"/accounts/users/{other.pk}/", {"action": "assign", "role": Role.MEMBER,
+                                                           "organization": tree.branch_a.code})
+    assert response.status_code == 302 and other.roles.get().organization == tree.branch_a
+    # An id outside the scope is refused by the service (403, audited) and its name is not shown back.
+    rows, refusals = _assignments(), _refusals(actor)
+    response = _assign(client, make_user("outside"), Role.SECRETARY, tree.branch_b)
+    _assert_refused(response, actor, rows - set(), refusals)
+    assert tree.branch_b.name not in response.content.decode().replace(f'value="{tree.branch_b.name}"', "")
+
+
+@pytest.mark.django_db
+def test_the_grant_picker_is_for_granters_only(staff, tree, client):
+    client.force_login(staff["secretary_a"])
+    assert client.get("/orgs/pick/", {"cap": "grant", "q": "村"}).status_code == 403
+    client.force_login(staff["sysadmin"])  # grants only the system administrator's role, which has no organization
+    response = client.get("/orgs/pick/", {"cap": "grant", "q": "村"})
+    assert response.status_code == 200 and tree.branch_a.name not in response.content.decode()
+    client.force_login(staff["district_admin"])
+    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村"}).content.decode()
+    assert tree.branch_a.name in found and tree.branch_b.name in found

@@ -21,7 +21,9 @@ from apps.core.middleware import InputGuardMiddleware
 from apps.members.models import Member
 from apps.orgs.models import Organization
 
-BAD = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\u200f"]
+BAD = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u202d", "\u202e", "\u2066", "\u2069"]
+# Harmless direction marks and zero-width characters: removed silently wherever text enters, never refused.
+INVISIBLE = ["\u200e", "\u200f", "\u061c", "\u202a", "\u202b", "\u202c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 
 
 def member_payload(tree, **kw):
@@ -84,7 +86,7 @@ def test_deep_json_is_refused_before_parsing(tree, api, depth):
     # The parser alone (DRF's default) refuses it too, without recursing.
     with pytest.raises(ParseError):
         JSONParser().parse(io.BytesIO(body.encode()), "application/json", {})
-    nested = '{"a":' * depth + "1" + "}" * depth
+    nested = '{"a":' * min(depth, 100_000) + "1" + "}" * min(depth, 100_000)  # within JSON_BODY_MAX_BYTES
     assert api.post("/api/orgs/", nested, content_type="application/json").status_code == 400
 
 
@@ -245,3 +247,203 @@ def test_api_parser_refuses_what_the_guard_refuses():
     for body in ['{"a": ["x\\u0007"]}', '{"a\\u202e": 1}', '"\\ud800"', '{"a": NaN}', "[" * 30 + "]" * 30, "{"]:
         with pytest.raises(ParseError):
             parser.parse(io.BytesIO(body.encode()), "application/json", {})
+
+
+# ---- H1: the JSON scan is linear; JSON bodies have their own cap ----
+
+ADVERSARIAL_JSON = [
+    # An unclosed string of escaped quotes: the old token regex restarted at every quote (38 s at 80 KB).
+    lambda n: "[]" * 21 + '"' + '\\"' * (n // 2),
+    lambda n: "[]" * 21 + '"\\' * (n // 2),
+    lambda n: "[]" * 21 + '"' * n,
+    lambda n: "[]" * (n // 2),  # a million empty pairs: no Python loop per bracket
+    lambda n: "[" * n,
+    lambda n: '{"a":' * (n // 5),
+]
+
+
+@pytest.mark.parametrize("make", ADVERSARIAL_JSON)
+def test_depth_scan_is_linear_on_2_mb(make):
+    import time
+
+    body = make(2_000_000)
+    started = time.perf_counter()
+    inputguard.json_depth_exceeds(body)
+    small = time.perf_counter() - started
+    # Well under a second for 2 MB (quadratic: hours). Checked against a tenth of the body too, so that a slower
+    # machine does not hide a quadratic scan behind a generous bound: 10× the text may cost ~10× the time, not 100×.
+    assert small < 1.0
+    started = time.perf_counter()
+    inputguard.json_depth_exceeds(make(200_000))
+    assert small < max(0.05, 40 * (time.perf_counter() - started))
+
+
+@pytest.mark.django_db
+def test_adversarial_2_mb_body_is_judged_quickly_before_authentication(settings):
+    import time
+
+    settings.JSON_BODY_MAX_BYTES = 4 * 1024 * 1024  # past the cap, to time the scan itself
+    client = APIClient()
+    for make in ADVERSARIAL_JSON:
+        body = make(2_000_000)
+        started = time.perf_counter()
+        response = client.post("/api/members/", body, content_type="application/json")
+        assert time.perf_counter() - started < 2.0
+        assert response.status_code in (400, 401, 403)
+
+
+def test_depth_scan_agrees_with_the_parser():
+    cases = {
+        '{"a": "]]]]", "b": [[["\\\\"]]], "c": "\\"[[["}': 4,
+        '[' * 20 + '"' + "]" * 40 + '"' + "]" * 20: 20,
+        '{"k": ' * 20 + "1" + "}" * 20: 20,
+        "[[], [[]], {}, [{}]]": 3,
+    }
+    for text, depth in cases.items():
+        json.loads(text)  # valid JSON
+        assert not inputguard.json_depth_exceeds(text, depth), text
+        assert inputguard.json_depth_exceeds(text, depth - 1), text
+
+
+@pytest.mark.django_db
+def test_json_bodies_have_their_own_cap(tree, api, settings):
+    settings.JSON_BODY_MAX_BYTES = 1000
+    body = json.dumps(member_payload(tree), indent=120)  # over 1 KB by white space: any byte counts
+    response = api.post("/api/members/", body, content_type="application/json")
+    assert response.status_code == 413 and "JSON" in response.json()["detail"] and "过大" in response.json()["detail"]
+    with pytest.raises(ParseError) as refused:  # the parser alone: 413 too
+        JSONParser().parse(io.BytesIO(body.encode()), "application/json", {})
+    assert refused.value.status_code == 413
+    response = APIClient().post("/api/members/", body, content_type="application/json")  # before authentication
+    assert response.status_code == 413
+    assert not Member.objects.filter(name="孙悟").exists()
+    settings.JSON_BODY_MAX_BYTES = len(body)
+    response = api.post("/api/members/", body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+
+
+# ---- M1: PUT/PATCH form bodies and imports ----
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_put_and_patch_form_bodies_are_guarded(tree, api, method):
+    from urllib.parse import urlencode
+
+    member = tree.member_a
+    events = audit_count()
+    send = getattr(api, method)
+    url = f"/api/members/{member.pk}/"
+    data = {"name": "张\u202e\x01四"} if method == "patch" else member_payload(tree, name="张\u202e\x01四")
+    response = send(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "U+202E" in response.json()["detail"]
+    assert send(url, data, format="multipart").status_code == 400
+    member.refresh_from_db()
+    assert member.name == "张三" and audit_count() == events
+    # Invisible characters in a form body: removed, the rest saved.
+    response = api.patch(url, urlencode({"name": "张\u200b\u200f四"}), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.json()
+    member.refresh_from_db()
+    assert member.name == "张四"
+
+
+@pytest.mark.django_db
+def test_import_rows_store_no_unsafe_or_invisible_character(tree, login):
+    from apps.core.models import Job
+    from apps.members.tests.test_excel import _row, _xlsx
+
+    client = login(tree.users["town_a_admin"])
+    rows = [_row(姓名="赵\u202e一\u200b\u2066", 手机号="\u202a138\u200b1234\u200d5678\u202c")]
+    response = client.post("/members/import/", {"file": _xlsx(rows)})
+    job = Job.objects.get(pk=response.url.split("/")[2])
+    assert job.status == "succeeded", job.result
+    member = Member.objects.get(name="赵一")
+    assert member.phone == "13812345678"
+    for field in ("name", "phone", "name_pinyin"):
+        value = getattr(member, field, "") or ""
+        assert not inputguard.first_unsafe(value) and inputguard.strip_invisible(value) == value, field
+
+
+def test_normalize_text_strips_what_the_guard_refuses_or_removes():
+    from apps.core.excel import text_cell
+    from apps.core.text import normalize_text
+
+    assert normalize_text("\ufeff张\x00\x01三\u202e \u200b李\u2066四\u200f") == "张三 李四"
+    assert text_cell("138\u200b0013\u200b8000") == "13800138000"
+
+
+# ---- L4 and M6: direction marks and zero-width characters are removed, not refused ----
+
+def test_invisible_characters_and_the_emoji_joiner():
+    assert inputguard.strip_invisible("138\u200b0013\u200d8000\u2060") == "13800138000"
+    assert inputguard.strip_invisible("\u200d1\u200d") == "1"
+    family, flame = "👨\u200d👩\u200d👧", "❤\ufe0f\u200d🔥"
+    assert inputguard.strip_invisible(f"{family} {flame}") == f"{family} {flame}"  # ZWJ between emoji stays
+    for char in INVISIBLE:
+        assert inputguard.first_unsafe(f"a{char}b") is None and inputguard.strip_invisible(f"a{char}b") == "ab"
+    for char in BAD:
+        assert inputguard.first_unsafe(f"a{char}b") == char
+
+
+@pytest.mark.django_db
+def test_marked_name_and_phone_searches_work(tree, client, api):
+    client.force_login(tree.users["district_admin"])
+    for query in ["\u202a张三\u202c", "\u200f张三\u200e", "\u202b张\u200b三\u202c"]:
+        response = client.get("/members/", {"q": query})
+        assert response.status_code == 200 and "张三" in response.content.decode() and "李四" not in response.content.decode()
+        response = api.get("/api/members/", {"q": query})
+        assert response.status_code == 200 and [m["name"] for m in response.json()["results"]] == ["张三"]
+    for phone in ["\u202a13800138000\u202c", "\u200e138\u200b0013\u200b8000\u200e"]:
+        response = api.post("/api/members/search/", {"q": phone}, format="json")
+        assert response.status_code == 200 and [m["name"] for m in response.json()["results"]] == ["张三"], phone
+        response = client.post("/members/", {"q": phone}, follow=True)
+        assert response.status_code == 200 and "张三" in response.content.decode()
+    # Dangerous overrides are still refused in query strings.
+    assert client.get("/members/", {"q": "\u202d张三"}).status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("char", INVISIBLE)
+def test_invisible_characters_are_removed_from_every_input(tree, client, api, char):
+    org = {"name": f"新{char}支{char}部", "kind": "branch", "domain": "village", "parent": tree.town_a.pk,
+           "unit_name": f"甲{char}厂"}
+    response = api.post("/api/orgs/", org, format="json")
+    assert response.status_code == 201, response.json()
+    assert Organization.objects.filter(name="新支部", unit_name="甲厂").count() == 1
+    assert api.post("/api/orgs/", {**org, "name": f"二{char}支部"}, format="multipart").status_code == 201
+    assert Organization.objects.filter(name="二支部").exists()
+    client.force_login(tree.users["district_admin"])
+    page = {"name": f"三{char}支部", "kind": "joint_branch", "domain": "village", "covered_units": f"甲厂{char}"}
+    assert client.post(f"/orgs/{tree.town_a.pk}/new/", page).status_code == 302
+    assert Organization.objects.filter(name="三支部", covered_units="甲厂").exists()
+
+
+# ---- L1: numbers in the request are ASCII digits within 64 bits ----
+
+def test_parse_pk():
+    from apps.core.lookups import parse_pk
+
+    assert parse_pk("12") == 12 and parse_pk(" 7 ") == 7 and parse_pk(5) == 5 and parse_pk("0") == 0
+    assert parse_pk(str(2**63 - 1)) == 2**63 - 1
+    for bad in ["²", "٣", "１２", "1²", "", None, "-1", "+1", "1.0", "1e3", "9" * 30, str(2**63), 2**63, -1, True, "0x1"]:
+        assert parse_pk(bad) is None, bad
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "9" * 30])
+def test_unicode_digits_in_ids_are_not_found_not_500(tree, client, value):
+    from django.test import Client
+
+    anonymous = Client(raise_request_exception=False)
+    for url, params in [("/report/villages/", {"township": value}), ("/report/attributes/", {"service": value}),
+                        ("/report/cases/", {"area": value, "service": value})]:
+        assert anonymous.get(url, params).status_code < 500, url
+    client.force_login(tree.users["district_admin"])
+    client.raise_request_exception = False
+    for url, params in [("/members/new/", {"org": value}), ("/api/orgs/", {"parent": value}),
+                        ("/evaluations/new/", {"org": value})]:
+        assert client.get(url, params).status_code < 500, url
+    member = tree.member_a
+    response = client.post(f"/members/{member.pk}/edit/", {"name": "张三", "organization_pk": value, "organization": value})
+    assert response.status_code < 500
+    member.refresh_from_db()
+    assert member.organization_id == tree.branch_a.pk

@@ -84,3 +84,64 @@ def test_progress_inside_a_transaction_is_seen_through_the_live_store(tree):
         progress(7, 10, "写入数据", force=True)
     fresh = jobs.with_live_progress(Job.objects.get(pk=job.pk))
     assert (fresh.done, fresh.total, fresh.phase, fresh.percent) == (7, 10, "写入数据", 70)
+
+
+def _interrupt(job):
+    """What the periodic maintenance does to a job whose heartbeat it judged stale."""
+    jobs._mark_interrupted([job], only_stale=False)
+
+
+@pytest.mark.django_db
+def test_an_interrupted_job_is_never_marked_succeeded_later(tree, settings, tmp_path):
+    settings.JOBS_DIR = str(tmp_path)
+    output = tmp_path / "late.xlsx"
+
+    def work(job, progress):
+        _interrupt(job)  # e.g. the worker was paused past JOB_STALE_MINUTES
+        output.write_bytes(b"written after the interruption")
+        return {"message": "完成"}
+
+    job = Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"], output_file=str(output))
+    jobs.start(job, work)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.result["interrupted"] and job.finished_at
+    assert not output.exists()  # nothing is offered for a job shown as interrupted
+
+
+@pytest.mark.django_db(transaction=True)  # progress is written only outside a transaction
+def test_progress_after_an_interruption_stops_the_job_and_changes_nothing(tree):
+    steps = []
+
+    def work(job, progress):
+        progress(1, 10, "处理中", force=True)
+        _interrupt(job)
+        steps.append("interrupted")
+        progress(2, 10, "处理中", force=True)  # the job stops here
+        steps.append("went on")
+        raise RuntimeError("never reached")
+
+    job = jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), work)
+    job.refresh_from_db()
+    assert steps == ["interrupted"]
+    assert job.status == Job.Status.FAILED and job.result["interrupted"] and job.done == 1
+
+
+@pytest.mark.django_db
+def test_a_job_marked_interrupted_before_it_started_does_not_run(tree):
+    ran = []
+    job = Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"])
+    _interrupt(job)
+    jobs.start(job, lambda job, progress: ran.append(1))
+    job.refresh_from_db()
+    assert ran == [] and job.status == Job.Status.FAILED and job.result["interrupted"]
+
+
+@pytest.mark.django_db
+def test_a_failure_after_an_interruption_keeps_the_interruption(tree):
+    def work(job, progress):
+        _interrupt(job)
+        raise jobs.JobRejected({"message": "第2行有错"})
+
+    job = jobs.start(Job.objects.create(kind="test", title="t", created_by=tree.users["district_admin"]), work)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.result["interrupted"]

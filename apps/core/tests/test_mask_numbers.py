@@ -1,6 +1,7 @@
 """Personal numbers in free text are masked however they are typed (apps.core.text.mask_numbers)."""
 
 import re
+import unicodedata
 
 import pytest
 
@@ -32,6 +33,12 @@ ID = "500102198503120011"
     ("５００１０２１９８５０３１２００１Ｘ", "１９８５０３１２"),
     ("500102850312001", "850312"),  # the old 15-digit number
     ("6222 0212 3456 7890 123", "0212"),  # a bank card
+    ("138_0013_8000", "0013"),  # underscores and commas (ASCII, full-width, 、) as separators
+    ("138,0013,8000", "0013"),
+    ("138，0013，8000", "0013"),
+    ("138、0013、8000", "0013"),
+    ("138, 0013, 8000", "0013"),
+    ("500102_19850312_0011", "19850312"),
 ])
 def test_every_form_is_masked(typed, hidden):
     for text in (typed, f"请联系{typed}谢谢", f"电话：{typed}。", f"tel:{typed}"):
@@ -58,3 +65,34 @@ def test_ordinary_numbers_stay(text):
 def test_a_date_next_to_a_phone_stays_readable():
     assert mask_numbers("2024.05.06 13800138000") == "2024.05.06 138****8000"
     assert re.sub(r"\s+", " ", remove_numbers("2024.05.06 13800138000 来电")).strip() == "2024.05.06 来电"
+
+
+# Invisible format characters (Unicode category Cf) between the digits: zero-width space, non-joiner, joiner, word
+# joiner, BOM, soft hyphen, direction marks — as many as one likes, and mixed with separators.
+@pytest.mark.parametrize("typed, hidden", [
+    ("138\u200b0013\u200b8000", "0013"),
+    ("1\u200b3\u200c8\u200d0\u20600\ufeff1\u00ad3\u200e8\u200f0\u202a0\u202c0", "0013"),
+    ("138\u200b\u200b\u200b\u200b\u200b0013\u200b\u200b\u200b\u200b8000", "0013"),
+    ("138 \u200b0013\u200b_8000", "0013"),
+    ("500102\u200b19850312\u200b0011", "19850312"),
+    ("\u2060" + ID, "19850312"),
+])
+def test_format_characters_do_not_split_a_number(typed, hidden):
+    for text in (typed, f"请联系{typed}谢谢"):
+        masked = mask_numbers(text)
+        visible = "".join(ch for ch in masked if unicodedata.category(ch) != "Cf")
+        assert hidden not in visible and "*" in masked, (text, masked)
+        assert len(masked) == len(text)  # the invisible characters stay where they were; only digits change
+        removed = "".join(ch for ch in remove_numbers(text) if unicodedata.category(ch) != "Cf")
+        assert hidden not in removed and not re.search(r"\d{3}", removed)
+
+
+def test_format_characters_elsewhere_stay():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji ZWJ sequence
+    assert mask_numbers(f"{family} 13800138000") == f"{family} 138****8000"
+    assert mask_numbers("138\u200b0013\u200b8000") == "138\u200b****\u200b8000"
+
+
+@pytest.mark.parametrize("text", ["共 12,345 户", "1、2、3", "第1,2,3条", "a_1_b", "2024，5月"])
+def test_ordinary_numbers_with_the_new_separators_stay(text):
+    assert mask_numbers(text) == text and remove_numbers(text) == text

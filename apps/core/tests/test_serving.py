@@ -112,7 +112,7 @@ def _load(port, cookie, requests=REQUESTS, concurrency=CONCURRENCY):
         path = "/healthz" if i % 2 else "/members/"
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={cookie}"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=90) as response:
                 response.read()
                 return response.status
         except urllib.error.HTTPError as exc:

@@ -7,7 +7,8 @@ that does not exist, which sweeps the route's not-found path. Then, for the dist
 administrator (admin site and user pages) and an anonymous visitor:
 
 - GET with every query parameter any page of the sweep renders set to each bad value (NUL, control and direction
-  characters, months and dates out of range, negative and huge numbers, 10 000 characters, a formula);
+  characters, months and dates out of range, negative and huge numbers, digits of other scripts, 10 000 characters, a
+  formula);
 - POST with each bad value in every field of the form the page renders (a POST-only route gets every field name
   seen anywhere), checking that a refused POST (4xx) saved nothing;
 - a JSON body nested 1 000 levels deep, refused with 400 on every route (the API's above all).
@@ -32,9 +33,12 @@ from django.utils import timezone
 from apps.core import inputguard
 
 # NUL and the other characters the input guard refuses cost nothing to sweep (refused at the door), the others reach
-# the views: they are what a form or filter must turn into a 4xx.
-GET_VALUES = ["\x00", "\x07\u202e", "2026-13", "-1", "9" * 30, "x" * 10_000, "=1+1", "9999-12-31"]
-POST_VALUES = ["\x00", "\x1b\u202e", "99999-99", "-1", "9" * 30, "x" * 10_000, "=1+1", "0001-01-01"]
+# the views: they are what a form or filter must turn into a 4xx. Digits of other scripts ("²", "٣", "１２": `isdigit()`
+# is true, `int()` fails or reads them) stand for every id and number read from a request (`apps.core.lookups.parse_pk`);
+# they carry invisible characters, which the guard removes everywhere (none may be stored, see `unsafe_text`).
+UNICODE_DIGITS = ["²", "٣\u200b", "\u202a１２\u202c"]
+GET_VALUES = ["\x00", "\x07\u202e", "2026-13", "-1", "9" * 30, "x" * 10_000, "=1+1", "9999-12-31", *UNICODE_DIGITS]
+POST_VALUES = ["\x00", "\x1b\u202e", "99999-99", "-1", "9" * 30, "x" * 10_000, "=1+1", "0001-01-01", *UNICODE_DIGITS]
 DEEP_JSON = "[" * 1000 + "]" * 1000
 # Parameter names every list, filter and period page reads, besides those found in rendered forms.
 QUERY_NAMES = {"q", "page", "month", "period", "org", "year", "sort", "status", "date_from", "date_to", "format",
@@ -164,7 +168,7 @@ def table_counts():
 
 
 def unsafe_text():
-    """(model, field, pk) of any stored text holding a character the input guard refuses."""
+    """(model, field, pk) of any stored text holding a character the input guard refuses or removes."""
     found = []
     for model in apps.get_models():
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
@@ -172,7 +176,8 @@ def unsafe_text():
             continue
         for row in model._default_manager.values("pk", *fields):
             for name in fields:
-                if isinstance(row[name], str) and inputguard.first_unsafe(row[name]):
+                value = row[name]
+                if isinstance(value, str) and (inputguard.first_unsafe(value) or inputguard.strip_invisible(value) != value):
                     found.append((model._meta.label, name, row["pk"]))
     return found
 

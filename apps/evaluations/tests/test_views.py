@@ -20,8 +20,9 @@ def _grades_post(setup, excellent=()):
 class TestOpenPage:
     def test_secretary_opens_an_evaluation_of_their_branch(self, tree, login):
         client = login(tree.users["secretary_a"])
-        page = client.get("/evaluations/new/").content.decode()
-        assert "甲村党支部" in page and "乙村党支部" not in page and "甲村第一党小组" not in page
+        assert 'name="organization_pk"' in client.get("/evaluations/new/").content.decode()  # the picker
+        offered = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "branch", "q": "甲村"}).content.decode()
+        assert "甲村党支部" in offered and "乙村党支部" not in offered and "甲村第一党小组" not in offered
         response = client.post("/evaluations/new/", {"organization": tree.branch_a.pk, "year": 2025})
         evaluation = Evaluation.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/evaluations/{evaluation.pk}/"
@@ -175,3 +176,21 @@ def test_results_are_kept_on_the_member_record(tree, login, branch_a):
     assert "预备党员参加评议，不评定等次" in page
     own = login(tree.users["member_a"]).get("/members/me/").content.decode()
     assert "优秀" in own and 'href="/evaluations/"' in own
+
+
+@pytest.mark.django_db
+def test_the_open_form_takes_the_picker_and_refuses_a_branch_outside_the_scope(tree, client):
+    client.force_login(tree.users["town_a_admin"])
+    page = client.get("/evaluations/new/").content.decode()
+    assert 'name="organization_pk"' in page and "cap=record.manage" in page and "kinds=branch" in page
+    found = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "branch", "q": "村"}).content.decode()
+    assert tree.branch_a.name in found and tree.branch_b.name not in found and tree.town_a.name in found  # the path
+    refused = client.post("/evaluations/new/", {"organization": tree.branch_b.name, "organization_pk": tree.branch_b.pk,
+                                                "year": 2024})
+    assert refused.status_code == 400 and "无权在该党支部开展评议" in refused.content.decode()
+    assert client.post("/evaluations/new/", {"organization": tree.town_a.code, "year": 2024}).status_code == 400  # not a branch
+    response = client.post("/evaluations/new/", {"organization": "甲镇党委 › 甲村党支部", "organization_pk": tree.branch_a.pk,
+                                                 "year": 2024})
+    assert response.status_code == 302
+    assert Evaluation.objects.filter(organization=tree.branch_a, year=2024).exists()
+    assert not Evaluation.objects.filter(organization=tree.branch_b).exists()

@@ -144,3 +144,40 @@ def test_number_searches_are_limited_per_user_pages_and_api_together(tree, login
     other = Client()
     other.force_login(tree.users["town_a_admin"])
     assert "张三" in other.get(other.post("/members/", {"q": tree.member_a.id_number})["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_every_number_search_counts_committee_posts_and_typed_export_urls_too(tree, login, settings):
+    """Each place that looks members up by a typed number (apps.members.selectors.search_q) answers whether the
+    number is someone's, so each counts against the same per-user limit: the committee-post form and an export
+    URL made by hand, with the list and the API."""
+    from apps.core.idcard import make_id_number
+    from apps.orgs.models import CommitteePost
+
+    settings.MEMBER_NUMBER_SEARCH_LIMIT = 2
+    client = login(tree.users["secretary_a"])
+    url = f"/orgs/{tree.branch_a.pk}/posts/new/"
+    post = {"post": "secretary", "term_start": "2024-01-01"}
+    unknown = make_id_number("500102", tree.member_a.birth_date, 999)
+    response = client.post(url, {**post, "member_id_or_name": unknown})
+    assert response.status_code == 400 and "未找到该党员" in response.content.decode()
+    response = client.post(url, {**post, "member_id_or_name": "13955550000"})
+    assert response.status_code == 400
+    # Over the limit the answer is the same whether the number is a member's or not, and nothing is created.
+    for number in (tree.member_a.id_number, unknown):
+        response = client.post(url, {**post, "member_id_or_name": number})
+        html = response.content.decode()
+        assert response.status_code == 429 and "上限" in html and "未找到该党员" not in html
+    assert not CommitteePost.objects.filter(organization=tree.branch_a).exists()
+    # Names are not counted: the form still works by name.
+    assert client.post(url, {**post, "member_id_or_name": "张三"}).status_code == 302
+    # The list shares the allowance.
+    assert client.get(client.post("/members/", {"q": tree.member_a.id_number})["Location"]).status_code == 429
+
+    admin = login(tree.users["district_admin"])
+    jobs_before = Job.objects.count()
+    for _ in range(2):
+        assert admin.get("/members/export/", {"q": tree.member_a.id_number}).status_code == 302
+    assert Job.objects.count() == jobs_before + 2
+    response = admin.get("/members/export/", {"q": tree.member_a.id_number})
+    assert response.status_code == 302 and response["Location"] == "/members/" and Job.objects.count() == jobs_before + 2

@@ -35,7 +35,10 @@ def test_evaluation_from_opening_to_the_member_record(demo, page, new_page, logi
     login(secretary, "secretary")
     secretary.get_by_role("link", name="民主评议").click()
     secretary.get_by_role("link", name="开展民主评议").click()
-    secretary.get_by_label("党支部").select_option(label=f"{branch.name}（{branch.code}）")
+    # The organization picker: type part of the name, choose the match (shown with its parent path).
+    secretary.locator("#id_organization").fill(branch.name[:2])
+    secretary.locator(f'[data-org-option][data-pk="{branch.pk}"]').click()
+    expect(secretary.locator('input[name="organization_pk"]')).to_have_value(str(branch.pk))
     secretary.get_by_label("评议年度").fill(str(year))
     shot(secretary, "evaluation-01-open")
     secretary.get_by_role("button", name="开展评议").click()

@@ -68,7 +68,7 @@ def test_phone_login_menu_and_member_list(demo, phone_page, login, shot):
 
     # The secondary filters fold away so the first rows are on the first screen; 更多筛选 unfolds them.
     assert rows.first.bounding_box()["y"] < 844
-    org_filter = page.get_by_label("组织编码", exact=True)
+    org_filter = page.get_by_label("组织（含下级）", exact=True)
     expect(org_filter).to_be_hidden()
     page.get_by_role("button", name="更多筛选").click()
     expect(org_filter).to_be_visible()
