@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization
@@ -141,7 +142,7 @@ class CaseFigures:
         if standing == "few":
             return str(_("样本不足（受理不足{n}件）")).format(n=settings.CASE_RANKING_MIN_CASES)
         if standing == "partial":
-            return str(_("不计分：尚无{rates}")).format(rates="、".join(str(r) for r in self.missing_rates))
+            return str(_("不计分：尚无{rates}")).format(rates=pgettext("list separator", "、").join(str(r) for r in self.missing_rates))
         return str(STANDINGS[standing])
 
     def as_dict(self):
