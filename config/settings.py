@@ -176,6 +176,10 @@ PASSWORD_CHANGE_WINDOW_MINUTES = env_int("PASSWORD_CHANGE_WINDOW_MINUTES", 15)
 # shown birth date and sex leave open (some hundreds) and so read the full number unaudited.
 MEMBER_NUMBER_SEARCH_LIMIT = env_int("MEMBER_NUMBER_SEARCH_LIMIT", 60)
 MEMBER_NUMBER_SEARCH_WINDOW_MINUTES = env_int("MEMBER_NUMBER_SEARCH_WINDOW_MINUTES", 60)
+# And per user per day (24 h windows): well below the numbers a mask leaves open once the county is guessed (about
+# 500), so that trying them all takes weeks of refused, audited searches rather than an afternoon. Every number search
+# and every refusal is in the audit trail (按身份证号/手机号精确查询).
+MEMBER_NUMBER_SEARCH_DAILY_LIMIT = env_int("MEMBER_NUMBER_SEARCH_DAILY_LIMIT", 100)
 # The reverse proxies in front of the server: addresses or networks, comma-separated ("127.0.0.1,10.1.2.0/24").
 # Only for a request arriving from one of them is X-Forwarded-For read, right to left past these proxies, for the
 # client's address on which every limit above and below counts and which the audit trail records (apps.core.net;
@@ -328,7 +332,8 @@ CASE_IP_HOURLY_MAX = env_int("CASE_IP_HOURLY_MAX", 20)  # submissions per client
 CASE_OPEN_PER_PHONE_MAX = env_int("CASE_OPEN_PER_PHONE_MAX", 5)  # cases still being handled per phone number
 CASE_CLIENT_HOURLY_MAX = env_int("CASE_CLIENT_HOURLY_MAX", 300)  # submissions per Open311 client application in an hour
 CASE_CHALLENGE_MINUTES = env_int("CASE_CHALLENGE_MINUTES", 30)  # a challenge must be answered within this
-CASE_LOOKUP_FAILURES_MAX = env_int("CASE_LOOKUP_FAILURES_MAX", 10)  # wrong query codes per IP in 15 minutes
+CASE_LOOKUP_FAILURES_MAX = env_int("CASE_LOOKUP_FAILURES_MAX", 10)  # wrong query codes per IP address…
+CASE_LOOKUP_WINDOW_MINUTES = env_int("CASE_LOOKUP_WINDOW_MINUTES", 15)  # …within this many minutes
 CASE_PHOTOS_MAX = env_int("CASE_PHOTOS_MAX", 4)
 CASE_PHOTO_MAX_MB = env_int("CASE_PHOTO_MAX_MB", 8)
 # Open311 GeoReport v2: the jurisdiction this server answers for (empty: any jurisdiction_id is accepted).

@@ -6,7 +6,8 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", include("apps.core.urls")),
     # Browsers ask for /favicon.ico whatever a page links: send them to the static icon (no 404 in the logs).
-    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.ico", permanent=False)),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.ico", permanent=False),
+         name="favicon"),
     path("accounts/", include("apps.accounts.urls")),
     path("orgs/", include("apps.orgs.urls")),
     path("members/", include("apps.members.urls")),

@@ -22,7 +22,9 @@ administrator's own role and the auditor's), and `can_unmask` only where the gra
 organization administrator hands out the branch roles within their subtree. Nobody changes their own roles.
 
 Setting another account's password is a way into it, so it follows the grant rights too (`account_takeover_problem`):
-the system administrator resets the passwords of accounts without roles and of other system administrators; an
+the system administrator resets the passwords of accounts without roles and of other system administrators — and
+only they: a roleless account may be given any role later (the auditor's, say), so a scoped administrator who could
+set its password would own it by then; they see roleless accounts only to grant them a role. An
 account holding a business, security or audit duty has its password reset by an administrator who could have
 granted each of its roles (or at the server console, `manage.py changepassword`). Disabling or enabling an account
 follows the same rule (`account_status_problem`).
@@ -231,6 +233,8 @@ def account_takeover_problem(actor, user):
     `manage.py changepassword`)."""
     if _is_self(actor, user):
         return _("请在“个人设置”中修改自己的密码")
+    if _roleless_beyond(actor, user):
+        return _("尚未分配角色的账号只能由系统管理员重置密码")
     held = _duty_beyond(actor, user)
     if held is not None:
         return _("该账号持有您无权授予的职责（{role}），不能由您重置密码").format(role=held.get_role_display())
@@ -246,10 +250,20 @@ def account_status_problem(actor, user):
     never one's own."""
     if _is_self(actor, user):
         return _("不能停用或启用自己的账号，请由其他有权限的管理员办理")
+    if _roleless_beyond(actor, user):
+        return _("尚未分配角色的账号只能由系统管理员停用或启用")
     held = _duty_beyond(actor, user)
     if held is not None:
         return _("该账号持有您无权授予的职责（{role}），不能由您停用或启用").format(role=held.get_role_display())
     return None
+
+
+def _roleless_beyond(actor, user) -> bool:
+    """Whether `user` holds no role and `actor` is not a system administrator: whoever got into a roleless account
+    (its password, or enabling it) would hold whatever role it is given later, so it is the system administrator's
+    (who created it and knows its first password anyway) or the console's alone."""
+    return (not policy.has_capability(actor, policy.SYSTEM_MANAGE)
+            and not RoleAssignment.objects.filter(user=user).exists())
 
 
 def _duty_beyond(actor, user):

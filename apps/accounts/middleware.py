@@ -7,10 +7,12 @@ anyway). Token-authenticated API calls are stopped by the token authentication (
 DRF authenticates them after the middleware has run.
 """
 
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from django.utils.translation import gettext as _
 
 
@@ -18,8 +20,22 @@ def must_change_message():
     return _("您的密码由管理员设置，管理员知道这个密码。请先修改为只有您本人知道的新密码，然后才能使用其他功能。")
 
 
-# Paths open to an account that must change its password: public pages and what the change itself needs.
-_OPEN_PREFIXES = ("/report/", "/stars/", "/open311/", "/i18n/", "/favicon.ico", "/healthz")
+# What is open to an account that must change its password, by URL name, so that a moved URL stays open: the public
+# pages (whole URL namespaces) and what the change itself needs.
+_OPEN_NAMESPACES = ("report", "stars", "open311")
+_OPEN_NAMES = ("accounts:profile", "accounts:logout", "accounts:login", "set_language", "favicon", "core:healthz")
+
+
+@cache
+def _open_paths() -> tuple[frozenset, tuple]:
+    """(exact paths, path prefixes) open to such an account. Built on first use, not at import (the URLconf may not be
+    loaded yet), and once: the URLconf does not change while the process runs."""
+    exact = frozenset(reverse(name) for name in _OPEN_NAMES)
+    prefixes = tuple("/" + str(entry.pattern) for entry in get_resolver().url_patterns
+                     if isinstance(entry, URLResolver) and entry.namespace in _OPEN_NAMESPACES)
+    if len(prefixes) != len(_OPEN_NAMESPACES):  # a renamed namespace must not silently close the public pages
+        raise LookupError(f"PasswordChangeRequiredMiddleware: URL namespaces not found among {_OPEN_NAMESPACES}")
+    return exact, prefixes
 
 
 class PasswordChangeRequiredMiddleware:
@@ -35,10 +51,11 @@ class PasswordChangeRequiredMiddleware:
 
     @staticmethod
     def _open(path):
-        if path in (reverse("accounts:profile"), reverse("accounts:logout"), reverse("accounts:login")):
+        exact, prefixes = _open_paths()
+        if path in exact:
             return True
         static = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
-        return path.startswith(static) or path.startswith(_OPEN_PREFIXES)
+        return path.startswith(static) or path.startswith(prefixes)
 
     @staticmethod
     def _stop(request):

@@ -14,19 +14,13 @@ from apps.access import grants, policy
 from apps.access.models import RoleAssignment
 from apps.audit.services import Action, audit_record
 from apps.core import ratelimit
+from apps.core.net import rate_key
 
 from .models import User
 
 
 class LoginError(Exception):
     pass
-
-
-def _client_address(request) -> str:
-    # What the per-address login limit counts under (X-Forwarded-For only from TRUSTED_PROXIES; IPv6 per /64).
-    from apps.core.net import rate_key
-
-    return rate_key(request) if request is not None else ""
 
 
 def _audit_failure(request, user, username, note):
@@ -64,7 +58,7 @@ def login_check(*, request, username, password) -> User:
     statement), per account on the user row under a row lock — and refused on the counted value, so a burst of
     parallel guesses is bounded by the limits; a success gives its attempts back."""
     username = (username or "").strip()
-    address = ratelimit.hit("login-ip", _client_address(request), limit=settings.LOGIN_IP_FAILURE_LIMIT,
+    address = ratelimit.hit("login-ip", rate_key(request), limit=settings.LOGIN_IP_FAILURE_LIMIT,
                             window=settings.LOGIN_IP_WINDOW_MINUTES * 60)
     if not address.allowed:
         user = User.objects.filter(username=username).first()
@@ -109,13 +103,18 @@ class _Refusal(Exception):
     pass
 
 
+_ROLE_CHANGES = ("授予角色", "撤销角色")
+
+
 def record_refusal(*, actor, user, problem, what, detail=None, organization=None, request=None):
     """Record a refused attempt on `user`'s roles or account, wherever it was stopped (the role services here, or
-    the pages' access check): the auditor sees every attempt.
+    the pages' access check): the auditor sees every attempt. A refused grant or revocation is "越权授权被拒绝"; any
+    other refused change of the account (password, enabling, disabling) "账号变更被拒绝".
 
     Called after the refused change's transaction has ended (rolled back), so the row is written in a transaction
     of its own: written inside the refused change, it would go with it."""
-    audit_record(actor=actor, action=Action.ROLE_GRANT_REFUSED, obj=user, after=detail, organization=organization,
+    action = Action.ROLE_GRANT_REFUSED if what in _ROLE_CHANGES else Action.ACCOUNT_CHANGE_REFUSED
+    audit_record(actor=actor, action=action, obj=user, after=detail, organization=organization,
                  request=request, note=f"{what}：{problem}"[:300])
 
 

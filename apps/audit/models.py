@@ -43,6 +43,13 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", _("查看完整联系电话")
         # A refused attempt to change roles, duties or another's password (三员分立), recorded for the auditor.
         ROLE_GRANT_REFUSED = "role_grant_refused", _("越权授权被拒绝")
+        # A refused change of an account that is not a role: a password (a wrong current one, or a reset the actor may
+        # not make), enabling or disabling. Its own action, so "越权授权" lists role refusals only.
+        ACCOUNT_CHANGE_REFUSED = "change_refused", _("账号变更被拒绝")
+        # A member search by a full ID number or phone: an exact search tells whether a number belongs to someone,
+        # so each is recorded (with its hit count, never the number) and so is each one refused by the limits.
+        NUMBER_SEARCH = "number_search", _("按身份证号/手机号精确查询")
+        NUMBER_SEARCH_REFUSED = "search_refused", _("精确查询超限被拒绝")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

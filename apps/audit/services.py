@@ -6,6 +6,8 @@ import decimal
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
+from apps.core.net import client_ip
+
 from .models import AuditEvent
 
 Action = AuditEvent.Action
@@ -84,9 +86,3 @@ def audit_bulk(events: list[AuditEvent]):
     """Insert many audit rows at once (imports); the caller holds the transaction."""
     AuditEvent.objects.bulk_create(events, batch_size=2000)
 
-
-def client_ip(request):
-    # The client's address as apps.core.net decides it (X-Forwarded-For only from TRUSTED_PROXIES).
-    from apps.core.net import client_ip as address
-
-    return address(request)

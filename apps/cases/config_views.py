@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error
 from apps.orgs.models import Organization
 
@@ -100,7 +101,11 @@ def rule_edit(request, pk=None):
 @require_POST
 def rule_delete(request, pk):
     _require_settings(request.user)
-    config_services.rule_delete(actor=request.user, rule=get_object_or_404(RoutingRule, pk=pk), request=request)
+    rule = get_object_or_404(RoutingRule, pk=pk)
+    if not confirmed(request):  # one click never deletes: the button's dialog, or this page, asks first
+        return confirm_page(request, title=_("删除派单规则"), message=_("确定删除该规则？"), label=_("确认删除"),
+                            back="/cases/settings/?tab=rules", button_class="btn-danger")
+    config_services.rule_delete(actor=request.user, rule=rule, request=request)
     messages.success(request, _("已删除派单规则"))
     return redirect("/cases/settings/?tab=rules")
 

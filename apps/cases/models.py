@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from apps.core.crypto import EncryptedTextField
 from apps.orgs.models import Organization
@@ -121,6 +122,15 @@ class ServiceAttribute(models.Model):
     @property
     def is_list(self):
         return self.datatype in (AttributeType.SINGLE, AttributeType.MULTI)
+
+    def display(self, value):
+        """An answer as people read it: a list question's choices by their names. The case keeps the keys (the
+        Open311 attribute values its clients send and expect back); a key no longer among the options shows as is."""
+        if not self.is_list:
+            return value
+        names = {str(v.get("key")): v.get("name") or v.get("key") for v in self.values if isinstance(v, dict)}
+        keys = value if isinstance(value, list) else [value]
+        return pgettext("list separator", "、").join(str(names.get(str(k), k)) for k in keys)
 
 
 class RoutingRule(models.Model):
@@ -338,6 +348,14 @@ class Case(models.Model):
         if self.lead_unit_id:
             return self.lead_unit.organization
         return self.area
+
+    def answers(self):
+        """[(question, answer as shown)] for the category's extra questions answered, in the category's order: every
+        page that shows them (staff, print, the resident's status page) goes through here, never the raw keys."""
+        if not self.attributes:
+            return []
+        return [(attr.description, attr.display(self.attributes[attr.code])) for attr in self.service.attributes.all()
+                if self.attributes.get(attr.code) not in (None, "", [])]
 
     @property
     def is_open(self):

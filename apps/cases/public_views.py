@@ -37,12 +37,6 @@ from .models import OPEN_STATUSES, Case, CasePhoto, EventKind, PhotoStage, Rated
 
 SESSION_ACCESS = "case_access"
 SESSION_RECEIPT = "case_receipt"
-LOOKUP_WINDOW = 15 * 60
-
-
-def _ip(request):
-    # What the per-address limits (submissions per hour, wrong query codes) count under: apps.core.net.
-    return rate_key(request)
 
 
 def _grant(request, number):
@@ -77,7 +71,7 @@ def report(request):
             form.add_intake_errors(exc, skip_fields_with_errors=True)
     else:
         try:
-            case, code = case_submit(intake=entry, ip=_ip(request), request=request)
+            case, code = case_submit(intake=entry, ip=rate_key(request), request=request)
         except SubmissionBlocked as exc:
             form.add_error(None, exc.messages)
             status = 429
@@ -164,8 +158,8 @@ def track(request):
         if form.is_valid():
             # Counted before the code is checked, in one atomic statement, and refused on the counted value: parallel
             # guesses cannot all pass on an old count. A right code gives its attempt back (only wrong ones count).
-            attempt = ratelimit.hit("case-lookup", _ip(request), limit=settings.CASE_LOOKUP_FAILURES_MAX,
-                                    window=LOOKUP_WINDOW)
+            attempt = ratelimit.hit("case-lookup", rate_key(request), limit=settings.CASE_LOOKUP_FAILURES_MAX,
+                                    window=settings.CASE_LOOKUP_WINDOW_MINUTES * 60)
             if not attempt.allowed:
                 form.add_error(None, _("查询失败次数过多，请{minutes}分钟后再试").format(minutes=attempt.retry_minutes))
                 status = 429

@@ -39,12 +39,16 @@ NUMBER = re.compile(r"^QG\d{13}$", re.I)
 
 # Work queues: what each kind of staff has to do next, defined here once. The chips of the case list, the status
 # filter, the home page's figures and the list a chip opens all count `queue_filter` over the user's visible cases,
-# so they cannot disagree: a queue named after a status (待签收, 办理中…) is exactly the cases in that status in the
-# user's scope — the status filter for that status *is* the queue.
+# so they cannot disagree. A queue named after a status (待签收, 办理中…) means "what I must do" for a unit's staff:
+# 待签收 is the cases dispatched to one of the user's units as lead and not yet signed, 办理中 the cases those units
+# lead or (having signed) assist. A township's staff see cases in their area that a district department handles,
+# but cannot sign them, so those are not theirs to do. Dispatchers, who oversee every case of their scope, and staff
+# without a unit of their own, see the whole scope by status instead. The status filter for that status goes
+# through the same definition, so it *is* the queue.
 @dataclass(frozen=True)
 class Queue:
     label: str
-    status: str | None = None  # the queue is the cases in this status
+    status: str | None = None  # the queue's cases are in this status (a unit's staff: only their own)
     dispatch: bool = False  # a dispatcher's queue (shown to CASE_DISPATCH holders only)
     units: bool = False  # about the units the user acts for (shown to their staff only)
     home: bool = False  # shown on the home page
@@ -69,11 +73,25 @@ def _local_day_start(d):
     return timezone.make_aware(datetime.combine(d, time.min), timezone.get_current_timezone())
 
 
+def acts_by_units(user) -> bool:
+    """Whether the user's status queues are about their own units (a unit's staff) rather than the whole scope
+    (dispatchers, and staff acting for no unit)."""
+    return bool(policy.case_units(user)) and not policy.has_capability(user, policy.CASE_DISPATCH)
+
+
 def queue_filter(user, queue, now=None):
     """The Q of a work queue (applied to the user's visible cases, as every caller does)."""
     now = now or timezone.now()
-    if QUEUES[queue].status:
-        return Q(status=QUEUES[queue].status)
+    status = QUEUES[queue].status
+    if status in (Status.DISPATCHED, Status.SIGNED) and acts_by_units(user):
+        mine = [u.pk for u in policy.case_units(user)]
+        if status == Status.DISPATCHED:  # the lead's signature awaited from my unit (assisting: 协办待签收)
+            waiting = CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.LEAD, status=AssignmentStatus.DISPATCHED)
+            return Q(status=status, pk__in=waiting.values("case_id"))
+        assisting = CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.ASSIST, status=AssignmentStatus.SIGNED)
+        return Q(status=status) & (Q(lead_unit__in=mine) | Q(pk__in=assisting.values("case_id")))
+    if status:
+        return Q(status=status)
     if queue == "assist_to_sign":
         mine = [u.pk for u in policy.case_units(user)]
         return Q(pk__in=CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.ASSIST,

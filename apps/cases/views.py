@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
-from apps.core.confirm import confirm_page, confirmed
+from apps.core.confirm import confirm_or_reshow, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
@@ -119,18 +119,17 @@ def case_detail(request, pk):
 def _step(request, pk, name, form_class, capability, run, done_message, *, sign=False, files=False, confirm=None):
     """One step of handling: the form, the access check, one service call; refused → the page again with a 400.
     A step with `confirm` (title, question, button, ready) is irreversible: it acts only on a confirmed post (the
-    dialog of static/js/confirm.js, or without JavaScript the form's own check box or apps.core.confirm's page) —
+    dialog of static/js/confirm.js, or without JavaScript apps.core.confirm's page or, for uploads, its check box) —
     unless `ready(case)` says the step is not open, when the service's refusal is the answer, not a question."""
     case = policy.get_case(request.user, pk, capability)
     unit = _actor_unit(request.user, case, sign=sign) if capability == policy.CASE_HANDLE else None
     form = form_class(request.POST, request.FILES if files else None) if form_class else None
     title, question, button, ready = confirm or (None, None, None, None)
     if (form is None or form.is_valid()) and confirm and not confirmed(request) and (ready is None or ready(case)):
-        if not request.FILES:
-            return confirm_page(request, title=title, message=question, label=button,
-                                back=reverse("cases:detail", args=[case.pk]))
-        # A confirmation page cannot carry uploaded photos: the form again, asking to tick the confirmation.
-        form.add_error(None, _("请确认后再提交：{question}").format(question=question))
+        asked = confirm_or_reshow(request, form, title=title, message=question, label=button,
+                                  back=reverse("cases:detail", args=[case.pk]))
+        if asked is not None:
+            return asked
     elif form is None or form.is_valid():
         try:
             run(case, form.cleaned_data if form else {}, unit)

@@ -6,9 +6,15 @@ the view answers it with `confirm_page`, which asks once more and posts the same
 
     if not confirmed(request):
         return confirm_page(request, title=…, message=…, label=…, back=…)
+
+A form that uploads files cannot be carried by that page (a browser never re-posts files from hidden fields):
+`confirm_or_reshow` then marks the form to ask in place instead, and the view shows its form again — with the
+question as the form's error and a visible check box (templates/includes/confirm_field.html) — so the second
+post, with the files chosen again and the box ticked, is the confirmed one.
 """
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def confirmed(request) -> bool:
@@ -23,3 +29,14 @@ def confirm_page(request, *, title, message, label, back, details=(), button_cla
         "title": title, "message": message, "label": label, "back": back, "details": list(details),
         "button_class": button_class, "action": request.get_full_path(), "carried": carried,
     }, status=status)
+
+
+def confirm_or_reshow(request, form, *, title, message, label, back, **page):
+    """The answer to an unconfirmed post: the confirmation page, or — for a post with files — None after marking
+    `form` to ask in place (its error says so and includes/confirm_field.html shows the check box); the caller
+    then renders the form again with a 400."""
+    if request.FILES and form is not None:
+        form.add_error(None, _("请确认后再提交：{question}").format(question=message))
+        form.confirm_question = message
+        return None
+    return confirm_page(request, title=title, message=message, label=label, back=back, **page)

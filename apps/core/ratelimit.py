@@ -105,6 +105,14 @@ def hit(scope: str, key: str, *, limit: int, window: int, now=None) -> Hit:
                retry_after=retry)
 
 
+def hit_each(scope: str, key: str, *, limits, now=None) -> list[Hit]:
+    """Count one attempt for `key` against several limits at once — (limit, window seconds) pairs, e.g. per hour and
+    per day — each in its own counter (scope "<scope>/<window>": windows aligned to the epoch may start together, and
+    must not share a row). Every Hit, in the order given; the attempt is allowed only if all of them are."""
+    now = now or timezone.now()
+    return [hit(f"{scope}/{window}", key, limit=limit, window=window, now=now) for limit, window in limits]
+
+
 def refund(attempt: Hit) -> None:
     """Give back an attempt counted by `hit` (e.g. it turned out to be a success, which the limit does not count)."""
     from django.db.models import F

@@ -167,9 +167,9 @@ def participant_grades_set(*, actor, evaluation, grades, request=None) -> list[P
 
 
 @transaction.atomic
-def evaluation_finalize(*, actor, evaluation, request=None) -> Evaluation:
-    """结束评议、公布结果: every graded member must have a grade; the results are then locked."""
-    evaluation = _locked(evaluation)
+def check_finalize(evaluation):
+    """Why `evaluation` cannot be finalized now (a ValidationError), or nothing: the view asks for confirmation
+    only when it can be, so a refusal is said at once rather than after a question."""
     _require_open(evaluation)
     participants = list(Participant.objects.select_related("member").filter(evaluation=evaluation))
     missing = [p.member.name for p in participants if p.is_graded and not p.grade]
@@ -177,6 +177,12 @@ def evaluation_finalize(*, actor, evaluation, request=None) -> Evaluation:
         shown = "、".join(missing[:10]) + ("等" if len(missing) > 10 else "")
         raise ValidationError(_("还有{count}名党员未评定等次（{names}），全部评定后才能结束评议").format(count=len(missing), names=shown))
     _check_excellent_limit(participants)
+
+
+def evaluation_finalize(*, actor, evaluation, request=None) -> Evaluation:
+    """结束评议、公布结果: every graded member must have a grade; the results are then locked."""
+    evaluation = _locked(evaluation)
+    check_finalize(evaluation)
     before = snapshot(evaluation)
     evaluation.status = EvaluationStatus.FINALIZED
     evaluation.finalized_by = _user(actor)

@@ -5,10 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
 from apps.orgs.models import BRANCH_KINDS
@@ -16,6 +19,9 @@ from apps.orgs.models import BRANCH_KINDS
 from . import selectors, services
 from .forms import EvaluationOpenForm, GradesForm, PeerRatingForm, SelfEvaluationForm, default_year
 from .models import Participant
+
+# Asked by the 结束评议 button's dialog and by the confirmation page: one wording.
+FINALIZE_QUESTION = gettext_lazy("确定结束评议并公布结果？结束后不能再修改等次。")
 
 
 @login_required
@@ -73,7 +79,7 @@ def _render_detail(request, evaluation, *, grades_form=None, error=None, status=
         "evaluation": evaluation, "participants": participants, "summary": selectors.roster_summary(participants),
         "can_manage": can_manage, "grades_form": grades_form, "error": error, "section": "evaluations",
         "takes_part": policy.can_evaluation(request.user, policy.EVALUATION_TAKE_PART, evaluation),
-        "not_graded_message": _(services.NOT_GRADED_MESSAGE),
+        "not_graded_message": _(services.NOT_GRADED_MESSAGE), "finalize_question": FINALIZE_QUESTION,
     }, status=status)
 
 
@@ -104,7 +110,12 @@ def grades_set(request, pk):
 @require_POST
 def evaluation_finalize(request, pk):
     evaluation = policy.get_evaluation(request.user, pk, policy.RECORD_MANAGE)
+    # Finalizing locks every grade: one click never does it (the button's dialog, or this page, asks first).
     try:
+        if not confirmed(request):
+            services.check_finalize(evaluation)  # not ready: the refusal, not a question
+            return confirm_page(request, title=_("结束评议"), message=FINALIZE_QUESTION, label=_("确认结束评议"),
+                                back=reverse("evaluations:detail", args=[evaluation.pk]), button_class="btn-danger")
         services.evaluation_finalize(actor=request.user, evaluation=evaluation, request=request)
     except ValidationError as exc:
         return _render_detail(request, evaluation, error="；".join(exc.messages), status=400)

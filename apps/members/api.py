@@ -105,7 +105,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         params = self.request.query_params
         if self.action == "search":
             params = _search_body(self.request.data)
-            if message := selectors.count_number_search(self.request.user, params.get("q", "")):
+            if message := services.member_number_search(actor=self.request.user, raw=params.get("q", ""),
+                                                        where="API查询", request=self.request):
                 raise Throttled(detail=message)
         elif self.action == "list" and selectors.is_private_query(params.get("q", "")):
             # URLs end up in access logs, proxies and histories: a number searched for must not travel in one.

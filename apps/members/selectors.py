@@ -53,22 +53,6 @@ def is_private_query(raw) -> bool:
     return kind in ("id", "phone") or any(ch.isdigit() for ch in normalize_text(raw or ""))
 
 
-def count_number_search(user, raw) -> str | None:
-    """Count a search by a full ID number or phone against the user's limit (MEMBER_NUMBER_SEARCH_LIMIT, atomic:
-    apps.core.ratelimit); the message to answer with (429) when over it, else None. Call outside transactions."""
-    from django.conf import settings
-
-    from apps.core import ratelimit
-
-    if classify_search(raw or "")[0] not in ("id", "phone"):
-        return None
-    attempt = ratelimit.hit("member-number-search", str(user.pk), limit=settings.MEMBER_NUMBER_SEARCH_LIMIT,
-                            window=settings.MEMBER_NUMBER_SEARCH_WINDOW_MINUTES * 60)
-    if attempt.allowed:
-        return None
-    return _("按身份证号或手机号查询的次数已达上限，请{minutes}分钟后再试，或按姓名查询").format(minutes=attempt.retry_minutes)
-
-
 def search_q(raw: str) -> Q:
     """An ID number or phone (exact, by keyed hash), pinyin or initials (prefix), or the start of a name."""
     kind, value = classify_search(raw)

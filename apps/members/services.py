@@ -1,15 +1,18 @@
 """Every write to the member registry: atomic, validated, audited."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core import ratelimit
 from apps.core.crypto import keyed_hash
 from apps.core.idcard import mask_id_number
 from apps.core.text import mask_phone, pinyin_keys
 
-from . import counters
+from . import counters, selectors
 from .models import Member
 from .rules import validate_member_data
 
@@ -73,3 +76,51 @@ def member_reveal_id_number(*, actor, member, request=None) -> str:
     """Full 身份证 number for a user holding the unmask permission; each reveal is audited."""
     audit_record(actor=actor, action=Action.UNMASK, obj=member, request=request, note="查看完整身份证号")
     return member.id_number
+
+
+DAY = 24 * 60 * 60
+
+
+def member_number_search(*, actor, raw, where, request=None) -> str | None:
+    """Count and record a member search by a full ID number or phone; the message to refuse it with (429), else None.
+    Anything else searched for (a name, pinyin): None, nothing counted.
+
+    An exact search tells whether a number belongs to someone the searcher can see, and the mask leaves some hundreds
+    of numbers open (apps/members/tests/test_mask_recovery.py): so each one counts against a limit per hour and one
+    per day (MEMBER_NUMBER_SEARCH_LIMIT, MEMBER_NUMBER_SEARCH_DAILY_LIMIT, the day's well below what trying them all
+    takes), and each one, allowed or refused, leaves an audit row — who searched, where, how many members it found
+    (within the searcher's view), the number only in its masked form. Called by every place a typed number is looked
+    up (`where` names it): the member list, the export, the API, the committee-post form.
+
+    Not atomic as a whole and to be called outside transactions: the count (apps.core.ratelimit) stands whatever
+    becomes of the request; the audit row is written in a transaction of its own."""
+    kind, value = selectors.classify_search(raw or "")
+    if kind not in ("id", "phone"):
+        return None
+    hourly, daily = ratelimit.hit_each("member-number-search", str(actor.pk), limits=[
+        (settings.MEMBER_NUMBER_SEARCH_LIMIT, settings.MEMBER_NUMBER_SEARCH_WINDOW_MINUTES * 60),
+        (settings.MEMBER_NUMBER_SEARCH_DAILY_LIMIT, DAY)])
+    # The audit trail's own words (Chinese, like its notes), whatever the searcher's language.
+    shown = f"身份证号 {mask_id_number(value)}" if kind == "id" else f"手机号 {mask_phone(value)}"
+    if not daily.allowed:
+        message = _("今日按身份证号或手机号查询的次数已达上限，请{hours}小时后再试，或按姓名查询").format(
+            hours=max(1, -(-daily.retry_after // 3600)))
+    elif not hourly.allowed:
+        message = _("按身份证号或手机号查询的次数已达上限，请{minutes}分钟后再试，或按姓名查询").format(
+            minutes=hourly.retry_minutes)
+    else:
+        message = None
+    if message:
+        with transaction.atomic():
+            audit_record(actor=actor, action=Action.NUMBER_SEARCH_REFUSED, object_type="members.member",
+                         object_repr=shown, request=request, note=f"{where}：{message}")
+        return message
+    matches = policy.visible_members(actor).filter(selectors.search_q(value))
+    hits = matches.count()
+    single = matches.select_related("organization").first() if hits == 1 else None
+    with transaction.atomic():
+        audit_record(actor=actor, action=Action.NUMBER_SEARCH, object_type="members.member",
+                     object_id=single.pk if single else "", object_repr=shown,
+                     organization=single.organization if single else None, request=request,
+                     note=f"{where}：命中{hits}条")
+    return None

@@ -32,7 +32,7 @@ def _stash_search(request, q) -> str:
     searches = request.session.get(_SEARCHES, {})
     key = secrets.token_urlsafe(12)
     # A search by a full number counts against the user's limit once, here (not again for each page of it).
-    limited = selectors.count_number_search(request.user, q)
+    limited = services.member_number_search(actor=request.user, raw=q, where="党员列表", request=request)
     searches[key] = {"limited": limited} if limited else {"q": q}
     request.session[_SEARCHES] = dict(list(searches.items())[-_SEARCHES_KEPT:])
     return key
@@ -188,7 +188,8 @@ def export(request):
         raise PermissionDenied(_("您没有导出党员信息的权限"))
     # The page exports a number search through its session key (?qk=, counted when it was made); a number typed into
     # the export URL by hand is a number search too and counts against the same limit.
-    if limited := selectors.count_number_search(request.user, request.GET.get("q", "")):
+    if limited := services.member_number_search(actor=request.user, raw=request.GET.get("q", ""), where="导出党员",
+                                                request=request):
         messages.error(request, limited)
         return redirect("members:list")
     params, not_run = search_params(request)

@@ -161,12 +161,19 @@ def is_branch_kind(kind) -> bool:
     return kind in BRANCH_KINDS
 
 
-def search_orgs(qs, raw: str):
-    """Organizations whose name contains the text, whose code is it, or whose name's pinyin or
-    initials start with it (xmc → 新民村…).
+# Queries shorter than this match by prefix only: a trigram index cannot answer a 1–2 character `contains`,
+# which would scan every organization on each keystroke of the picker.
+CONTAINS_MIN_LENGTH = 3
 
-    On PostgreSQL the name is covered by a trigram GIN index (migration 0002) and the pinyin keys
-    by prefix indexes, so the search stays on indexes at province scale.
+
+def search_orgs(qs, raw: str):
+    """Organizations matching the text: whose code starts with it, whose name's pinyin or initials start
+    with it (xmc → 新民村…), and whose name contains it — or, for a text shorter than CONTAINS_MIN_LENGTH,
+    starts with it.
+
+    On PostgreSQL `contains` on the name is covered by a trigram GIN index (migration 0002), which needs
+    three characters; every prefix match (name, code, pinyin, initials) is a LIKE 'x%' on the b-tree
+    pattern-ops index of its column (db_index / unique), so the search stays on indexes at province scale.
     """
     import re
 
@@ -175,7 +182,8 @@ def search_orgs(qs, raw: str):
     text = normalize_text(raw).replace(" ", "")
     if not text:
         return qs.none()
-    q = Q(code=text.upper()) | Q(name__contains=text)
+    q = Q(code=text.upper()) | prefix_q("code", text.upper())
+    q |= Q(name__contains=text) if len(text) >= CONTAINS_MIN_LENGTH else prefix_q("name", text)
     if re.fullmatch(r"[A-Za-z]+", text):
         letters = text.lower()
         q |= prefix_q("name_initials", letters) | prefix_q("name_pinyin", letters)

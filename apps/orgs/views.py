@@ -7,12 +7,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
-from apps.members.selectors import count_number_search, search_q
+from apps.members.selectors import search_q
+from apps.members.services import member_number_search
 
 from . import picker, selectors, services
 from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
@@ -54,8 +57,14 @@ def pick(request):
     field = request.GET.get("field", "")
     raw = request.GET.get("q") or (request.GET.get(field, "") if field and field not in ("cap", "kinds", "active") else "")
     results, more = picker.pick(request.user, capability, raw, kinds=kinds, active_only=request.GET.get("active") != "0")
-    return render(request, "orgs/_pick_results.html", {"results": results, "more": more, "q": picker.clean_query(raw),
-                                                        "limit": picker.RESULTS_MAX})
+    context = {"results": results, "more": more, "q": picker.clean_query(raw), "limit": picker.RESULTS_MAX}
+    # The fragment is for the picker's own htmx request. A browser opening the address itself (a reload, a
+    # bookmark, a history entry htmx restores) gets a whole page in the site's layout, never a bare list.
+    navigated = not request.headers.get("HX-Request") and "text/html" in request.headers.get("Accept", "")
+    if navigated or request.headers.get("HX-History-Restore-Request"):
+        context.update(capability=capability, kinds=kinds, active=request.GET.get("active", ""))
+        return render(request, "orgs/pick_page.html", context)
+    return render(request, "orgs/_pick_results.html", context)
 
 
 @login_required
@@ -143,7 +152,8 @@ def post_add(request, pk):
     form = CommitteePostForm(request.POST or None)
     # A full ID number or phone typed here tells, by the answer, whether it belongs to a member in the subtree — as
     # the member search does, so it counts against the same per-user limit (outside any transaction).
-    limited = request.method == "POST" and form.is_valid() and count_number_search(request.user, form.cleaned_data["member_id_or_name"])
+    limited = request.method == "POST" and form.is_valid() and member_number_search(
+        actor=request.user, raw=form.cleaned_data["member_id_or_name"], where="添加班子成员", request=request)
     if limited:
         form.add_error("member_id_or_name", limited)
         return _form_page(request, form, _("{name} · 添加班子成员").format(name=org.name), org, 429)
@@ -170,6 +180,9 @@ def post_add(request, pk):
 def post_end(request, pk):
     post = get_object_or_404(CommitteePost.objects.select_related("organization"), pk=pk)
     policy.get_org(request.user, post.organization_id, policy.ORG_MANAGE)
+    if not confirmed(request):  # ending a post dates its term today: one click never does it
+        return confirm_page(request, title=_("免职"), message=_("确定免去该职务？"), label=_("确认免职"),
+                            back=reverse("orgs:detail", args=[post.organization_id]), button_class="btn-danger")
     services.committee_post_end(actor=request.user, post=post, term_end=date.today(), request=request)
     messages.success(request, _("已免去该职务"))
     return redirect("orgs:detail", post.organization_id)

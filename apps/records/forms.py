@@ -49,6 +49,7 @@ class RecordForm(forms.ModelForm):
 
     def __init__(self, *args, activity_type=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.activity_type = activity_type
         if activity_type is not None:
             if not activity_type.needs_lecturer:
                 del self.fields["lecturer"]
@@ -56,6 +57,13 @@ class RecordForm(forms.ModelForm):
                 del self.fields["content_items"]
             if not activity_type.may_vote:
                 del self.fields["is_vote"]
+
+    def as_typed(self):
+        """An unbound copy of this bound form showing what was typed (unvalidated, nothing saved): the page that
+        comes back after 全部出席 without JavaScript keeps the user's typing. An unticked box posts nothing."""
+        typed = {name: (name in self.data if isinstance(field, forms.BooleanField) else self.data.get(name, ""))
+                 for name, field in self.fields.items()}
+        return type(self)(instance=self.instance, activity_type=self.activity_type, initial=typed)
 
 
 class NewRecordForm(RecordForm):
@@ -99,7 +107,13 @@ class PeriodForm(forms.Form):
                              help_text=_("2026-11（月）、2026Q4（季度）、2026（年）或 2026-03-01~2026-08-31"))
     group = forms.ChoiceField(label=_("分组"), choices=GROUPS, required=False)
 
+    def __init__(self, *args, default=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default = default  # the page's period when none is typed (a Period), else the current month
+
     def clean_period(self):
+        if not self.cleaned_data["period"] and self.default is not None:
+            return self.default
         value = self.cleaned_data["period"] or f"{timezone.localdate():%Y-%m}"
         try:
             return parse_period(value)

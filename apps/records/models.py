@@ -178,6 +178,20 @@ class ActivityRecord(models.Model):
     def attendance_rate(self):
         return self.present_count / self.expected_count if self.expected_count else None
 
+    # The states as the pages ask about them (a draft or a returned record can be submitted; templates do not
+    # repeat the status codes).
+    @property
+    def can_submit(self):
+        return self.status != RecordStatus.SUBMITTED
+
+    @property
+    def is_returned(self):
+        return self.status == RecordStatus.RETURNED
+
+    @property
+    def submit_label(self):
+        return _("修改后重新提交") if self.is_returned else _("提交纪实")
+
 
 class AttendanceStatus(models.TextChoices):
     PRESENT = "present", _("出席")
@@ -221,6 +235,15 @@ class RecordVersion(models.Model):
         verbose_name_plural = _("纪实历史版本")
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["record", "version"], name="records_version_once")]
+
+    # The note kept when the editor gave none: stored as this source text (whatever language the editor used,
+    # and rows stored before), translated when shown. Another note is the editor's own words, shown as typed.
+    DEFAULT_NOTE = "提交后修改"
+    NOTE_LABELS = {DEFAULT_NOTE: _("提交后修改"), "Edited after submission": _("提交后修改")}
+
+    @property
+    def note_display(self):
+        return self.NOTE_LABELS.get(self.note, self.note)
 
 
 class FileKind(models.TextChoices):

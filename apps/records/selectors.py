@@ -210,6 +210,20 @@ def member_attendance_summary(member, today=None):
             "months6": member_attendance(member, add_months(today, -6), today)}
 
 
+def followup_since(today=None, months=None):
+    """The start of the follow-up window: NONPARTICIPATION_MONTHS before today."""
+    today = today or timezone.localdate()
+    return add_months(today, -(settings.NONPARTICIPATION_MONTHS if months is None else months))
+
+
+def child_organizations(org):
+    """The organizations one level below `org`, to choose from where a list of its members would be too big."""
+    from apps.orgs.models import Organization
+
+    return list(Organization.objects.filter(prefix_q("path", org.path), depth=org.depth + 1)
+                .order_by("path").only("pk", "name", "path", "is_active"))
+
+
 def non_participants(user, org, today=None, months=None):
     """Current members under `org` with no attendance at a submitted activity for `months` months
     (NONPARTICIPATION_MONTHS), who were members for all of that time: the follow-up list.
@@ -219,9 +233,7 @@ def non_participants(user, org, today=None, months=None):
     it (members registered by the first import, whose history was recorded). A member imported or
     transferred in days ago cannot have been absent for six months. Moving between organizations within
     the district does not reset the window: attendance is the member's, wherever it was recorded."""
-    today = today or timezone.localdate()
-    months = settings.NONPARTICIPATION_MONTHS if months is None else months
-    since = add_months(today, -months)
+    since = followup_since(today, months)
     window_start = timezone.make_aware(datetime.combine(since, time.min))
     present = Attendance.objects.filter(member=OuterRef("pk"), counts=True, status=AttendanceStatus.PRESENT)
     last = present.order_by().values("member").annotate(last=Max("held_on")).values("last")
@@ -235,8 +247,16 @@ def non_participants(user, org, today=None, months=None):
             .order_by("organization__path", "name_pinyin", "id")), since
 
 
+SUBMIT_QUESTION = _("确定提交这份纪实？")
+
+
+def submit_question(record):
+    """The question the submit button's dialog asks: the one question and the notes below, in one line."""
+    return "".join([str(SUBMIT_QUESTION), *(f"{note}。" for note in submit_notes(record))])
+
+
 def submit_notes(record):
-    """What the confirmation before submitting a record says about it."""
+    """What the confirmation before submitting a record says about it (the dialog and the confirmation page)."""
     notes = [_("实到 {p} 人 / 应到 {e} 人（请假 {l} 人，缺席 {a} 人）").format(
         p=record.present_count, e=record.expected_count, l=record.leave_count, a=record.absent_count)]
     if record.first_submitted_at is None:

@@ -244,7 +244,7 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
     if not changed_fields and not changed_attendance:
         return record
     old_held_on = record.held_on
-    _keep_version(record, actor, note or _("提交后修改"))
+    _keep_version(record, actor, note or RecordVersion.DEFAULT_NOTE)  # translated when shown (note_display)
     for k in changed_fields:
         setattr(record, k, data[k])
     _clean_record(record)

@@ -71,4 +71,19 @@ def compare(kept: dict, current: dict) -> dict:
         if row["member_id"] not in seen:
             attendance.append({"member": row["member"], "old": _("不在应到名单"), "new": _status_label(row["status"]),
                                "old_reason": "", "new_reason": row.get("reason", "")})
+    for change in attendance:
+        change["line"] = _("{member}：{old} → {new}").format(
+            member=change["member"], old=_with_reason(change["old"], change["old_reason"]),
+            new=_with_reason(change["new"], change["new_reason"]))
     return {"fields": fields, "attendance": attendance, "same": not fields and not attendance}
+
+
+def _with_reason(status, reason):
+    return _("{status}（{reason}）").format(status=status, reason=reason) if reason else status
+
+
+def attendance_lines(data):
+    """The kept version's attendance, one translatable line per member ("name: status (reason)")."""
+    return [_("{member}：{status}").format(member=row["member"], status=_with_reason(_status_label(row["status"]),
+                                                                                   row.get("reason", "")))
+            for row in data.get("attendance", [])]

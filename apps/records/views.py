@@ -5,13 +5,13 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BooleanField
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -24,6 +24,9 @@ from . import selectors, services, versions
 from .forms import FileForm, NewRecordForm, OrgPickForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
 from .models import ActivityType, AttendanceStatus, RecordFile, RecordStatus
 from .periods import parse_period
+
+# Asked by the 删除草稿 button's dialog and by the confirmation page: one wording.
+DELETE_QUESTION = gettext_noop("确定删除这份草稿？")
 
 
 def _require(user, capability, message):
@@ -114,8 +117,8 @@ def record_create(request):
     else:
         try:  # from the 待办 list: the type and the period that are due
             initial.update(_prefill(request.GET))
-        except ValueError as exc:
-            return render(request, "core/error.html", {"status": 400, "message": str(exc), "error_page": True}, status=400)
+        except ValueError as exc:  # a bad ?type= or ?period=: BadRequest's message (apps.core.errors.bad_request)
+            raise BadRequest(str(exc)) from None
     form = NewRecordForm(request.POST or None, initial=initial)
 
     def create(data):
@@ -163,6 +166,8 @@ def _render_detail(request, record, file_form=None, status=None):
         "file_form": file_form or FileForm(), "return_form": ReturnForm(),
         "star_form": StarForm(orgs=_star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
         **selectors.record_detail_context(record),
+        "submit_question": selectors.submit_question(record) if record.can_submit else "",
+        "delete_question": _(DELETE_QUESTION),
     }
     return render(request, "records/detail.html", context, status=status or (400 if file_form is not None else 200))
 
@@ -193,9 +198,7 @@ def record_edit(request, pk):
         # as typed with everyone marked present, to change the few who were not there, then save.
         for a in attendance:
             a.form_status, a.form_reason = AttendanceStatus.PRESENT, ""
-        unbound = RecordForm(instance=record, activity_type=record.activity_type, initial={
-            name: (name in request.POST if isinstance(field, BooleanField) else request.POST.get(name, ""))
-            for name, field in form.fields.items()})
+        unbound = form.as_typed()
         messages.info(request, _("已将全部党员标为出席，请修改个别党员的出勤后保存"))
         return render(request, "records/edit.html", {"form": unbound, "record": record, "attendance": attendance,
                                                      "section": "records", "statuses": selectors.AttendanceStatus.choices})
@@ -225,7 +228,7 @@ def record_submit(request, pk):
     # One click never submits: the button's dialog, or this page, asks first (a record already submitted is
     # refused below with the reason, nothing to confirm).
     if record.status != RecordStatus.SUBMITTED and not confirmed(request):
-        return confirm_page(request, title=_("提交纪实"), message=_("确定提交这份纪实？"),
+        return confirm_page(request, title=_("提交纪实"), message=selectors.SUBMIT_QUESTION,
                             label=_("确认提交"), back=reverse("records:detail", args=[record.pk]),
                             details=selectors.submit_notes(record))
     try:
@@ -257,6 +260,10 @@ def record_return(request, pk):
 @require_POST
 def record_delete(request, pk):
     record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    # Deleting a draft cannot be undone: one click never does it (a submitted one is refused below, not asked).
+    if record.first_submitted_at is None and not confirmed(request):
+        return confirm_page(request, title=_("删除草稿"), message=_(DELETE_QUESTION), label=_("确认删除"),
+                            back=reverse("records:detail", args=[record.pk]), button_class="btn-danger")
     try:
         services.record_delete_draft(actor=request.user, record=record, request=request)
     except ValidationError as exc:
@@ -277,6 +284,7 @@ def record_version(request, pk, version):
     return render(request, "records/version.html", {
         "record": record, "kept": kept, "data": data, "section": "records",
         "changes": versions.compare(kept.data, versions.version_data(record)),
+        "attendance_lines": versions.attendance_lines(kept.data),
     })
 
 

@@ -5,7 +5,7 @@ is due soon, the calendar, members' attendance and the follow-up list, and the d
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,12 +34,30 @@ def _root(request, capability=policy.RECORD_VIEW):
     return Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
 
 
-def _period_form(request):
-    form = PeriodForm(request.GET or None)
+def _period_form(request, default=None):
+    """The period asked for (?period=), else `default`, else the current month; (form, None) when it is bad."""
+    default = default or period_containing("month", timezone.localdate())
+    form = PeriodForm(request.GET or None, default=default)
     if form.is_bound and not form.is_valid():
         return form, None
-    period = form.cleaned_data["period"] if form.is_bound else period_containing("month", timezone.localdate())
+    period = form.cleaned_data["period"] if form.is_bound else default
     return form, period
+
+
+def _participation_default(today):
+    """The 党员参与 page's period when none is asked for. Early in a month almost nothing of it has been held
+    and recorded (records are entered up to RECORD_ENTRY_DAYS after the activity), so the page would say 无活动
+    everywhere: until the 10th it shows the previous, complete month — the one whose records are now in — and
+    from the 10th the current one. A fixed day rather than "whether anything is submitted yet" keeps the
+    default the same for every organization and costs no query."""
+    month = period_containing("month", today)
+    return month.previous() if today.day < 10 else month
+
+
+def _following(period, today):
+    """The 下一期 link's period, or None when it would start after today (nothing held there yet)."""
+    following = period.next()
+    return following if following.start <= today else None
 
 
 def _breadcrumbs(user, org):
@@ -63,7 +81,7 @@ def compliance_page(request):
         "form": form, "root": root, "period": period, "group": group, "domain": domain, "sort": sort,
         "rules": table["rules"], "rows": compliance.sort_rows(table["rows"], sort), "total": table["total"],
         "crumbs": _breadcrumbs(request.user, root), "section": "compliance",
-        "previous": period.previous(), "next": period.next(),
+        "previous": period.previous(), "next": _following(period, timezone.localdate()),
         "figures": selectors.subtree_record_figures(root, period.start, period.end),
     })
 
@@ -123,9 +141,8 @@ def calendar_page(request):
     root = _root(request)
     try:
         month = parse_month(request.GET["month"]) if request.GET.get("month") else timezone.localdate().replace(day=1)
-    except ValueError as exc:
-        return render(request, "records/calendar.html", {"root": root, "error": str(exc), "section": "calendar",
-                                                         "this_month": timezone.localdate().replace(day=1)}, status=400)
+    except ValueError as exc:  # a bad ?month= answers like every bad parameter in records: BadRequest's message
+        raise BadRequest(str(exc)) from None
     data = selectors.calendar_month(request.user, root, month)
     return render(request, "records/calendar.html", {
         "root": root, "month": month, "previous": add_months(month, -1), "next": add_months(month, 1),
@@ -139,12 +156,13 @@ def calendar_page(request):
 @login_required
 def attendance_page(request):
     root = _root(request)
-    form, period = _period_form(request)
+    today = timezone.localdate()
+    form, period = _period_form(request, default=_participation_default(today))
     if period is None:
         return render(request, "records/attendance.html", {"form": form, "root": root, "section": "attendance"}, status=400)
     end = min(period.end, timezone.localdate())
     context = {
-        "form": form, "root": root, "period": period, "previous": period.previous(), "next": period.next(),
+        "form": form, "root": root, "period": period, "previous": period.previous(), "next": _following(period, today),
         "crumbs": _breadcrumbs(request.user, root), "section": "attendance",
         "figures": selectors.subtree_record_figures(root, period.start, end),
         "lists_members": selectors.lists_members(root),
@@ -171,12 +189,16 @@ def attendance_page(request):
 @login_required
 def followup_page(request):
     root = _root(request)
-    qs, since = selectors.non_participants(request.user, root)
-    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "records/followup.html", {
-        "root": root, "page": page, "since": since, "months": settings.NONPARTICIPATION_MONTHS,
-        "crumbs": _breadcrumbs(request.user, root), "section": "attendance",
-    })
+    context = {"root": root, "months": settings.NONPARTICIPATION_MONTHS, "crumbs": _breadcrumbs(request.user, root),
+               "section": "attendance", "lists_members": selectors.lists_members(root)}
+    if context["lists_members"]:
+        qs, since = selectors.non_participants(request.user, root)
+        context.update(since=since, page=KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")))
+    else:
+        # The rule of the 党员参与 page: above ATTENDANCE_MEMBERS_MAX_ORGS organizations the list (a correlated
+        # check per member, counted for the pager) would scan the whole district; one chooses a lower one.
+        context.update(since=selectors.followup_since(), children=selectors.child_organizations(root))
+    return render(request, "records/followup.html", context)
 
 
 # ---- the district's rules ----

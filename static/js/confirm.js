@@ -18,6 +18,8 @@
       field.name = "confirmed";
       form.appendChild(field);
     }
-    field.value = "1";
+    // A re-shown upload form asks with a check box (includes/confirm_field.html): agreeing in the dialog ticks it.
+    if (field.type === "checkbox") field.checked = true;
+    else field.value = "1";
   }, true);
 })();

@@ -13,7 +13,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.core.testing import make_user
 
-REFUSED = "role_grant_refused"
+REFUSED = "change_refused"  # enabling and disabling are account changes, not grants (账号变更被拒绝)
 
 
 def _refusals(actor):

@@ -16,7 +16,8 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.core.testing import PASSWORD, make_user
 
-REFUSED = "role_grant_refused"
+REFUSED = "role_grant_refused"  # a refused grant or revocation
+CHANGE_REFUSED = "change_refused"  # any other refused change of an account: password, enabling, disabling
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def _assignments():
 
 
 def _refusals(actor):
-    return AuditEvent.objects.filter(action=REFUSED, actor_name=actor.username).count()
+    return AuditEvent.objects.filter(action__in=(REFUSED, CHANGE_REFUSED), actor_name=actor.username).count()
 
 
 def _picked(org):
@@ -95,6 +96,10 @@ def test_nobody_revokes_or_edits_their_own_assignment(staff, client, who):
                                                               "new_password2": "Anotherpass2026"}), me, rows, refusals + 3)
     me.refresh_from_db()
     assert me.is_active and me.check_password(PASSWORD)
+    # Role refusals and account-change refusals are told apart in the trail.
+    mine_refused = AuditEvent.objects.filter(actor_name=me.username)
+    assert mine_refused.filter(action=REFUSED).count() == 2 and mine_refused.filter(action=CHANGE_REFUSED).count() == 2
+    assert {e.note.split("：")[0] for e in mine_refused.filter(action=CHANGE_REFUSED)} == {"停用账号", "重置密码"}
 
 
 # ---- others ----
@@ -280,6 +285,38 @@ def test_passwords_of_duties_one_cannot_grant_are_not_reset(staff, client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("who", ["district_admin", "town_a_admin"])
+def test_scoped_administrators_cannot_take_over_a_roleless_account(staff, client, who):
+    """A roleless account may be given any role later (the auditor's): whoever set its password would own it then.
+    Only the system administrator (or the console) resets, enables or disables it; a scoped administrator sees it
+    only to grant it a role."""
+    fresh = make_user("fresh")
+    admin = staff[who]
+    client.force_login(admin)
+    page = client.get(f"/accounts/users/{fresh.pk}/").content.decode()
+    assert "重置密码" not in page and "停用账号" not in page and "分配角色" in page
+    new = {"action": "password", "new_password1": "Anotherpass2026", "new_password2": "Anotherpass2026"}
+    for data in (new, {"action": "deactivate"}, {"action": "activate"}):
+        rows, refusals = _assignments(), _refusals(admin)
+        response = client.post(f"/accounts/users/{fresh.pk}/", data)
+        _assert_refused(response, admin, rows, refusals)
+        assert "只能由系统管理员" in response.content.decode()
+    assert AuditEvent.objects.filter(action=CHANGE_REFUSED, actor_name=admin.username, object_id=str(fresh.pk)).count() == 3
+    fresh.refresh_from_db()
+    assert fresh.check_password(PASSWORD) and fresh.is_active
+    # The system administrator may; so may the console.
+    client.force_login(staff["sysadmin"])
+    assert client.post(f"/accounts/users/{fresh.pk}/", new).status_code == 302
+    services.user_set_password(actor=None, user=fresh, password="Thirdpass2026")
+    fresh.refresh_from_db()
+    assert fresh.check_password("Thirdpass2026")
+    # Once it holds a role the granting administrator may grant, it is theirs like any other account in scope.
+    services.role_assign(actor=None, user=fresh, role=Role.SECRETARY, organization=staff["secretary_a"].roles.get().organization)
+    client.force_login(admin)
+    assert client.post(f"/accounts/users/{fresh.pk}/", new).status_code == 302
+
+
+@pytest.mark.django_db
 def test_the_system_administrator_cannot_staff_an_account_they_created(staff, tree, client):
     """The gap 三员分立 closes: create an account (knowing its password), then make it an organization administrator."""
     sysadmin = staff["sysadmin"]
@@ -335,7 +372,7 @@ def test_the_role_form_picks_organizations_within_the_grant_scope(staff, tree, c
     client.force_login(actor)
     page = client.get(f"/accounts/users/{make_user('picked').pk}/").content.decode()
     assert 'name="organization_pk"' in page and "cap=grant" in page and 'name="org_code"' not in page
-    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村"}).content.decode()
+    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村党支部"}).content.decode()
     assert tree.branch_a.name in found and tree.branch_b.name not in found  # branch B is outside town A
     assert "甲镇党委 › 甲村党支部" in found  # with the parent path
     # The picker's value (label + id) is accepted in scope; a typed code too.
@@ -361,5 +398,5 @@ def test_the_grant_picker_is_for_granters_only(staff, tree, client):
     response = client.get("/orgs/pick/", {"cap": "grant", "q": "村"})
     assert response.status_code == 200 and tree.branch_a.name not in response.content.decode()
     client.force_login(staff["district_admin"])
-    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村"}).content.decode()
+    found = client.get("/orgs/pick/", {"cap": "grant", "q": "村党支部"}).content.decode()
     assert tree.branch_a.name in found and tree.branch_b.name in found

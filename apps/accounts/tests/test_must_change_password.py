@@ -164,3 +164,24 @@ def test_the_system_administrator_logging_in_as_a_staffed_account_can_only_chang
     # The district administrator (who granted the role) sees it on the account's page too.
     client.force_login(district_admin)
     assert "密码最近由本人修改于" in client.get(f"/accounts/users/{x.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_what_stays_open_is_built_from_url_names(tree, client):
+    """The open paths come from URL names (apps.accounts.middleware._open_paths), not a hand-kept list: each named
+    page answers itself, not the redirect to the password change; everything else is redirected."""
+    from django.urls import reverse
+
+    from apps.accounts.middleware import _open_paths
+
+    exact, prefixes = _open_paths()
+    assert {reverse("accounts:profile"), reverse("accounts:login"), reverse("core:healthz"), reverse("favicon"),
+            reverse("set_language")} <= exact
+    assert set(prefixes) == {reverse("report:form"), reverse("stars:public"), reverse("open311:v2").removesuffix("v2/")}
+    user = make_user("flagged")
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    client.force_login(user)
+    for url in (reverse("report:form"), reverse("stars:public"), reverse("core:healthz"), reverse("open311:v2")):
+        response = client.get(url)
+        assert not (response.status_code == 302 and response["Location"] == PROFILE), url
+    assert client.get("/members/")["Location"] == PROFILE

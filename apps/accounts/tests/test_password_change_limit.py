@@ -33,7 +33,7 @@ def test_wrong_current_passwords_are_limited_then_refused_even_when_right(tree, 
     assert status == 429 and "原密码输错次数过多" in html and "分钟后再试" in html
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    refused = AuditEvent.objects.filter(action="role_grant_refused", actor_name="secretary_a")
+    refused = AuditEvent.objects.filter(action="change_refused", actor_name="secretary_a")
     assert refused.filter(note__contains="原密码不正确").count() == 3
     assert refused.filter(note__contains="次数过多").count() == 1
     # The limit is the account's: another account's change is not affected.
@@ -77,7 +77,7 @@ def test_parallel_guesses_are_bounded_by_the_limit(tree, settings):
     checked = sum("原密码不正确" in html for _status, html in results)
     assert 1 <= checked <= limit  # exactly the limit, unless the burst straddles a window boundary (then fewer)
     assert sum(status == 429 for status, _html in results) == 30 - checked
-    assert AuditEvent.objects.filter(action="role_grant_refused", note__contains="原密码不正确").count() == checked
+    assert AuditEvent.objects.filter(action="change_refused", note__contains="原密码不正确").count() == checked
     # The right password afterwards is refused too, and nothing changed.
     client = Client()
     client.force_login(User.objects.get(pk=user.pk))

@@ -70,7 +70,7 @@ def test_a_wrong_current_password_is_refused_by_the_service(tree):
         services.user_set_password(actor=user, user=user, old_password="wrong-password1", password=NEW)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    assert AuditEvent.objects.filter(action="role_grant_refused", actor_name="secretary_a").exists()
+    assert AuditEvent.objects.filter(action="change_refused", actor_name="secretary_a").exists()
 
 
 @pytest.mark.django_db

@@ -137,3 +137,29 @@ def test_thousands_are_grouped(cases, client, monkeypatch):
     client.force_login(cases.users["district_admin"])
     assert 'data-testid="home-queue-to_sign"><div class="stat">12,345<' in client.get("/").content.decode()
     assert 'data-testid="queue-count-to_sign">12,345<' in client.get("/cases/").content.decode()
+
+
+def test_a_units_staff_queues_are_what_their_units_must_do(every_state, client):
+    """待签收 and 办理中 mean "mine to do" for a unit's staff: a township sees the department's cases in its area but
+    cannot sign them, so they are in neither its queue nor its status filter."""
+    town, dept = every_state.users["town_a_admin"], every_state.users["dept_handler"]
+    visible = selectors.policy.visible_cases(town)
+    dept_waiting = visible.filter(status=Status.DISPATCHED, lead_unit=every_state.dept)
+    assert dept_waiting.exists()  # the housing case in 甲镇's area, dispatched to the department
+    counts = selectors.queue_counts(town)
+    to_sign = visible.filter(selectors.queue_filter(town, "to_sign"))
+    assert not to_sign.filter(pk__in=dept_waiting).exists()
+    assert counts["to_sign"] == to_sign.count() == 1  # only the case dispatched to 甲镇 itself, not 乙镇's
+    assert set(to_sign.values_list("lead_unit", flat=True)) == {every_state.town_a.pk}
+    handling = visible.filter(selectors.queue_filter(town, "handling"))
+    assert counts["handling"] == handling.count() == 8  # the department's own 办理中 case is not 甲镇's to do
+    assert not handling.filter(lead_unit=every_state.dept).exists()
+    client.force_login(town)
+    assert _count(client, status=Status.DISPATCHED) == _count(client, queue="to_sign") == 1
+    assert ("to_sign", selectors.QUEUES["to_sign"].label, 1) in selectors.home_figures(town)
+    # The department handles its own case, and the one it assists once it has signed.
+    assisted = Case.objects.get(assignments__unit=every_state.dept, assignments__role="assist")
+    assert selectors.queue_counts(dept)["handling"] == 1
+    services.case_sign(actor=dept, case=assisted, unit=every_state.dept)
+    dept.__dict__.pop("_case_units", None)
+    assert selectors.queue_counts(dept)["handling"] == 2 and selectors.queue_counts(dept)["assist_to_sign"] == 0

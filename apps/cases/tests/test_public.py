@@ -102,6 +102,22 @@ def test_wrong_codes_are_refused_and_throttled(cases, client, settings):
     cache.clear()
 
 
+def test_the_lookup_window_is_a_setting(cases, client, settings, monkeypatch):
+    from apps.core import ratelimit
+
+    settings.CASE_LOOKUP_FAILURES_MAX, settings.CASE_LOOKUP_WINDOW_MINUTES = 1, 2
+    windows, hit = [], ratelimit.hit
+    monkeypatch.setattr(ratelimit, "hit", lambda *args, **kwargs: windows.append(kwargs["window"]) or hit(*args, **kwargs))
+    client.post("/report/", form_data(cases, client))
+    case = Case.objects.get()
+    stranger = Client()
+    assert stranger.post("/report/track/", {"number": case.number, "code": "WRONGCODE"}).status_code == 400
+    response = stranger.post("/report/track/", {"number": case.number, "code": "WRONGCODE"})
+    assert response.status_code == 429 and windows == [120, 120]
+    minutes = int(re.search(r"请(\d+)分钟后再试", response.content.decode()).group(1))
+    assert 1 <= minutes <= 3  # counted over the 2-minute window, not the former fixed 15 minutes
+
+
 def test_rating_from_the_status_page_once(cases, client):
     client.post("/report/", form_data(cases, client))
     case = Case.objects.get()

@@ -85,7 +85,7 @@ class TestRosterPage:
         response = client.post(url)
         assert response.status_code == 400 and "还有7名党员未评定等次" in response.content.decode()
         grade_all(branch_a)
-        assert client.post(url).status_code == 302
+        assert client.post(url, {"confirmed": "1"}).status_code == 302
         page = client.get(f"/evaluations/{branch_a.evaluation.pk}/").content.decode()
         assert "已结束" in page and "保存等次" not in page and "结束评议</button>" not in page
         response = client.post(f"/evaluations/{branch_a.evaluation.pk}/grades/", _grades_post(branch_a))
@@ -183,7 +183,7 @@ def test_the_open_form_takes_the_picker_and_refuses_a_branch_outside_the_scope(t
     client.force_login(tree.users["town_a_admin"])
     page = client.get("/evaluations/new/").content.decode()
     assert 'name="organization_pk"' in page and "cap=record.manage" in page and "kinds=branch" in page
-    found = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "branch", "q": "村"}).content.decode()
+    found = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "branch", "q": "村党支部"}).content.decode()
     assert tree.branch_a.name in found and tree.branch_b.name not in found and tree.town_a.name in found  # the path
     refused = client.post("/evaluations/new/", {"organization": tree.branch_b.name, "organization_pk": tree.branch_b.pk,
                                                 "year": 2024})

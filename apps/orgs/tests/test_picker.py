@@ -109,6 +109,19 @@ class TestEndpoint:
         assert len(options(response)) == 20 and "仅显示前 20 个" in response.content.decode()
 
 
+    def test_opened_by_a_browser_it_is_a_page_in_the_layout_not_a_bare_fragment(self, tree, namesakes, login):
+        """A reload or a bookmark of /orgs/pick/ (a browser navigation, or htmx restoring history) renders
+        the matches inside the site's layout; the picker's own htmx request gets the fragment."""
+        client = login(tree.users["town_a_admin"])
+        params = {"cap": "member.manage", "q": "新民村第1"}
+        for headers in ({"Accept": "text/html,application/xhtml+xml"}, {"HX-Request": "true", "HX-History-Restore-Request": "true"}):
+            html = client.get(PICK, params, headers=headers).content.decode()
+            assert "<html" in html and 'data-testid="pick-page"' in html and "新民村第1党支部" in html, headers
+            assert "data-org-option" not in html
+        fragment = client.get(PICK, params, headers={"HX-Request": "true", "Accept": "*/*"}).content.decode()
+        assert "<html" not in fragment and "data-org-option" in fragment
+
+
 @pytest.mark.django_db
 class TestField:
     def test_widget_without_javascript_is_a_code_box(self, tree):
@@ -143,6 +156,18 @@ class TestFormsUseThePicker:
         assert refresh(tree.branch_a).path.startswith(tree.town_a.path)
         response = client.post(f"/orgs/{tree.branch_a.pk}/move/", {"parent": "甲镇党委 › 甲镇机关党委", "parent_pk": target.pk})
         assert response.status_code == 302 and refresh(tree.branch_a).path.startswith(refresh(target).path)
+
+    def test_the_picker_in_a_pushing_filter_form_never_pushes_its_own_url(self, tree, login):
+        """The member list's filter form pushes its URL (hx-push-url="true"); htmx attributes are inherited, so the
+        picker's search request sets its own: no push or replace, no hx-select/hx-include from the form."""
+        import re
+
+        page = login(tree.users["town_a_admin"]).get("/members/").content.decode()
+        assert 'hx-push-url="true"' in page
+        box = re.search(r'<input type="text" name="org"[^>]*>', page, re.S).group(0)
+        for attribute in ('hx-push-url="false"', 'hx-replace-url="false"', 'hx-select="unset"', 'hx-include="unset"',
+                          'hx-target="#id_org_results"'):
+            assert attribute in box, attribute
 
     def test_member_form(self, tree, login):
         client = login(tree.users["town_a_admin"])

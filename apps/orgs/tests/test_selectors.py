@@ -28,3 +28,29 @@ def test_subtree_counts_are_one_query(tree):
         counts = selectors.subtree_counts(tree.district)
     assert counts == {"orgs": 6, "members": 2}
     assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.django_db
+def test_short_picker_queries_match_by_prefix_on_an_index(tree):
+    """1–2 characters match the start of the name (a trigram index cannot answer `contains` for them, so each
+    keystroke would scan every organization); three or more keep matching anywhere in the name."""
+    from apps.orgs.models import Organization
+
+    everything = Organization.objects.all()
+    with CaptureQueriesContext(connection) as ctx:
+        names = set(selectors.search_orgs(everything, "甲镇").values_list("name", flat=True))
+    assert "甲镇党委" in names
+    sql = ctx.captured_queries[-1]["sql"]
+    assert "%甲镇%" not in sql  # no contains for a two-character query…
+    assert "LIKE '甲镇%'" in sql or ">= '甲镇'" in sql, sql  # …a prefix (PostgreSQL LIKE 'x%', SQLite a range)
+    # The middle of a name is not matched by two characters, but is by three.
+    assert "甲镇党委" not in set(selectors.search_orgs(everything, "镇党").values_list("name", flat=True))
+    with CaptureQueriesContext(connection) as ctx:
+        names = set(selectors.search_orgs(everything, "镇党委").values_list("name", flat=True))
+    assert {"甲镇党委", "乙镇党委"} <= names
+    assert "%镇党委%" in ctx.captured_queries[-1]["sql"]
+    # Codes, pinyin and initials match by prefix at any length.
+    code = Organization.objects.get(name="甲镇党委").code
+    assert "甲镇党委" in set(selectors.search_orgs(everything, code[:2].lower()).values_list("name", flat=True)) | set(
+        selectors.search_orgs(everything, code[:2]).values_list("name", flat=True))
+    assert "甲镇党委" in set(selectors.search_orgs(everything, "jz").values_list("name", flat=True))

@@ -34,7 +34,7 @@ def test_the_picker_replaces_the_capped_list(tree, client, url):
 @pytest.mark.parametrize("url", ["/records/new/", "/records/plans/new/"])
 def test_an_organization_outside_the_scope_or_of_the_wrong_kind_is_refused(tree, client, url):
     client.force_login(tree.users["secretary_a"])
-    found = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "record", "q": "村"}).content.decode()
+    found = client.get("/orgs/pick/", {"cap": "record.manage", "kinds": "record", "q": "村党支部"}).content.decode()
     assert tree.branch_a.name in found and tree.branch_b.name not in found
     for value in ({"org": tree.branch_b.name, "org_pk": tree.branch_b.pk}, {"org": tree.branch_b.code},
                   {"org": "无此组织"}, {"org": tree.town_a.code, "org_pk": tree.town_a.pk}):

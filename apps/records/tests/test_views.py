@@ -314,7 +314,7 @@ def test_remaining_write_routes_matrix(tree, types, make_record, client, role, s
     assert client.get(f"/records/files/{item.pk}/").status_code == (200 if manage else 404)
     assert client.post(f"/records/files/{item.pk}/delete/").status_code == (302 if manage else 404)
     assert client.post(f"/records/plans/{plan.pk}/cancel/").status_code == (302 if manage else 404)
-    assert client.post(f"/records/{draft.pk}/delete/").status_code == (302 if manage else 404)
+    assert client.post(f"/records/{draft.pk}/delete/", {"confirmed": "1"}).status_code == (302 if manage else 404)
     # A star belongs to the organization that picked it (the district here).
     assert client.post(f"/records/stars/{star.pk}/remove/").status_code == (302 if role == "district_admin" else 404)
     assert client.get("/records/types/new/").status_code == (200 if role == "district_admin" else 403)
