@@ -166,7 +166,6 @@ def participant_grades_set(*, actor, evaluation, grades, request=None) -> list[P
     return [p for p, _before in changed]
 
 
-@transaction.atomic
 def check_finalize(evaluation):
     """Why `evaluation` cannot be finalized now (a ValidationError), or nothing: the view asks for confirmation
     only when it can be, so a refusal is said at once rather than after a question."""
@@ -179,6 +178,7 @@ def check_finalize(evaluation):
     _check_excellent_limit(participants)
 
 
+@transaction.atomic
 def evaluation_finalize(*, actor, evaluation, request=None) -> Evaluation:
     """结束评议、公布结果: every graded member must have a grade; the results are then locked."""
     evaluation = _locked(evaluation)

@@ -32,3 +32,14 @@ def test_finalize_not_ready_is_refused_not_asked(tree, login, branch_a):
     response = client.post(f"/evaluations/{branch_a.evaluation.pk}/finalize/")
     assert response.status_code == 400 and "未评定等次" in response.content.decode()
     assert 'data-testid="confirm-page"' not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finalize_through_the_page_outside_a_test_transaction(tree, login, branch_a):
+    """The service opens its own transaction (PostgreSQL refuses its row lock outside one; the test's own
+    transaction would hide a missing @transaction.atomic)."""
+    client = login(branch_a.secretary)
+    grade_all(branch_a)
+    response = client.post(f"/evaluations/{branch_a.evaluation.pk}/finalize/", {"confirmed": "1"})
+    assert response.status_code == 302
+    assert not Evaluation.objects.get(pk=branch_a.evaluation.pk).is_open
