@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from . import jobs
+from . import jobs, ratelimit
 from .models import Job
 
 log = logging.getLogger(__name__)
@@ -83,20 +83,11 @@ def secure_files(*, media=False) -> int:
     return changed
 
 
-def purge_rate_limits() -> int | None:
-    """Expired rate-limit windows (apps.core.ratelimit), where that module provides a purge."""
-    try:
-        from .ratelimit import purge
-    except ImportError:
-        return None
-    return purge()
-
-
 def run_all(*, media=False) -> dict:
     """One round of maintenance; a step that fails is logged and the others still run."""
     figures = {}
     steps = [("dead_jobs", jobs.fail_dead_jobs), ("expired_files", purge_expired_files),
-             ("rate_limit_rows", purge_rate_limits), ("modes_tightened", lambda: secure_files(media=media))]
+             ("rate_limit_rows", ratelimit.purge), ("modes_tightened", lambda: secure_files(media=media))]
     for name, step in steps:
         started = time.monotonic()
         try:

@@ -14,7 +14,7 @@ Callers count BEFORE they check the password or code (reserve, then check) and m
 Windows are fixed (aligned to the epoch) with the previous window's count weighted by how much of it still overlaps
 the sliding window (the usual sliding-window estimate), so a burst straddling a window boundary gets no second
 allowance. Keys are keyed hashes (apps.core.crypto.keyed_hash): no IP address or phone number is stored. Rows
-expire after two windows; `purge()` deletes them (call it from a schedule: `manage.py purge_ratelimits`), and hits
+expire after two windows; `purge()` deletes them (the periodic runner, `manage.py run_periodic`, calls it every round), and hits
 purge now and then on their own so the table stays small even unscheduled.
 
 Call `hit` outside any transaction of your own (views, not services): a count made inside a transaction that later

@@ -5,18 +5,10 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.db import connection
 
 from apps.cases.models import Case
+from apps.core.tests.migration_editor import MigrationEditor
 from apps.core.text import mask_phone
-
-
-class _Editor:  # what the migration uses of a schema editor (a real one cannot open inside a test's transaction)
-    quote_name = staticmethod(connection.ops.quote_name)
-
-    def execute(self, sql):
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
 
 
 @pytest.mark.django_db
@@ -26,8 +18,8 @@ def test_landline_masks_and_their_migration(submit):
     assert Case.objects.get(pk=landline.pk).phone_masked == "02*******56"
     Case.objects.filter(pk=landline.pk).update(phone_masked="023****3456")  # the mask before issue 9
     remask = importlib.import_module("apps.cases.migrations.0004_remask_phones").remask
-    remask(apps, _Editor())
-    remask(apps, _Editor())
+    remask(apps, MigrationEditor())
+    remask(apps, MigrationEditor())
     stored = dict(Case.objects.values_list("pk", "phone_masked"))
     assert stored[landline.pk] == mask_phone("02368123456") == "02*******56"
     assert stored[mobile.pk] == "139****1111"
