@@ -6,7 +6,21 @@ PY := $(BIN)/python
 PORT ?= 8000
 ASSETS := static/vendor/.installed
 
-.PHONY: run dev prepare test lint unit browser bench seed-district install install-dev assets browser-deps clean
+.PHONY: run dev prepare test lint checks imports unit browser bench seed-district install install-dev assets browser-deps clean
+
+## Tests. BROWSER=0 leaves the browser tests out of `make test` (CI's SQLite pass: CI runs them once, on PostgreSQL).
+## WORKERS: pytest-xdist processes for the unit and integration tests (auto: one per core; 0: none, in this process).
+## BROWSER_WORKERS: the same for the browser tests (each process seeds its own demo district and runs its own Chromium).
+BROWSER ?= 1
+WORKERS ?= auto
+BROWSER_WORKERS ?= 0
+DB_LABEL := $(if $(filter postgres%,$(DATABASE_URL)),PostgreSQL,SQLite)
+## Runs the rest of its line as a stage and prints how long it took; with STAGE_TIMES=<file> (.ci/run) also appends
+## "<seconds> <status> <name>" to that file. Usage: $(timed) "stage name" command args...
+timed = @bash -c 'name=$$1; shift; t0=$${EPOCHREALTIME/[.,]/}; "$$@"; status=$$?; \
+	ds=$$(( ($${EPOCHREALTIME/[.,]/} - t0) / 100000 )); took="$$((ds / 10)).$$((ds % 10))"; \
+	if [ $$status = 0 ]; then echo "== $$name: $$took s"; else echo "== $$name: FAILED after $$took s"; fi; \
+	if [ -n "$$STAGE_TIMES" ]; then echo "$$took $$status $$name" >> "$$STAGE_TIMES"; fi; exit $$status' timed
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,21 +69,35 @@ prepare: install
 	@echo "群众反映问题：http://127.0.0.1:$(PORT)/report/（无需登录；演示诉求的查询码均为 DEMO2026）"
 	@echo ""
 
-## Debian packages the browser tests need (Chromium and CJK fonts); installed once.
+## Debian packages the browser tests need (Chromium, CJK fonts, pdftotext for the printed pages); installed once.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; fi; \
 	fi
 
-lint: install-dev
-	$(BIN)/ruff check .
+## make test: lint, Django's checks, the import rules, the unit and integration tests (in parallel), then the browser
+## tests; each stage prints its time; stops at the first failure with a non-zero exit. The stages run alone too:
+## make lint | checks | imports | unit | browser.
+test: install-dev lint checks imports unit $(if $(filter 0,$(BROWSER)),,browser)
 
-## make test: lint, unit, integration and browser tests; non-zero exit on any failure.
-test: install-dev browser-deps lint
-	$(PY) manage.py check --fail-level WARNING
-	$(PY) manage.py makemigrations --check --dry-run -v0
-	$(BIN)/pytest -q
+lint: install-dev
+	$(timed) "lint" $(BIN)/ruff check .
+
+checks: install-dev
+	$(timed) "checks" sh -c '$(PY) manage.py check --fail-level WARNING && $(PY) manage.py makemigrations --check --dry-run -v0'
+
+## The layer rules (import-linter, the contracts in pyproject.toml [tool.importlinter]).
+imports: install-dev
+	$(timed) "import rules" $(BIN)/lint-imports --no-cache
+
+## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes.
+unit: install-dev
+	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser"
+
+## tests/browser: Chromium against the live server; the demo district is seeded once per process (tests/snapshot.py).
+browser: install-dev browser-deps
+	$(timed) "browser $(DB_LABEL)" $(BIN)/pytest -q -n $(BROWSER_WORKERS) -m browser tests/browser
 
 ## make bench: figures at district scale beside their bare baselines (var/bench.sqlite3, or DATABASE_URL if set).
 ## Extra options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skip-import" or BENCH_ARGS="--analyze".

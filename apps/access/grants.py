@@ -103,7 +103,7 @@ def _rights(actor):
     if actor is None:
         return []
     found = []
-    for a in policy._assignments(actor):
+    for a in policy.role_assignments(actor):
         right = GRANT_RULES.get(a.role)
         if right is None:
             continue
@@ -149,21 +149,20 @@ def grant_scope_paths(actor):
     rights = _rights(actor)
     if any(not right.scoped for _a, right in rights):
         return None
-    return policy._collapse(a.organization.path for a, _r in rights)
+    return policy.collapse_paths(a.organization.path for a, _r in rights)
 
 
 def grant_orgs(actor):
     """The organizations on which the actor may grant some role: what the role form's organization picker offers
     (apps.orgs.picker, mode `grant`). The system administrator's own role lives on no organization, so a right to
     grant only that offers none."""
-    from apps.orgs.models import Organization
-
+    Organization = policy.organization_model()
     rights = [(a, right) for a, right in _rights(actor) if right.roles - {Role.SYSTEM_ADMIN}]
     if not rights:
         return Organization.objects.none()
     if any(not right.scoped for _a, right in rights):
         return Organization.objects.all()
-    return Organization.objects.filter(policy.subtree_q(policy._collapse(a.organization.path for a, _r in rights)))
+    return Organization.objects.filter(policy.subtree_q(policy.collapse_paths(a.organization.path for a, _r in rights)))
 
 
 def _is_self(actor, user) -> bool:

@@ -1,9 +1,10 @@
-"""Login with lockout, tokens; every outcome audited."""
+"""Every write on accounts: login with lockout, logout, tokens, passwords, roles, account status; each atomic with
+its audit row, and a refusal recorded on its own (in a transaction of its own, after the refused change rolled back)."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +25,11 @@ class LoginError(Exception):
 
 
 def _audit_failure(request, user, username, note):
-    audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_id=user.pk if user else "",
-                 object_repr=username[:150], request=request, note=note)
+    """A failed login, recorded on its own: nothing it could share a transaction with (the attempt's count is
+    committed already, and the refusal must stay on record)."""
+    with transaction.atomic():
+        audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user",
+                     object_id=user.pk if user else "", object_repr=username[:150], request=request, note=note)
 
 
 def _reserve_attempt(username):
@@ -114,8 +118,9 @@ def record_refusal(*, actor, user, problem, what, detail=None, organization=None
     Called after the refused change's transaction has ended (rolled back), so the row is written in a transaction
     of its own: written inside the refused change, it would go with it."""
     action = Action.ROLE_GRANT_REFUSED if what in _ROLE_CHANGES else Action.ACCOUNT_CHANGE_REFUSED
-    audit_record(actor=actor, action=action, obj=user, after=detail, organization=organization,
-                 request=request, note=f"{what}：{problem}"[:300])
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, obj=user, after=detail, organization=organization,
+                     request=request, note=f"{what}：{problem}"[:300])
 
 
 def _refuse(*, problem, **kwargs):
@@ -131,6 +136,14 @@ def refuse_change(*, actor, user, problem, what, request=None):
 def _lock_account(user):
     """One change of an account's roles or password at a time: the duties checked are the duties it holds."""
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def user_logout(*, actor, request):
+    """End the session of `actor` (request.user), audited in the same transaction as the session's end."""
+    if getattr(actor, "is_authenticated", False):
+        audit_record(actor=actor, action=Action.LOGOUT, obj=actor, request=request)
+    logout(request)
 
 
 @transaction.atomic

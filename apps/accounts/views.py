@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
@@ -13,7 +13,6 @@ from rest_framework.authtoken.models import Token
 
 from apps.access import grants, policy
 from apps.access.models import RoleAssignment
-from apps.audit.services import Action, audit_record
 from apps.core.lookups import parse_pk
 
 from . import services
@@ -44,9 +43,7 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
-    if request.user.is_authenticated:
-        audit_record(actor=request.user, action=Action.LOGOUT, obj=request.user, request=request)
-    logout(request)
+    services.user_logout(actor=request.user, request=request)
     return redirect("accounts:login")
 
 

@@ -51,14 +51,13 @@ def snapshot(obj) -> dict:
     return data
 
 
-def audit_record(*, actor, action, obj=None, before=None, after=None, object_type="", object_id="",
-                 object_repr="", organization=None, request=None, note="") -> AuditEvent:
-    if not transaction.get_connection().in_atomic_block:
-        # Every write is recorded in the same transaction; reads (exports, unmasking) open their own.
-        with transaction.atomic():
-            return audit_record(actor=actor, action=action, obj=obj, before=before, after=after,
-                                object_type=object_type, object_id=object_id, object_repr=object_repr,
-                                organization=organization, request=request, note=note)
+class AuditOutsideTransaction(RuntimeError):
+    """An audit row for a write must be written in the write's own transaction, or neither may happen."""
+
+
+def build_event(*, actor, action, obj=None, before=None, after=None, object_type="", object_id="",
+                object_repr="", organization=None, request=None, note="") -> AuditEvent:
+    """The audit row for one event, unsaved: the one place rows are built (audit_record saves one, audit_bulk many)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -66,23 +65,48 @@ def audit_record(*, actor, action, obj=None, before=None, after=None, object_typ
         if organization is None:
             organization = getattr(obj, "audit_organization", None)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor_obj,
         actor_name=getattr(actor, "username", "") or "",
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
-        object_repr=object_repr[:200],
+        object_repr=(object_repr or "")[:200],
         organization_id=getattr(organization, "pk", None),
         org_path=getattr(organization, "path", "") or "",
         before=before,
         after=after,
         ip=client_ip(request),
-        note=note[:300],
+        note=(note or "")[:300],
     )
 
 
-def audit_bulk(events: list[AuditEvent]):
-    """Insert many audit rows at once (imports); the caller holds the transaction."""
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+def _in_write_transaction() -> bool:
+    connection = transaction.get_connection()
+    # A test case's own wrapping transaction is not the write's: the code under test must open one itself, so the
+    # rule holds in every test as it does in production.
+    return connection.in_atomic_block and any(not block._from_testcase for block in connection.atomic_blocks)
 
+
+def audit_record(**event) -> AuditEvent:
+    """Record a write, inside the write's transaction (refused outside one: a row must never outlive a rolled-back
+    write, nor a write go unrecorded). Arguments as build_event."""
+    if not _in_write_transaction():
+        raise AuditOutsideTransaction("audit_record runs inside the transaction of the write it records")
+    row = build_event(**event)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_read(**event) -> AuditEvent:
+    """Record a read of personal data (an export, an unmasked number, a number search): there is no write to share a
+    transaction with, so the row gets its own. Arguments as build_event."""
+    with transaction.atomic():
+        return audit_record(**event)
+
+
+def audit_bulk(events: list[AuditEvent]):
+    """Insert many audit rows at once (imports), built by build_event; inside the import's transaction."""
+    if not _in_write_transaction():
+        raise AuditOutsideTransaction("audit_bulk runs inside the transaction of the writes it records")
+    AuditEvent.objects.bulk_create(events, batch_size=2000)

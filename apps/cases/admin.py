@@ -2,9 +2,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.admin_site import SystemSettingAdmin
+from apps.audit.admin_site import SystemSettingAdmin
 
-from .config_services import open311_client_issue, open311_client_rotate, open311_client_update
+from .configuration.services import open311_client_issue, open311_client_rotate, open311_client_update
 from .models import Open311Client
 
 

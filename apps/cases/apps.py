@@ -10,7 +10,12 @@ class Config(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from apps.core.errors import register_error_renderer
+
+        from . import scopes  # noqa: F401  (declares how this app's models map to an organization)
+
         post_migrate.connect(_ensure_search_index, sender=self)
+        register_error_renderer("/open311/", _open311_error)  # refusals on Open311 paths read as its error list
 
 
 def _ensure_search_index(sender, using="default", **kwargs):
@@ -18,3 +23,9 @@ def _ensure_search_index(sender, using="default", **kwargs):
     from .search import ensure_index
 
     ensure_index(using)
+
+
+def _open311_error(request, status, message):
+    from .open311.format import errors
+
+    return errors("xml" if request.path.endswith(".xml") else "json", status, [message])

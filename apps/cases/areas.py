@@ -73,3 +73,18 @@ def area_unit(area):
     return (HandlingUnit.objects.filter(is_active=True, organization__path__in=ancestors,
                                         kind__in=(UnitKind.VILLAGE, UnitKind.TOWNSHIP))
             .select_related("organization").order_by("-organization__depth").first())
+
+
+def by_code(code):
+    """The area organization with this code (Open311 address_id), or None."""
+    return Organization.objects.filter(code=code).first() if code else None
+
+
+def in_area(queryset, area, field="area"):
+    """Cases (or anything with an area) in the subtree of `area`."""
+    return queryset.filter(**{f"{field}__in": Organization.objects.filter(prefix_q("path", area.path)).values("pk")})
+
+
+def first_root():
+    """The first top-level organization (the district's), where generated units start when the scope is everything."""
+    return Organization.objects.filter(depth=1).order_by("path").first()

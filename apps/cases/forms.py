@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core.lookups import parse_pk
+from apps.core.periods import parse_period
 from apps.orgs.models import Organization
 from apps.orgs.picker import OrgChoiceField
-from apps.records.periods import parse_period
 
 from . import areas
 from .intake import DESCRIPTION_MAX

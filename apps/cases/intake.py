@@ -3,31 +3,27 @@ received by phone, visit, letter or door-to-door visit. Every path validates the
 `_create`, in one transaction with its audit row; a web case that a routing rule places is accepted and dispatched
 at once (CASE_AUTO_DISPATCH), so it reaches the responsible unit without waiting for a dispatcher."""
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core.crypto import keyed_hash
 from apps.core.text import mask_phone
 
-from . import areas, deadlines, numbers, photos, search
+from . import areas, deadlines, numbers, photos, search, services
+from .cleaning import check_description_length, clean_phone, clean_text
 from .models import (
     OPEN_STATUSES,
     AttributeType,
     Case,
     CaseEvent,
-    CasePhoto,
     Channel,
     EventKind,
     PhotoStage,
@@ -35,12 +31,9 @@ from .models import (
     Status,
     Urgency,
 )
+from .routing import route
 
 DESCRIPTION_MAX = 4000  # Open311's limit, and the form's
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
-# Control characters, and what XML 1.0 cannot carry (the Open311 feed is XML too).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class SubmissionBlocked(ValidationError):
@@ -73,41 +66,6 @@ class Intake:
 
 
 # ---- validation ----
-
-def clean_text(value, max_length, *, field_name, required=True, label=None):
-    """Plain text: HTML tags dropped, control characters removed, lines trimmed; ValidationError when empty or long."""
-    text = _CONTROL.sub("", strip_tags(str(value or "")))
-    text = "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n")).strip()
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    if required and not text:
-        raise ValidationError({field_name: _("请填写{label}").format(label=label or _("内容"))})
-    if len(text) > max_length:
-        raise ValidationError({field_name: _("{label}不能超过{n}个字（现有{m}个字）").format(
-            label=label or _("内容"), n=max_length, m=len(text))})
-    return text
-
-
-def check_description_length(text) -> str:
-    """A description must say something: at least CASE_DESCRIPTION_MIN_CHARS characters, whitespace not counted,
-    whoever enters it (public form, Open311, staff intake)."""
-    n = settings.CASE_DESCRIPTION_MIN_CHARS
-    if len(re.sub(r"\s", "", text)) < n:
-        raise ValidationError({"description": _("问题描述太短：请至少写{n}个字，说明发生了什么、在哪里").format(n=n)})
-    return text
-
-
-def clean_phone(value, *, required=True) -> str:
-    phone = unicodedata.normalize("NFKC", str(value or ""))
-    phone = re.sub(r"[\s\-()（）]", "", phone)
-    phone = re.sub(r"^(\+86|0086)", "", phone)
-    if not phone:
-        if required:
-            raise ValidationError({"phone": _("请填写联系电话，以便办理后回访")})
-        return ""
-    if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
-        raise ValidationError({"phone": _("联系电话格式不正确：请填写11位手机号或带区号的固定电话")})
-    return phone
-
 
 def check_area(area):
     """An area must be a township of a township unit, or a village/community directly below one."""
@@ -269,24 +227,8 @@ def _create(intake: Intake, cleaned, *, channel, now, written, ip=None, client=N
     case.save()
     CaseEvent.objects.create(case=case, kind=EventKind.SUBMITTED, at=now, actor=actor, is_public=True,
                              data={"channel": channel})
-    store_photos(case, cleaned["photos"], PhotoStage.INTAKE, now, written)
+    photos.store_photos(case, cleaned["photos"], PhotoStage.INTAKE, now, written)
     return case, code
-
-
-def store_photos(case, cleaned_photos, stage, now, written):
-    """Save cleaned photos of a case; their stored names go to `written`, for removal if the transaction fails."""
-    for photo in cleaned_photos:
-        item = CasePhoto(case=case, stage=stage, content_type=photo.content_type, size=len(photo.content), uploaded_at=now)
-        item.file.save(photos.storage_name(photo.extension), ContentFile(photo.content), save=False)
-        written.append(item.file.name)
-        item.save()
-
-
-def discard_files(names):
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
 
 
 def check_submission(intake: Intake, *, channel=Channel.WEB):
@@ -315,7 +257,7 @@ def case_submit(*, intake: Intake, channel=Channel.WEB, ip=None, client=None, re
             if settings.CASE_AUTO_DISPATCH:
                 _auto_route(case, now, request)
     except BaseException:
-        discard_files(written)
+        photos.discard_files(written)
         raise
     case.refresh_from_db()  # routed and dispatched since it was created
     return case, code
@@ -334,9 +276,6 @@ def _serialize(*keys):
 
 
 def _auto_route(case, now, request):
-    from . import services
-    from .routing import route
-
     placed = route(case.service, case.area)
     if placed.lead is None:
         return  # no district unit configured: the case waits for a dispatcher
@@ -348,9 +287,6 @@ def _auto_route(case, now, request):
 def case_staff_intake(*, actor, unit, channel, intake: Intake, handle_here=False, request=None, now=None):
     """A case received by staff of `unit` (首接). It is accepted as recorded; the receiving unit then handles it
     itself, or it is dispatched by the routing rules. Returns (case, query_code) — the code is for the resident."""
-    from . import services
-    from .routing import route
-
     if channel not in Channel.values or channel in (Channel.WEB, Channel.APP):
         raise ValidationError({"channel": _("请选择来源渠道：电话、来访、来信或上门走访")})
     now = now or timezone.now()
@@ -374,7 +310,7 @@ def case_staff_intake(*, actor, unit, channel, intake: Intake, handle_here=False
                     services.case_dispatch(actor=actor, case=case, lead=placed.lead, assisting=placed.assisting,
                                            request=request, now=now, note=_("按派单规则派单"))
     except BaseException:
-        discard_files(written)
+        photos.discard_files(written)
         raise
     case.refresh_from_db()
     return case, code

@@ -154,7 +154,7 @@ class CaseFigures:
 
 
 def period_bounds(period):
-    """[start, end) of a records.periods.Period as aware datetimes in the local time zone."""
+    """[start, end) of a core.periods.Period as aware datetimes in the local time zone."""
     tz = timezone.get_current_timezone()
     return (timezone.make_aware(datetime.combine(period.start, time.min), tz),
             timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz))

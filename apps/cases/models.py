@@ -449,12 +449,9 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.kind}"
 
     @property
-    def message(self) -> str:
-        """What the system says of this step, in the reader's language (written text — a note, a reason, an answer —
-        is `text`, as its author wrote it)."""
-        from .timeline import describe
-
-        return describe(self)
+    def by_resident(self) -> bool:
+        """A step residents take themselves (submitting, rating), shown as theirs when no staff member recorded it."""
+        return self.kind in (EventKind.SUBMITTED, EventKind.RATED)
 
 
 class ExtensionStatus(models.TextChoices):

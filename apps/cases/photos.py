@@ -10,7 +10,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+
+from .models import CasePhoto
 
 GPS_IFD = 0x8825
 EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
@@ -93,3 +96,19 @@ def serve(item):
 def storage_name(extension):
     """A random stored name: nothing of the resident's file name reaches the path."""
     return f"{uuid.uuid4().hex}{extension}"
+
+
+def store_photos(case, cleaned_photos, stage, now, written):
+    """Save cleaned photos of a case; their stored names go to `written`, for removal if the transaction fails."""
+    for photo in cleaned_photos:
+        item = CasePhoto(case=case, stage=stage, content_type=photo.content_type, size=len(photo.content), uploaded_at=now)
+        item.file.save(storage_name(photo.extension), ContentFile(photo.content), save=False)
+        written.append(item.file.name)
+        item.save()
+
+
+def discard_files(names):
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)

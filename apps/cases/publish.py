@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from apps.core.text import mask_numbers
 
 from .areas import place_name
-from .models import OPEN_STATUSES, Status
+from .states import is_merged, outcome
 
 
 def public_text(text) -> str:
@@ -22,15 +22,6 @@ def public_name(case) -> str:
     return case.contact_name[0] + "*" * max(1, len(case.contact_name) - 1)
 
 
-def outcome(case):
-    """The case whose handling answers this submission (its master when merged)."""
-    return case.master if case.status == Status.MERGED and case.master_id else case
-
-
-def is_open(case) -> bool:
-    return outcome(case).status in OPEN_STATUSES
-
-
 def handling_unit(case):
     handled = outcome(case)
     return handled.lead_unit or handled.owner_unit
@@ -41,7 +32,7 @@ def status_note(case) -> str:
     handled = outcome(case)
     unit = handling_unit(case)
     note = handled.get_status_display()
-    if case.status == Status.MERGED:
+    if is_merged(case):
         note = _("已合并至 {number}（{status}）").format(number=handled.number, status=note)
     if unit is not None:
         note += " · " + _("承办单位：{unit}").format(unit=unit.name)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.access import policy
-from apps.audit.services import Action, audit_record
-from apps.records.periods import period_containing
+from apps.audit.services import Action, audit_read
+from apps.core.periods import period_containing
+from apps.orgs.models import Organization
 
 from . import metrics
 from .areas import is_area_scope, townships, with_places
@@ -30,7 +31,7 @@ def _scope(request):
     # Any area of the user's scope (a township, say); by default the whole scope where it is an area. A
     # department's staff see the district's rankings (they are published anyway), their unit's row among them.
     if request.GET.get("area"):
-        return form, period, group, policy.get_org(request.user, request.GET["area"], policy.CASE_VIEW)
+        return form, period, group, policy.get(Organization, request.user, request.GET["area"], policy.CASE_VIEW)
     top = policy.scope_top(request.user, policy.CASE_VIEW)
     return form, period, group, top if is_area_scope(top) else None
 
@@ -87,7 +88,7 @@ def workbook(period, within=None) -> bytes:
 @login_required
 def rankings_export(request):
     form, period, group, within = _scope(request)
-    audit_record(actor=request.user, action=Action.EXPORT, object_type="cases.ranking", object_repr=_("群众诉求排名"),
+    audit_read(actor=request.user, action=Action.EXPORT, object_type="cases.ranking", object_repr=_("群众诉求排名"),
                  organization=within, request=request, note=period.label)
     return FileResponse(workbook(period, within), as_attachment=True,
                         filename=_("群众诉求排名-{period}.xlsx").format(period=period.key))

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,7 @@ from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
 from . import areas, search
-from .intake import clean_phone
+from .cleaning import clean_phone
 from .models import (
     HANDLING_STATUSES,
     OPEN_STATUSES,
@@ -26,6 +26,7 @@ from .models import (
     AssignmentStatus,
     Case,
     CaseAssignment,
+    CaseEvent,
     CaseExtension,
     Channel,
     ExtensionStatus,
@@ -34,6 +35,7 @@ from .models import (
     Status,
     Triage,
 )
+from .scopes import case_units
 
 NUMBER = re.compile(r"^QG\d{13}$", re.I)
 
@@ -76,7 +78,7 @@ def _local_day_start(d):
 def acts_by_units(user) -> bool:
     """Whether the user's status queues are about their own units (a unit's staff) rather than the whole scope
     (dispatchers, and staff acting for no unit)."""
-    return bool(policy.case_units(user)) and not policy.has_capability(user, policy.CASE_DISPATCH)
+    return bool(case_units(user)) and not policy.has_capability(user, policy.CASE_DISPATCH)
 
 
 def queue_filter(user, queue, now=None):
@@ -84,7 +86,7 @@ def queue_filter(user, queue, now=None):
     now = now or timezone.now()
     status = QUEUES[queue].status
     if status in (Status.DISPATCHED, Status.SIGNED) and acts_by_units(user):
-        mine = [u.pk for u in policy.case_units(user)]
+        mine = [u.pk for u in case_units(user)]
         if status == Status.DISPATCHED:  # the lead's signature awaited from my unit (assisting: 协办待签收)
             waiting = CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.LEAD, status=AssignmentStatus.DISPATCHED)
             return Q(status=status, pk__in=waiting.values("case_id"))
@@ -93,7 +95,7 @@ def queue_filter(user, queue, now=None):
     if status:
         return Q(status=status)
     if queue == "assist_to_sign":
-        mine = [u.pk for u in policy.case_units(user)]
+        mine = [u.pk for u in case_units(user)]
         return Q(pk__in=CaseAssignment.objects.filter(unit__in=mine, role=AssignmentRole.ASSIST,
                                                       status=AssignmentStatus.DISPATCHED).values("case_id"))
     if queue == "due_soon":
@@ -115,7 +117,7 @@ def status_filter(user, status, now=None):
 def user_queues(user) -> list[str]:
     """The queues this user has chips for (and home figures, for those marked `home`)."""
     dispatcher = policy.has_capability(user, policy.CASE_DISPATCH)
-    has_units = bool(policy.case_units(user))
+    has_units = bool(case_units(user))
     return [key for key, q in QUEUES.items() if (dispatcher or not q.dispatch) and (has_units or not q.units)]
 
 
@@ -180,7 +182,7 @@ class CaseFilter(django_filters.FilterSet):
 
 
 def case_list(user, params, now=None):
-    qs = (policy.visible_cases(user).select_related("service", "area", "lead_unit", "owner_unit")
+    qs = (policy.restrict(Case, user).select_related("service", "area", "lead_unit", "owner_unit")
           .order_by("-submitted_at", "-id"))
     f = CaseFilter(params, queryset=qs, user=user, now=now)
     return f, f.qs
@@ -189,7 +191,7 @@ def case_list(user, params, now=None):
 def queue_counts(user, now=None, keys=None):
     """How many cases wait in each of the user's queues: {key: count}, in the order of QUEUES."""
     now = now or timezone.now()
-    scoped = policy.visible_cases(user).order_by()
+    scoped = policy.restrict(Case, user).order_by()
     return {key: scoped.filter(queue_filter(user, key, now)).count()
             for key in user_queues(user) if keys is None or key in keys}
 
@@ -199,13 +201,19 @@ def timeline(case, *, public_only=False):
     return events.filter(is_public=True) if public_only else events
 
 
+def with_timeline(case):
+    """The case with its timeline (and each step's unit) loaded, for the API's detail."""
+    prefetch_related_objects([case], Prefetch("events", queryset=CaseEvent.objects.select_related("unit")))
+    return case
+
+
 def similar_open_cases(user, case, limit=8):
     """Likely duplicates the user may merge into: other unfinished cases of the same category in the same township
     within 30 days."""
     if case.area_id is None:
         return Case.objects.none()
     town = areas.township_of(case.area) or case.area
-    return (policy.visible_cases(user, policy.CASE_DISPATCH).filter(service=case.service, status__in=OPEN_STATUSES,
+    return (policy.restrict(Case, user, policy.CASE_DISPATCH).filter(service=case.service, status__in=OPEN_STATUSES,
                                 submitted_at__gte=case.submitted_at - timedelta(days=30),
                                 area__in=Organization.objects.filter(prefix_q("path", town.path)).values("pk"))
             .exclude(pk=case.pk).select_related("area").order_by("-submitted_at")[:limit])
@@ -222,3 +230,16 @@ def home_figures(user, now=None):
         return None
     counts = queue_counts(user, now, keys={k for k, q in QUEUES.items() if q.home or q.units})
     return [(key, QUEUES[key].label, n) for key, n in counts.items() if QUEUES[key].home or n]
+
+
+def public_cases():
+    """What anyone may read (the public case list, Open311): cases the district publishes, never rejected ones.
+    Public readers get the published fields only (apps.cases.publish), never contact details."""
+    # A merged submission shows its master's handling: it is as public as the master.
+    return (Case.objects.filter(is_public=True).exclude(status=Status.REJECTED)
+            .exclude(status=Status.MERGED, master__is_public=False))
+
+
+def no_cases():
+    """An empty queryset of cases (the API schema generator's)."""
+    return Case.objects.none()

@@ -17,12 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audit.services import Action, audit_record, snapshot
+from apps.audit.services import Action, audit_read, audit_record, snapshot
 
-from . import deadlines, search
-from .intake import clean_text, discard_files, store_photos
+from . import deadlines, search, states
+from .cleaning import clean_text
 from .models import (
-    OPEN_STATUSES,
     AssignmentRole,
     AssignmentStatus,
     Case,
@@ -36,7 +35,7 @@ from .models import (
     Rating,
     Status,
 )
-from .publish import outcome as outcome_case
+from .photos import clean_photo, discard_files, store_photos
 from .routing import district_unit, triage_of
 
 
@@ -45,9 +44,11 @@ def _lock(case) -> Case:
                                                             "owner_unit__organization", "master").get(pk=case.pk))
 
 
-def _require(case, statuses, message):
-    if case.status not in statuses:
-        raise ValidationError(message)
+def _enter(case, name):
+    """The case takes the step: refused unless the table allows it from the case's status; then the status it leads to."""
+    states.check(case, name)
+    if states.STEPS[name].leads_to is not None:
+        case.status = states.STEPS[name].leads_to
 
 
 def _event(case, kind, now, *, actor=None, unit=None, public=True, text="", **data):
@@ -100,7 +101,7 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
     """受理. The clock of the deadline starts; the district centre first received a web case (首接)."""
     now = now or timezone.now()
     case = _lock(case)
-    _require(case, [Status.SUBMITTED], _("只有待受理的诉求可以受理"))
+    states.check(case, "accept")
     before = snapshot(case)
     if service is not None:
         case.service = service
@@ -108,7 +109,7 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
         case.urgency = urgency
     if is_public is not None:
         case.is_public = is_public
-    case.status = Status.ACCEPTED
+    _enter(case, "accept")
     case.accepted_at = now
     case.accept_on_time = case.accept_due is None or now <= case.accept_due
     case.deadline = now + deadlines.handling_limit(case.urgency)
@@ -126,7 +127,7 @@ def case_reclassify(*, actor, case, service, urgency, is_public, request=None, n
     published); a new class moves the deadline to acceptance + the class's limit, unless an extension set it."""
     now = now or timezone.now()
     case = _lock(case)
-    _require(case, [Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED], _("只有办理中的诉求可以调整类别和时限"))
+    _enter(case, "reclassify")
     if not service.is_active:
         raise ValidationError({"service": _("该诉求类别已停用")})
     before = snapshot(case)
@@ -143,12 +144,12 @@ def case_reject(*, actor, case, reason, request=None, now=None) -> Case:
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("理由"))
     case = _lock(case)
-    _require(case, [Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED], _("已签收办理的诉求不能再不予受理"))
+    states.check(case, "reject")
     if case.merged_cases.exists():
         raise ValidationError(_("已有其他诉求合并到本诉求，不能不予受理"))
     before = snapshot(case)
     _withdraw(case, now)
-    case.status = Status.REJECTED
+    _enter(case, "reject")
     _event(case, EventKind.REJECTED, now, actor=actor, text=reason)
     return _save(case, now, before, actor=actor, action=Action.REJECT, request=request, note=reason)
 
@@ -158,18 +159,19 @@ def case_dispatch(*, actor, case, lead, assisting=(), note="", request=None, now
     """派单 to a lead unit (and assisting units), or 改派: the current units are replaced."""
     now = now or timezone.now()
     case = _lock(case)
-    _require(case, [Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED], _("该诉求当前不能派单"))
+    states.check(case, "dispatch")
     assisting = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
     if not lead.is_active or any(not u.is_active for u in assisting):
         raise ValidationError({"lead": _("承办单位已停用")})
     before = snapshot(case)
-    redispatch = case.status != Status.ACCEPTED
+    redispatch = states.is_redispatch(case)
     _withdraw(case, now)
     CaseAssignment.objects.create(case=case, unit=lead, role=AssignmentRole.LEAD, dispatched_at=now)
     for unit in assisting:
         CaseAssignment.objects.create(case=case, unit=unit, role=AssignmentRole.ASSIST, dispatched_at=now)
     case.lead_unit, case.triage = lead, triage_of(lead, assisting)
-    case.status, case.dispatched_at, case.sign_due = Status.DISPATCHED, now, now + deadlines.sign_limit()
+    _enter(case, "dispatch")
+    case.dispatched_at, case.sign_due = now, now + deadlines.sign_limit()
     case.signed_at = case.sign_on_time = None
     _event(case, EventKind.DISPATCHED, now, actor=actor, unit=lead, note=note[:200], redispatch=redispatch,
            lead=lead.name, assisting=[u.name for u in assisting])
@@ -184,7 +186,7 @@ def case_sign(*, actor, case, unit, request=None, now=None) -> Case:
     if unit is None:
         raise ValidationError(_("您所在的单位没有待签收的派单"))
     case = _lock(case)
-    _require(case, [Status.DISPATCHED, Status.SIGNED], _("该诉求当前不能签收"))
+    states.check(case, "sign")
     assignment = _current(case, unit).filter(status=AssignmentStatus.DISPATCHED).first()
     if assignment is None:
         raise ValidationError(_("{unit}没有待签收的派单").format(unit=unit.name))
@@ -192,7 +194,8 @@ def case_sign(*, actor, case, unit, request=None, now=None) -> Case:
     assignment.status, assignment.signed_at = AssignmentStatus.SIGNED, now
     assignment.save(update_fields=["status", "signed_at"])
     if assignment.role == AssignmentRole.LEAD:
-        case.status, case.signed_at = Status.SIGNED, now
+        _enter(case, "sign")  # the lead's signature; an assisting unit's leaves the status
+        case.signed_at = now
         case.sign_on_time = case.sign_due is None or now <= case.sign_due
         case.owner_unit = unit
     _event(case, EventKind.SIGNED, now, actor=actor, unit=unit, role=assignment.role)
@@ -206,7 +209,7 @@ def case_return(*, actor, case, unit, reason, request=None, now=None) -> Case:
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("退单理由"))
     case = _lock(case)
-    _require(case, [Status.DISPATCHED, Status.SIGNED], _("已办结的诉求不能退单"))
+    states.check(case, "return")
     assignment = _current(case, unit, AssignmentRole.LEAD).first() if unit else None
     if assignment is None:
         raise ValidationError(_("只有牵头单位可以退单"))
@@ -216,7 +219,8 @@ def case_return(*, actor, case, unit, reason, request=None, now=None) -> Case:
     assignment.status, assignment.returned_at, assignment.return_reason = AssignmentStatus.RETURNED, now, reason
     assignment.save(update_fields=["status", "returned_at", "return_reason"])
     _withdraw(case, now)  # the assisting units go with it: the dispatcher routes the case again
-    case.status, case.lead_unit, case.triage = Status.ACCEPTED, None, ""
+    _enter(case, "return")
+    case.lead_unit, case.triage = None, ""
     case.dispatched_at = case.sign_due = case.signed_at = case.sign_on_time = None
     case.return_count += 1
     _event(case, EventKind.RETURNED, now, actor=actor, unit=unit, public=False, text=reason)
@@ -230,7 +234,7 @@ def case_note(*, actor, case, unit, text, public, request=None, now=None) -> Cas
     now = now or timezone.now()
     text = clean_text(text, 2000, field_name="text", label=_("进展"))
     case = _lock(case)
-    _require(case, [Status.DISPATCHED, Status.SIGNED], _("只有办理中的诉求可以记录进展"))
+    states.check(case, "note")
     if not _current(case, unit).exists():
         raise ValidationError(_("{unit}不是该诉求的承办单位").format(unit=unit.name))
     event = _event(case, EventKind.NOTE, now, actor=actor, unit=unit, public=public, text=text)
@@ -246,7 +250,7 @@ def case_request_extension(*, actor, case, unit, until, reason, request=None, no
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("延期理由"))
     case = _lock(case)
-    _require(case, [Status.SIGNED], _("签收后才能申请延期"))
+    states.check(case, "extension")
     if not _current(case, unit, AssignmentRole.LEAD).exists():
         raise ValidationError(_("只有牵头单位可以申请延期"))
     if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
@@ -280,7 +284,8 @@ def case_decide_extension(*, actor, extension, approve, note="", request=None, n
     extension.decided_by, extension.decided_at, extension.decision_note = actor, now, note
     extension.save()
     if approve:
-        if case.status != Status.SIGNED or case.lead_unit_id != extension.unit_id:
+        states.check(case, "approve_extension")
+        if case.lead_unit_id != extension.unit_id:
             raise ValidationError(_("该诉求已不在申请单位办理中"))
         if extension.until <= case.deadline:
             raise ValidationError(_("申请延至的时间不晚于当前办理时限，无需延期"))
@@ -297,8 +302,6 @@ def case_decide_extension(*, actor, extension, approve, note="", request=None, n
 
 def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None) -> Case:
     """办结: the lead unit's answer to the resident (反馈), and perhaps photos of the result."""
-    from .photos import clean_photo
-
     now = now or timezone.now()
     answer = clean_text(answer, 4000, field_name="answer", label=_("答复内容"))
     if len(photos) > settings.CASE_PHOTOS_MAX:
@@ -308,11 +311,12 @@ def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None
     try:
         with transaction.atomic():
             case = _lock(case)
-            _require(case, [Status.SIGNED], _("签收后才能办结"))
+            states.check(case, "resolve")
             if not _current(case, unit, AssignmentRole.LEAD).exists():
                 raise ValidationError(_("只有牵头单位可以办结"))
             before = snapshot(case)
-            case.status, case.resolved_at, case.answer = Status.RESOLVED, now, answer
+            _enter(case, "resolve")
+            case.resolved_at, case.answer = now, answer
             case.resolved_on_time = case.deadline is None or now <= case.deadline
             case.ever_late = case.ever_late or not case.resolved_on_time
             case.handling_minutes = max(0, int((now - case.submitted_at).total_seconds() // 60))
@@ -328,21 +332,6 @@ def case_resolve(*, actor, case, unit, answer, photos=(), request=None, now=None
 
 # ---- callback, reopening, archiving ----
 
-def _rated_this_round(case, outcome):
-    return bool(case.rating) and case.rating_round >= outcome.reopen_count
-
-
-def can_rate(case) -> bool:
-    """Once per resolution: a reopened case is rated again once resolved again; a merged submission rates the
-    outcome of the case it joined, until that is archived."""
-    outcome = outcome_case(case)
-    if _rated_this_round(case, outcome):
-        return False
-    if outcome is case:
-        return case.status in (Status.RESOLVED, Status.VISITED) and case.resolved_at is not None
-    return outcome.status in (Status.RESOLVED, Status.VISITED)
-
-
 @transaction.atomic
 def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=None, request=None, now=None) -> Case:
     """回访: the resident's rating of the outcome (满意 / 基本满意 / 不满意, and whether it is solved), once per
@@ -354,18 +343,20 @@ def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=
         raise ValidationError({"solved": _("请选择问题是否已解决")})
     comment = clean_text(comment, 500, field_name="comment", required=False, label=_("评价意见"))
     case = _lock(case)
-    outcome = outcome_case(case)
-    if _rated_this_round(case, outcome):
+    outcome = states.outcome(case)
+    if states.rated_this_round(case, outcome):
         raise ValidationError(_("该诉求已评价，不能重复评价"))
-    if not can_rate(case):
-        raise ValidationError(_("诉求办结后才能评价"))
+    if not states.can_rate(case):
+        raise ValidationError(states.refusal("rate"))
+    if via == RatedVia.PHONE:
+        states.check(case, "callback")
     if via == RatedVia.PHONE and outcome.events.filter(kind=EventKind.RESOLVED, actor=actor).exists():
         raise ValidationError(_("办理人不能为本人办结的诉求记录回访"))
     before = snapshot(case)
     case.rating, case.rating_solved, case.rating_comment = rating, solved, comment
     case.rated_at, case.rated_via, case.rating_round = now, via, outcome.reopen_count
     if case.status == Status.RESOLVED:
-        case.status = Status.VISITED
+        _enter(case, "rate")
     _event(case, EventKind.RATED, now, actor=actor, text=comment, rating=rating, solved=solved, via=via)
     return _save(case, now, before, actor=actor, action=Action.RATE, request=request, note=f"{via} {rating} {solved}")
 
@@ -376,13 +367,13 @@ def case_reopen(*, actor, case, reason, request=None, now=None) -> Case:
     now = now or timezone.now()
     reason = clean_text(reason, 300, field_name="reason", label=_("重办理由"))
     case = _lock(case)
-    _require(case, [Status.RESOLVED, Status.VISITED], _("只有已办结的诉求可以重办"))
+    states.check(case, "reopen")
     dissatisfied = case.rating == Rating.UNSATISFIED or case.rating_solved is False or (
         case.merged_cases.filter(Q(rating=Rating.UNSATISFIED) | Q(rating_solved=False)).exists())
     if not dissatisfied:
         raise ValidationError(_("群众评价不满意或问题未解决时才能重办：请先记录回访结果"))
     before = snapshot(case)
-    case.status = Status.SIGNED
+    _enter(case, "reopen")
     case.resolved_at = case.resolved_on_time = case.handling_minutes = None
     case.deadline, case.extended = now + deadlines.handling_limit(case.urgency), False
     # The last rating stays (and counts) until the resident rates the new outcome.
@@ -392,26 +383,17 @@ def case_reopen(*, actor, case, reason, request=None, now=None) -> Case:
     return _save(case, now, before, actor=actor, action=Action.REOPEN, request=request, note=reason)
 
 
-def may_archive(case, now=None) -> bool:
-    now = now or timezone.now()
-    window_over = case.resolved_at is not None and case.resolved_at + timedelta(days=settings.CASE_CALLBACK_DAYS) <= now
-    if case.status == Status.VISITED:
-        # Every submitter rates the outcome: merged submissions still unrated keep it open for the callback window.
-        unrated = case.merged_cases.exclude(rating_round__gte=case.reopen_count, rating__gt="")
-        return window_over or not unrated.exists()
-    return case.status == Status.RESOLVED and window_over
-
-
 @transaction.atomic
 def case_archive(*, actor, case, request=None, now=None) -> Case:
     now = now or timezone.now()
     case = _lock(case)
-    if not may_archive(case, now):
-        raise ValidationError(_("回访后才能归档；群众{n}天内未评价的，可在办结{n}天后归档").format(
-            n=settings.CASE_CALLBACK_DAYS))
+    states.check(case, "archive")
+    if not states.may_archive(case, now):  # the callback is still awaited
+        raise ValidationError(states.refusal("archive"))
     before = snapshot(case)
     unrated = case.status == Status.RESOLVED
-    case.status, case.archived_at = Status.ARCHIVED, now
+    _enter(case, "archive")
+    case.archived_at = now
     _event(case, EventKind.ARCHIVED, now, actor=actor, unrated=unrated)
     return _save(case, now, before, actor=actor, action=Action.ARCHIVE, request=request)
 
@@ -423,12 +405,13 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
     case, master = _lock(case), _lock(master)
     if case.pk == master.pk:
         raise ValidationError(_("不能与自身合并"))
-    _require(case, OPEN_STATUSES, _("只有尚未办结的诉求可以合并到其他诉求"))
-    if master.status in (Status.MERGED, Status.REJECTED, Status.ARCHIVED):
+    states.check(case, "merge")
+    if master.status not in states.MERGE_TARGETS:
         raise ValidationError(_("诉求 {number} 已合并、不予受理或归档，不能作为合并目标").format(number=master.number))
     before = snapshot(case)
     _withdraw(case, now)
-    case.status, case.master, case.lead_unit = Status.MERGED, master, master.lead_unit
+    _enter(case, "merge")
+    case.master, case.lead_unit = master, master.lead_unit
     Case.objects.filter(master=case).update(master=master, lead_unit=master.lead_unit, updated_at=now)
     _event(case, EventKind.MERGED, now, actor=actor, master=master.number)
     _event(master, EventKind.MERGED, now, actor=actor, public=False, merged=case.number)
@@ -439,6 +422,6 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
 
 def case_reveal_phone(*, actor, case, request=None) -> str:
     """The full phone number for a callback; every look is audited."""
-    audit_record(actor=actor, action=Action.REVEAL, obj=case, request=request, note=_("查看联系电话"))
+    audit_read(actor=actor, action=Action.REVEAL, obj=case, request=request, note=_("查看联系电话"))
     return case.contact_phone
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import config_views, rank_views, views
+from . import rank_views, views
+from .configuration import views as config_views
 
 app_name = "cases"
 urlpatterns = [

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,9 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_or_reshow, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
-from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 
-from . import intake, photos, selectors, services
+from . import intake, photos, scopes, selectors, services, states
 from .forms import (
     AcceptForm,
     CallbackForm,
@@ -34,7 +33,7 @@ from .forms import (
     ResolveForm,
     StaffIntakeForm,
 )
-from .models import AssignmentStatus, CaseExtension, CasePhoto, RatedVia, Status
+from .models import Case, CaseExtension, CasePhoto, RatedVia
 from .routing import route
 
 
@@ -53,30 +52,22 @@ def case_list(request):
     return render(request, "cases/list.html", {
         "filter": f, "page": page, "now": now, "section": "cases", "queues": selectors.QUEUES,
         "counts": selectors.queue_counts(request.user, now), "queue": request.GET.get("queue", ""),
-        "can_intake": bool(policy.case_units(request.user)),
+        "can_intake": bool(scopes.case_units(request.user)),
     }, status=200 if valid else 400)
-
-
-def _actor_unit(user, case, *, sign=False):
-    """The unit the user acts for on this case: for signing, one with a dispatch waiting for its signature."""
-    units = policy.case_acting_units(user, case)
-    if sign:
-        waiting = set(case.assignments.filter(status=AssignmentStatus.DISPATCHED).values_list("unit_id", flat=True))
-        units = [u for u in units if u.pk in waiting]
-    return units[0] if units else None
 
 
 def _context(request, case, forms=None):
     user = request.user
     now = timezone.now()
-    dispatcher = policy.can_case(user, policy.CASE_DISPATCH, case)
-    acting = policy.case_acting_units(user, case)
-    lead_actor = next((u for u in acting if u.pk == case.lead_unit_id), None)
+    who = states.actors(user, case)
+    dispatcher = who.dispatcher
     forms = forms or {}
-    suggested = route(case.service, case.area) if dispatcher and case.status in (Status.SUBMITTED, Status.ACCEPTED) else None
     assignments = list(case.assignments.select_related("unit").order_by("dispatched_at", "id"))
     extension = selectors.pending_extension(case)
-    handled = services.outcome_case(case)
+    actions = states.available(case, who=who, extension=extension, now=now)
+    # The rules' suggestion, while the case waits for its first dispatch.
+    suggested = route(case.service, case.area) if actions["dispatch"] and not actions["redispatch"] else None
+    handled = states.outcome(case)
 
     def form(name, factory):
         return forms.get(name) or factory()
@@ -91,10 +82,8 @@ def _context(request, case, forms=None):
         "events": selectors.timeline(case), "photos": list(case.photos.all()), "assignments": assignments,
         "merged": case.merged_cases.select_related("area").order_by("submitted_at"),
         "extension": extension, "overdue": case.is_overdue(now),
-        "dispatcher": dispatcher, "acting": acting, "lead_actor": lead_actor,
-        "sign_unit": _actor_unit(user, case, sign=True), "suggested": suggested,
-        "similar": selectors.similar_open_cases(user, case) if dispatcher and case.is_open else [],
-        "can_rate": services.can_rate(case), "may_archive": services.may_archive(case, now),
+        "dispatcher": dispatcher, "acting": who.acting, "sign_unit": who.signer, "case_actions": actions,
+        "suggested": suggested, "similar": selectors.similar_open_cases(user, case) if actions["merge"] else [],
         "callback_days": settings.CASE_CALLBACK_DAYS, "resolve_question": RESOLVE_QUESTION,
         "archive_question": ARCHIVE_QUESTION,
         "f_accept": form("accept", lambda: AcceptForm(initial={"service": case.service, "urgency": case.urgency,
@@ -112,17 +101,19 @@ def _context(request, case, forms=None):
 
 @login_required
 def case_detail(request, pk):
-    case = policy.get_case(request.user, pk)
+    case = policy.get(Case, request.user, pk)
     return render(request, "cases/detail.html", _context(request, case))
 
 
-def _step(request, pk, name, form_class, capability, run, done_message, *, sign=False, files=False, confirm=None):
-    """One step of handling: the form, the access check, one service call; refused → the page again with a 400.
+def _step(request, pk, name, form_class, run, done_message, *, step=None, files=False, confirm=None):
+    """One step of handling (`step` of the state table, by default `name`, the form's): the form, the access check
+    (the capability of whoever the table says takes the step), one service call; refused → the page again with a 400.
     A step with `confirm` (title, question, button, ready) is irreversible: it acts only on a confirmed post (the
     dialog of static/js/confirm.js, or without JavaScript apps.core.confirm's page or, for uploads, its check box) —
     unless `ready(case)` says the step is not open, when the service's refusal is the answer, not a question."""
-    case = policy.get_case(request.user, pk, capability)
-    unit = _actor_unit(request.user, case, sign=sign) if capability == policy.CASE_HANDLE else None
+    step = step or name
+    case = policy.get(Case, request.user, pk, states.STEPS[step].capability)
+    unit = states.actors(request.user, case).unit_for(step)
     form = form_class(request.POST, request.FILES if files else None) if form_class else None
     title, question, button, ready = confirm or (None, None, None, None)
     if (form is None or form.is_valid()) and confirm and not confirmed(request) and (ready is None or ready(case)):
@@ -149,7 +140,7 @@ def _actor(request):
 @login_required
 @require_POST
 def case_accept(request, pk):
-    return _step(request, pk, "accept", AcceptForm, policy.CASE_DISPATCH, lambda case, data, unit: services.case_accept(
+    return _step(request, pk, "accept", AcceptForm, lambda case, data, unit: services.case_accept(
         case=case, service=data["service"], urgency=data["urgency"], is_public=data["is_public"], **_actor(request)),
         _("已受理"))
 
@@ -157,7 +148,7 @@ def case_accept(request, pk):
 @login_required
 @require_POST
 def case_reclassify(request, pk):
-    return _step(request, pk, "reclassify", ReclassifyForm, policy.CASE_DISPATCH,
+    return _step(request, pk, "reclassify", ReclassifyForm,
                  lambda case, data, unit: services.case_reclassify(
                      case=case, service=data["service"], urgency=data["urgency"], is_public=data["is_public"],
                      **_actor(request)), _("已调整"))
@@ -166,7 +157,7 @@ def case_reclassify(request, pk):
 @login_required
 @require_POST
 def case_reject(request, pk):
-    return _step(request, pk, "reject", ReasonForm, policy.CASE_DISPATCH, lambda case, data, unit: services.case_reject(
+    return _step(request, pk, "reject", ReasonForm, lambda case, data, unit: services.case_reject(
         case=case, reason=data["reason"], **_actor(request)), _("已作不予受理处理"))
 
 
@@ -174,39 +165,39 @@ def case_reject(request, pk):
 @require_POST
 def case_dispatch(request, pk):
     def run(case, data, unit):
-        if case.status == Status.SUBMITTED:
+        if states.allows("accept", case):  # a waiting case is accepted as it is dispatched
             services.case_accept(case=case, **_actor(request))
         services.case_dispatch(case=case, lead=data["lead"], assisting=list(data["assisting"]), note=data["note"],
                                **_actor(request))
 
-    return _step(request, pk, "dispatch", DispatchForm, policy.CASE_DISPATCH, run, _("已派单"))
+    return _step(request, pk, "dispatch", DispatchForm, run, _("已派单"))
 
 
 @login_required
 @require_POST
 def case_sign(request, pk):
-    return _step(request, pk, "sign", None, policy.CASE_HANDLE, lambda case, data, unit: services.case_sign(
-        case=case, unit=unit, **_actor(request)), _("已签收"), sign=True)
+    return _step(request, pk, "sign", None, lambda case, data, unit: services.case_sign(
+        case=case, unit=unit, **_actor(request)), _("已签收"))
 
 
 @login_required
 @require_POST
 def case_return(request, pk):
-    return _step(request, pk, "return", ReasonForm, policy.CASE_HANDLE, lambda case, data, unit: services.case_return(
+    return _step(request, pk, "return", ReasonForm, lambda case, data, unit: services.case_return(
         case=case, unit=unit, reason=data["reason"], **_actor(request)), _("已退单，诉求回到调度员重新派单"))
 
 
 @login_required
 @require_POST
 def case_note(request, pk):
-    return _step(request, pk, "note", NoteForm, policy.CASE_HANDLE, lambda case, data, unit: services.case_note(
+    return _step(request, pk, "note", NoteForm, lambda case, data, unit: services.case_note(
         case=case, unit=unit, text=data["text"], public=data["is_public"], **_actor(request)), _("已记录办理进展"))
 
 
 @login_required
 @require_POST
 def case_extension(request, pk):
-    return _step(request, pk, "extension", ExtensionForm, policy.CASE_HANDLE,
+    return _step(request, pk, "extension", ExtensionForm,
                  lambda case, data, unit: services.case_request_extension(
                      case=case, unit=unit, until=data["until"], reason=data["reason"], **_actor(request)),
                  _("已提交延期申请，待调度员审批"))
@@ -215,14 +206,12 @@ def case_extension(request, pk):
 @login_required
 @require_POST
 def extension_decide(request, pk):
-    extension = CaseExtension.objects.filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
-    if extension is None:
-        raise Http404(_("未找到该延期申请"))
+    extension = policy.get(CaseExtension, request.user, pk)
 
     def run(case, data, unit):
         services.case_decide_extension(extension=extension, approve=data["approve"], note=data["note"], **_actor(request))
 
-    return _step(request, extension.case_id, "decide", DecideExtensionForm, policy.CASE_DISPATCH, run, _("已审批延期申请"))
+    return _step(request, extension.case_id, "decide", DecideExtensionForm, run, _("已审批延期申请"), step="decide_extension")
 
 
 RESOLVE_QUESTION = gettext_lazy("确定办结？答复将发送给群众并进入回访，办结后不能再修改答复。")
@@ -232,7 +221,7 @@ ARCHIVE_QUESTION = gettext_lazy("确定归档？归档后不能再回访、重�
 @login_required
 @require_POST
 def case_resolve(request, pk):
-    return _step(request, pk, "resolve", ResolveForm, policy.CASE_HANDLE, lambda case, data, unit: services.case_resolve(
+    return _step(request, pk, "resolve", ResolveForm, lambda case, data, unit: services.case_resolve(
         case=case, unit=unit, answer=data["answer"], photos=data["photos"], **_actor(request)), _("已办结，等待回访"),
         files=True, confirm=(_("办结"), RESOLVE_QUESTION, _("确认办结"), None))
 
@@ -240,7 +229,7 @@ def case_resolve(request, pk):
 @login_required
 @require_POST
 def case_callback(request, pk):
-    return _step(request, pk, "callback", CallbackForm, policy.CASE_DISPATCH, lambda case, data, unit: services.case_rate(
+    return _step(request, pk, "callback", CallbackForm, lambda case, data, unit: services.case_rate(
         case=case, rating=data["rating"], solved=data["solved"], comment=data["comment"], via=RatedVia.PHONE,
         **_actor(request)), _("已记录电话回访结果"))
 
@@ -248,35 +237,35 @@ def case_callback(request, pk):
 @login_required
 @require_POST
 def case_reopen(request, pk):
-    return _step(request, pk, "reopen", ReasonForm, policy.CASE_DISPATCH, lambda case, data, unit: services.case_reopen(
+    return _step(request, pk, "reopen", ReasonForm, lambda case, data, unit: services.case_reopen(
         case=case, reason=data["reason"], **_actor(request)), _("已重办，退回承办单位重新办理"))
 
 
 @login_required
 @require_POST
 def case_archive(request, pk):
-    return _step(request, pk, "archive", None, policy.CASE_DISPATCH, lambda case, data, unit: services.case_archive(
-        case=case, **_actor(request)), _("已归档"), confirm=(_("归档"), ARCHIVE_QUESTION, _("确认归档"), services.may_archive))
+    return _step(request, pk, "archive", None, lambda case, data, unit: services.case_archive(
+        case=case, **_actor(request)), _("已归档"), confirm=(_("归档"), ARCHIVE_QUESTION, _("确认归档"), states.may_archive))
 
 
 @login_required
 @require_POST
 def case_merge(request, pk):
     def run(case, data, unit):
-        master = policy.visible_cases(request.user, policy.CASE_DISPATCH).filter(
+        master = policy.restrict(Case, request.user, policy.CASE_DISPATCH).filter(
             number=data["master"].strip().upper()).first()
         if master is None:
             raise ValidationError({"master": _("未找到受理编号为 {number} 的诉求").format(number=data["master"])})
         services.case_merge(case=case, master=master, **_actor(request))
 
-    return _step(request, pk, "merge", MergeForm, policy.CASE_DISPATCH, run, _("已合并"))
+    return _step(request, pk, "merge", MergeForm, run, _("已合并"))
 
 
 @login_required
 @require_POST
 def case_reveal_phone(request, pk):
-    case = policy.get_case(request.user, pk)
-    if not (policy.can_case(request.user, policy.CASE_DISPATCH, case) or policy.can_case(request.user, policy.CASE_HANDLE, case)):
+    case = policy.get(Case, request.user, pk)
+    if not (policy.can(request.user, policy.CASE_DISPATCH, case) or policy.can(request.user, policy.CASE_HANDLE, case)):
         raise PermissionDenied(_("只有承办单位和调度员可以查看完整联系电话"))
     phone = services.case_reveal_phone(actor=request.user, case=case, request=request)
     return HttpResponse(phone or _("未留电话"), content_type="text/plain; charset=utf-8")
@@ -284,7 +273,7 @@ def case_reveal_phone(request, pk):
 
 @login_required
 def case_intake(request):
-    units = policy.case_units(request.user)
+    units = scopes.case_units(request.user)
     if not units:
         raise PermissionDenied(_("您不代表任何承办单位，不能登记诉求"))
     form = StaffIntakeForm(request.POST or None, request.FILES or None, units=units,
@@ -309,8 +298,5 @@ def case_intake(request):
 
 @login_required
 def photo(request, pk):
-    item = CasePhoto.objects.filter(pk=parse_pk(pk)).select_related("case").first() if parse_pk(pk) is not None else None
-    if item is None or not policy.can_case(request.user, policy.CASE_VIEW, item.case):
-        raise Http404(_("未找到该照片"))
-    return photos.serve(item)
+    return photos.serve(policy.get(CasePhoto, request.user, pk))
 

@@ -1,8 +1,25 @@
-"""Error pages in Chinese; JSON for API paths."""
+"""Error pages in Chinese; JSON for API paths; an app's own error format on the paths it registers."""
 
-from django.http import JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+# Path prefix -> renderer(request, status, message) -> response: an app whose clients read errors in a format of
+# their own (Open311) registers it from its AppConfig.ready(), so that core imports no app.
+_renderers: dict[str, Callable[..., HttpResponse]] = {}
+
+
+def register_error_renderer(path_prefix: str, renderer: Callable[..., HttpResponse]):
+    """Answer refusals on paths under `path_prefix` with `renderer(request, status, message)`."""
+    _renderers[path_prefix] = renderer
+
+
+def renderer_for(path: str):
+    """The renderer registered for `path` (the longest matching prefix), or None."""
+    found = [prefix for prefix in _renderers if path.startswith(prefix)]
+    return _renderers[max(found, key=len)] if found else None
 
 
 def respond(request, status, message):

@@ -147,12 +147,11 @@ class InputGuardMiddleware:
 def _refuse(request, status, message):
     """The refusal in the form the caller reads: JSON for the API, the Open311 error list on its paths, the error
     page otherwise."""
-    if request.path.startswith("/open311/"):
-        from apps.cases import open311_format
+    from .errors import renderer_for, respond
 
-        return open311_format.errors("xml" if request.path.endswith(".xml") else "json", status, [message])
-    from .errors import respond
-
+    renderer = renderer_for(request.path)  # an app's own error format on its paths (Open311), errors.register_error_renderer
+    if renderer is not None:
+        return renderer(request, status, message)
     return respond(request, status, message)
 
 

@@ -1,11 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-
-from apps.access import policy
-from apps.orgs import selectors as org_selectors
 
 
 def healthz(request):
@@ -16,50 +13,6 @@ def healthz(request):
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-@login_required
-def home(request):
-    user = request.user
-    if not policy.has_capability(user, policy.ORG_VIEW):
-        if policy.is_member_self_service(user):
-            return redirect("members:me")
-        if policy.has_capability(user, policy.CASE_VIEW):
-            return redirect("cases:list")
-        if policy.has_capability(user, policy.AUDIT_VIEW):
-            return redirect("audit:list")
-        if policy.has_capability(user, policy.SYSTEM_MANAGE):
-            return redirect("accounts:users")
-        return render(request, "core/no_role.html", status=403)
-    roots = list(policy.visible_orgs(user).filter(path__in=policy.scope_paths(user, policy.ORG_VIEW)))
-    summaries = [(org, org_selectors.subtree_counts(org), org_selectors.domain_breakdown(org)) for org in roots]
-    reminders = org_selectors.term_reminders(policy.visible_orgs(user))
-    return render(request, "core/home.html", {"summaries": summaries, "reminders": reminders[:10],
-                                              "reminder_count": reminders.count(), "section": "home",
-                                              "org_life": _org_life(user, roots), "cases": _cases(user)})
-
-
-def _org_life(user, roots):
-    """This month's compliance for each root of the user's scope, and (for record keepers) what is due."""
-    from django.utils import timezone
-
-    from apps.records import compliance
-    from apps.records.periods import period_containing
-
-    if not policy.has_capability(user, policy.RECORD_VIEW):
-        return None
-    period = period_containing("month", timezone.localdate())
-    tables = [(org, compliance.compliance_table(org, period)["total"].total) for org in roots]
-    due = None
-    if policy.has_capability(user, policy.RECORD_MANAGE):
-        due = sum(len(item["orgs"]) for item in compliance.due_soon(policy.visible_orgs(user, policy.RECORD_MANAGE)))
-    return {"period": period, "tables": tables, "due": due}
-
-
-def _cases(user):
-    from apps.cases.selectors import home_figures
-
-    return home_figures(user)
 
 
 def _own_job(request, pk):

@@ -17,7 +17,7 @@ def run_cases(bench):
     """Pages and the ranking call as district_admin, over the whole district."""
     from apps.cases import metrics, search
     from apps.cases.models import Case
-    from apps.records.periods import parse_period
+    from apps.core.periods import parse_period
 
     today = timezone.localdate()
     month, year = f"{today:%Y-%m}", str(today.year)

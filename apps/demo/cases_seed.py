@@ -1,33 +1,30 @@
 """A year of residents' requests (群工系统) for the demo district, as if every case had gone through apps.cases.
 
 First what the district would set up: its centre, a unit for each township and street and for the departments that
-handle residents' problems, the categories and the routing rules. Then about 43,000 cases (300 at the small scale)
+handle residents' problems, the categories and the routing rules (cases_config_seed). Then about 43,000 cases (300 at the small scale)
 over the twelve months before the demo's moment, 08:00 of `today` (CLOCK). Each case is played forward from its
 submission, one step at a time, each step writing the fields, assignments and timeline events the service of that
 step writes (intake._create, services.case_accept, case_dispatch, case_sign, …); a step falling after the demo's
 moment has not happened yet, so the older cases are archived and the recent ones open at every stage.
 
-Written in chunks of submission order, cases, assignments and events as plain multi-row INSERTs (_insert: a model
+Written in chunks of submission order, cases, assignments and events as plain multi-row INSERTs (cases_insert: a model
 instance and bulk_create's generic path for each of some 400,000 rows would take minutes); the same rng gives the
 same district.
 """
 
-import sqlite3
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import JSONField, Max
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.cases import deadlines, numbers, search
 from apps.cases.areas import VILLAGE_DOMAINS, place_name
-from apps.cases.config_services import open311_key_hash
 from apps.cases.models import (
     STAFF_CHANNELS,
     Case,
@@ -36,24 +33,19 @@ from apps.cases.models import (
     CaseExtension,
     CaseNumberCounter,
     Channel,
-    HandlingUnit,
-    Open311Client,
     RatedVia,
     Rating,
-    RoutingRule,
-    Service,
-    ServiceAttribute,
     Status,
     UnitKind,
     Urgency,
 )
-from apps.core.crypto import EncryptedTextField, keyed_hash
+from apps.core.crypto import keyed_hash
 from apps.core.text import mask_phone
 
 from . import names
+from .cases_config_seed import CaseSettings, department_organizations, handler_department
 from .cases_data import (
     ANSWERS,
-    ATTRIBUTES,
     CATEGORIES,
     CHANNELS,
     COMMENTS,
@@ -62,13 +54,11 @@ from .cases_data import (
     DURATIONS,
     ESTATES,
     EXTENSION_REASONS,
-    HOUSING,
     INTERNAL_NOTES,
     IP_PREFIXES,
     NOTES,
     OFFICE_HOURS,
     ONLINE_HOURS,
-    ORGAN_SUFFIXES,
     PHONE_HOURS,
     PRIVATE_CATEGORIES,
     REJECT_REASONS,
@@ -79,6 +69,7 @@ from .cases_data import (
     WHEN,
     Category,
 )
+from .cases_insert import insert_rows, page_cache
 from .cases_story import Cut, Record, Story, texts
 
 DEMO_QUERY_CODE = "DEMO2026"  # every demo case's query code, so that the residents' status pages can be tried
@@ -140,52 +131,17 @@ class CaseSeeder:
         self.root = root
         self.departments = {name: org for name, org in department_organizations(orgs).items() if name in DEPARTMENTS}
 
-    # ------------------------------------------------------------ the district's settings
+    # ------------------------------------------------------------ the district's settings (cases_config_seed)
 
     def write_settings(self):
-        self.district = HandlingUnit(name=self.texts["district"], kind=UnitKind.DISTRICT, organization=self.root, sort_order=1)
-        self.town_units = {t.pk: HandlingUnit(name=place_name(t)[:60], kind=UnitKind.TOWNSHIP, organization=t,
-                                              sort_order=10 + i) for i, t in enumerate(self.towns)}
-        self.dept_units = {name: HandlingUnit(name=name, kind=UnitKind.DEPARTMENT, organization=self.departments[name],
-                                              sort_order=100 + i) for i, name in enumerate(DEPARTMENTS) if name in self.departments}
-        HandlingUnit.objects.bulk_create([self.district, *self.town_units.values(), *self.dept_units.values()])
-        services = [Service(code=c.code, name=c.name, group=c.group, urgency=c.urgency, keywords=c.keywords,
-                            sort_order=(i + 1) * 10) for i, c in enumerate(CATEGORIES)]
-        Service.objects.bulk_create(services)
-        self.services = {s.code: s for s in services}
-        ServiceAttribute.objects.bulk_create([ServiceAttribute(service=self.services[code], **spec)
-                                              for code, spec in ATTRIBUTES.items()])
-        # 属地 for anything; categories a department answers for go to it; housing safety where it is, with the
-        # housing department assisting; suggestions to the district for coordination.
-        rules = [RoutingRule(to_area_unit=True, note="属地办理：交由问题所在乡镇（街道）")]
-        self.rules = {}
-        for c in CATEGORIES:
-            unit = self.dept_units.get(c.department)
-            if unit is not None:
-                rules.append(RoutingRule(service=self.services[c.code], unit=unit, note=f"{c.name}由{unit.name}办理"))
-                self.rules[c.code] = (False, unit, [])
-        housing = self.dept_units.get(HOUSING)
-        joint = None
-        if housing is not None:
-            joint = RoutingRule(service=self.services["housing"], to_area_unit=True, note=f"属地牵头，{housing.name}协办")
-            rules.append(joint)
-            self.rules["housing"] = (True, None, [housing])
-        rules.append(RoutingRule(service=self.services["suggestions"], unit=self.district, note="区级统筹协调"))
-        self.rules["suggestions"] = (False, self.district, [])
-        RoutingRule.objects.bulk_create(rules)
-        if joint is not None:
-            joint.assisting.add(housing)
-        key = "".join(self.rng.choice("abcdefghijkmnpqrstuvwxyz23456789") for _n in range(32))
-        self.client = Open311Client.objects.create(name="渝快办（演示接入）", key_prefix=key[:8], key_hash=open311_key_hash(key),
-                                                   note="演示数据：第三方应用提交的诉求")
+        self.config = CaseSettings(root=self.root, towns=self.towns, departments=self.departments, rng=self.rng,
+                                   texts=self.texts)
+        self.config.write()
+        self.district, self.town_units, self.dept_units = self.config.district, self.config.town_units, self.config.dept_units
+        self.services, self.client = self.config.services, self.config.client
 
     def route(self, code, town):
-        """routing.route for the demo's rules: the category's rule, else 属地, else the district (兜底)."""
-        for to_area, unit, assisting in filter(None, (self.rules.get(code), (True, None, []))):
-            lead = self.town_units[town.pk] if to_area and town is not None else unit
-            if lead is not None:
-                return lead, [u for u in assisting if u is not lead], True
-        return self.district, [], False
+        return self.config.route(code, town)
 
     # ------------------------------------------------------------ planning
 
@@ -535,10 +491,10 @@ class CaseSeeder:
         for start in range(0, len(plans), CHUNK):
             chunk = plans[start:start + CHUNK]
             stories = [self.play(p) for p in chunk]
-            _insert(Case, [s.case.row() for s in stories])
-            _insert(CaseAssignment, [(a.case.id, a.unit.pk, a.role, a.status, a.dispatched_at, a.signed_at, a.returned_at,
+            insert_rows(Case, [s.case.row() for s in stories])
+            insert_rows(CaseAssignment, [(a.case.id, a.unit.pk, a.role, a.status, a.dispatched_at, a.signed_at, a.returned_at,
                                       a.return_reason) for s in stories for a in s.assignments])
-            _insert(CaseEvent, [(case.id, kind, at, None, unit.pk if unit else None, public, text, data)
+            insert_rows(CaseEvent, [(case.id, kind, at, None, unit.pk if unit else None, public, text, data)
                                 for s in stories for case, kind, at, unit, public, text, data in s.events])
             CaseExtension.objects.bulk_create([e for s in stories for e in s.extensions])
             for p in chunk:
@@ -552,96 +508,8 @@ class CaseSeeder:
         CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=d, last=n) for d, n in sorted(self.counters.items())])
 
 
-INSERT_FIELDS = {
-    Case: [f.name for f in Case._meta.concrete_fields],  # Record.row()
-    CaseAssignment: ("case", "unit", "role", "status", "dispatched_at", "signed_at", "returned_at", "return_reason"),
-    CaseEvent: ("case", "kind", "at", "actor", "unit", "is_public", "text", "data"),
-}
-# Values of these fields are not what the database takes: they go through the field's get_db_prep_save.
-CONVERTED = ("DateTimeField", "JSONField", "UUIDField", "DecimalField")
-
-
-def _insert(model, rows):
-    """Plain multi-row INSERTs of rows (values in the order of INSERT_FIELDS): a district's year is 43,000 cases and
-    some 300,000 events, and bulk_create spends most of its time on the generic path of each value. Values that need
-    it go through their field's conversion for the database, as in bulk_create; plain strings, numbers and ids go as
-    they are. (Multi-row, not executemany: SQLite would flush the cases' full-text index after every single row.)"""
-    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy's lookup, a million times, would count
-    fields = [model._meta.get_field(name) for name in INSERT_FIELDS[model]]
-    converting = [(i, f) for i, f in enumerate(fields)
-                  if f.get_internal_type() in CONVERTED or isinstance(f, EncryptedTextField)]
-    adapt_moment, adapt_json = db.ops.adapt_datetimefield_value, db.ops.adapt_json_value
-    moments = {}  # the timestamps of a case repeat (submitted = accepted = dispatched, …): adapt each once
-    values = []
-    for row in rows:
-        row = list(row)
-        for i, f in converting:
-            value = row[i]
-            if isinstance(value, datetime):  # aware, in UTC: what DateTimeField.get_prep_value would pass on
-                if value not in moments:
-                    moments[value] = adapt_moment(value)
-                row[i] = moments[value]
-            elif isinstance(f, JSONField):
-                row[i] = adapt_json(value, f.encoder)
-            elif value is not None:
-                row[i] = f.get_db_prep_save(value, db)
-        values.append(row)
-    qn = db.ops.quote_name
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, min(1000, _max_params(db) // len(fields)))
-    with db.cursor() as cursor:
-        for start in range(0, len(values), size):
-            batch = values[start:start + size]
-            cursor.execute(head + ", ".join([one] * len(batch)), [v for row in batch for v in row])
-
-
-def _max_params(db):
-    """Parameters a statement may have: SQLite's own limit (Django assumes the old default of 999; rows in larger
-    statements keep the full-text index in fewer, larger segments), PostgreSQL's."""
-    if db.vendor == "sqlite":
-        db.ensure_connection()
-        return db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return db.features.max_query_params or 65535
-
-
-@contextmanager
-def _page_cache(megabytes=64):
-    """SQLite: a larger page cache while the cases are written (their twenty indexes outgrow the default 2 MB)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "sqlite":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-megabytes * 1024}")
-        try:
-            yield
-        finally:
-            cursor.execute(f"PRAGMA cache_size = {before}")
-
-
 def _whole(moment):
     return moment.replace(microsecond=0)
-
-
-def department_organizations(orgs) -> dict:
-    """{department: its organ party organization (…机关党支部/党总支/党委 under the 区直机关工委)}, the first district's."""
-    working = {o.path for o in orgs if o.name.endswith("区直机关工委")}
-    found = {}
-    for org in orgs:
-        suffix = next((s for s in ORGAN_SUFFIXES if org.name.endswith(s)), None)
-        if suffix and org.path[:-org.steplen] in working:
-            found.setdefault(org.name[:-len(suffix)], org)
-    return found
-
-
-def handler_department(orgs):
-    """(department, its organization) of the demo department handler: housing, else the first department there is."""
-    found = department_organizations(orgs)
-    name = next(d for d in DEPARTMENTS if d in found) if HOUSING not in found else HOUSING
-    return name, found[name]
 
 
 def write_cases(orgs, rng, today, log, *, total, focus_town=None):
@@ -649,7 +517,7 @@ def write_cases(orgs, rng, today, log, *, total, focus_town=None):
     seeder = CaseSeeder(orgs, rng, today, log, total=total, focus_town=focus_town)
     seeder.write_settings()
     plans = seeder.plan()
-    with _page_cache():
+    with page_cache():
         seeder.write(plans)
     log(f"  群众诉求 {len(plans)} 件，承办单位 {1 + len(seeder.town_units) + len(seeder.dept_units)} 个；"
         f"查询码均为 {DEMO_QUERY_CODE}")

@@ -227,8 +227,8 @@ def _posts_by_org(posts):
 
 def _write_accounts(nodes, orgs, members_by_org, root_index, log):
     """The demo accounts; returns the demo secretary's branch and the demo town_admin's township."""
+    from .cases_config_seed import handler_department
     from .cases_data import HOUSING
-    from .cases_seed import handler_department
 
     root = orgs[root_index]
     town_index = next(i for i, n in enumerate(nodes) if n.name.endswith("镇党委"))

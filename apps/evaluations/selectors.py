@@ -2,8 +2,11 @@
 
 from django.db.models import Count, Q
 
-from .models import EvaluationStatus, Grade, Participant, PeerRating
+from apps.access import policy
+
+from .models import EvaluationStatus, Grade, Participant
 from .rules import excellent_limit, excellent_ratio
+from .scopes import EVALUATION_TAKE_PART
 
 # Ciphertexts are never loaded (nor decrypted) for a roster: names and categories are enough.
 _MEMBER_HEAVY_FIELDS = ("member__id_number", "member__phone")
@@ -24,18 +27,24 @@ def my_participations(member):
             .order_by("-evaluation__year", "-evaluation_id"))
 
 
-def roster(evaluation):
-    """The participants with, for each, the tally of grades suggested by fellow members (党员互评)."""
-    participants = list(Participant.objects.filter(evaluation=evaluation).select_related("member")
-                        .defer(*_MEMBER_HEAVY_FIELDS).order_by("member__name_pinyin", "pk"))
+def participants(user, evaluation, capability=policy.RECORD_VIEW):
+    """An evaluation's roster as `user` holding `capability` on it may see it, by name (the evaluation's rule)."""
+    return (policy.restrict(evaluation.participants.all(), user, capability).select_related("member")
+            .defer(*_MEMBER_HEAVY_FIELDS).order_by("member__name_pinyin", "pk"))
+
+
+def roster(user, evaluation):
+    """The participants with, for each, the tally of grades suggested by fellow members (党员互评): for those who
+    keep the evaluation."""
+    participants_ = list(participants(user, evaluation, policy.RECORD_VIEW))
     counts = {}
-    for row in (PeerRating.objects.filter(evaluation=evaluation).values("ratee_id", "grade")
+    for row in (policy.restrict(evaluation.peer_ratings.all(), user, policy.RECORD_VIEW).values("ratee_id", "grade")
                 .annotate(n=Count("pk")).order_by()):
         counts[(row["ratee_id"], row["grade"])] = row["n"]
-    for p in participants:
+    for p in participants_:
         p.tally = [(label, counts.get((p.member_id, value), 0)) for value, label in Grade.choices]
         p.ratings_received = sum(n for _label, n in p.tally)
-    return participants
+    return participants_
 
 
 def roster_summary(participants):
@@ -52,15 +61,17 @@ def roster_summary(participants):
     }
 
 
-def ratings_received(evaluation, member):
+def ratings_received(user, evaluation, member):
     """The ratings fellow members gave one participant: for those who keep the evaluation only."""
-    return (PeerRating.objects.filter(evaluation=evaluation, ratee=member).select_related("rater")
+    return (policy.restrict(evaluation.peer_ratings.all(), user, policy.RECORD_VIEW).filter(ratee=member)
+            .select_related("rater")
             .defer("rater__id_number", "rater__phone").order_by("rater__name_pinyin", "pk"))
 
 
-def ratings_given(evaluation, member) -> dict:
+def ratings_given(user, evaluation, member) -> dict:
     """A member's own ratings in an evaluation, by the rated member's id."""
-    return {r.ratee_id: r for r in PeerRating.objects.filter(evaluation=evaluation, rater=member)}
+    return {r.ratee_id: r for r in
+            policy.restrict(evaluation.peer_ratings.all(), user, EVALUATION_TAKE_PART).filter(rater=member)}
 
 
 def member_results(member):

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,11 +13,12 @@ from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
-from apps.orgs.models import BRANCH_KINDS
+from apps.orgs.models import BRANCH_KINDS, Organization
 
 from . import selectors, services
 from .forms import EvaluationOpenForm, GradesForm, PeerRatingForm, SelfEvaluationForm, default_year
-from .models import Participant
+from .models import Evaluation
+from .scopes import EVALUATION_SEE, EVALUATION_TAKE_PART
 
 # Asked by the 结束评议 button's dialog and by the confirmation page: one wording.
 FINALIZE_QUESTION = gettext_lazy("确定结束评议并公布结果？结束后不能再修改等次。")
@@ -34,7 +34,7 @@ def evaluation_list(request):
     context = {"section": "evaluations", "may_view": may_view,
                "can_open": policy.has_capability(user, policy.RECORD_MANAGE)}
     if may_view:
-        qs = selectors.evaluation_list(policy.visible_evaluations(user, policy.RECORD_VIEW))
+        qs = selectors.evaluation_list(policy.restrict(Evaluation, user, policy.RECORD_VIEW))
         context["page"] = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     if takes_part:
         context["mine"] = list(selectors.my_participations(user.member))
@@ -42,7 +42,7 @@ def evaluation_list(request):
 
 
 def _branches(user):
-    return (policy.visible_orgs(user, policy.RECORD_MANAGE).filter(kind__in=BRANCH_KINDS, is_active=True)
+    return (policy.restrict(Organization, user, policy.RECORD_MANAGE).filter(kind__in=BRANCH_KINDS, is_active=True)
             .order_by("path"))
 
 
@@ -54,7 +54,7 @@ def evaluation_open(request):
     org = request.GET.get("org", "")
     if parse_pk(org) is not None:
         initial["organization"] = _branches(request.user).filter(pk=parse_pk(org)).first()
-    form = EvaluationOpenForm(request.POST or None, scope=policy.visible_orgs(request.user, policy.RECORD_MANAGE),
+    form = EvaluationOpenForm(request.POST or None, scope=policy.restrict(Organization, request.user, policy.RECORD_MANAGE),
                               initial=initial)
     evaluation = submit(form, lambda data: services.evaluation_open(
         actor=request.user, organization=data["organization"], year=data["year"], request=request))
@@ -66,8 +66,8 @@ def evaluation_open(request):
 
 
 def _render_detail(request, evaluation, *, grades_form=None, error=None, status=200):
-    participants = selectors.roster(evaluation)
-    can_manage = policy.can_evaluation(request.user, policy.RECORD_MANAGE, evaluation)
+    participants = selectors.roster(request.user, evaluation)
+    can_manage = policy.can(request.user, policy.RECORD_MANAGE, evaluation)
     if grades_form is not None and not evaluation.is_open:
         # Locked results show no selects; the refusal is said on top.
         error, grades_form = "；".join(grades_form.non_field_errors()) or error, None
@@ -78,15 +78,15 @@ def _render_detail(request, evaluation, *, grades_form=None, error=None, status=
     return render(request, "evaluations/detail.html", {
         "evaluation": evaluation, "participants": participants, "summary": selectors.roster_summary(participants),
         "can_manage": can_manage, "grades_form": grades_form, "error": error, "section": "evaluations",
-        "takes_part": policy.can_evaluation(request.user, policy.EVALUATION_TAKE_PART, evaluation),
+        "takes_part": policy.can(request.user, EVALUATION_TAKE_PART, evaluation),
         "not_graded_message": _(services.NOT_GRADED_MESSAGE), "finalize_question": FINALIZE_QUESTION,
     }, status=status)
 
 
 @login_required
 def evaluation_detail(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.EVALUATION_SEE)
-    if not policy.can_evaluation(request.user, policy.RECORD_VIEW, evaluation):
+    evaluation = policy.get(Evaluation, request.user, pk, EVALUATION_SEE)
+    if not policy.can(request.user, policy.RECORD_VIEW, evaluation):
         # A member on the roster has their own page; the roster and the ratings are not for them.
         return redirect("evaluations:participate", evaluation.pk)
     return _render_detail(request, evaluation)
@@ -95,9 +95,8 @@ def evaluation_detail(request, pk):
 @login_required
 @require_POST
 def grades_set(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.RECORD_MANAGE)
-    participants = list(Participant.objects.filter(evaluation=evaluation).select_related("member")
-                        .defer("member__id_number", "member__phone"))
+    evaluation = policy.get(Evaluation, request.user, pk, policy.RECORD_MANAGE)
+    participants = list(selectors.participants(request.user, evaluation, policy.RECORD_MANAGE))
     form = GradesForm(request.POST, participants=participants)
     if submit(form, lambda data: services.participant_grades_set(actor=request.user, evaluation=evaluation,
                                                                  grades=form.grades(), request=request)):
@@ -109,7 +108,7 @@ def grades_set(request, pk):
 @login_required
 @require_POST
 def evaluation_finalize(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.RECORD_MANAGE)
+    evaluation = policy.get(Evaluation, request.user, pk, policy.RECORD_MANAGE)
     # Finalizing locks every grade: one click never does it (the button's dialog, or this page, asks first).
     try:
         if not confirmed(request):
@@ -126,24 +125,21 @@ def evaluation_finalize(request, pk):
 @login_required
 def participant_detail(request, pk, participant_pk):
     """One participant's self-evaluation and the ratings fellow members gave them."""
-    evaluation = policy.get_evaluation(request.user, pk, policy.RECORD_VIEW)
-    participant = (Participant.objects.filter(evaluation=evaluation, pk=participant_pk).select_related("member")
-                   .defer("member__id_number", "member__phone").first())
-    if participant is None:
-        raise Http404(_("未找到该参评党员"))
+    evaluation = policy.get(Evaluation, request.user, pk, policy.RECORD_VIEW)
+    participant = policy.get(selectors.participants(request.user, evaluation, policy.RECORD_VIEW), request.user,
+                             participant_pk, policy.RECORD_VIEW)
     return render(request, "evaluations/participant.html", {
         "evaluation": evaluation, "participant": participant, "section": "evaluations",
-        "ratings": selectors.ratings_received(evaluation, participant.member),
+        "ratings": selectors.ratings_received(request.user, evaluation, participant.member),
         "not_graded_message": _(services.NOT_GRADED_MESSAGE),
     })
 
 
 def _render_participate(request, evaluation, *, self_form=None, rating_form=None, status=200):
     member = request.user.member
-    participants = list(Participant.objects.filter(evaluation=evaluation).select_related("member")
-                        .defer("member__id_number", "member__phone").order_by("member__name_pinyin", "pk"))
+    participants = list(selectors.participants(request.user, evaluation, EVALUATION_TAKE_PART))
     me = next(p for p in participants if p.member_id == member.pk)
-    given = selectors.ratings_given(evaluation, member)
+    given = selectors.ratings_given(request.user, evaluation, member)
     others = [p for p in participants if p.pk != me.pk]
     for p in others:
         p.my_rating = given.get(p.member_id)
@@ -166,14 +162,14 @@ def _render_participate(request, evaluation, *, self_form=None, rating_form=None
 
 @login_required
 def participate(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.EVALUATION_TAKE_PART)
+    evaluation = policy.get(Evaluation, request.user, pk, EVALUATION_TAKE_PART)
     return _render_participate(request, evaluation)
 
 
 @login_required
 @require_POST
 def self_evaluation_submit(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.EVALUATION_TAKE_PART)
+    evaluation = policy.get(Evaluation, request.user, pk, EVALUATION_TAKE_PART)
     form = SelfEvaluationForm(request.POST)
     if submit(form, lambda data: services.self_evaluation_submit(actor=request.user, evaluation=evaluation,
                                                                  member=request.user.member, text=data["text"],
@@ -186,7 +182,7 @@ def self_evaluation_submit(request, pk):
 @login_required
 @require_POST
 def peer_rating_save(request, pk):
-    evaluation = policy.get_evaluation(request.user, pk, policy.EVALUATION_TAKE_PART)
+    evaluation = policy.get(Evaluation, request.user, pk, EVALUATION_TAKE_PART)
     form = PeerRatingForm(request.POST)
     if submit(form, lambda data: services.peer_rating_save(actor=request.user, evaluation=evaluation, rater=request.user.member,
                                                            ratee_id=data["ratee"], grade=data["grade"],

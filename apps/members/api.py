@@ -8,6 +8,7 @@ from rest_framework.exceptions import Throttled
 
 from apps.access import policy
 from apps.core.api import as_drf_error
+from apps.orgs.models import Organization
 
 from . import selectors, services
 from .models import Member
@@ -22,7 +23,7 @@ class ScopedOrgField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        return policy.visible_orgs(self.context["request"].user, policy.MEMBER_MANAGE)
+        return policy.restrict(Organization, self.context["request"].user, policy.MEMBER_MANAGE)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -128,7 +129,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def get_object(self):
         capability = policy.MEMBER_VIEW if self.request.method in ("GET", "HEAD") else policy.MEMBER_MANAGE
-        return policy.get_member(self.request.user, self.kwargs["pk"], capability)
+        return policy.get(Member, self.request.user, self.kwargs["pk"], capability)
 
     def perform_create(self, serializer):
         if not policy.has_capability(self.request.user, policy.MEMBER_MANAGE):

@@ -1,10 +1,13 @@
-"""Per-organization member counts (OrgMemberCount), maintained by increments from every write path."""
+"""Per-organization member counts (orgs.OrgMemberCount, a figure of the organization), maintained by increments from
+every write path of the member registry (inside its services' transactions)."""
 
 from collections import defaultdict
 
 from django.db.models import Count, F, Q
 
-from .models import CURRENT_STATUSES, Member, MemberCategory, OrgMemberCount
+from apps.orgs.models import Organization, OrgMemberCount
+
+from .models import CURRENT_STATUSES, Member, MemberCategory
 
 
 def state(member: Member | None):
@@ -40,8 +43,6 @@ def apply_changes(changes):
 
 def recount(organization_ids=None):
     """Rebuild the counts from the member table (all organizations, or the given ones)."""
-    from apps.orgs.models import Organization
-
     orgs = Organization.objects.all() if organization_ids is None else Organization.objects.filter(pk__in=organization_ids)
     ids = list(orgs.values_list("pk", flat=True))
     rows = {r["organization_id"]: r for r in (

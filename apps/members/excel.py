@@ -1,28 +1,25 @@
-"""Member registry ⇄ Excel: the import template, the all-or-nothing import, the export."""
+"""Member registry ⇄ Excel: the import template, reading and validating an import (all or nothing: the write is
+services.member_import_apply, run by apps.members.imports), the export."""
 
 from collections import Counter
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from apps.audit.models import AuditEvent
-from apps.audit.services import Action, audit_bulk, audit_record, snapshot
 from apps.core import codes
 from apps.core.crypto import keyed_hash
 from apps.core.excel import CellError, ExportWorkbook, id_number_cell, parse_date_cell, text_cell
 from apps.core.jobs import JobRejected
 from apps.orgs.models import Organization, OrgKind
 
-from . import counters
 from .models import Member, MemberCategory, MemberStatus, Sex
 from .rules import validate_member_data
-from .services import apply_member_values
 
 # (header, key, required, help) — the order of the template's columns.
 COLUMNS = [
@@ -197,9 +194,19 @@ def _parse(values, errors, row_number):
     return data, err
 
 
-def run_import(job, progress, *, actor, scope_org_ids):
-    """Validate every row, then write all of them in one transaction — or none."""
-    path = job.input_file
+@dataclass(frozen=True)
+class ImportRow:
+    """One validated row of an import: its cleaned data (with `id_hash`) and the member it updates, if any."""
+
+    row_number: int
+    cleaned: dict
+    current: Member | None
+
+
+def validate_import(path, progress, *, scope_org_ids) -> list[ImportRow]:
+    """Read and validate every row of an import file; the rows to write, or JobRejected with the reasons of every bad
+    row (all or nothing). Reads only: the write is services.member_import_apply. Progress runs over twice the rows
+    (the write takes the second half)."""
     progress(0, phase=_("读取文件"), force=True)
     raw_rows = list(read_rows(path))
     if not raw_rows:
@@ -266,73 +273,7 @@ def run_import(job, progress, *, actor, scope_org_ids):
         bad_rows = len({e["row"] for e in errors})
         raise JobRejected({"message": _("共{rows}行，其中{bad}行有错误，未导入任何数据。请修改后重新导入。").format(rows=len(raw_rows), bad=bad_rows),
                            "errors": errors[:5000], "error_count": len(errors), "rows": len(raw_rows)})
-
-    progress(len(raw_rows), total, _("写入数据"), force=True)
-    created = updated = 0
-    with transaction.atomic():
-        to_create, to_update, events, count_changes = [], [], [], []
-        for i, (row_number, cleaned) in enumerate(parsed, start=1):
-            current = existing.get(cleaned["id_hash"])
-            if current is None:
-                member = apply_member_values(Member(), cleaned)
-                to_create.append(member)
-                count_changes.append((None, counters.state(member)))
-            else:
-                before, counted_before = snapshot(current), counters.state(current)
-                apply_member_values(current, cleaned)
-                to_update.append(current)
-                count_changes.append((counted_before, counters.state(current)))
-                events.append(AuditEvent(actor=actor, actor_name=actor.username, action=Action.UPDATE,
-                                         object_type="members.member", object_id=str(current.pk), object_repr=current.name,
-                                         organization_id=current.organization_id, org_path=current.organization.path,
-                                         before=before, after=snapshot(current), note=f"Excel导入 第{row_number}行"))
-            if len(to_create) >= 1000:
-                created += _flush_create(to_create, events, actor)
-            if len(to_update) >= 1000:
-                updated += _flush_update(to_update)
-            if i % 500 == 0:
-                progress(len(raw_rows) + i, total)
-        created += _flush_create(to_create, events, actor)
-        updated += _flush_update(to_update)
-        counters.apply_changes(count_changes)
-        audit_bulk(events)
-        audit_record(actor=actor, action=Action.IMPORT, object_type="members.member", object_repr="党员信息Excel导入",
-                     note=f"新增{created}人，更新{updated}人")
-    progress(total, total, _("完成"), force=True)
-    return {"message": _("导入成功：新增{created}人，更新{updated}人。").format(created=created, updated=updated), "created": created, "updated": updated, "rows": len(raw_rows)}
-
-
-def _flush_create(batch, events, actor):
-    if not batch:
-        return 0
-    Member.objects.bulk_create(batch, batch_size=1000)
-    # SQLite and PostgreSQL both return primary keys from bulk_create.
-    for m in batch:
-        events.append(AuditEvent(actor=actor, actor_name=actor.username, action=Action.CREATE, object_type="members.member",
-                                 object_id=str(m.pk), object_repr=m.name, organization_id=m.organization_id,
-                                 org_path=m.organization.path, after=snapshot(m), note="Excel导入"))
-    n = len(batch)
-    batch.clear()
-    return n
-
-
-_UPDATE_FIELDS = ["organization", "party_group", "name", "name_pinyin", "name_initials", "id_number", "id_masked", "birth_date",
-                  "sex", "ethnicity", "education", "occupation", "joined_on", "full_member_on", "category", "status", "phone",
-                  "phone_hash", "phone_masked", "is_hardship", "flow_place", "flow_contact", "updated_at"]
-
-
-def _flush_update(batch):
-    if not batch:
-        return 0
-    from django.utils import timezone
-
-    now = timezone.now()
-    for m in batch:
-        m.updated_at = now
-    Member.objects.bulk_update(batch, _UPDATE_FIELDS, batch_size=500)
-    n = len(batch)
-    batch.clear()
-    return n
+    return [ImportRow(row_number, cleaned, existing.get(cleaned["id_hash"])) for row_number, cleaned in parsed]
 
 
 EXPORT_HEADERS = ["姓名", "性别", "身份证号", "出生日期", "年龄", "民族", "学历", "职业类别", "人员类别", "党员状态", "入党日期",

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core import codes
+from apps.orgs.models import CommitteePost
 from apps.orgs.picker import OrgChoiceField
 
 from .models import MemberCategory, MemberStatus
@@ -33,3 +34,13 @@ class MemberForm(forms.Form):
         # The fields keep existing organizations of their kinds; the rest of the scope names the parent path.
         self.fields["organization"].queryset = org_queryset
         self.fields["party_group"].queryset = org_queryset
+
+
+class CommitteePostForm(forms.Form):
+    """添加班子成员 (the committee of an organization; the member is looked up in the registry)."""
+
+    member_id_or_name = forms.CharField(label=_("任职党员（姓名或身份证号）"), max_length=60,
+                                        help_text=_("身份证号需完整输入（18位）；姓名可输入全名"))
+    post = forms.ChoiceField(label=_("职务"), choices=CommitteePost.Post.choices)
+    term_start = forms.DateField(label=_("任职开始"), widget=DATE)
+    term_end = forms.DateField(label=_("任职结束"), widget=DATE, required=False)

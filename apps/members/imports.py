@@ -4,19 +4,34 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record
 from apps.core import jobs
 from apps.core.models import Job
+from apps.orgs.models import Organization
 
-from . import excel
+from . import excel, services
 
 
 def _jobs_dir():
     settings.JOBS_DIR.mkdir(parents=True, exist_ok=True)
     return settings.JOBS_DIR
+
+
+def run_import(job, progress, *, actor, scope_org_ids):
+    """The import job: validate every row of the file (excel.validate_import), then write all of them through the
+    member service in one transaction — or none."""
+    rows = excel.validate_import(job.input_file, progress, scope_org_ids=scope_org_ids)
+    total = len(rows) * 2
+    progress(len(rows), total, _("写入数据"), force=True)
+    created, updated = services.member_import_apply(actor=actor, rows=rows,
+                                                    on_progress=lambda done: progress(len(rows) + done, total))
+    progress(total, total, _("完成"), force=True)
+    return {"message": _("导入成功：新增{created}人，更新{updated}人。").format(created=created, updated=updated),
+            "created": created, "updated": updated, "rows": len(rows)}
 
 
 def member_import_start(*, actor, upload, request=None) -> Job:
@@ -34,11 +49,11 @@ def member_import_start(*, actor, upload, request=None) -> Job:
         for chunk in upload.chunks():
             fh.write(chunk)
     job = Job.objects.create(kind="member_import", title=_("导入党员：{name}").format(name=name[:100]), created_by=actor, input_file=str(path))
-    scope_ids = list(policy.visible_orgs(actor, policy.MEMBER_IMPORT).values_list("pk", flat=True))
+    scope_ids = list(policy.restrict(Organization, actor, policy.MEMBER_IMPORT).values_list("pk", flat=True))
 
     def work(job, progress):
         try:
-            return excel.run_import(job, progress, actor=actor, scope_org_ids=scope_ids)
+            return run_import(job, progress, actor=actor, scope_org_ids=scope_ids)
         except (OSError, KeyError, ValueError) as exc:
             if isinstance(exc, jobs.JobRejected):
                 raise
@@ -55,8 +70,9 @@ def member_export_start(*, actor, queryset, params, request=None) -> Job:
         # Unmasked exports only of members all within the unmask scope.
         queryset = queryset.filter(policy.subtree_q(policy.scope_paths(actor, policy.MEMBER_UNMASK), "organization__path"))
     path = _jobs_dir() / f"export-{uuid.uuid4().hex}.xlsx"
-    job = Job.objects.create(kind="member_export", title=_("导出党员名册"), created_by=actor, output_file=str(path),
-                             output_name="党员名册.xlsx", params={k: v for k, v in params.items() if k != "page"})
-    audit_record(actor=actor, action=Action.EXPORT, object_type="members.member", object_repr="党员名册导出",
-                 request=request, note=("含完整身份证号；" if unmask else "") + "条件：" + (str(job.params)[:250]))
+    with transaction.atomic():  # the job and its audit row together
+        job = Job.objects.create(kind="member_export", title=_("导出党员名册"), created_by=actor, output_file=str(path),
+                                 output_name="党员名册.xlsx", params={k: v for k, v in params.items() if k != "page"})
+        audit_record(actor=actor, action=Action.EXPORT, object_type="members.member", object_repr="党员名册导出",
+                     request=request, note=("含完整身份证号；" if unmask else "") + "条件：" + (str(job.params)[:250]))
     return jobs.start(job, lambda job, progress: excel.run_export(job, progress, queryset=queryset, unmask=unmask))

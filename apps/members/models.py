@@ -113,20 +113,3 @@ class Member(models.Model):
     @property
     def is_current(self):
         return self.status in CURRENT_STATUSES
-
-
-class OrgMemberCount(models.Model):
-    """Current members of one organization (direct, not its subtree), kept by every write path.
-
-    Subtree counts are sums of these rows over a path prefix: an index range over organizations
-    instead of a scan over members (2 million at province scale). Services change the rows by
-    increments (safe under concurrent writes); `manage.py recount_members` rebuilds them.
-    """
-
-    organization = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE, related_name="member_count")
-    current = models.IntegerField(_("现有党员"), default=0)
-    current_full = models.IntegerField(_("其中正式党员"), default=0)
-
-    class Meta:
-        verbose_name = _("组织党员数")
-        verbose_name_plural = _("组织党员数")

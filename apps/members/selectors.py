@@ -17,7 +17,7 @@ from apps.core.dates import add_years
 from apps.core.idcard import normalize_id_number
 from apps.core.query import prefix_q
 from apps.core.text import normalize_text
-from apps.orgs.models import OrgDomain
+from apps.orgs.models import Organization, OrgDomain, OrgMemberCount
 from apps.orgs.picker import OrgFilter
 
 from .models import CURRENT_STATUSES, Member, MemberCategory, MemberStatus, Sex
@@ -99,8 +99,6 @@ class MemberFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.scope_orgs = scope_orgs  # organizations the user may filter by (access layer)
         self.today = today or date.today()
-        from apps.orgs.models import Organization
-
         self.filters["org"].extra["queryset"] = scope_orgs if scope_orgs is not None else Organization.objects.all()
 
     @property
@@ -138,11 +136,9 @@ class MemberFilter(django_filters.FilterSet):
 
 def member_list(user, params, *, capability=None):
     """The filtered, ordered member queryset a user may see, and the bound filter."""
-    from apps.access import policy
-
     capability = capability or policy.MEMBER_VIEW
-    base = policy.visible_members(user, capability).select_related("organization")
-    f = MemberFilter(params, queryset=base, scope_orgs=policy.visible_orgs(user))
+    base = policy.restrict(Member, user, capability).select_related("organization")
+    f = MemberFilter(params, queryset=base, scope_orgs=policy.restrict(Organization, user))
     return f, f.qs.order_by(*list_ordering(params.get("q", "")))
 
 
@@ -166,10 +162,6 @@ def unfiltered_count(user, f: MemberFilter):
     per-organization counts (None when a filter is set: then the database counts the matches)."""
     from django.db.models import Sum
 
-    from apps.access import policy
-
-    from .models import OrgMemberCount
-
     if not f.form.is_valid() or any(v not in (None, "") for v in f.form.cleaned_data.values()):
         return None
     paths = policy.scope_paths(user, policy.MEMBER_VIEW)
@@ -177,3 +169,10 @@ def unfiltered_count(user, f: MemberFilter):
         return None
     total = OrgMemberCount.objects.filter(policy.subtree_q(paths, "organization__path")).aggregate(n=Sum("current"))["n"]
     return total or 0
+
+
+def committee_candidates(user, org, raw: str) -> list:
+    """Up to two current members of `org`'s subtree, within the user's view, that a typed name or full number
+    names (添加班子成员: one is the member, two say "more than one")."""
+    candidates = policy.restrict(Member, user).current().filter(organization__path__startswith=org.path)
+    return list(candidates.filter(search_q(raw))[:2])

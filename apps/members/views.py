@@ -13,13 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
-from apps.core.forms import submit
+from apps.core.forms import apply_validation_error, submit
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
-from apps.evaluations.selectors import member_results as evaluation_results
+from apps.orgs import services as org_services
+from apps.orgs.models import Organization
 
-from . import excel, imports, selectors, services
-from .forms import MemberForm
+from . import excel, hooks, imports, selectors, services
+from .forms import CommitteePostForm, MemberForm
+from .models import Member
 
 # Searches by ID number or phone never travel in a URL (access logs, browser history, Referer headers): the search
 # form POSTs, the query is kept in the session under a random key and the browser is sent (303) to a GET with that
@@ -100,23 +102,15 @@ def member_list(request):
 
 @login_required
 def member_detail(request, pk):
-    member = policy.get_member(request.user, pk)
+    member = policy.get(Member, request.user, pk)
     return render(request, "members/detail.html", {
         "member": member, "section": "members",
-        "can_manage": policy.can_member(request.user, policy.MEMBER_MANAGE, member),
-        "can_unmask": policy.can_member(request.user, policy.MEMBER_UNMASK, member),
+        "can_manage": policy.can(request.user, policy.MEMBER_MANAGE, member),
+        "can_unmask": policy.can(request.user, policy.MEMBER_UNMASK, member),
         "posts": member.posts.select_related("organization").order_by("-term_start"),
-        "evaluation_results": evaluation_results(member),
-        "attendance": _attendance_summary(member),
+        # The sections other apps add (organizational life, 民主评议), registered in apps.members.hooks.
+        "profile_sections": hooks.shown_profile_sections(member, request.user),
     })
-
-
-def _attendance_summary(member):
-    """Organizational life over the last twelve and six months (submitted records only): the same figures
-    and names as 我的组织生活."""
-    from apps.records.selectors import member_attendance_summary
-
-    return member_attendance_summary(member)
 
 
 @login_required
@@ -129,8 +123,8 @@ def me(request):
 @login_required
 @require_POST
 def reveal_id(request, pk):
-    member = policy.get_member(request.user, pk)
-    if not policy.can_member(request.user, policy.MEMBER_UNMASK, member):
+    member = policy.get(Member, request.user, pk)
+    if not policy.can(request.user, policy.MEMBER_UNMASK, member):
         raise PermissionDenied(_("您没有查看完整身份证号的权限"))
     full = services.member_reveal_id_number(actor=request.user, member=member, request=request)
     return render(request, "members/_id_number.html", {"value": full, "revealed": True})
@@ -147,7 +141,7 @@ def _initial_from(member):
 def member_create(request):
     if not policy.has_capability(request.user, policy.MEMBER_MANAGE):
         raise PermissionDenied(_("您没有录入党员的权限"))
-    orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
+    orgs = policy.restrict(Organization, request.user, policy.MEMBER_MANAGE)
     initial = {}
     if request.GET.get("org"):
         org = orgs.filter(pk=parse_pk(request.GET["org"])).first() if parse_pk(request.GET["org"]) is not None else None
@@ -163,8 +157,8 @@ def member_create(request):
 
 @login_required
 def member_edit(request, pk):
-    member = policy.get_member(request.user, pk, policy.MEMBER_MANAGE)
-    orgs = policy.visible_orgs(request.user, policy.MEMBER_MANAGE)
+    member = policy.get(Member, request.user, pk, policy.MEMBER_MANAGE)
+    orgs = policy.restrict(Organization, request.user, policy.MEMBER_MANAGE)
     initial = _initial_from(member)
     # The full number is never sent to the browser unasked: left blank means "unchanged".
     initial["id_number"] = ""
@@ -232,8 +226,43 @@ def import_template(request):
 
     if not policy.has_capability(request.user, policy.MEMBER_IMPORT):
         raise PermissionDenied(_("您没有导入党员信息的权限"))
-    orgs = policy.visible_orgs(request.user, policy.MEMBER_IMPORT).filter(is_active=True).order_by("path")
+    orgs = policy.restrict(Organization, request.user, policy.MEMBER_IMPORT).filter(is_active=True).order_by("path")
     tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     tmp.close()
     excel.build_template(tmp.name, orgs)
     return FileResponse(open(tmp.name, "rb"), as_attachment=True, filename="党员信息导入模板.xlsx")
+
+
+def _post_form_page(request, form, org, status=200):
+    return render(request, "orgs/form.html", {"form": form, "title": _("{name} · 添加班子成员").format(name=org.name), "org": org,
+                                              "section": "orgs"}, status=status)
+
+
+@login_required
+def committee_post_add(request, pk):
+    """添加班子成员, from an organization's page: served by the member registry, which looks the member up (by name
+    or a full ID number), while the post itself is the organization app's (apps.orgs.services)."""
+    org = policy.get(Organization, request.user, pk, policy.ORG_MANAGE)
+    form = CommitteePostForm(request.POST or None)
+    # A full ID number or phone typed here tells, by the answer, whether it belongs to a member in the subtree — as
+    # the member search does, so it counts against the same per-user limit (outside any transaction).
+    limited = request.method == "POST" and form.is_valid() and services.member_number_search(
+        actor=request.user, raw=form.cleaned_data["member_id_or_name"], where="添加班子成员", request=request)
+    if limited:
+        form.add_error("member_id_or_name", limited)
+        return _post_form_page(request, form, org, 429)
+    if request.method == "POST" and form.is_valid():
+        found = selectors.committee_candidates(request.user, org, form.cleaned_data["member_id_or_name"])
+        if len(found) != 1:
+            form.add_error("member_id_or_name", _("未找到该党员") if not found else _("有多名同名党员，请输入身份证号"))
+        else:
+            try:
+                org_services.committee_post_create(actor=request.user, org=org, member=found[0], post=form.cleaned_data["post"],
+                                                   term_start=form.cleaned_data["term_start"],
+                                                   term_end=form.cleaned_data["term_end"], request=request)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已添加班子成员"))
+                return redirect("orgs:detail", org.pk)
+    return _post_form_page(request, form, org, 400 if form.errors else 200)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.admin_site import SystemSettingAdmin
+from apps.audit.admin_site import SystemSettingAdmin
 
 from .models import Cluster
 

@@ -1,6 +1,4 @@
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +9,7 @@ from apps.access import policy
 from apps.core.api import as_drf_error
 from apps.core.lookups import parse_pk
 
-from . import services
+from . import selectors, services
 from .models import Organization
 
 
@@ -31,10 +29,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def get_parent_id(self, obj) -> int | None:
         if hasattr(obj, "parent_pk"):  # annotated by the list queryset
             return obj.parent_pk
-        if obj.depth <= 1:
-            return None
-        parent_path = obj.path[: -Organization.steplen]
-        return Organization.objects.filter(path=parent_path).values_list("pk", flat=True).first()
+        return selectors.parent_pk(obj)
 
 
 @extend_schema_view(
@@ -54,14 +49,12 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     filter_backends = []
 
     def get_queryset(self):
-        parent = Organization.objects.filter(
-            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)).values("pk")[:1]
-        qs = policy.visible_orgs(self.request.user).order_by("path").annotate(parent_pk=Subquery(parent))
+        qs = selectors.with_parent_pk(policy.restrict(Organization, self.request.user).order_by("path"))
         params = self.request.query_params
         if params.get("include_dissolved") not in ("true", "1"):
             qs = qs.filter(is_active=True)
         if parse_pk(params.get("parent")) is not None:
-            parent = policy.visible_orgs(self.request.user).filter(pk=parse_pk(params["parent"])).first()
+            parent = policy.restrict(Organization, self.request.user).filter(pk=parse_pk(params["parent"])).first()
             qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1) if parent else qs.none()
         for key in ("kind", "domain"):
             if params.get(key):
@@ -76,7 +69,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     def get_object(self):
         capability = policy.ORG_VIEW if self.request.method in ("GET", "HEAD") else policy.ORG_MANAGE
-        return policy.get_org(self.request.user, self.kwargs["pk"], capability)
+        return policy.get(Organization, self.request.user, self.kwargs["pk"], capability)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -84,7 +77,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if parent_id is None:
             raise serializers.ValidationError({"parent": [_("新建组织须指定上级组织")]})
         try:
-            parent = policy.get_org(self.request.user, parent_id, policy.ORG_MANAGE)
+            parent = policy.get(Organization, self.request.user, parent_id, policy.ORG_MANAGE)
         except Http404:
             raise serializers.ValidationError({"parent": [_("上级组织不存在或您无权管理")]}) from None
         try:

@@ -6,3 +6,6 @@ class Config(AppConfig):
     verbose_name = _("党组织")
     name = "apps.orgs"
     label = "orgs"
+
+    def ready(self):
+        from . import scopes  # noqa: F401  (declares how this app's models map to an organization)

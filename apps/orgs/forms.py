@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 
-from .models import CommitteePost, Organization
+from .models import Organization
 from .picker import OrgChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,11 +35,3 @@ class MoveForm(forms.Form):
 class DissolveForm(forms.Form):
     dissolved_on = forms.DateField(label=_("撤销日期"), widget=DATE)
     dissolve_reason = forms.CharField(label=_("撤销原因"), max_length=200)
-
-
-class CommitteePostForm(forms.Form):
-    member_id_or_name = forms.CharField(label=_("任职党员（姓名或身份证号）"), max_length=60,
-                                        help_text=_("身份证号需完整输入（18位）；姓名可输入全名"))
-    post = forms.ChoiceField(label=_("职务"), choices=CommitteePost.Post.choices)
-    term_start = forms.DateField(label=_("任职开始"), widget=DATE)
-    term_end = forms.DateField(label=_("任职结束"), widget=DATE, required=False)

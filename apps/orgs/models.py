@@ -149,6 +149,26 @@ class Organization(MP_Node):
         return None
 
 
+class OrgMemberCount(models.Model):
+    """Current members of one organization (direct, not its subtree): a figure of the organization, kept by
+    every write to the member registry (its counters module, inside the member services' transactions).
+
+    Subtree counts are sums of these rows over a path prefix: an index range over organizations
+    instead of a scan over members (2 million at province scale). Services change the rows by
+    increments (safe under concurrent writes); `manage.py recount_members` rebuilds them.
+    The table keeps the name it was created under in the member app (no data moved).
+    """
+
+    organization = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE, related_name="member_count")
+    current = models.IntegerField(_("现有党员"), default=0)
+    current_full = models.IntegerField(_("其中正式党员"), default=0)
+
+    class Meta:
+        db_table = "members_orgmembercount"
+        verbose_name = _("组织党员数")
+        verbose_name_plural = _("组织党员数")
+
+
 class CommitteePost(models.Model):
     """A post in an organization's committee (班子), held by a member for a term."""
 

@@ -22,7 +22,7 @@ from apps.core.query import prefix_q
 from apps.core.text import normalize_text
 
 from .models import BRANCH_KINDS, Organization, OrgKind
-from .selectors import search_orgs, with_path_labels
+from .selectors import no_organizations, search_orgs, with_path_labels
 
 RESULTS_MAX = 20  # a picker lists at most this many matches; typing more narrows them
 
@@ -64,7 +64,7 @@ def scope(user, capability):
     """The organizations a picker searches under `capability` (or GRANT) for this user."""
     if capability == GRANT:
         return grants.grant_orgs(user)
-    return policy.visible_orgs(user, capability)
+    return policy.restrict(Organization, user, capability)
 
 
 def may_pick(user, capability) -> bool:
@@ -120,7 +120,7 @@ class OrgPickerWidget(forms.Widget):
 
 class OrgChoiceField(forms.ModelChoiceField):
     """An organization chosen with the picker. Set `queryset` to the user's scope (the access layer's
-    `visible_orgs(user, capability)`); the field narrows it to the kinds it offers and, unless
+    `policy.restrict(Organization, user, capability)`); the field narrows it to the kinds it offers and, unless
     `active_only=False` (list filters reach dissolved organizations too), to existing organizations."""
 
     default_error_messages = {
@@ -134,7 +134,7 @@ class OrgChoiceField(forms.ModelChoiceField):
         self.scope = None
         kwargs.setdefault("widget", OrgPickerWidget(capability=capability, kinds=kinds, active_only=active_only))
         kwargs.setdefault("empty_label", None)
-        super().__init__(queryset if queryset is not None else Organization.objects.none(), **kwargs)
+        super().__init__(queryset if queryset is not None else no_organizations(), **kwargs)
 
     def _set_queryset(self, queryset):
         # The unnarrowed scope is kept for the parent paths (ancestors of another kind are shown too).

@@ -4,19 +4,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Length, Substr
 from django.utils.translation import gettext as _
 
+from apps.access import policy
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
 
-from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind
+from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind, OrgMemberCount
 
 
 def subtree_counts(org) -> dict:
     """Organization and member counts of a subtree: one query over an index range of organizations,
-    summing their stored member counts (apps.members.counters) — no scan of the member table."""
+    summing their stored member counts (OrgMemberCount) — no scan of the member table."""
     row = Organization.objects.filter(prefix_q("path", org.path)).order_by().aggregate(
         orgs=Count("id", filter=Q(is_active=True)), members=Coalesce(Sum("member_count__current"), 0))
     return {"orgs": row["orgs"], "members": row["members"]}
@@ -59,8 +60,6 @@ def stats_for_subtree(root, *, orgs=None) -> dict[int, OrgStats]:
 
     Three grouped queries; subtree totals are summed up the paths in memory.
     """
-    from apps.members.models import OrgMemberCount
-
     orgs = orgs if orgs is not None else list(Organization.objects.filter(prefix_q("path", root.path), is_active=True))
     stats = {o.pk: OrgStats() for o in orgs}
     direct = (
@@ -136,8 +135,6 @@ def org_stats(org, *, subtree_total=None) -> OrgStats:
 
     Pass `subtree_total` when the caller already counted the subtree's members.
     """
-    from apps.members.models import OrgMemberCount
-
     direct = OrgMemberCount.objects.filter(organization=org).values_list("current", "current_full").first() or (0, 0)
     s = OrgStats(direct_total=direct[0], direct_full=direct[1])
     if subtree_total is None:
@@ -220,3 +217,47 @@ def domain_breakdown(root) -> list[dict]:
     result = [{"domain": r["domain"], "label": str(labels.get(r["domain"], r["domain"])), "orgs": r["orgs"],
                "members": r["members"]} for r in rows]
     return sorted(result, key=lambda r: -r["members"])
+
+
+# ---- the tree's structure, for the pages and the API (views never query the models themselves) ----
+
+def parent_of(org):
+    return Organization.objects.get_parent(org)
+
+
+def ancestors(org):
+    """From the top down."""
+    return Organization.objects.get_ancestors(org)
+
+
+def subtree(root, *, active_only=True):
+    """`root` and every organization under it (existing ones unless `active_only=False`)."""
+    qs = Organization.objects.filter(prefix_q("path", root.path))
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def no_organizations():
+    return Organization.objects.none()
+
+
+def with_parent_pk(qs):
+    """Annotate each organization with `parent_pk`, its parent's id (one correlated subquery, no join)."""
+    parent = Organization.objects.filter(
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)).values("pk")[:1]
+    return qs.annotate(parent_pk=Subquery(parent))
+
+
+def parent_pk(org) -> int | None:
+    if org.depth <= 1:
+        return None
+    return Organization.objects.filter(path=org.path[: -Organization.steplen]).values_list("pk", flat=True).first()
+
+
+def restructure_parent(user, org):
+    """The parent of `org` if `user` may restructure it — move it under another organization or dissolve it —, else
+    None. Either takes the subtree out of its parent, so the user must manage the parent too; a top-level
+    organization is never restructured from the pages."""
+    parent = parent_of(org)
+    if parent is None or not policy.can(user, policy.ORG_MANAGE, parent):
+        return None
+    return parent

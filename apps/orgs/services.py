@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core.dates import add_months
 
+from . import hooks
 from .models import BRANCH_KINDS, COMMITTEE_KINDS, CommitteePost, Organization, OrgKind
 
 EDITABLE_FIELDS = (
@@ -125,15 +126,13 @@ def org_move(*, actor, org, new_parent, request=None) -> Organization:
 @transaction.atomic
 def org_dissolve(*, actor, org, dissolved_on, reason, request=None) -> Organization:
     """撤销: the organization is kept with its date and reason, and hidden from current views."""
-    from apps.members.models import Member
-
     org = Organization.objects.select_for_update().get(pk=org.pk)
     if not org.is_active:
         raise ValidationError(_("该组织已撤销"))
     if Organization.objects.get_children(org).filter(is_active=True).exists():
         raise ValidationError(_("该组织下还有现存的下级组织，请先撤销或移走下级组织"))
-    if Member.objects.current().filter(organization=org).exists():
-        raise ValidationError(_("该组织还有党员，请先转移党员组织关系"))
+    if refusal := hooks.dissolve_refusal(org):  # the apps built on the tree: e.g. the organization still has members
+        raise ValidationError(refusal)
     if not reason.strip():
         raise ValidationError({"dissolve_reason": _("请填写撤销原因")})
     before = snapshot(org)

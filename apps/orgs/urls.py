@@ -14,6 +14,5 @@ urlpatterns = [
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/dissolve/", views.dissolve, name="dissolve"),
     path("<int:pk>/warnings/", views.warnings, name="warnings"),
-    path("<int:pk>/posts/new/", views.post_add, name="post_add"),
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
 ]

@@ -3,22 +3,20 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
-from apps.core.forms import apply_validation_error, submit
-from apps.members.selectors import search_q
-from apps.members.services import member_number_search
+from apps.core.forms import submit
 
 from . import picker, selectors, services
-from .forms import CommitteePostForm, DissolveForm, MoveForm, OrganizationForm
+from .forms import DissolveForm, MoveForm, OrganizationForm
 from .models import CommitteePost, Organization
 
 POST_RANK = {value: rank for rank, value in enumerate(CommitteePost.Post.values)}  # 书记 first, as in the choices
@@ -30,13 +28,13 @@ def tree(request):
         raise PermissionDenied(_("您没有查看党组织的权限"))
     q = request.GET.get("q", "").strip()
     if q:
-        scope = policy.visible_orgs(request.user, policy.MEMBER_VIEW)
+        scope = policy.restrict(Organization, request.user, policy.MEMBER_VIEW)
         found = selectors.search_orgs(scope.filter(is_active=True), q)
         page = Paginator(found.select_related("cluster"), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
         # Namesakes ("新民村第1党支部" in four villages) are told apart by their parent path.
         page.object_list = selectors.with_path_labels(page.object_list, ancestors_from=scope)
         return render(request, "orgs/tree.html", {"q": q, "page": page, "section": "orgs"})
-    roots = list(policy.visible_orgs(request.user).filter(path__in=policy.scope_paths(request.user, policy.ORG_VIEW)))
+    roots = list(policy.restrict(Organization, request.user).filter(path__in=policy.scope_paths(request.user, policy.ORG_VIEW)))
     for root in roots:
         counts = selectors.subtree_counts(root)
         root.subtree_org_count, root.subtree_member_count = counts["orgs"], counts["members"]
@@ -70,17 +68,17 @@ def pick(request):
 @login_required
 def children(request, pk):
     """htmx fragment: the children of one node, each with subtree counts."""
-    parent = policy.get_org(request.user, pk, policy.MEMBER_VIEW)  # the tree is for those who manage it
+    parent = policy.get(Organization, request.user, pk, policy.MEMBER_VIEW)  # the tree is for those who manage it
     return render(request, "orgs/_children.html", {"children": selectors.children_with_counts(parent)})
 
 
 @login_required
 def detail(request, pk):
-    org = policy.get_org(request.user, pk)
-    can_manage = policy.can_org(request.user, policy.ORG_MANAGE, org)
-    in_scope = policy.can_org(request.user, policy.MEMBER_VIEW, org)
+    org = policy.get(Organization, request.user, pk)
+    can_manage = policy.can(request.user, policy.ORG_MANAGE, org)
+    in_scope = policy.can(request.user, policy.MEMBER_VIEW, org)
     context = {"org": org, "section": "orgs", "can_manage": can_manage, "in_scope": in_scope, "today": date.today(),
-               "ancestors": [a for a in Organization.objects.get_ancestors(org) if policy.can_org(request.user, policy.ORG_VIEW, a)]}
+               "ancestors": [a for a in selectors.ancestors(org) if policy.can(request.user, policy.ORG_VIEW, a)]}
     if in_scope:
         counts = selectors.subtree_counts(org)
         context.update({
@@ -99,7 +97,7 @@ def _form_page(request, form, title, org=None, status=200):
 
 @login_required
 def create_child(request, pk):
-    parent = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    parent = policy.get(Organization, request.user, pk, policy.ORG_MANAGE)
     form = OrganizationForm(request.POST or None)
     org = submit(form, lambda data: services.org_create(actor=request.user, parent=parent, data=data, request=request))
     if org:
@@ -110,7 +108,7 @@ def create_child(request, pk):
 
 @login_required
 def edit(request, pk):
-    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
+    org = policy.get(Organization, request.user, pk, policy.ORG_MANAGE)
     form = OrganizationForm(request.POST or None, instance=org)
     if submit(form, lambda data: services.org_update(actor=request.user, org=org, data=data, request=request)):
         messages.success(request, _("已保存"))
@@ -120,12 +118,10 @@ def edit(request, pk):
 
 @login_required
 def move(request, pk):
-    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
-    parent = Organization.objects.get_parent(org)
-    # Moving takes the subtree out of its parent: the user must manage the parent too.
-    if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
+    org = policy.get(Organization, request.user, pk, policy.ORG_MANAGE)
+    if selectors.restructure_parent(request.user, org) is None:
         raise PermissionDenied(_("调整该组织的隶属关系需要上级组织的管理权限"))
-    form = MoveForm(request.POST or None, candidates=policy.visible_orgs(request.user, policy.ORG_MANAGE).filter(is_active=True))
+    form = MoveForm(request.POST or None, candidates=policy.restrict(Organization, request.user, policy.ORG_MANAGE).filter(is_active=True))
     if submit(form, lambda data: services.org_move(actor=request.user, org=org, new_parent=data["parent"], request=request)):
         messages.success(request, _("已将 {name} 及其下级组织移至 {parent}").format(name=org.name, parent=form.cleaned_data["parent"].name))
         return redirect("orgs:detail", org.pk)
@@ -134,9 +130,9 @@ def move(request, pk):
 
 @login_required
 def dissolve(request, pk):
-    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
-    parent = Organization.objects.get_parent(org)
-    if parent is None or not policy.can_org(request.user, policy.ORG_MANAGE, parent):
+    org = policy.get(Organization, request.user, pk, policy.ORG_MANAGE)
+    parent = selectors.restructure_parent(request.user, org)
+    if parent is None:
         raise PermissionDenied(_("撤销该组织需要上级组织的管理权限"))
     form = DissolveForm(request.POST or None, initial={"dissolved_on": date.today()})
     if submit(form, lambda data: services.org_dissolve(actor=request.user, org=org, dissolved_on=data["dissolved_on"],
@@ -147,39 +143,9 @@ def dissolve(request, pk):
 
 
 @login_required
-def post_add(request, pk):
-    org = policy.get_org(request.user, pk, policy.ORG_MANAGE)
-    form = CommitteePostForm(request.POST or None)
-    # A full ID number or phone typed here tells, by the answer, whether it belongs to a member in the subtree — as
-    # the member search does, so it counts against the same per-user limit (outside any transaction).
-    limited = request.method == "POST" and form.is_valid() and member_number_search(
-        actor=request.user, raw=form.cleaned_data["member_id_or_name"], where="添加班子成员", request=request)
-    if limited:
-        form.add_error("member_id_or_name", limited)
-        return _form_page(request, form, _("{name} · 添加班子成员").format(name=org.name), org, 429)
-    if request.method == "POST" and form.is_valid():
-        candidates = policy.visible_members(request.user).current().filter(organization__path__startswith=org.path)
-        found = list(candidates.filter(search_q(form.cleaned_data["member_id_or_name"]))[:2])
-        if len(found) != 1:
-            form.add_error("member_id_or_name", _("未找到该党员") if not found else _("有多名同名党员，请输入身份证号"))
-        else:
-            try:
-                services.committee_post_create(actor=request.user, org=org, member=found[0], post=form.cleaned_data["post"],
-                                               term_start=form.cleaned_data["term_start"],
-                                               term_end=form.cleaned_data["term_end"], request=request)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已添加班子成员"))
-                return redirect("orgs:detail", org.pk)
-    return _form_page(request, form, _("{name} · 添加班子成员").format(name=org.name), org, 400 if form.errors else 200)
-
-
-@login_required
 @require_POST
 def post_end(request, pk):
-    post = get_object_or_404(CommitteePost.objects.select_related("organization"), pk=pk)
-    policy.get_org(request.user, post.organization_id, policy.ORG_MANAGE)
+    post = policy.get(CommitteePost, request.user, pk, policy.ORG_MANAGE)  # through its organization (orgs.scopes)
     if not confirmed(request):  # ending a post dates its term today: one click never does it
         return confirm_page(request, title=_("免职"), message=_("确定免去该职务？"), label=_("确认免职"),
                             back=reverse("orgs:detail", args=[post.organization_id]), button_class="btn-danger")
@@ -192,7 +158,7 @@ def post_end(request, pk):
 def terms(request):
     if not policy.has_capability(request.user, policy.ORG_VIEW):
         raise PermissionDenied(_("您没有查看党组织的权限"))
-    qs = selectors.term_reminders(policy.visible_orgs(request.user))
+    qs = selectors.term_reminders(policy.restrict(Organization, request.user))
     page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms",
                                                "months": settings.TERM_REMINDER_MONTHS})
@@ -200,12 +166,8 @@ def terms(request):
 
 @login_required
 def warnings(request, pk):
-    root = policy.get_org(request.user, pk, policy.MEMBER_VIEW)
-    from apps.core.query import prefix_q
-
-    from .models import Organization
-
-    orgs = list(Organization.objects.filter(prefix_q("path", root.path), is_active=True).order_by("path"))
+    root = policy.get(Organization, request.user, pk, policy.MEMBER_VIEW)
+    orgs = list(selectors.subtree(root).order_by("path"))
     stats = selectors.stats_for_subtree(root, orgs=orgs)
     rows = [(o, stats[o.pk]) for o in orgs if stats[o.pk].warnings]
     page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))

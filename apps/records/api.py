@@ -13,11 +13,12 @@ from rest_framework.views import APIView
 
 from apps.access import policy
 from apps.core.api import as_drf_error
+from apps.core.periods import parse_period
+from apps.orgs.models import Organization
 
 from . import compliance, selectors, services
 from .metrics import organization_metrics
 from .models import ActivityRecord, ActivityType
-from .periods import parse_period
 
 
 class ActivityTypeSerializer(serializers.ModelSerializer):
@@ -78,13 +79,13 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return qs
 
     def get_object(self):
-        return policy.get_record(self.request.user, self.kwargs["pk"])
+        return policy.get(ActivityRecord, self.request.user, self.kwargs["pk"])
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         org_id = data.pop("organization_id", None)
         try:
-            org = policy.get_org(self.request.user, org_id, policy.RECORD_MANAGE)
+            org = policy.get(Organization, self.request.user, org_id, policy.RECORD_MANAGE)
         except Http404:
             raise serializers.ValidationError({"organization": [_("组织不存在或您无权记录")]}) from None
         try:
@@ -97,7 +98,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(summary=gettext_lazy("提交活动纪实"), request=None, responses=RecordSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, format=None):  # format: the router's .json suffix route passes it
-        record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+        record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
         try:
             record = services.record_submit(actor=request.user, record=record, request=request)
         except ValidationError as exc:
@@ -107,7 +108,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(summary=gettext_lazy("退回活动纪实（上级组织）"), request=ReturnSerializer, responses=RecordSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_record(self, request, pk=None, format=None):
-        record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
+        record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_REVIEW)
         body = ReturnSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -122,7 +123,7 @@ def _org_and_period(request):
     params = request.query_params
     if not params.get("org"):
         raise serializers.ValidationError({"org": [_("请指定组织ID")]})
-    org = policy.get_org(request.user, params["org"], policy.RECORD_VIEW)
+    org = policy.get(Organization, request.user, params["org"], policy.RECORD_VIEW)
     try:
         period = parse_period(params.get("period", ""))
     except ValueError as exc:

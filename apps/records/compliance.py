@@ -16,10 +16,11 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.periods import Period
 from apps.orgs.models import BRANCH_KINDS, Organization, OrgDomain, OrgKind
+from apps.records.periods import deadline, required_periods
 
 from .models import ActivityRecord, ActivityType, AppliesTo, Fulfilment, RecordStatus
-from .periods import Period, deadline, required_periods
 
 STEP = Organization.steplen
 

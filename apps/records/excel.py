@@ -56,28 +56,3 @@ def compliance_workbook(root, period, target=None, progress=None):
     wb.save(buffer)
     return buffer.getvalue()
 
-
-def compliance_export_start(*, actor, root, period, request=None):
-    """The export as a background job with progress (a province's lists run to tens of thousands of rows)."""
-    import uuid
-
-    from django.conf import settings
-
-    from apps.audit.services import Action, audit_record
-    from apps.core import jobs
-    from apps.core.models import Job
-
-    settings.JOBS_DIR.mkdir(parents=True, exist_ok=True)
-    path = settings.JOBS_DIR / f"compliance-{uuid.uuid4().hex}.xlsx"
-    job = Job.objects.create(kind="compliance_export", title=_("导出组织生活完成情况：{org} {period}").format(
-        org=root.name, period=period.label)[:200], created_by=actor, output_file=str(path),
-        output_name=f"组织生活完成情况-{root.code}-{period.key}.xlsx", params={"org": root.pk, "period": period.key})
-    audit_record(actor=actor, action=Action.EXPORT, obj=root, request=request,
-                 note=_("组织生活完成情况导出：{period}").format(period=period.label))
-
-    def work(job, progress):
-        compliance_workbook(root, period, target=path, progress=progress)
-        return {"message": _("已导出{org}{period}的组织生活完成情况").format(org=root.name, period=period.label)}
-
-    return jobs.start(job, work)
-

@@ -3,10 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
+from apps.core.periods import parse_period
+from apps.orgs.models import Organization
 from apps.orgs.picker import OrgChoiceField
 
 from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, FileKind
-from .periods import parse_period
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -20,7 +21,7 @@ class OrgPickForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = policy.visible_orgs(user, policy.RECORD_MANAGE)
+        self.fields["org"].queryset = policy.restrict(Organization, user, policy.RECORD_MANAGE)
 
 
 class PlanForm(forms.ModelForm):

@@ -3,7 +3,7 @@
     organization_metrics(org, period, today=None) -> Metrics
 
 `org` is any organization; the figures cover its whole subtree (for a branch: the branch and its
-party groups). `period` is an `apps.records.periods.Period` (month, quarter or year; parse one with
+party groups). `period` is an `apps.core.periods.Period` (month, quarter or year; parse one with
 `parse_period("2026Q3")`). Only submitted records count; periods that have not begun are not required.
 
     Metrics.types            one TypeMetric per required activity type that applies in the period:

@@ -16,9 +16,21 @@ from apps.access import policy
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
 from apps.members.models import Member
+from apps.orgs.models import Organization
 from apps.orgs.picker import OrgFilter
 
-from .models import ActivityRecord, ActivityType, Attendance, AttendanceStatus, PlanStatus, RecordStatus
+from .models import (
+    ActivityPlan,
+    ActivityRecord,
+    ActivityType,
+    Attendance,
+    AttendanceStatus,
+    MonthlyStar,
+    PlanStatus,
+    RecordFile,
+    RecordStatus,
+    RecordVersion,
+)
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -43,33 +55,52 @@ class RecordFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        self.filters["org"].extra["queryset"] = policy.visible_orgs(user, policy.RECORD_VIEW)
+        self.filters["org"].extra["queryset"] = policy.restrict(Organization, user, policy.RECORD_VIEW)
 
 
 def record_list(user, params):
-    qs = (policy.visible_records(user).select_related("organization", "activity_type")
+    qs = (policy.restrict(ActivityRecord, user).select_related("organization", "activity_type")
           .order_by("-held_on", "-id"))
     f = RecordFilter(params, queryset=qs, user=user)
     return f, f.qs
 
 
-def record_detail_context(record):
-    attendance = (record.attendance.select_related("member")
+def record_detail_context(user, record):
+    """A record's attendance, files and kept versions as `user` may see them (the record's own rule), and the stars
+    it won (public)."""
+    attendance = (policy.restrict(record.attendance.all(), user).select_related("member")
                   .order_by("member__name_pinyin", "member_id"))
-    files = list(record.files.all())
+    files = list(policy.restrict(record.files.all(), user))
     return {
         "attendance": attendance,
         "photos": [f for f in files if f.kind == "photo"],
         "attachments": [f for f in files if f.kind == "attachment"],
-        "versions": record.versions.select_related("created_by"),
+        "versions": policy.restrict(record.versions.all(), user).select_related("created_by"),
         "stars": record.stars.select_related("chosen_by_org"),
     }
+
+
+def record_version(user, record, number):
+    """One kept version of a record, by its number (None when there is none the user may see)."""
+    return policy.restrict(RecordVersion, user).filter(record=record, version=number).first()
+
+
+def attendance_of(user, record, capability=policy.RECORD_VIEW):
+    """The attendance rows of a record `user` holds `capability` on (its QR page lists who has checked in)."""
+    return policy.restrict(record.attendance.all(), user, capability)
+
+
+def star_orgs(user, record):
+    """Organizations (the district or a committee) from which the user may pick this record as a star."""
+    paths = policy.scope_paths(user, policy.RECORD_REVIEW)
+    candidates = [p for p in paths if record.organization.path.startswith(p) and len(p) < len(record.organization.path)]
+    return Organization.objects.filter(path__in=candidates)
 
 
 def plans_upcoming(user, today=None, days=None, capability=policy.RECORD_MANAGE):
     today = today or timezone.localdate()
     days = settings.DUE_SOON_DAYS if days is None else days
-    return (policy.visible_plans(user, capability)
+    return (policy.restrict(ActivityPlan, user, capability)
             .filter(status=PlanStatus.PLANNED, planned_on__gte=today - timedelta(days=settings.RECORD_ENTRY_DAYS),
                     planned_on__lte=today + timedelta(days=days))
             .select_related("organization", "activity_type").order_by("planned_on", "id"))
@@ -77,7 +108,7 @@ def plans_upcoming(user, today=None, days=None, capability=policy.RECORD_MANAGE)
 
 def records_needing_work(user):
     """Drafts and returned records in the user's scope: the secretary's unfinished business."""
-    return (policy.visible_records(user, policy.RECORD_MANAGE)
+    return (policy.restrict(ActivityRecord, user, policy.RECORD_MANAGE)
             .filter(status__in=[RecordStatus.DRAFT, RecordStatus.RETURNED])
             .select_related("organization", "activity_type").order_by("held_on", "id"))
 
@@ -98,10 +129,8 @@ CALENDAR_ITEMS_MAX_ORGS = 30
 def calendar_month(user, org, month_start: date):
     end = add_months(month_start, 1) - timedelta(days=1)
     within = prefix_q("organization__path", org.path)
-    records = policy.visible_records(user).filter(within, held_on__range=(month_start, end))
-    plans = policy.visible_plans(user).filter(within, planned_on__range=(month_start, end), status=PlanStatus.PLANNED)
-    from apps.orgs.models import Organization
-
+    records = policy.restrict(ActivityRecord, user).filter(within, held_on__range=(month_start, end))
+    plans = policy.restrict(ActivityPlan, user).filter(within, planned_on__range=(month_start, end), status=PlanStatus.PLANNED)
     below = Organization.objects.filter(prefix_q("path", org.path)).values("pk")[: CALENDAR_ITEMS_MAX_ORGS + 2]
     detailed = below.count() <= CALENDAR_ITEMS_MAX_ORGS + 1
     days = {}
@@ -156,8 +185,6 @@ def _attended(start, end):
 
 
 def lists_members(org) -> bool:
-    from apps.orgs.models import Organization
-
     below = Organization.objects.filter(prefix_q("path", org.path)).values("pk")[: ATTENDANCE_MEMBERS_MAX_ORGS + 2]
     return below.count() <= ATTENDANCE_MEMBERS_MAX_ORGS + 1
 
@@ -167,13 +194,13 @@ def members_attendance(user, org, start, end):
     many they attended; members with no required activity in the period are left out (not "0/0"): their
     number comes from `members_without_activity`. Correlated counts on the (member, counts, held_on) index,
     evaluated for one page at a time (or for a small subtree when sorted by rate)."""
-    members = policy.visible_members(user).current().filter(prefix_q("organization__path", org.path))
+    members = policy.restrict(Member, user).current().filter(prefix_q("organization__path", org.path))
     return (members.filter(_attended(start, end)).select_related("organization")
             .annotate(**_attendance_counts(start, end)))
 
 
 def members_without_activity(user, org, start, end) -> int:
-    members = policy.visible_members(user).current().filter(prefix_q("organization__path", org.path))
+    members = policy.restrict(Member, user).current().filter(prefix_q("organization__path", org.path))
     return members.filter(~_attended(start, end)).count()
 
 
@@ -181,8 +208,6 @@ def children_attendance(org, start, end):
     """Each child organization of `org` with the attendance summed over its subtree's submitted records in
     [start, end]: one grouped query on the records' (held_on, status) index, one on the organization tree."""
     from django.db.models.functions import Substr
-
-    from apps.orgs.models import Organization
 
     step = Organization.steplen
     children = list(Organization.objects.filter(prefix_q("path", org.path), depth=org.depth + 1)
@@ -218,8 +243,6 @@ def followup_since(today=None, months=None):
 
 def child_organizations(org):
     """The organizations one level below `org`, to choose from where a list of its members would be too big."""
-    from apps.orgs.models import Organization
-
     return list(Organization.objects.filter(prefix_q("path", org.path), depth=org.depth + 1)
                 .order_by("path").only("pk", "name", "path", "is_active"))
 
@@ -238,7 +261,7 @@ def non_participants(user, org, today=None, months=None):
     present = Attendance.objects.filter(member=OuterRef("pk"), counts=True, status=AttendanceStatus.PRESENT)
     last = present.order_by().values("member").annotate(last=Max("held_on")).values("last")
     on_roster_before = Exists(Attendance.objects.filter(member=OuterRef("pk"), counts=True, held_on__lt=since))
-    return (policy.visible_members(user).current()
+    return (policy.restrict(Member, user).current()
             .filter(prefix_q("organization__path", org.path), joined_on__lte=since)
             .filter(Q(created_at__lt=window_start) | on_roster_before)
             .filter(~Exists(present.filter(held_on__gte=since)))
@@ -277,3 +300,73 @@ def subtree_record_figures(org, start, end):
 
 def member_for_self(user):
     return Member.objects.select_related("organization").get(pk=user.member_id)
+
+
+# ---- the organization a watch page looks at ----
+
+def scope_root(user, capability=policy.RECORD_VIEW):
+    """The highest organization of the user's scope for `capability` (the first root when it spans several)."""
+    return Organization.objects.filter(path__in=policy.scope_paths(user, capability)).order_by("depth", "path").first()
+
+
+def breadcrumbs(user, org):
+    """The ancestors of `org` within the user's RECORD_VIEW scope, then `org`."""
+    paths = policy.scope_paths(user, policy.RECORD_VIEW)
+    return [o for o in Organization.objects.get_ancestors(org) if policy.in_paths(o.path, paths)] + [org]
+
+
+# ---- QR check-in ----
+
+def record_for_checkin(token):
+    """The record a check-in code opens (the code is the key: anyone holding it reaches the page), or None."""
+    return ActivityRecord.objects.select_related("organization", "activity_type").filter(checkin_token=token).first()
+
+
+def own_attendance(user, record):
+    """The user's own row on the record's roster, or None."""
+    member_id = getattr(user, "member_id", None)
+    return record.attendance.filter(member_id=member_id).first() if member_id else None
+
+
+# ---- monthly stars (特色活动之星) ----
+
+def star_candidates(user, month, end, photos_only=False):
+    """Submitted records of [month, end) below the user's review organizations, to pick stars from."""
+    paths = policy.scope_paths(user, policy.RECORD_REVIEW)
+    candidates = (policy.restrict(ActivityRecord, user, policy.RECORD_REVIEW)
+                  .filter(status=RecordStatus.SUBMITTED, held_on__gte=month, held_on__lt=end)
+                  .exclude(organization__path__in=paths)
+                  .select_related("organization", "activity_type").order_by("-present_count", "-id"))
+    if photos_only:
+        candidates = candidates.filter(files__kind="photo").distinct()
+    return candidates
+
+
+def stars_picked(user, month):
+    """The month's stars picked by the user's own review organizations."""
+    paths = policy.scope_paths(user, policy.RECORD_REVIEW)
+    return (policy.restrict(MonthlyStar, user).filter(month=month, chosen_by_org__path__in=paths)
+            .select_related("record__organization", "record__activity_type", "chosen_by_org"))
+
+
+def public_star_months(limit=24):
+    """The months that have stars, newest first (the public page: stars are published)."""
+    return list(MonthlyStar.objects.order_by("-month").values_list("month", flat=True).distinct()[:limit])
+
+
+def public_stars(month, photos_per_star=6):
+    """A month's stars with their records and up to `photos_per_star` photos each (public)."""
+    stars = list(MonthlyStar.objects.filter(month=month)
+                 .select_related("record__organization", "record__activity_type", "chosen_by_org")
+                 .order_by("chosen_by_org__path", "id"))
+    photos = {}
+    for f in RecordFile.objects.filter(record_id__in=[s.record_id for s in stars], kind="photo").order_by("id"):
+        photos.setdefault(f.record_id, []).append(f)
+    for s in stars:
+        s.photos = photos.get(s.record_id, [])[:photos_per_star]
+    return stars
+
+
+def public_star_photo(pk):
+    """A photo of a starred record (public), or None: any other file stays behind the access layer."""
+    return RecordFile.objects.filter(pk=pk, kind="photo", record__stars__isnull=False).first()

@@ -6,6 +6,7 @@ is kept as a version) or returned by a superior organization with a reason → c
 again. Only submitted records count towards compliance (the Fulfilment rows) and attendance rates.
 """
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,10 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core import jobs
+from apps.core.models import Job
 from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
 from apps.orgs.models import CommitteePost, OrgKind
+from apps.records.periods import period_start
 
-from . import files
+from . import excel, files
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -34,7 +38,6 @@ from .models import (
     RecordVersion,
     Roster,
 )
-from .periods import period_start
 from .versions import version_data
 
 RECORD_FIELDS = ("held_on", "starts_at", "ends_at", "place", "topic", "host", "recorder", "lecturer", "content_items",
@@ -434,3 +437,24 @@ def star_remove(*, actor, star, request=None):
     audit_record(actor=actor, action=Action.DELETE, obj=star, before=snapshot(star), request=request)
     star.delete()
 
+
+
+# ---- the compliance workbook ----
+
+def compliance_export_start(*, actor, root, period, request=None) -> Job:
+    """The export as a background job with progress (a province's lists run to tens of thousands of rows). The job
+    row and its audit row are written together; the job starts once they are committed."""
+    settings.JOBS_DIR.mkdir(parents=True, exist_ok=True)
+    path = settings.JOBS_DIR / f"compliance-{uuid.uuid4().hex}.xlsx"
+    with transaction.atomic():
+        job = Job.objects.create(kind="compliance_export", title=_("导出组织生活完成情况：{org} {period}").format(
+            org=root.name, period=period.label)[:200], created_by=actor, output_file=str(path),
+            output_name=f"组织生活完成情况-{root.code}-{period.key}.xlsx", params={"org": root.pk, "period": period.key})
+        audit_record(actor=actor, action=Action.EXPORT, obj=root, request=request,
+                     note=_("组织生活完成情况导出：{period}").format(period=period.label))
+
+    def work(job, progress):
+        excel.compliance_workbook(root, period, target=path, progress=progress)
+        return {"message": _("已导出{org}{period}的组织生活完成情况").format(org=root.name, period=period.label)}
+
+    return jobs.start(job, work)

@@ -17,10 +17,10 @@ from apps.core.dates import add_months, parse_month
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
 
-from . import services
+from . import selectors, services
 from .forms import StarForm
-from .models import MonthlyStar, RecordFile, RecordStatus
-from .views import _star_orgs, refused
+from .models import ActivityRecord, MonthlyStar
+from .views import refused
 
 
 def _month(value):
@@ -37,16 +37,9 @@ def stars_manage(request):
         raise PermissionDenied(_("只有上级党组织可以评选特色活动之星"))
     month = _month(request.GET.get("month"))
     end = add_months(month, 1)
-    candidates = (policy.visible_records(request.user, policy.RECORD_REVIEW)
-                  .filter(status=RecordStatus.SUBMITTED, held_on__gte=month, held_on__lt=end)
-                  .exclude(organization__path__in=policy.scope_paths(request.user, policy.RECORD_REVIEW))
-                  .select_related("organization", "activity_type").order_by("-present_count", "-id"))
-    if request.GET.get("photos") == "1":
-        candidates = candidates.filter(files__kind="photo").distinct()
+    candidates = selectors.star_candidates(request.user, month, end, photos_only=request.GET.get("photos") == "1")
     page = KeysFirstPaginator(candidates, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    paths = policy.scope_paths(request.user, policy.RECORD_REVIEW)
-    picked = (MonthlyStar.objects.filter(month=month, chosen_by_org__path__in=paths)
-              .select_related("record__organization", "record__activity_type", "chosen_by_org"))
+    picked = selectors.stars_picked(request.user, month)
     return render(request, "records/stars_manage.html", {
         "month": month, "previous": add_months(month, -1), "next": add_months(month, 1), "page": page,
         "picked": picked, "picked_ids": {s.record_id for s in picked}, "limit": settings.MONTHLY_STARS_MAX,
@@ -57,8 +50,8 @@ def stars_manage(request):
 @login_required
 @require_POST
 def star_pick(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
-    form = StarForm(request.POST, orgs=_star_orgs(request.user, record))
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_REVIEW)
+    form = StarForm(request.POST, orgs=selectors.star_orgs(request.user, record))
     if not form.is_valid():
         return refused(request, record, ValidationError(_("请选择评选组织")))
     try:
@@ -76,10 +69,7 @@ def star_pick(request, pk):
 @login_required
 @require_POST
 def star_remove(request, pk):
-    star = MonthlyStar.objects.select_related("chosen_by_org", "record").filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
-    paths = policy.scope_paths(request.user, policy.RECORD_REVIEW)
-    if star is None or not any(star.chosen_by_org.path.startswith(p) for p in paths):
-        raise Http404(_("未找到该评选结果"))
+    star = policy.get(MonthlyStar, request.user, pk, policy.RECORD_REVIEW)
     services.star_remove(actor=request.user, star=star, request=request)
     messages.success(request, _("已取消评选"))
     return redirect(f"{reverse('records:stars_manage')}?month={star.month:%Y-%m}")
@@ -89,7 +79,7 @@ def star_remove(request, pk):
 
 def stars_public(request, month=None):
     """The public page: the month's stars with photos and summary; nothing personal beyond names."""
-    months = list(MonthlyStar.objects.order_by("-month").values_list("month", flat=True).distinct()[:24])
+    months = selectors.public_star_months()
     if month:
         try:  # a month in the path that does not exist is a page that does not exist
             chosen = parse_month(month)
@@ -99,22 +89,13 @@ def stars_public(request, month=None):
         chosen = months[0]
     else:
         chosen = None
-    stars = []
-    if chosen:
-        stars = list(MonthlyStar.objects.filter(month=chosen)
-                     .select_related("record__organization", "record__activity_type", "chosen_by_org")
-                     .order_by("chosen_by_org__path", "id"))
-        photos = {}
-        for f in RecordFile.objects.filter(record_id__in=[s.record_id for s in stars], kind="photo").order_by("id"):
-            photos.setdefault(f.record_id, []).append(f)
-        for s in stars:
-            s.photos = photos.get(s.record_id, [])[:6]
+    stars = selectors.public_stars(chosen) if chosen else []
     return render(request, "records/stars_public.html", {"stars": stars, "month": chosen, "months": months})
 
 
 def star_photo(request, pk):
     """A photo of a starred record, public; any other file stays behind the access layer."""
-    item = RecordFile.objects.filter(pk=pk, kind="photo", record__stars__isnull=False).first() if parse_pk(pk) is not None else None
+    item = selectors.public_star_photo(pk) if parse_pk(pk) is not None else None
     if item is None:
         raise Http404(_("未找到该照片"))
     try:

@@ -19,11 +19,12 @@ from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
+from apps.core.periods import parse_period
+from apps.orgs.models import Organization
 
 from . import selectors, services, versions
 from .forms import FileForm, NewRecordForm, OrgPickForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
-from .models import ActivityType, AttendanceStatus, RecordFile, RecordStatus
-from .periods import parse_period
+from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, RecordFile, RecordStatus
 
 # Asked by the 删除草稿 button's dialog and by the confirmation page: one wording.
 DELETE_QUESTION = gettext_noop("确定删除这份草稿？")
@@ -53,7 +54,7 @@ def _org_param(request, capability=policy.RECORD_MANAGE):
     value = request.GET.get("org") or request.POST.get("org")
     if not value or "org_pk" in request.GET or not str(value).isdigit():
         return None
-    return policy.get_org(request.user, value, capability)
+    return policy.get(Organization, request.user, value, capability)
 
 
 def _pick_org(request, next_name, title):
@@ -89,7 +90,7 @@ def plan_create(request):
 @login_required
 @require_POST
 def plan_cancel(request, pk):
-    plan = policy.get_plan(request.user, pk, policy.RECORD_MANAGE)
+    plan = policy.get(ActivityPlan, request.user, pk, policy.RECORD_MANAGE)
     try:
         services.plan_cancel(actor=request.user, plan=plan, request=request)
     except ValidationError as exc:
@@ -105,7 +106,7 @@ def plan_cancel(request, pk):
 
 @login_required
 def record_create(request):
-    plan = policy.get_plan(request.user, request.GET["plan"], policy.RECORD_MANAGE) if request.GET.get("plan") else None
+    plan = policy.get(ActivityPlan, request.user, request.GET["plan"], policy.RECORD_MANAGE) if request.GET.get("plan") else None
     org = plan.organization if plan else _org_param(request)
     _require(request.user, policy.RECORD_MANAGE, _("您没有记录组织生活的权限"))
     if org is None:
@@ -151,7 +152,7 @@ def _prefill(params):
 
 @login_required
 def record_detail(request, pk):
-    return _render_detail(request, policy.get_record(request.user, pk))
+    return _render_detail(request, policy.get(ActivityRecord, request.user, pk))
 
 
 def _render_detail(request, record, file_form=None, status=None):
@@ -159,13 +160,13 @@ def _render_detail(request, record, file_form=None, status=None):
     user = request.user
     context = {
         "record": record, "section": "records",
-        "can_manage": policy.can_record(user, policy.RECORD_MANAGE, record),
-        "can_review": policy.can_record(user, policy.RECORD_REVIEW, record),
+        "can_manage": policy.can(user, policy.RECORD_MANAGE, record),
+        "can_review": policy.can(user, policy.RECORD_REVIEW, record),
         # Members of the branch read the record and its figures; the roll call is for the staff.
         "can_see_attendance": policy.has_capability(user, policy.RECORD_VIEW),
         "file_form": file_form or FileForm(), "return_form": ReturnForm(),
-        "star_form": StarForm(orgs=_star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
-        **selectors.record_detail_context(record),
+        "star_form": StarForm(orgs=selectors.star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
+        **selectors.record_detail_context(user, record),
         "submit_question": selectors.submit_question(record) if record.can_submit else "",
         "delete_question": _(DELETE_QUESTION),
     }
@@ -179,20 +180,12 @@ def refused(request, record, exc):
     return _render_detail(request, record, status=400)
 
 
-def _star_orgs(user, record):
-    """Organizations (the district or a committee) from which the user may pick this record as a star."""
-    paths = policy.scope_paths(user, policy.RECORD_REVIEW)
-    candidates = [p for p in paths if record.organization.path.startswith(p) and len(p) < len(record.organization.path)]
-    from apps.orgs.models import Organization
-
-    return Organization.objects.filter(path__in=candidates)
-
-
 @login_required
 def record_edit(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     form = RecordForm(request.POST or None, instance=record, activity_type=record.activity_type)
-    attendance = list(record.attendance.select_related("member").order_by("member__name_pinyin", "member_id"))
+    attendance = list(selectors.attendance_of(request.user, record, policy.RECORD_MANAGE).select_related("member")
+                      .order_by("member__name_pinyin", "member_id"))
     if request.method == "POST" and "all_present" in request.POST:
         # 全部出席 without JavaScript (the script does it in the page): nothing saved yet; the form comes back
         # as typed with everyone marked present, to change the few who were not there, then save.
@@ -224,7 +217,7 @@ def record_edit(request, pk):
 @login_required
 @require_POST
 def record_submit(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     # One click never submits: the button's dialog, or this page, asks first (a record already submitted is
     # refused below with the reason, nothing to confirm).
     if record.status != RecordStatus.SUBMITTED and not confirmed(request):
@@ -245,7 +238,7 @@ def record_submit(request, pk):
 
 @login_required
 def record_return(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_REVIEW)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_REVIEW)
     form = ReturnForm(request.POST or None)
     done = submit(form, lambda data: services.record_return(actor=request.user, record=record, reason=data["reason"],
                                                             request=request))
@@ -259,7 +252,7 @@ def record_return(request, pk):
 @login_required
 @require_POST
 def record_delete(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     # Deleting a draft cannot be undone: one click never does it (a submitted one is refused below, not asked).
     if record.first_submitted_at is None and not confirmed(request):
         return confirm_page(request, title=_("删除草稿"), message=_(DELETE_QUESTION), label=_("确认删除"),
@@ -274,8 +267,8 @@ def record_delete(request, pk):
 
 @login_required
 def record_version(request, pk, version):
-    record = policy.get_record(request.user, pk)
-    kept = record.versions.filter(version=version).first()
+    record = policy.get(ActivityRecord, request.user, pk)
+    kept = selectors.record_version(request.user, record, version)
     if kept is None:
         raise Http404(_("未找到该版本"))
     data = dict(kept.data)
@@ -292,12 +285,13 @@ def record_version(request, pk, version):
 
 @login_required
 def record_qr(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     opens, closes = services.checkin_window(record)
     context = {"record": record, "opens": opens, "closes": closes, "is_open": opens <= timezone.now() <= closes,
                "checkin_url": request.build_absolute_uri(reverse("records:checkin", args=[record.checkin_token])),
                "section": "records",
-               "checked_in": record.attendance.filter(checked_in_at__isnull=False).select_related("member").order_by("checked_in_at")}
+               "checked_in": selectors.attendance_of(request.user, record, policy.RECORD_MANAGE).filter(checked_in_at__isnull=False)
+               .select_related("member").order_by("checked_in_at")}
     template = "records/_qr_status.html" if request.headers.get("HX-Request") else "records/qr.html"
     return render(request, template, context)
 
@@ -306,7 +300,7 @@ def record_qr(request, pk):
 def record_qr_svg(request, pk):
     import segno
 
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     url = request.build_absolute_uri(reverse("records:checkin", args=[record.checkin_token]))
     # A standalone SVG document (XML declaration and the SVG namespace): served on its own to an <img>, a
     # browser renders nothing without the namespace (svg_inline() leaves it out, being meant for inlining).
@@ -322,8 +316,7 @@ def record_qr_svg(request, pk):
 @login_required
 def checkin(request, token):
     """The page a member's phone opens from the QR code."""
-    record = (selectors.ActivityRecord.objects.select_related("organization", "activity_type")
-              .filter(checkin_token=token).first())
+    record = selectors.record_for_checkin(token)
     if record is None:
         raise Http404(_("签到码无效"))
     error, row = None, None
@@ -332,8 +325,8 @@ def checkin(request, token):
             record, row = services.record_check_in(user=request.user, token=token, request=request)
         except ValidationError as exc:
             error = " ".join(exc.messages)
-    elif request.user.member_id:
-        row = record.attendance.filter(member_id=request.user.member_id).first()
+    else:
+        row = selectors.own_attendance(request.user, record)
     return render(request, "records/checkin.html", {"record": record, "row": row, "error": error},
                   status=400 if error else 200)
 
@@ -343,7 +336,7 @@ def checkin(request, token):
 @login_required
 @require_POST
 def file_upload(request, pk):
-    record = policy.get_record(request.user, pk, policy.RECORD_MANAGE)
+    record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     form = FileForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -356,16 +349,9 @@ def file_upload(request, pk):
     return _render_detail(request, record, file_form=form)
 
 
-def _get_file(user, pk):
-    item = RecordFile.objects.select_related("record__organization").filter(pk=parse_pk(pk)).first() if parse_pk(pk) is not None else None
-    if item is None or not policy.can_record(user, policy.RECORD_VIEW, item.record):
-        raise Http404(_("未找到该文件"))
-    return item
-
-
 @login_required
 def file_download(request, pk):
-    item = _get_file(request.user, pk)
+    item = policy.get(RecordFile, request.user, pk)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:
@@ -377,9 +363,7 @@ def file_download(request, pk):
 @login_required
 @require_POST
 def file_delete(request, pk):
-    item = _get_file(request.user, pk)
-    if not policy.can_record(request.user, policy.RECORD_MANAGE, item.record):
-        raise PermissionDenied(_("您没有权限执行此操作"))
+    item = policy.get(RecordFile, request.user, pk, policy.RECORD_MANAGE)
     services.record_file_delete(actor=request.user, item=item, request=request)
     messages.success(request, _("已删除文件"))
     return redirect("records:detail", item.record_id)

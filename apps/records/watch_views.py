@@ -16,22 +16,21 @@ from apps.core.dates import add_months, parse_month
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
+from apps.core.periods import period_containing
 from apps.orgs.models import Organization, OrgDomain
 
-from . import compliance, excel, selectors, services
+from . import compliance, selectors, services
 from .forms import ActivityTypeForm, PeriodForm
 from .models import ActivityType
-from .periods import period_containing
 
 
 def _root(request, capability=policy.RECORD_VIEW):
     """The organization a page looks at: ?org= (404 outside the user's scope), or the top of the scope."""
     if request.GET.get("org"):
-        return policy.get_org(request.user, request.GET["org"], capability)
+        return policy.get(Organization, request.user, request.GET["org"], capability)
     if not policy.has_capability(request.user, capability):
         raise PermissionDenied(_("您没有查看组织生活纪实的权限"))
-    paths = policy.scope_paths(request.user, capability)
-    return Organization.objects.filter(path__in=paths).order_by("depth", "path").first()
+    return selectors.scope_root(request.user, capability)
 
 
 def _period_form(request, default=None):
@@ -61,9 +60,7 @@ def _following(period, today):
 
 
 def _breadcrumbs(user, org):
-    paths = policy.scope_paths(user, policy.RECORD_VIEW)
-    ancestors = [o for o in Organization.objects.get_ancestors(org) if any(o.path.startswith(p) for p in paths)]
-    return ancestors + [org]
+    return selectors.breadcrumbs(user, org)
 
 
 @login_required
@@ -120,7 +117,7 @@ def compliance_export(request):
     form, period = _period_form(request)
     if period is None:
         return render(request, "records/compliance.html", {"form": form, "root": root, "section": "compliance"}, status=400)
-    job = excel.compliance_export_start(actor=request.user, root=root, period=period, request=request)
+    job = services.compliance_export_start(actor=request.user, root=root, period=period, request=request)
     return redirect("core:job", job.pk)
 
 
@@ -128,7 +125,7 @@ def compliance_export(request):
 def due(request):
     if not policy.has_capability(request.user, policy.RECORD_MANAGE):
         raise PermissionDenied(_("您没有记录组织生活的权限"))
-    orgs = policy.visible_orgs(request.user, policy.RECORD_MANAGE)
+    orgs = policy.restrict(Organization, request.user, policy.RECORD_MANAGE)
     return render(request, "records/due.html", {
         "items": compliance.due_soon(orgs), "plans": selectors.plans_upcoming(request.user)[:100],
         "work": selectors.records_needing_work(request.user)[:100], "today": timezone.localdate(),
@@ -148,7 +145,7 @@ def calendar_page(request):
         "root": root, "month": month, "previous": add_months(month, -1), "next": add_months(month, 1),
         "today": timezone.localdate(), "this_month": timezone.localdate().replace(day=1),
         "crumbs": _breadcrumbs(request.user, root), "section": "calendar",
-        "can_manage": policy.can_org(request.user, policy.RECORD_MANAGE, root), **data,
+        "can_manage": policy.can(request.user, policy.RECORD_MANAGE, root), **data,
         "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
     })
 

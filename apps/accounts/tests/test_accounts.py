@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD
+from tests.factories import PASSWORD
 
 
 def _login(client, username, password):

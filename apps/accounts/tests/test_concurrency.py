@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD
-from apps.core.tests.parallel import run_parallel
+from tests.factories import PASSWORD
+from tests.parallel import run_parallel
 
 WRONG = "wrong-password1"
 LOCKED = "锁定"

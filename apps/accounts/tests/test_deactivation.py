@@ -11,7 +11,7 @@ from apps.access.models import Role
 from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_user
+from tests.factories import make_user
 
 REFUSED = "change_refused"  # enabling and disabling are account changes, not grants (账号变更被拒绝)
 

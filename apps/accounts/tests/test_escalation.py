@@ -14,7 +14,7 @@ from apps.access.models import Role, RoleAssignment
 from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 REFUSED = "role_grant_refused"  # a refused grant or revocation
 CHANGE_REFUSED = "change_refused"  # any other refused change of an account: password, enabling, disabling

@@ -21,7 +21,7 @@ from apps.access.models import Role
 from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 FIRST = "Firstpass2026"
 OWN = "Ownsecret2026x"
@@ -126,7 +126,7 @@ def test_the_api_answers_403_with_a_token_while_set(tree):
 
 @pytest.mark.django_db
 def test_accounts_made_outside_the_services_are_not_flagged(tree, client):
-    assert not any(User.objects.values_list("must_change_password", flat=True))  # apps.core.testing.make_user
+    assert not any(User.objects.values_list("must_change_password", flat=True))  # tests.factories.make_user
     assert not make_user("plain").must_change_password
     assert User._meta.get_field("must_change_password").default is False
     # An own change on an unflagged account: no flag, no "first change" note.
@@ -158,7 +158,7 @@ def test_the_system_administrator_logging_in_as_a_staffed_account_can_only_chang
     assert event.actor_name == "puppet" and "首次修改由他人设置的密码" in event.note
     assert event.before == {"must_change_password": True} and event.after == {"must_change_password": False}
     assert abs(event.at - x.password_changed_at) < timedelta(seconds=5)
-    assert policy.visible_audit_events(tree.users["auditor"]).filter(pk=event.pk).exists()
+    assert policy.restrict(AuditEvent, tree.users["auditor"], policy.AUDIT_VIEW).filter(pk=event.pk).exists()
     when = timezone.localtime(x.password_changed_at).strftime("%Y-%m-%d %H:%M")
     assert f"密码最近由本人修改于 {when}" in as_x.get(PROFILE).content.decode()
     # The district administrator (who granted the role) sees it on the account's page too.

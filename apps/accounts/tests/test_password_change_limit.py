@@ -8,8 +8,8 @@ from django.test import Client
 from apps.accounts import services
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD
-from apps.core.tests.parallel import run_parallel
+from tests.factories import PASSWORD
+from tests.parallel import run_parallel
 
 NEW = "Anotherpass2026"
 WRONG = "wrong-password1"

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from apps.accounts import services
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD
+from tests.factories import PASSWORD
 
 NEW = "Anotherpass2026"
 

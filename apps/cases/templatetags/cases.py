@@ -1,6 +1,8 @@
 from django import template
 
+from apps.cases import states
 from apps.cases.publish import public_text
+from apps.cases.timeline import describe
 
 register = template.Library()
 
@@ -37,3 +39,16 @@ def ranking_min_cases():
     from django.conf import settings
 
     return settings.CASE_RANKING_MIN_CASES
+
+
+@register.filter
+def event_message(event):
+    """What the system says of a step of the timeline, in the reader's language (written text — a note, a reason, an
+    answer — is the event's `text`, as its author wrote it)."""
+    return describe(event)
+
+
+@register.filter
+def status_badge(status):
+    """The badge colour of a case status (apps.cases.states.BADGES)."""
+    return states.badge(status)

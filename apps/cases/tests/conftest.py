@@ -8,7 +8,7 @@ import pytest
 from apps.access.models import Role
 from apps.cases.intake import Intake
 from apps.cases.models import HandlingUnit, RoutingRule, Service, UnitKind, Urgency
-from apps.core.testing import make_org, make_user, refresh
+from tests.factories import make_org, make_user, refresh
 
 
 @pytest.fixture

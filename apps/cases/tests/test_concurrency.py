@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client
 
 from apps.cases import challenge
-from apps.cases.config_services import open311_client_issue
+from apps.cases.configuration.services import open311_client_issue
 from apps.cases.models import Case
-from apps.core.tests.parallel import run_parallel
+from tests.parallel import run_parallel
 
 WRONG_CODE = "WRONGCODE"
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from apps.access import policy
 from apps.cases import selectors, services
 from apps.cases.models import Case, Status
 
@@ -108,7 +109,7 @@ def test_home_chips_queue_lists_and_status_filter_agree(every_state, client, rol
             assert _count(client, status=status) == n, (role, key)
     # The status filter, for a status that names a queue the user has no chip for, still counts the same way.
     for status, key in selectors.STATUS_QUEUES.items():
-        expected = selectors.policy.visible_cases(user).filter(selectors.queue_filter(user, key)).count()
+        expected = policy.restrict(Case, user).filter(selectors.queue_filter(user, key)).count()
         assert _count(client, status=status) == expected
 
 
@@ -143,7 +144,7 @@ def test_a_units_staff_queues_are_what_their_units_must_do(every_state, client):
     """待签收 and 办理中 mean "mine to do" for a unit's staff: a township sees the department's cases in its area but
     cannot sign them, so they are in neither its queue nor its status filter."""
     town, dept = every_state.users["town_a_admin"], every_state.users["dept_handler"]
-    visible = selectors.policy.visible_cases(town)
+    visible = policy.restrict(Case, town)
     dept_waiting = visible.filter(status=Status.DISPATCHED, lead_unit=every_state.dept)
     assert dept_waiting.exists()  # the housing case in 甲镇's area, dispatched to the department
     counts = selectors.queue_counts(town)

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.cases import open311, services
-from apps.cases.config_services import open311_client_issue, open311_client_rotate
+from apps.cases import services
+from apps.cases.configuration.services import open311_client_issue, open311_client_rotate, open311_client_used
 from apps.cases.models import AttributeType, Case, Channel, Open311Client, Service, ServiceAttribute, Status
+from apps.cases.open311 import views as open311
 
 pytestmark = pytest.mark.django_db
 
@@ -591,3 +592,18 @@ def test_admin_is_for_the_system_administrator(client, cases, tree):
     client.force_login(tree.users["district_admin"])
     response = client.get("/system/admin/cases/open311client/add/")
     assert response.status_code == 302 and not Open311Client.objects.exists()
+
+
+def test_client_used_notes_the_time_of_that_client_only(cases):
+    """open311_client_used (the posting view's one write): the client's last use, no other client's, and no audit row
+    (the posted request is on its case's timeline)."""
+    used, _key = open311_client_issue(actor=None, name="随手拍")
+    idle, _key = open311_client_issue(actor=None, name="网格通")
+    events = AuditEvent.objects.count()
+    before = timezone.now()
+    open311_client_used(used)
+    used.refresh_from_db()
+    idle.refresh_from_db()
+    assert used.last_used_at is not None and used.last_used_at >= before
+    assert idle.last_used_at is None
+    assert AuditEvent.objects.count() == events

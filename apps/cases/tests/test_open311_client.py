@@ -7,7 +7,7 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from apps.cases.config_services import open311_client_issue
+from apps.cases.configuration.services import open311_client_issue
 from apps.cases.models import AttributeType, ServiceAttribute
 
 pytestmark = pytest.mark.django_db(transaction=True)

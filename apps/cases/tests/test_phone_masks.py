@@ -7,8 +7,8 @@ import pytest
 from django.apps import apps
 
 from apps.cases.models import Case
-from apps.core.tests.migration_editor import MigrationEditor
 from apps.core.text import mask_phone
+from tests.migration_editor import MigrationEditor
 
 
 @pytest.mark.django_db

@@ -176,7 +176,7 @@ def test_what_is_published(cases, client):
 
 
 def test_the_form_follows_the_chosen_township_and_category(cases, client):
-    from apps.core.testing import make_org, refresh
+    from tests.factories import make_org, refresh
 
     make_org("甲镇乙社区党支部", "branch", refresh(cases.tree.town_a), code="A0000099", domain="community")
     villages = client.get("/report/villages/", {"township": cases.tree.town_a.pk}).content.decode()

@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from apps.access import policy
-from apps.cases import metrics, services
+from apps.cases import metrics, selectors, services, states
 from apps.cases.models import Case, CaseExtension, ExtensionStatus, Status
-from apps.records.periods import period_containing
+from apps.core.periods import period_containing
 
 from .test_intake import jpeg
 from .test_public import form_data
@@ -107,10 +106,10 @@ def test_rejecting_or_archiving_leaves_no_merged_submitter_behind(cases, submit)
     first = resolved(cases, lambda: (first, None))
     services.case_rate(case=first, rating="satisfied", solved=True)
     first.refresh_from_db()
-    assert not services.may_archive(first)  # the merged submitter has not rated yet
-    assert services.may_archive(first, now=timezone.now() + timedelta(days=8))
+    assert not states.may_archive(first)  # the merged submitter has not rated yet
+    assert states.may_archive(first, now=timezone.now() + timedelta(days=8))
     services.case_rate(case=Case.objects.get(pk=second.pk), rating="basic", solved=True)
-    assert services.may_archive(first)
+    assert states.may_archive(first)
 
 
 def test_merged_residents_see_the_outcome_not_each_other(cases, client):
@@ -133,7 +132,7 @@ def test_merged_residents_see_the_outcome_not_each_other(cases, client):
     assert "已更换路灯" in html and "甲镇已签收" in html  # the handling stays on the page after rating
     # A master the district keeps private keeps its merged submissions private too.
     Case.objects.filter(pk=first.pk).update(is_public=False)
-    assert not policy.public_cases().filter(pk=second.pk).exists()
+    assert not selectors.public_cases().filter(pk=second.pk).exists()
     assert Client().get(f"/report/cases/{second.number}/").status_code == 404
 
 
@@ -181,7 +180,7 @@ def test_department_staff_see_their_figures(cases, submit, client):
 
 def test_merge_targets_and_likely_duplicates_stay_in_the_dispatch_scope(cases, submit, client):
     from apps.access.models import Role
-    from apps.core.testing import make_user
+    from tests.factories import make_user
 
     mine, _ = submit()
     theirs, _ = submit(area=cases.tree.branch_b)

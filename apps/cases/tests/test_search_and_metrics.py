@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.cases import metrics, search, services
 from apps.cases.models import Case
-from apps.records.periods import parse_period, period_containing
+from apps.core.periods import parse_period, period_containing
 
 pytestmark = pytest.mark.django_db
 

@@ -228,12 +228,12 @@ def test_list_pages_do_not_query_per_row(cases, submit, client, url):
 
 
 def test_staff_act_for_the_unit_nearest_to_their_role(cases):
-    from apps.access import policy
+    from apps.cases import scopes
     from apps.cases.models import HandlingUnit, UnitKind
 
     village = HandlingUnit.objects.create(name="甲村", kind=UnitKind.VILLAGE, organization=cases.tree.branch_a,
                                           parent=cases.town_a)
-    acts = {name: {u.name for u in policy.case_units(cases.users[name])} for name in ROLES}
+    acts = {name: {u.name for u in scopes.case_units(cases.users[name])} for name in ROLES}
     assert acts["district_admin"] == acts["dispatcher"] == {"区群众工作中心"}
     assert acts["town_a_admin"] == {"甲镇"} and acts["secretary_a"] == {village.name}
     assert acts["dept_handler"] == {"区住建委"} and acts["secretary_b"] == set() and acts["member_a"] == set()

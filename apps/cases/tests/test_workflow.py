@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.cases import services
+from apps.cases import services, states
 from apps.cases.intake import Intake, case_staff_intake
 from apps.cases.models import AssignmentStatus, Case, CaseEvent, EventKind, Status, Triage
 
@@ -156,10 +156,10 @@ def test_unsatisfied_reopened_with_a_new_deadline(cases, submit):
     assert case.status == Status.SIGNED and case.reopen_count == 1
     assert case.deadline == later + timedelta(days=7) and case.resolved_at is None
     # The last rating stays, and counts, until the resident rates the new outcome.
-    assert case.rating == "unsatisfied" and not services.can_rate(case)
+    assert case.rating == "unsatisfied" and not states.can_rate(case)
     services.case_resolve(actor=town, case=case, unit=cases.town_a, answer="已彻底清理并设置垃圾桶")
     case.refresh_from_db()
-    assert services.can_rate(case)
+    assert states.can_rate(case)
     services.case_rate(case=case, rating="satisfied", solved=True)  # the new outcome is rated again
     case.refresh_from_db()
     assert case.rating == "satisfied" and case.rating_round == 1

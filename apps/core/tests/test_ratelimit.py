@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.core import ratelimit
 from apps.core.models import RateCounter
-from apps.core.tests.parallel import run_parallel
+from tests.parallel import run_parallel
 
 WINDOW = 600
 

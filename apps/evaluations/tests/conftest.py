@@ -2,8 +2,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from apps.core.testing import make_member
 from apps.evaluations import services
+from tests.factories import make_member
 
 
 @pytest.fixture

@@ -95,11 +95,13 @@ def test_anonymous_is_sent_to_login(client, branch_a):
 def test_a_member_who_also_keeps_the_district_sees_every_evaluation(tree, branch_a, branch_b_evaluation):
     from apps.access import policy
     from apps.access.models import Role, RoleAssignment
+    from apps.evaluations.models import Evaluation
+    from apps.evaluations.scopes import EVALUATION_SEE, EVALUATION_TAKE_PART
 
     user = tree.users["member_a"]
     RoleAssignment.objects.create(user=user, role=Role.DISTRICT_ADMIN, organization=tree.district)
     policy.clear_cache(user)
     everything = {branch_a.evaluation.pk, branch_b_evaluation.pk}
-    assert set(policy.visible_evaluations(user, policy.EVALUATION_SEE).values_list("pk", flat=True)) == everything
-    assert set(policy.visible_evaluations(user, policy.EVALUATION_TAKE_PART).values_list("pk", flat=True)) == {branch_a.evaluation.pk}
-    assert policy.visible_evaluations(user, policy.EVALUATION_SEE).count() == 2  # no row repeated per participant
+    assert set(policy.restrict(Evaluation, user, EVALUATION_SEE).values_list("pk", flat=True)) == everything
+    assert set(policy.restrict(Evaluation, user, EVALUATION_TAKE_PART).values_list("pk", flat=True)) == {branch_a.evaluation.pk}
+    assert policy.restrict(Evaluation, user, EVALUATION_SEE).count() == 2  # no row repeated per participant

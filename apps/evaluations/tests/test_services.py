@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_member, make_org, refresh
 from apps.evaluations import services
 from apps.evaluations.models import Evaluation, Participant, PeerRating
 from apps.evaluations.rules import excellent_limit
+from tests.factories import make_member, make_org, refresh
 
 from .conftest import grade_all
 

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.core.testing import make_member
 from apps.evaluations import services
 from apps.evaluations.models import Evaluation, Participant, PeerRating
+from tests.factories import make_member
 
 from .conftest import grade_all
 

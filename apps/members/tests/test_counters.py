@@ -5,8 +5,8 @@ from django.core.management import call_command
 
 from apps.core.idcard import make_id_number
 from apps.members import counters, services
-from apps.members.models import OrgMemberCount
 from apps.orgs import selectors
+from apps.orgs.models import OrgMemberCount
 
 
 def _count(org):

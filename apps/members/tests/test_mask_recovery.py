@@ -142,7 +142,7 @@ def test_stored_masks_are_migrated_without_decrypting(tree):
 
     from django.apps import apps
 
-    from apps.core.tests.migration_editor import MigrationEditor
+    from tests.migration_editor import MigrationEditor
 
     remask = importlib.import_module("apps.members.migrations.0004_remask_id_numbers").remask
     old = ID_NUMBER[:6] + "*" * 8 + ID_NUMBER[-4:]

@@ -7,10 +7,10 @@ import pytest
 from django.apps import apps
 from rest_framework.authtoken.models import Token
 
-from apps.core.testing import make_member
-from apps.core.tests.migration_editor import MigrationEditor
 from apps.core.text import mask_phone
 from apps.members.models import Member
+from tests.factories import make_member
+from tests.migration_editor import MigrationEditor
 
 
 def _old_mask(phone):  # the mask before issue 9: first 3 + last 4 whatever the length

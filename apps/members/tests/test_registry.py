@@ -6,10 +6,10 @@ from django.db import connection
 
 from apps.audit.models import AuditEvent
 from apps.core.idcard import make_id_number
-from apps.core.testing import make_member
 from apps.members import services
 from apps.members.models import Member
 from apps.members.selectors import MemberFilter, search_q
+from tests.factories import make_member
 
 
 def _data(tree, **kw):

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_member, refresh
 from apps.orgs import selectors, services
 from apps.orgs.models import CommitteePost, Organization
+from tests.factories import make_member, refresh
 
 
 def _data(**kw):

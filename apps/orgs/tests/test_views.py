@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.core.testing import make_member, make_org, refresh
 from apps.orgs.models import Organization
+from tests.factories import make_member, make_org, refresh
 
 
 @pytest.mark.django_db

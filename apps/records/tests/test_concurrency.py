@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from apps.core.tests.parallel import run_parallel
 from apps.records import services
 from apps.records.models import MonthlyStar
+from tests.parallel import run_parallel
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel connections need PostgreSQL")

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from apps.core.testing import make_member
+from apps.core.periods import period_containing
 from apps.members.models import Member
 from apps.records import selectors, services
 from apps.records.models import Attendance
-from apps.records.periods import period_containing
+from tests.factories import make_member
 
 from .conftest import record_data
 

@@ -3,8 +3,8 @@ with their parent path), resolved within the user's scope only."""
 
 import pytest
 
-from apps.core.testing import make_org, refresh
 from apps.orgs.models import Organization
+from tests.factories import make_org, refresh
 
 
 @pytest.mark.django_db

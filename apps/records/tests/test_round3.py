@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from apps.core.periods import period_containing
 from apps.records import selectors, services, versions, watch_views
 from apps.records.forms import RecordForm
 from apps.records.models import ActivityRecord, RecordVersion
-from apps.records.periods import period_containing
 
 pytestmark = pytest.mark.django_db
 

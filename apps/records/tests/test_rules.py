@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_member
+from apps.core.periods import parse_period, period_containing
 from apps.records import compliance, services
 from apps.records.models import Fulfilment, RecordStatus, RecordVersion
-from apps.records.periods import deadline, parse_period, period_containing, required_periods
+from apps.records.periods import deadline, required_periods
+from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

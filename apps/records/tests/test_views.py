@@ -257,7 +257,7 @@ def test_list_pages_have_no_n_plus_one(tree, types, client, django_assert_max_nu
         assert client.get(url).status_code == 200
     _many_records(tree, types, 30)
     for i in range(10):
-        from apps.core.testing import make_member
+        from tests.factories import make_member
 
         make_member(tree.branch_a, f"成员{i}", seq=400 + i)
     with django_assert_max_num_queries(len(few.captured_queries)):

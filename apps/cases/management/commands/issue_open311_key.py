@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.cases.config_services import open311_client_issue
+from apps.cases.configuration.services import open311_client_issue
 
 
 class Command(BaseCommand):

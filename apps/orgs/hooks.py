@@ -1,0 +1,27 @@
+"""What apps built on the organization tree add to its rules, registered from their AppConfig.ready().
+
+The organization app is the base of the domain: it imports none of the apps that hang their data on an
+organization. An app whose rows keep an organization from being dissolved (撤销) — the member registry: an
+organization with members must first transfer them — says so here, and `services.org_dissolve` asks every check.
+"""
+
+from collections.abc import Callable
+
+_dissolve_checks: dict[str, Callable] = {}
+
+
+def register_dissolve_check(key: str, check: Callable) -> None:
+    """`check(org) -> str | None`: why `org` may not be dissolved (the message shown), or None. Checks run in the
+    order they were registered, after the organization app's own (existing sub-organizations)."""
+    if key in _dissolve_checks:
+        raise RuntimeError(f"dissolve check {key!r} is already registered")
+    _dissolve_checks[key] = check
+
+
+def dissolve_refusal(org) -> str | None:
+    """The first reason an organization may not be dissolved, or None."""
+    for check in _dissolve_checks.values():
+        message = check(org)
+        if message:
+            return message
+    return None

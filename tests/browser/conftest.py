@@ -1,0 +1,120 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Playwright's sync API runs an asyncio loop in the main thread, so Django's async-safety
+check must be relaxed for the ORM calls the tests make between browser steps.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+DEMO_PASSWORD = "Yangguang2026"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (make browser-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """A factory of pages, each in its own context (own cookies); fails the test on a 5xx or a JS error."""
+    contexts, problems = [], []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+        page.on("pageerror", lambda exc: problems.append(f"JS error: {exc}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_page(new_page):
+    return new_page(**PHONE)
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker):
+    """The small demo district, written once per session (per xdist worker) by the first test that asks for it."""
+    state = {}
+    yield state
+    if "snapshot" in state:
+        with django_db_blocker.unblock():
+            state["snapshot"].drop()
+
+
+@pytest.fixture
+def demo(transactional_db, _demo_snapshot):
+    """The small demo district (about 70 organizations, 420 members, the demo accounts), as just seeded.
+
+    Seeding takes seconds, so it happens once: inside the first test that asks (under that test's settings, e.g. the
+    fast password hasher), then every table is copied aside (tests/snapshot.py). Each later test gets those rows put
+    back before it starts, so what a test before it wrote (and the flush after it) leaves no trace."""
+    from apps.demo.seed import seed_demo
+    from tests.snapshot import DatabaseSnapshot
+
+    if "snapshot" not in _demo_snapshot:
+        _demo_snapshot["counts"] = seed_demo(scale="small", log=lambda *_: None)
+        _demo_snapshot["snapshot"] = DatabaseSnapshot().take()
+    else:
+        _demo_snapshot["snapshot"].restore()
+    return dict(_demo_snapshot["counts"])
+
+
+@pytest.fixture
+def shot():
+    """Save a screenshot of the page to var/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name, full_page=True):
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return _shot
+
+
+@pytest.fixture
+def login():
+    """Log in through the form (fields, then the 登录 button); returns the page after the response."""
+
+    def _login(page, username, password=DEMO_PASSWORD):
+        if "/accounts/login/" not in page.url:
+            page.goto("/accounts/login/")
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill(password)
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").click()
+        return page
+
+    return _login

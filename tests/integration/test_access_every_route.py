@@ -1,0 +1,284 @@
+"""The access matrix over every route: an object of branch A is out of reach of everyone whose scope does not hold it.
+
+Every URL pattern is enumerated from the resolver (nothing listed by hand, so a route is covered the day it is added).
+Each pattern with an object in its path (pk, number, token, version …) is filled with an object of branch A — the
+branch itself, its member, post, record, plan, file, star, evaluation and participant, a case in its area with a photo
+and an extension, the township's handling unit, a job and an account of its secretary — and requested (GET; POST
+with no body when the route answers GET with 405) as users whose scope does not hold it: the secretary and a member
+of branch B, a case handler of branch B's township, the auditor, the system administrator and an anonymous visitor.
+
+- A signed-in user out of scope gets 404 (the object's existence does not leak) or 403 (a duty the user lacks);
+  the admin site sends everyone but staff to its login page.
+- An anonymous visitor is sent to the login page; the API answers 401 or 403.
+- Public routes (a prefix in PUBLIC) answer without 5xx, and no page of theirs shows the resident's name or phone,
+  or a member's 身份证 number.
+
+Then the district administrator, whose scope holds everything, requests every filled route the same way: none answers
+404 (so the filling works and the 404s above mean "out of scope", not "no such object"), except those in
+NOT_FOUND_FOR_ADMIN; public routes and the admin site are left out of this check.
+"""
+
+import io
+import re
+import uuid
+from datetime import date, time, timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.exceptions import Resolver404
+from django.utils import timezone
+
+from apps.access.models import Role
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+# Routes anyone may open, by prefix: the residents' site, the stars page, Open311, health, login, language, static.
+PUBLIC = ("report/", "stars/", "open311/", "healthz", "accounts/login/", "favicon.ico", "i18n/", "static/")
+# Path parameters that name no object: formats, the admin site's catch-all.
+NOT_OBJECTS = {"format", "fmt", "app_label", "url"}
+# Routes whose object belongs to no branch (the district's own configuration, the admin site's models) are requested
+# all the same: a user without the duty is refused. What the system administrator holds in scope by duty: every account and the admin site.
+SYSADMIN_DUTY = ("accounts/users/", "system/admin/")
+# Routes the district administrator may find "not found" although the object exists, with the reason.
+NOT_FOUND_FOR_ADMIN = {
+    "jobs/<uuid:pk>/": "a job is its creator's own (the secretary's export), whoever administers the district",
+    "jobs/<uuid:pk>/download/": "a job is its creator's own",
+    "jobs/<uuid:pk>/errors.xlsx": "a job is its creator's own",
+}
+# Routes whose secret token in the path is the credential: the QR code shown at the meeting opens the check-in page
+# for whoever scans it, signed in. The page shows the meeting's heading (what the poster itself shows) and the
+# check-in is refused (4xx) to anyone not on the meeting's roster; both are checked.
+BEARER = {"records/checkin/<str:token>/": "签到二维码：持码者可见会议标题，非应到人员签到被拒绝"}
+# Out-of-scope answers found to leak (user, route) -> reason; each runs as a strict xfail in test_known_leak.
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
+OUT_OF_SCOPE = ["secretary_b", "member_b", "handler_b", "auditor", "sysadmin", "anonymous"]
+# Destructive routes run last, so that a refusal that wrongly went through cannot hide the other routes' objects.
+LAST = re.compile(r"delete|remove|dissolve|/end/|logout|cancel|archive|merge|finalize|return|reject")
+
+
+def patterns(resolver=None, prefix=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            yield from patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>(?:[^()]|\([^()]*\))*\)")
+
+
+def params(route):
+    return [m.group("name") or m.group("rname") for m in _PARAM.finditer(route)]
+
+
+def concrete(route, world):
+    """The route's path with its parameters filled by branch A's objects, or None when no path can match it."""
+    own = next((v for prefix, v in world["by_route"].items() if route.startswith(prefix)), {})
+    path = route.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?:\\\.\(\?P<fmt>[^)]*\)\)\?", ".json", path)  # Open311's optional format suffix
+    path = re.sub(r"\\\.\(\?P<format>[^)]*\)/\?", ".json", path)  # DRF's format suffix
+
+    def value(match):
+        name = match.group("name") or match.group("rname")
+        before = path[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+        if name in own or before in own:
+            return str(own.get(name, own.get(before)))
+        if name in world["name"]:
+            return str(world["name"][name])
+        if before in world["segment"]:
+            return str(world["segment"][before])
+        return str(uuid.uuid4()) if match.group("conv") == "uuid" else "999999"
+
+    path = "/" + _PARAM.sub(value, path).replace("\\.", ".").replace("/?", "/")
+    if "drf_format_suffix" in route:
+        path = path.replace("/json", "/.json")
+    try:
+        resolve(path)
+    except Resolver404:
+        return None
+    return path
+
+
+def _jpeg(name="photo.jpg"):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def world(tree, settings):
+    """Branch A's objects of every kind a route names, and the users out of their scope."""
+    from apps.cases import services as cases
+    from apps.cases.intake import Intake, case_submit
+    from apps.cases.models import HandlingUnit, Open311Client, RoutingRule, Service, ServiceAttribute, UnitKind
+    from apps.core.models import Job
+    from apps.evaluations.services import evaluation_open
+    from apps.orgs.models import Cluster, CommitteePost
+    from apps.records import services as records
+    from apps.records.defaults import ensure_default_types
+    from apps.records.models import ActivityType
+
+    settings.CASE_AUTO_DISPATCH = True
+    secretary, admin = tree.users["secretary_a"], tree.users["district_admin"]
+    HandlingUnit.objects.create(name="区群众工作中心", kind=UnitKind.DISTRICT, organization=tree.district)
+    unit_a = HandlingUnit.objects.create(name="甲镇", kind=UnitKind.TOWNSHIP, organization=tree.town_a, sort_order=1)
+    HandlingUnit.objects.create(name="乙镇", kind=UnitKind.TOWNSHIP, organization=tree.town_b, sort_order=2)
+    service = Service.objects.create(code="env", name="环境卫生", group="城乡建设")
+    attribute = ServiceAttribute.objects.create(service=service, code="size", description="面积")
+    rule = RoutingRule.objects.create(to_area_unit=True, note="属地办理")
+    # A case in branch A's area, dispatched by the rules to 甲镇, signed there, with a photo and a pending extension.
+    case, _code = case_submit(intake=Intake(service=service, description="小区门口垃圾堆积多日无人清运", area=tree.branch_a,
+                                            contact_name="杨学伦", phone="13900000001", photos=[_jpeg()]), ip="10.0.0.1")
+    town_staff = tree.users["town_a_admin"]
+    case = cases.case_sign(actor=town_staff, case=case, unit=unit_a)
+    extension = cases.case_request_extension(actor=town_staff, case=case, unit=unit_a, reason="需协调环卫公司",
+                                             until=case.deadline + timedelta(days=3))
+    ensure_default_types()
+    theme = ActivityType.objects.get(code="theme_day")
+    today = timezone.localdate()
+    data = {"held_on": today, "starts_at": time(9, 0), "ends_at": time(11, 0), "place": "党员活动室", "topic": "学习",
+            "host": "张书记", "recorder": "李委员", "minutes": "会议学习了文件。", "content_items": "集中学习"}
+    # A record with a photo, submitted, changed after (version 1 kept), and picked by 甲镇 as a star of the month.
+    record = records.record_create(actor=secretary, organization=tree.branch_a, activity_type=theme, data=data)
+    photo = records.record_file_add(actor=secretary, record=record, kind="photo", upload=_jpeg())
+    records.record_update(actor=secretary, record=record, data=data, attendance=[(tree.member_a.pk, "present", "")])
+    record = records.record_submit(actor=secretary, record=record)
+    record = records.record_update(actor=secretary, record=record, data={**data, "topic": "学习文件"})
+    star = records.star_pick(actor=town_staff, record=record, chosen_by_org=tree.town_a)
+    plan = records.plan_create(actor=secretary, organization=tree.branch_a,
+                               data={"activity_type": theme, "planned_on": today, "starts_at": time(9, 0),
+                                     "place": "活动室", "topic": "计划"})
+    evaluation = evaluation_open(actor=admin, organization=tree.branch_a, year=today.year)
+    post = CommitteePost.objects.create(organization=tree.branch_a, member=tree.member_a, post="secretary",
+                                        term_start=date(2024, 1, 1))
+    cluster = Cluster.objects.create(name="东片区")
+    job = Job.objects.create(kind="member_export", title="导出", created_by=secretary)
+    client = Open311Client.objects.create(name="市民App", key_prefix="abcd1234", key_hash="0" * 64)
+    users = dict(tree.users)
+    users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
+    users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
+    by_segment = {
+        "orgs": tree.branch_a.pk, "posts": post.pk, "members": tree.member_a.pk, "records": record.pk, "plans": plan.pk,
+        "types": theme.pk, "evaluations": evaluation.pk, "participants": evaluation.participants.first().pk,
+        "cases": case.pk, "units": unit_a.pk, "rules": rule.pk, "services": service.pk, "attributes": attribute.pk,
+        "jobs": job.pk, "users": secretary.pk, "cluster": cluster.pk, "activity-types": theme.pk, "files": photo.pk,
+        "stars": star.pk, "extensions": extension.pk, "open311client": client.pk,
+    }
+    by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
+               "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
+               "participant_pk": by_segment["participants"], "format": "json", "fmt": "json", "app_label": "orgs",
+               "content_type_id": 1, "url": "nothing"}
+    # Parameters a route's own prefix decides: photos of a case and of a starred record share a segment name, and
+    # the admin site's "view on site" names an object by its content type.
+    by_route = {"cases/photos/": {"photos": case.photos.get().pk}, "report/photos/": {"photos": case.photos.get().pk},
+                "stars/photos/": {"photos": photo.pk},
+                "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
+                                    "object_id": tree.branch_a.pk}}
+    # What no public page may show: the resident's name and phone, a member's 身份证 number.
+    private = ("杨学伦", "13900000001", tree.member_a.id_number)
+    return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
+
+
+def routes(world):
+    """(route, path) for every pattern with an object parameter; destructive ones last."""
+    found, unmatched = [], []
+    for route, _pattern in patterns():
+        if not set(params(route)) - NOT_OBJECTS:
+            continue
+        path = concrete(route, world)
+        (unmatched if path is None else found).append((route, path))
+    # Only a regex alternative the resolver lists behind an earlier twin may fail to match a path of its own.
+    assert len(unmatched) <= 3, unmatched
+    found.sort(key=lambda r: bool(LAST.search(r[0])))
+    return found
+
+
+def request(client, path):
+    response = client.get(path)
+    if response.status_code == 405:
+        response = client.post(path)
+    return response
+
+
+def _login_redirect(response):
+    return response.status_code == 302 and "login" in response.get("Location", "")
+
+
+def refusal(world, user, route, response):
+    """Why the answer is not an out-of-scope refusal, or None when it is one."""
+    status = response.status_code
+    if route.startswith(PUBLIC):
+        if status >= 500:
+            return f"public route answers {status}"
+        body = response.content.decode("utf-8", "replace") if "text" in response.get("Content-Type", "") or \
+            "json" in response.get("Content-Type", "") else ""
+        shown = [s for s in world["private"] if s in body]
+        return f"public route shows {shown}" if shown else None
+    if user == "anonymous":
+        if route.startswith("api/"):
+            return None if status in (401, 403) else f"API answers {status} to anonymous"
+        return None if _login_redirect(response) else f"anonymous gets {status} {response.get('Location', '')}"
+    if route in BEARER and status == 200:
+        body = response.content.decode("utf-8", "replace")
+        return "bearer page shows the roster" if "张三" in body else None
+    if route.startswith("system/admin/"):
+        return None if _login_redirect(response) else f"admin site answers {status} to a non-staff user"
+    return None if status in (403, 404) else f"answers {status}"
+
+
+def _client(world, user):
+    client = Client(raise_request_exception=False)
+    if user != "anonymous":
+        client.force_login(world["users"][user])
+    return client
+
+
+@pytest.mark.parametrize("user", OUT_OF_SCOPE)
+def test_branch_a_objects_are_out_of_reach(world, user):
+    client = _client(world, user)
+    checked, failures = 0, []
+    for route, path in routes(world):
+        if user == "sysadmin" and route.startswith(SYSADMIN_DUTY):
+            continue
+        if (user, route) in KNOWN_LEAKS:
+            continue
+        response = request(client, path)
+        checked += 1
+        why = refusal(world, user, route, response)
+        if route in BEARER and user != "anonymous" and not why:
+            act = client.post(path)  # the act behind the token: refused to a user out of scope
+            why = None if 400 <= act.status_code < 500 else f"POST answers {act.status_code}"
+            checked += 1
+        if why:
+            failures.append(f"{route} ({path}): {why}")
+    assert checked > 80
+    assert failures == [], f"{user}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize(("user", "route"), [pytest.param(u, r, marks=pytest.mark.xfail(strict=True, reason=why))
+                                             for (u, r), why in KNOWN_LEAKS.items()])
+def test_known_leak(world, user, route):
+    path = dict(routes(world))[route]
+    assert refusal(world, user, route, request(_client(world, user), path)) is None
+
+
+def test_the_district_administrator_finds_every_object(world):
+    """The filling is right: the district administrator, whose scope holds everything, finds every object the routes
+    above were refused (not 404, on GET or on the POST of a POST-only route), so their 404s mean "out of scope"."""
+    client = _client(world, "district_admin")
+    checked, failures = 0, []
+    for route, path in routes(world):
+        if route in NOT_FOUND_FOR_ADMIN or route.startswith(("system/admin/", *PUBLIC)):
+            continue
+        response = request(client, path)
+        checked += 1
+        if response.status_code == 404 or response.status_code >= 500:
+            failures.append(f"{route} ({path}): {response.status_code}")
+    assert checked > 60
+    assert failures == [], "\n".join(failures)
