@@ -227,16 +227,6 @@ def get(model_or_queryset, user, pk, capability=None):
     raise Http404(_("未找到该{what}").format(what=scope.label))
 
 
-def require(user, capability, obj):
-    """Refuse (403 when the object is visible, else 404) unless `user` holds `capability` on `obj`."""
-    if can(user, capability, obj):
-        return obj
-    scope = scoping.scope_of(obj)
-    if capability != scope.view and can(user, scope.view, obj):
-        raise PermissionDenied(_("您没有权限执行此操作"))
-    raise Http404(_("未找到该{what}").format(what=scope.label))
-
-
 def register_capability(capability, roles):
     """A new app's capability, held by these roles. Duties stay apart: the auditor and the system administrator
     hold only their own capabilities."""

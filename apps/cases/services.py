@@ -122,6 +122,15 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
 
 
 @transaction.atomic
+def case_accept_and_dispatch(*, actor, case, lead, assisting=(), note="", request=None) -> Case:
+    """受理 and 派单 in one step (the dispatcher's form on a waiting case): both or neither, so a refused dispatch
+    leaves the case waiting. A case already accepted is only dispatched."""
+    if states.allows("accept", case):
+        case = case_accept(actor=actor, case=case, request=request)
+    return case_dispatch(actor=actor, case=case, lead=lead, assisting=assisting, note=note, request=request)
+
+
+@transaction.atomic
 def case_reclassify(*, actor, case, service, urgency, is_public, request=None, now=None) -> Case:
     """The dispatcher corrects a case accepted by the rules (its category, its time-limit class, whether it is
     published); a new class moves the deadline to acceptance + the class's limit, unless an extension set it."""
@@ -348,7 +357,8 @@ def case_rate(*, case, rating, solved, comment="", via=RatedVia.RESIDENT, actor=
         raise ValidationError(_("该诉求已评价，不能重复评价"))
     if not states.can_rate(case):
         raise ValidationError(states.refusal("rate"))
-    if via == RatedVia.PHONE:
+    if via == RatedVia.PHONE and not states.is_merged(case):
+        # A merged submission's caller rates the outcome of the case it joined (can_rate above), as a resident would.
         states.check(case, "callback")
     if via == RatedVia.PHONE and outcome.events.filter(kind=EventKind.RESOLVED, actor=actor).exists():
         raise ValidationError(_("办理人不能为本人办结的诉求记录回访"))

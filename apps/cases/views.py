@@ -165,10 +165,8 @@ def case_reject(request, pk):
 @require_POST
 def case_dispatch(request, pk):
     def run(case, data, unit):
-        if states.allows("accept", case):  # a waiting case is accepted as it is dispatched
-            services.case_accept(case=case, **_actor(request))
-        services.case_dispatch(case=case, lead=data["lead"], assisting=list(data["assisting"]), note=data["note"],
-                               **_actor(request))
+        services.case_accept_and_dispatch(case=case, lead=data["lead"], assisting=list(data["assisting"]),
+                                          note=data["note"], **_actor(request))
 
     return _step(request, pk, "dispatch", DispatchForm, run, _("已派单"))
 

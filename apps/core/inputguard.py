@@ -61,6 +61,8 @@ def first_unsafe(text: str, pattern=UNSAFE_CHARS) -> str | None:
 
 
 def strip_invisible(text: str) -> str:
+    if text.isascii():  # every invisible character is outside ASCII; the C-speed test spares the regex on most input
+        return text
     return INVISIBLE_CHARS.sub("", text)
 
 

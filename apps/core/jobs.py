@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +31,37 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 UNFINISHED = (Job.Status.QUEUED, Job.Status.RUNNING)
+
+
+# ---- kinds of job: what the job page links to, declared by the app that starts them ----
+# The job page is core's; the pages a finished job leads to (the member list, the compliance table) are the apps'.
+# An app registers its kinds from its AppConfig.ready(); core imports none of them.
+
+@dataclass(frozen=True)
+class JobKind:
+    section: str  # the menu entry the job page belongs to
+    done_links: Callable | None = None  # (job) -> [(label, url)]: where a succeeded job leads
+    retry_link: Callable | None = None  # (job) -> (label, url): where a refused job is started again
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register_kind(kind: str, *, section: str, done_links=None, retry_link=None) -> JobKind:
+    if kind in _kinds:
+        raise RuntimeError(f"job kind {kind!r} is already registered")
+    _kinds[kind] = JobKind(section=section, done_links=done_links, retry_link=retry_link)
+    return _kinds[kind]
+
+
+def page_context(job: Job) -> dict:
+    """What the job page shows besides the job: its menu section and the links of its kind."""
+    kind = _kinds.get(job.kind, JobKind(section=""))
+    return {"section": kind.section,
+            "done_links": kind.done_links(job) if kind.done_links and job.status == Job.Status.SUCCEEDED else [],
+            "retry_link": kind.retry_link(job) if kind.retry_link and job.status == Job.Status.REJECTED else None}
+
+
 # Stored with the job (in the language of whoever marks it) and shown translated by the job page ("interrupted").
 INTERRUPTED_MESSAGE = gettext_lazy("后台任务中断，请重新运行")
 

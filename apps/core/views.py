@@ -28,13 +28,12 @@ def _own_job(request, pk):
 
 @login_required
 def job_detail(request, pk):
-    from .jobs import fail_if_dead, with_live_progress
+    from .jobs import fail_if_dead, page_context, with_live_progress
 
     # A job whose process died is shown as interrupted, not as running forever.
     job = with_live_progress(fail_if_dead(_own_job(request, pk)))
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
-    section = "import" if job.kind.endswith("_import") else "compliance" if job.kind.startswith("compliance") else "members"
-    return render(request, template, {"job": job, "section": section})
+    return render(request, template, {"job": job, **page_context(job)})
 
 
 @login_required

@@ -9,7 +9,9 @@ from .models import Member
 
 
 def _own_record(user, capability):
-    if capability == policy.MEMBER_VIEW and policy.is_member_self_service(user):
+    # Self-service is for those who keep no registry: a role's scope is the whole answer (lists agree with the
+    # stored counts of that scope).
+    if capability == policy.MEMBER_VIEW and policy.is_member_self_service(user) and not policy.scope_paths(user, capability):
         return Q(pk=user.member_id)
     return None
 

@@ -9,3 +9,18 @@ class Config(AppConfig):
 
     def ready(self):
         from . import profile, scopes  # noqa: F401  (how its models map to an organization; its section of a member's profile)
+        _register_job_kinds()
+
+
+def _register_job_kinds():
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from apps.core import jobs
+
+    def back_to_table(job):
+        query = urlencode({"org": job.params.get("org", ""), "period": job.params.get("period", "")})
+        return [(_("返回完成情况"), f"{reverse('records:compliance')}?{query}")]
+
+    jobs.register_kind("compliance_export", section="compliance", done_links=back_to_table)

@@ -24,7 +24,8 @@ def can_review_org(user, org) -> bool:
 
 
 def _submitted_of_own_branch(user, capability):
-    if capability == policy.RECORD_VIEW and policy.is_member_self_service(user):
+    # As for members: a role's scope is the whole list; a member without one reads their branch's submitted records.
+    if capability == policy.RECORD_VIEW and policy.is_member_self_service(user) and not policy.scope_paths(user, capability):
         return Q(organization_id__in=member_org_ids(user), status=RecordStatus.SUBMITTED)
     return None
 

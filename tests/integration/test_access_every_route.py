@@ -27,11 +27,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.exceptions import Resolver404
 from django.utils import timezone
 
 from apps.access.models import Role
+from tests import routes as route_table
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -60,47 +59,20 @@ OUT_OF_SCOPE = ["secretary_b", "member_b", "handler_b", "auditor", "sysadmin", "
 LAST = re.compile(r"delete|remove|dissolve|/end/|logout|cancel|archive|merge|finalize|return|reject")
 
 
-def patterns(resolver=None, prefix=""):
-    for p in (resolver or get_resolver()).url_patterns:
-        if isinstance(p, URLResolver):
-            yield from patterns(p, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
-
-
-_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>(?:[^()]|\([^()]*\))*\)")
-
-
-def params(route):
-    return [m.group("name") or m.group("rname") for m in _PARAM.finditer(route)]
-
-
 def concrete(route, world):
     """The route's path with its parameters filled by branch A's objects, or None when no path can match it."""
     own = next((v for prefix, v in world["by_route"].items() if route.startswith(prefix)), {})
-    path = route.replace("^", "").replace("$", "")
-    path = re.sub(r"\(\?:\\\.\(\?P<fmt>[^)]*\)\)\?", ".json", path)  # Open311's optional format suffix
-    path = re.sub(r"\\\.\(\?P<format>[^)]*\)/\?", ".json", path)  # DRF's format suffix
 
-    def value(match):
-        name = match.group("name") or match.group("rname")
-        before = path[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+    def value(name, conv, before):
         if name in own or before in own:
             return str(own.get(name, own.get(before)))
         if name in world["name"]:
             return str(world["name"][name])
         if before in world["segment"]:
             return str(world["segment"][before])
-        return str(uuid.uuid4()) if match.group("conv") == "uuid" else "999999"
+        return str(uuid.uuid4()) if conv == "uuid" else "999999"
 
-    path = "/" + _PARAM.sub(value, path).replace("\\.", ".").replace("/?", "/")
-    if "drf_format_suffix" in route:
-        path = path.replace("/json", "/.json")
-    try:
-        resolve(path)
-    except Resolver404:
-        return None
-    return path
+    return route_table.concrete(route, value)
 
 
 def _jpeg(name="photo.jpg"):
@@ -188,8 +160,8 @@ def world(tree, settings):
 def routes(world):
     """(route, path) for every pattern with an object parameter; destructive ones last."""
     found, unmatched = [], []
-    for route, _pattern in patterns():
-        if not set(params(route)) - NOT_OBJECTS:
+    for route, _pattern in route_table.patterns():
+        if not set(route_table.params(route)) - NOT_OBJECTS:
             continue
         path = concrete(route, world)
         (unmatched if path is None else found).append((route, path))

@@ -4,8 +4,6 @@ from unittest import mock
 import pytest
 from django.db.utils import OperationalError
 
-from tests.factories import make_user
-
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']\s*(?:https?:)?//""", re.I)
 
 
@@ -67,29 +65,3 @@ def test_unknown_urls_get_a_chinese_404(client, tree):
     assert response.status_code == 404
     assert "不存在" in response.content.decode()
     assert client.get("/members/abc/").status_code == 404
-
-
-@pytest.mark.django_db
-def test_user_without_role_is_told_so(client):
-    user = make_user("nobody")
-    client.force_login(user)
-    response = client.get("/")
-    assert response.status_code == 403
-    assert "尚未分配角色" in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_home_dashboard_counts_domains_and_reminders(tree, client):
-    import json
-    from datetime import date
-
-    from apps.orgs import services
-
-    services.org_update(actor=None, org=tree.branch_b, data={"term_started_on": date(2019, 1, 1)})
-    client.force_login(tree.users["district_admin"])
-    html = client.get("/").content.decode()
-    data = json.loads(html.split(f'id="domains-{tree.district.code}" type="application/json">')[1].split("</script>")[0])
-    by_domain = {row["domain"]: row for row in data}
-    assert by_domain["village"]["members"] == 2 and by_domain["village"]["orgs"] == 2
-    assert 'data-testid="reminder-count">1<' in html
-    assert "vendor/echarts/echarts.min.js" in html

@@ -14,7 +14,8 @@ administrator (admin site and user pages) and an anonymous visitor:
 - a JSON body nested 1 000 levels deep, refused with 400 on every route (the API's above all).
 
 At the end no text column of any table holds a character the input guard refuses. Destructive routes (delete,
-dissolve, logout …) run last, so they cannot hide the other routes' objects.
+dissolve, logout …) run last, so they cannot hide the other routes' objects. The sweep is one test per visitor and
+part of the routes (SHARES), each from a fresh world, so that the parts run in parallel.
 """
 
 import re
@@ -26,11 +27,10 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.exceptions import Resolver404
 from django.utils import timezone
 
 from apps.core import inputguard
+from tests import routes as route_table
 
 # NUL and the other characters the input guard refuses cost nothing to sweep (refused at the door), the others reach
 # the views: they are what a form or filter must turn into a 4xx. Digits of other scripts ("²", "٣", "１２": `isdigit()`
@@ -63,14 +63,6 @@ def form_fields(html: str) -> set[str]:
     parser = _Fields()
     parser.feed(html)
     return parser.names - {"csrfmiddlewaretoken"}
-
-
-def patterns(resolver=None, prefix=""):
-    for p in (resolver or get_resolver()).url_patterns:
-        if isinstance(p, URLResolver):
-            yield from patterns(p, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
 
 
 @pytest.fixture
@@ -121,34 +113,19 @@ def world(tree):
     return {"segment": by_segment, "name": by_name, "tree": tree}
 
 
-_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>(?:[^()]|\([^()]*\))*\)")
-
-
 def concrete(route: str, world) -> str | None:
     """A path for the pattern with its parameters filled, or None when the pattern cannot be turned into one."""
-    path = route.replace("^", "").replace("$", "")
-    path = re.sub(r"\(\?:\\\.\(\?P<fmt>[^)]*\)\)\?", ".json", path)  # Open311's optional format suffix
-    path = re.sub(r"\\\.\(\?P<format>[^)]*\)/\?", ".json", path)  # DRF's format suffix
 
-    def value(match):
-        name = match.group("name") or match.group("rname")
-        before = path[:match.start()].rstrip("/").rsplit("/", 1)[-1]
+    def value(name, conv, before):
         if name in world["name"]:
             return str(world["name"][name])
-        if match.group("conv") == "uuid":
+        if conv == "uuid":
             return str(uuid.uuid4()) if before != "jobs" else str(world["segment"]["jobs"])
         if before in world["segment"]:
             return str(world["segment"][before])
         return "999999"  # nothing of this kind exists here: the route's not-found answer is swept
 
-    path = "/" + _PARAM.sub(value, path).replace("\\.", ".").replace("/?", "/")
-    if "drf_format_suffix" in route:
-        path = path.replace("/json", "/.json")
-    try:
-        resolve(path.split("?")[0])
-    except Resolver404:
-        return None
-    return path
+    return route_table.concrete(route, value)
 
 
 def table_counts():
@@ -182,8 +159,12 @@ def unsafe_text():
     return found
 
 
-def sweep(client, login, world, routes, *, anonymous=False):
-    """GET and POST every route with bad values; returns the failures (route, method, value, status)."""
+def sweep(client, login, world, routes, *, anonymous=False, share=(0, 1)):
+    """GET and POST every route with bad values; returns the failures (route, method, value, status).
+
+    Every route is read first (the field names of every page feed the POST-only routes); the bad values then go to
+    this test's share of the routes, `share=(k, n)`: the k-th of n interleaved parts, so the parts run in parallel.
+    """
     failures = []
     seen_names = set(QUERY_NAMES)
     pages = {}
@@ -196,7 +177,8 @@ def sweep(client, login, world, routes, *, anonymous=False):
             pages[route] = form_fields(response.content.decode("utf-8", "replace"))
             seen_names |= pages[route]
     query_names = sorted(seen_names)
-    for route, path in routes:
+    k, n = share
+    for route, path in routes[k::n]:  # interleaved: the destructive routes, sorted last, stay last in every part
         login()  # once per route: the destructive routes (logout among them) run last
         for bad in GET_VALUES:
             response = client.get(path, {name: bad for name in query_names})
@@ -219,11 +201,17 @@ def sweep(client, login, world, routes, *, anonymous=False):
     return failures, pages
 
 
+# (user, k, n): the sweep for one kind of visitor over the k-th of n parts of the routes, so that xdist spreads it.
+SHARES = [("district_admin", 0, 3), ("district_admin", 1, 3), ("district_admin", 2, 3), ("sysadmin", 0, 1),
+          ("anonymous", 0, 2), ("anonymous", 1, 2)]
+
+
 @pytest.mark.django_db
-def test_every_route_survives_bad_input(world):
+@pytest.mark.parametrize("visitor,k,n", SHARES, ids=[f"{v}-{k + 1}of{n}" for v, k, n in SHARES])
+def test_every_route_survives_bad_input(world, visitor, k, n):
     tree = world["tree"]
     routes, skipped = [], []
-    for route, _pattern in patterns():
+    for route, _pattern in route_table.patterns():
         path = concrete(route, world)
         if path is None:
             skipped.append(route)
@@ -239,15 +227,15 @@ def test_every_route_survives_bad_input(world):
     def as_user(name):
         return lambda: client.force_login(tree.users[name])
 
-    failures, pages = sweep(client, as_user("district_admin"), world, routes)
-    assert len(pages) > 60  # the sweep reached the pages themselves, not only a login redirect
-    staff_routes = [r for r in routes if r[0].startswith(("system/admin/", "accounts/"))]
-    more, pages = sweep(client, as_user("sysadmin"), world, staff_routes)
-    assert any(route.startswith("system/admin/orgs/cluster/") for route in pages)  # the admin's own forms were swept
-    failures += more
-    client.logout()
-    more, pages = sweep(client, lambda: None, world, routes, anonymous=True)
-    assert "report/" in pages and "accounts/login/" in pages
-    failures += more
+    if visitor == "district_admin":
+        failures, pages = sweep(client, as_user("district_admin"), world, routes, share=(k, n))
+        assert len(pages) > 60  # the sweep reached the pages themselves, not only a login redirect
+    elif visitor == "sysadmin":
+        staff_routes = [r for r in routes if r[0].startswith(("system/admin/", "accounts/"))]
+        failures, pages = sweep(client, as_user("sysadmin"), world, staff_routes, share=(k, n))
+        assert any(route.startswith("system/admin/orgs/cluster/") for route in pages)  # the admin's own forms were swept
+    else:
+        failures, pages = sweep(client, lambda: None, world, routes, anonymous=True, share=(k, n))
+        assert "report/" in pages and "accounts/login/" in pages
     assert failures == [], "\n".join(map(repr, failures))
     assert unsafe_text() == []

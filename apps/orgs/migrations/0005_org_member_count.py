@@ -10,6 +10,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0004_name_pinyin'),
+        # The table is created by members/0003; it must exist before this app claims it.
+        ('members', '0003_org_member_count'),
     ]
 
     operations = [
