@@ -187,11 +187,13 @@ def sweep(client, login, world, routes, *, anonymous=False, share=(0, 1)):
         if anonymous and route not in pages:
             continue  # anonymous POSTs are swept on the pages a visitor reaches
         fields = pages.get(route) or seen_names
+        counts = None  # the rows of every table just before the next POST (still true after a refused one)
         for bad in POST_VALUES:
-            before = table_counts()
+            before = counts if counts is not None else table_counts()
             response = client.post(path, {name: bad for name in fields})
             status = response.status_code
-            if status >= 500 or (400 <= status < 500 and table_counts() != before):
+            counts = table_counts() if 400 <= status < 500 else None
+            if status >= 500 or (counts is not None and counts != before):
                 failures.append((route, "POST", bad[:12], status))
             if bad == "\x00" and status != 400:  # refused at the door, whatever the route or the user
                 failures.append((route, "POST NUL not refused", "", status))
