@@ -8,10 +8,20 @@ BROWSER_TESTS = Path(__file__).resolve().parent / "tests" / "browser"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Everything under tests/browser is marked `browser`: `-m browser` selects them, `-m "not browser"` leaves them out."""
+    """Everything under tests/browser is marked `browser`: `-m browser` selects them, `-m "not browser"` leaves them out.
+
+    Tests marked `slow(seconds)` (the bad-input sweep, every route for every role) run first, longest first: handed
+    out at the start, pytest-xdist's workers fill in the short tests around them instead of one worker finishing them
+    alone at the end (longest first is the usual way to even out parallel work)."""
     for item in items:
         if BROWSER_TESTS in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
+
+    def seconds(item):
+        marker = item.get_closest_marker("slow")
+        return marker.args[0] if marker else 0
+
+    items.sort(key=seconds, reverse=True)  # stable: the rest keep their order
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +43,7 @@ def _test_settings(settings, tmp_path):
 def tree(db):
     from tests.factories import Tree
 
-    return Tree()
+    return Tree.restored()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from apps.access.models import Role
 from tests import routes as route_table
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(4)]
 
 # Routes anyone may open, by prefix: the residents' site, the stars page, Open311, health, login, language, static.
 PUBLIC = ("report/", "stars/", "open311/", "healthz", "accounts/login/", "favicon.ico", "i18n/", "static/")

@@ -266,16 +266,19 @@ ADVERSARIAL_JSON = [
 def test_depth_scan_is_linear_on_2_mb(make):
     import time
 
-    body = make(2_000_000)
-    started = time.perf_counter()
-    inputguard.json_depth_exceeds(body)
-    small = time.perf_counter() - started
+    def best_of_three(text):  # the fastest of three runs: a busy machine adds to a run, never takes away
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            inputguard.json_depth_exceeds(text)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    large = best_of_three(make(2_000_000))
     # Well under a second for 2 MB (quadratic: hours). Checked against a tenth of the body too, so that a slower
     # machine does not hide a quadratic scan behind a generous bound: 10× the text may cost ~10× the time, not 100×.
-    assert small < 1.0
-    started = time.perf_counter()
-    inputguard.json_depth_exceeds(make(200_000))
-    assert small < max(0.05, 40 * (time.perf_counter() - started))
+    assert large < 1.0
+    assert large < max(0.05, 40 * best_of_three(make(200_000)))
 
 
 @pytest.mark.django_db

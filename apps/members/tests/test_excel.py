@@ -126,6 +126,10 @@ class TestImport:
         assert headers[:3] == ["姓名*", "身份证号*", "所在党组织编码*"]
         codes = [row[0] for row in wb["组织编码"].iter_rows(min_row=2, values_only=True)]
         assert "A0000002" in codes and "B0000002" not in codes
+        # ID numbers, phones and codes are text columns, so Excel keeps their leading zeros and all 18 digits.
+        text_columns = {h.rstrip("*") for h in headers
+                        if wb["党员信息"].column_dimensions[wb["党员信息"].cell(row=1, column=headers.index(h) + 1).column_letter].number_format == "@"}
+        assert {"身份证号", "所在党组织编码", "手机号"} <= text_columns, text_columns
         # The filled-in template imports as is (its help row is skipped).
         ws = wb["党员信息"]
         for col, value in enumerate([_row().get(h.rstrip("*")) for h in headers], start=1):
