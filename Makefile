@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 ASSETS := static/vendor/.installed
 
-.PHONY: run dev prepare test lint checks imports unit browser bench seed-district install install-dev assets browser-deps clean
+.PHONY: run dev prepare test lint checks imports unit browser bench seed-district install install-dev assets browser-deps clean backup restore soak
 
 ## Tests. BROWSER=0 leaves the browser tests out of `make test` (CI's SQLite pass: CI runs them once, on PostgreSQL).
 ## WORKERS: pytest-xdist processes for the unit and integration tests (auto: one per core; 0: none, in this process).
@@ -40,16 +40,19 @@ install: $(VENV)/.installed $(ASSETS)
 install-dev: install $(VENV)/.installed-dev
 
 ## make run: environment, migrations, demo district on first run, then the server on http://127.0.0.1:$(PORT):
-## gunicorn (config/gunicorn.conf.py: a fixed pool of workers, so database connections stay bounded) and beside it the
-## periodic maintenance (manage.py run_periodic: expired export and import files, interrupted jobs). Ctrl-C stops both.
+## gunicorn (config/gunicorn.conf.py: a fixed pool of workers, so database connections stay bounded) and beside it a
+## background worker (manage.py worker: imports, exports, the scheduled maintenance; more can run on any machine that
+## shares the database and var/jobs). Ctrl-C stops both.
 run: install prepare
-	@$(PY) manage.py run_periodic & periodic=$$!; \
+	@$(PY) manage.py worker & worker=$$!; \
 	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py & web=$$!; \
-	trap 'kill $$web $$periodic 2>/dev/null' INT TERM HUP; \
-	wait $$web; status=$$?; kill $$periodic 2>/dev/null; wait; exit $$status
+	trap 'kill $$web $$worker 2>/dev/null' INT TERM HUP; \
+	wait $$web; status=$$?; kill $$worker 2>/dev/null; wait; exit $$status
 
-## make dev: the same with Django's development server (reloads on code changes; no periodic maintenance).
+## make dev: the same with Django's development server (reloads on code changes) and a worker beside it.
 dev: install prepare
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM HUP; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 prepare: install
@@ -104,11 +107,37 @@ browser: install-dev browser-deps
 bench: install-dev
 	$(PY) manage.py bench $(BENCH_ARGS)
 
+## make soak: two gunicorn servers and two workers on 127.0.0.1 sharing PostgreSQL and Redis, SOAK_CLIENTS residents
+## submitting for SOAK_SECONDS through both while a staff user imports members; prints the figures and fails on any 5xx,
+## a case number not in the database exactly once, a limit not counted across the servers, or a failed import
+## (scripts/soak.py; stopped after SOAK_SECONDS + 120 s whatever happens). SOAK_DATABASE_URL is DROPPED and copied
+## from <its name>_template (migrated and seeded once; its name must contain "soak"); SOAK_REDIS_URL's database is
+## flushed. More options through SOAK_ARGS, e.g. SOAK_ARGS="--ports 8101,8102 --web-workers 4".
+SOAK_SECONDS ?= 60
+SOAK_CLIENTS ?= 200
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yangguang_soak
+SOAK_REDIS_URL ?= redis://127.0.0.1:6379/15
+soak: install
+	$(PY) scripts/soak.py --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS) --database-url "$(SOAK_DATABASE_URL)" \
+		--redis-url "$(SOAK_REDIS_URL)" --flush-redis $(SOAK_ARGS)
+
 ## make messages: refresh the English catalogue from the Chinese source texts and compile it (needs GNU gettext).
 ## Fill in the new or changed msgstr in locale/en/LC_MESSAGES/django.po, then run it again; commit the .po and the .mo.
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=static
 	$(PY) manage.py compilemessages --ignore=.venv
+
+## make backup: the database and the uploaded files in one .tar.gz (mode 0600) under BACKUP_DIR (default var/backups),
+## with a manifest of checksums; the encryption keys are NOT in it: back them up separately (docs/deploy.md).
+## make restore ARCHIVE=<file>: checks the whole archive, then replaces the database and the uploaded files;
+## refuses a database in use unless FORCE=1. Stop the web and worker services first.
+## Neither installs anything first: a timer's backup must not reach the network or change the environment.
+backup:
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--output $(BACKUP_DIR))
+
+restore:
+	@test -n "$(ARCHIVE)" || { echo "用法：make restore ARCHIVE=<备份文件> [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(ARCHIVE)" $(if $(filter 1,$(FORCE)),--force)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/staticfiles

@@ -1,8 +1,8 @@
 """gunicorn settings for `make run`: a fixed pool of workers and threads, so database connections are bounded.
 
 Django keeps one persistent connection per thread (CONN_MAX_AGE). A worker here has a fixed set of threads, so at
-most WEB_WORKERS × WEB_THREADS connections stay open, plus one per background job running at the time and one
-heartbeat thread per worker while it runs jobs (apps/core/jobs.py). PostgreSQL's default max_connections is 100.
+most WEB_WORKERS × WEB_THREADS connections stay open; long jobs run in `manage.py worker` processes (two connections
+each: the task loop and the heartbeat), not here. PostgreSQL's default max_connections is 100.
 
 Environment: PORT (8000), WEB_BIND (127.0.0.1:$PORT), WEB_WORKERS (2 × cores + 1, at most 8), WEB_THREADS (1: sync
 workers; more: gthread), WEB_TIMEOUT (120 s for one request), WEB_GRACEFUL_TIMEOUT (30 s to finish requests on stop).
@@ -19,7 +19,7 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("WEB_TIMEOUT") or 120)
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT") or 30)
 wsgi_app = "config.wsgi:application"
-# Workers are never recycled by request count: a background job runs in its worker's process and would die with it.
+# Workers are not recycled by request count (long jobs run in `manage.py worker`, so recycling would be safe).
 max_requests = 0
 umask = 0o077
 
@@ -31,15 +31,3 @@ errorlog = "-"
 # same account (a test, another port) would take over.
 control_socket_disable = True
 
-
-def worker_exit(server, worker):
-    """A worker that stops (Ctrl-C, restart after a timeout) takes its job threads with it: say so at once rather
-    than after JOB_STALE_MINUTES."""
-    if worker.pid != os.getpid():  # also called in the master for a worker already gone: nothing of ours to mark
-        return
-    try:
-        from apps.core.jobs import abandon_local_jobs
-
-        abandon_local_jobs()
-    except Exception:  # never keep a worker from exiting; the periodic check marks the jobs later
-        server.log.exception("could not mark this worker's jobs as interrupted")

@@ -4,6 +4,7 @@ Rule figures that are local practice (rules.md) live here too, each overridable
 through an environment variable, never as constants in code.
 """
 
+import hashlib
 import ipaddress
 import os
 import sys
@@ -30,7 +31,7 @@ def _make_private(path, mode):
         pass
 
 
-# A few stat calls at start-up; the periodic clean-up (manage.py run_periodic) does the same for the job files.
+# A few stat calls at start-up; the periodic clean-up (run by the workers) does the same for the job files.
 _make_private(VAR_DIR, 0o700)
 for _name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "jobs", "media", "cache"):
     _make_private(VAR_DIR / _name, 0o700 if (VAR_DIR / _name).is_dir() else 0o600)
@@ -44,11 +45,18 @@ def env_int(name, default):
     return int(os.environ.get(name, default))
 
 
+# Secrets generated under var/ rather than given in the environment: each server would make its own, so with several
+# servers (REDIS_URL set) the system check apps.core.checks refuses to start (a member's number encrypted on one server
+# could not be read on another, sessions and the challenge would fail across them).
+SECRETS_FROM_FILES = []
+
+
 def _secret(name, filename):
     """A secret from the environment, else one generated once and kept under var/."""
     value = os.environ.get(name)
     if value:
         return value
+    SECRETS_FROM_FILES.append(name)
     path = VAR_DIR / filename
     if not path.exists():
         import secrets
@@ -80,6 +88,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "treebeard",
+    "django_tasks",  # Django's Tasks interface (django.tasks from Django 6.0)
+    "django_tasks_db",  # its database backend: the queue lives in our database, workers are `manage.py worker`
     "apps.core",
     "apps.accounts",
     "apps.access",
@@ -127,7 +137,8 @@ TEMPLATES = [
 ]
 
 # Persistent connections are kept per thread. Under gunicorn (make run) a worker has a fixed set of threads, so at
-# most WEB_WORKERS × WEB_THREADS connections stay open (plus one per running background job and its heartbeat).
+# most WEB_WORKERS × WEB_THREADS connections stay open (jobs run in `manage.py worker` processes: two more each, the
+# job's and its heartbeat thread's).
 # runserver (make dev) starts a new thread per request: a kept connection would outlive its thread and pile up until
 # PostgreSQL refuses every client, so there connections close after each request.
 RUNNING_DEVSERVER = len(sys.argv) > 1 and sys.argv[1] == "runserver"
@@ -229,19 +240,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 # on every request, before authentication.
 JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 30 * 1024 * 1024)
-# Long jobs (imports, exports) run in a background thread with progress; tests run them inline.
-JOBS_RUN_INLINE = env_bool("JOBS_RUN_INLINE", False)
+# Long jobs (imports, exports) and the periodic maintenance are tasks (Django's Tasks interface) queued in the database
+# and run by `manage.py worker` processes (any number, on any machine sharing the database and JOBS_DIR).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_DIR = VAR_DIR / "jobs"
 # Uploaded import files and exports (which may hold full ID numbers) are deleted this many hours after their job
 # finished (or, for a file no job claims, after it was last written), by the periodic clean-up.
 JOB_FILES_TTL_HOURS = env_int("JOB_FILES_TTL_HOURS", 24)
 # A running job writes a heartbeat at least this often; one silent for JOB_STALE_MINUTES died with its process
-# (kill -9, a restarted server worker) and is marked failed. Long enough for SQLite to hold its write lock through
+# (its worker killed, a machine lost) and is marked failed. Long enough for SQLite to hold its write lock through
 # a district import's write phase.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
 JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 10)
-# manage.py run_periodic (started by make run beside the web server) runs the maintenance this often.
+# A worker told to stop (TERM) lets its running task go on this long, then cuts it short (marked interrupted, its
+# partial output deleted) and exits: below the unit's TimeoutStopSec (120), after which systemd kills it outright.
+WORKER_STOP_SECONDS = env_int("WORKER_STOP_SECONDS", 100)
+# The workers' scheduler queues the maintenance (dead jobs, expired files and rows) this often, once per interval
+# whatever the number of workers.
 MAINTENANCE_INTERVAL_MINUTES = env_int("MAINTENANCE_INTERVAL_MINUTES", 5)
+# Finished task rows, schedule rows and the rows of workers gone are deleted after this many days.
+TASK_ROWS_KEEP_DAYS = env_int("TASK_ROWS_KEEP_DAYS", 7)
 
 REST_FRAMEWORK = {
     # JSON and forms with the input guard's limits (size, nesting depth, control characters, invisible characters
@@ -342,11 +360,47 @@ OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "")
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "区群众工作中心")
 
 LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
+# Lists paged by keys (the member list): ?page=n is taken for the first n pages only (skipping keys is cheap
+# there); deeper pages go by 下一页/末页. A filtered list counts its matches up to this many ("10000+ 条").
+LIST_NUMBERED_PAGES = env_int("LIST_NUMBERED_PAGES", 20)
+MEMBER_LIST_COUNT_CAP = env_int("MEMBER_LIST_COUNT_CAP", 10000)
 
-# A cache all worker processes of one server share (the challenge's one-time nonces, failed query-code lookups),
-# on disk under var/: no cache server to run on an intranet.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                      "LOCATION": str(VAR_DIR / "cache")}}
+# Several servers behind one address (docs/architecture.md, "Several servers"). REDIS_URL (redis://host:6379/0): the
+# cache, the sessions' cache and the rate limits and one-time tokens (apps.core.ratelimit) live in that Redis, shared
+# by every server. Unset: the cache is a file cache under var/ that the worker processes of one server share,
+# sessions and counters are in the database: one server, nothing more to run on an intranet.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Several sites may share one Redis: each needs its own prefix for the cache, the sessions' cache and the counters.
+# Unset with REDIS_URL: derived from this site's SECRET_KEY ("yg-" + 8 hex digits, the same on each of its servers,
+# another site's differs); set it explicitly to keep the keys across a change of SECRET_KEY.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "").strip() or (
+    "yg-" + hashlib.sha256(f"redis-key-prefix:{SECRET_KEY}".encode()).hexdigest()[:8]
+    if REDIS_URL else "yg")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": REDIS_KEY_PREFIX,
+                          "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 5, "SOCKET_TIMEOUT": 5}}}
+    # Read from Redis, written through to the database: a session survives a Redis restart.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# DATABASE_REPLICA_URL: a read replica (streaming standby) of DATABASE_URL. Only reads that a caller sends there
+# (apps.core.dbrouter.reading_from_replica: rankings, the compliance table, exports) use it; everything else, and
+# every write and migration, stays on the primary. In tests the alias mirrors the test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# PgBouncer in transaction mode between the servers and PostgreSQL: a server-side cursor (.iterator(), the backup's
+# checksums) does not survive its transaction's connection being handed to another client; true turns them off
+# for every PostgreSQL connection (rows are then fetched at once). Backups connect to PostgreSQL directly.
+if env_bool("DISABLE_SERVER_SIDE_CURSORS", False):
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASE_ROUTERS = ["apps.core.dbrouter.ReplicaRouter"]
 
 LOGGING = {
     "version": 1,

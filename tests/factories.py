@@ -30,8 +30,17 @@ def refresh(org):
     return Organization.objects.get(pk=org.pk)
 
 
+TREE_SEQS = {11, 13}  # the ID numbers of the tree's two members (same birth date as make_member's default)
+
+
+def _free_seq() -> int:
+    while (seq := next(_seq) % 1000) in TREE_SEQS:
+        pass
+    return seq
+
+
 def make_member(org, name="张三", *, birth=date(1985, 3, 12), seq=None, category="full", status="normal", phone="", **fields):
-    seq = seq if seq is not None else next(_seq) % 1000
+    seq = seq if seq is not None else _free_seq()
     id_number = fields.pop("id_number", None) or make_id_number("500102", birth, seq)
     data = {
         "organization": org, "name": name, "id_number": id_number, "birth_date": birth,
@@ -92,8 +101,8 @@ class Tree:
         self.group_a = make_org("甲村第一党小组", "group", refresh(self.branch_a), code="A0000003")
         for name in ("district", "town_a", "town_b", "branch_a", "branch_b", "group_a"):
             setattr(self, name, refresh(getattr(self, name)))
-        self.member_a = make_member(self.branch_a, "张三", seq=11, phone="13800138000")
-        self.member_b = make_member(self.branch_b, "李四", seq=13)
+        self.member_a = make_member(self.branch_a, "张三", seq=min(TREE_SEQS), phone="13800138000")
+        self.member_b = make_member(self.branch_b, "李四", seq=max(TREE_SEQS))
         self.users = {
             "district_admin": make_user("district_admin", Role.DISTRICT_ADMIN, self.district, can_unmask=True),
             "town_a_admin": make_user("town_a_admin", Role.ORG_ADMIN, self.town_a),

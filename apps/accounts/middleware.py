@@ -23,7 +23,8 @@ def must_change_message():
 # What is open to an account that must change its password, by URL name, so that a moved URL stays open: the public
 # pages (whole URL namespaces) and what the change itself needs.
 _OPEN_NAMESPACES = ("report", "stars", "open311")
-_OPEN_NAMES = ("accounts:profile", "accounts:logout", "accounts:login", "set_language", "favicon", "core:healthz")
+_OPEN_NAMES = ("accounts:profile", "accounts:logout", "accounts:login", "set_language", "favicon", "core:healthz",
+               "core:readyz")
 
 
 @cache

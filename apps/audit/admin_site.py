@@ -85,10 +85,13 @@ class SystemAdminConfig(AdminConfig):
     def ready(self):
         super().ready()
         # Groups are unused (access comes from apps.access) and API tokens are issued on the profile page or at the
-        # console, audited: neither is edited here, where a superuser could mint a token for anyone unaudited.
+        # console, audited: neither is edited here, where a superuser could mint a token for anyone unaudited. The
+        # task queue's rows (django-tasks-db) hold the arguments of jobs, are the workers' own and are shown, scoped,
+        # on each job's page: its admin (which could re-run or delete them unaudited) is not offered either.
         from django.contrib.auth.models import Group
+        from django_tasks_db.models import DBTaskResult
         from rest_framework.authtoken.models import TokenProxy
 
-        for model in (Group, TokenProxy):
+        for model in (Group, TokenProxy, DBTaskResult):
             if self.module.site.is_registered(model):
                 self.module.site.unregister(model)

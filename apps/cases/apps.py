@@ -12,7 +12,12 @@ class Config(AppConfig):
 
         from apps.core.errors import register_error_renderer
 
-        from . import scopes  # noqa: F401  (declares how this app's models map to an organization)
+        from . import (
+            intake_config,
+            scopes,  # noqa: F401  (declares how this app's models map to an organization)
+        )
+
+        intake_config.connect()  # every write the configuration in memory rests on invalidates it
 
         post_migrate.connect(_ensure_search_index, sender=self)
         register_error_renderer("/open311/", _open311_error)  # refusals on Open311 paths read as its error list

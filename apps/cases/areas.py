@@ -64,17 +64,6 @@ def township_of(area):
                                         handling_units__is_active=True).order_by("-depth").first())
 
 
-def area_unit(area):
-    """The unit that handles cases of `area` where it is (属地): a unit tied to the area itself or to the nearest
-    organization above it, the township's at the latest."""
-    if area is None:
-        return None
-    ancestors = ancestor_paths(area)
-    return (HandlingUnit.objects.filter(is_active=True, organization__path__in=ancestors,
-                                        kind__in=(UnitKind.VILLAGE, UnitKind.TOWNSHIP))
-            .select_related("organization").order_by("-organization__depth").first())
-
-
 def by_code(code):
     """The area organization with this code (Open311 address_id), or None."""
     return Organization.objects.filter(code=code).first() if code else None

@@ -42,8 +42,9 @@ def verify(token, answer):
     payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
     if payload is None:
         raise ValidationError(_("验证题已过期，请换一题后重新作答"))
-    # Spent by any attempt, right or wrong: one token, one guess. The claim is one atomic database statement (a
-    # cache add is not atomic across processes on the file cache), so parallel posts of one token get one guess.
+    # Spent by any attempt, right or wrong: one token, one guess. The claim is one atomic statement (a database
+    # upsert, or SET NX in Redis with REDIS_URL; a cache add is not atomic across processes on the file cache), so
+    # parallel posts of one token get one guess, on however many servers.
     if not ratelimit.claim_once("case-challenge", payload["n"], ttl=settings.CASE_CHALLENGE_MINUTES * 60 + 60):
         raise ValidationError(_("该验证题已使用，请换一题"))
     try:

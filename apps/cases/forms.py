@@ -12,7 +12,7 @@ from apps.core.periods import parse_period
 from apps.orgs.models import Organization
 from apps.orgs.picker import OrgChoiceField
 
-from . import areas
+from . import areas, intake_config
 from .intake import DESCRIPTION_MAX
 from .models import (
     STAFF_CHANNELS,
@@ -72,17 +72,32 @@ def attribute_fields(service):
     return fields
 
 
+class KnownChoiceField(forms.ModelChoiceField):
+    """A choice validated against the intake configuration in memory (`cases.intake_config`) by the form's `lookup`
+    (pk -> object or None) instead of a query; the page still lists its queryset."""
+
+    lookup = None
+
+    def to_python(self, value):
+        if self.lookup is None or value in self.empty_values:
+            return super().to_python(value)
+        found = self.lookup(parse_pk(getattr(value, "pk", value)))
+        if found is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
 class CaseFieldsForm(forms.Form):
     """What a case is made of, for the resident's form and for staff intake."""
 
-    service = forms.ModelChoiceField(label=_("反映问题类别"), queryset=Service.objects.none(), empty_label=_("请选择"))
+    service = KnownChoiceField(label=_("反映问题类别"), queryset=Service.objects.none(), empty_label=_("请选择"))
     description = forms.CharField(label=_("问题描述"), max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 6, "maxlength": DESCRIPTION_MAX}),
                                   help_text=format_lazy(_("请写明发生了什么、在哪里、持续多久，至少{min}字，最多4000字"),
                                                         min=settings.CASE_DESCRIPTION_MIN_CHARS))
-    township = forms.ModelChoiceField(label=_("乡镇（街道）"), queryset=areas.townships(), empty_label=_("请选择"))
-    village = forms.ModelChoiceField(label=_("村（社区）"), queryset=areas.villages(None), required=False,
-                                     empty_label=_("不清楚或不涉及"))
+    township = KnownChoiceField(label=_("乡镇（街道）"), queryset=areas.townships(), empty_label=_("请选择"))
+    village = KnownChoiceField(label=_("村（社区）"), queryset=areas.villages(None), required=False,
+                               empty_label=_("不清楚或不涉及"))
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False,
                               help_text=_("如：3组12号、某小区5栋门口"))
     lat = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
@@ -97,12 +112,22 @@ class CaseFieldsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Categories and places are validated against the configuration in memory, without a query; the querysets
+        # are what the page lists (the same rows).
+        self.table = intake_config.current()
         self.fields["service"].queryset = services_choices()
-        township = self._bound_township()
-        if township is not None:
-            self.fields["village"].queryset = areas.villages(township)
+        self.fields["service"].lookup = self.table.services.get
+        self.fields["township"].lookup = self.table.townships.get
+        self.bound_township = self._bound_township()  # the villages listed (villages()) and allowed are its
+        self.fields["village"].lookup = lambda pk: self._village(self.bound_township, pk)
         self.service = self._bound_service()
         self.fields.update(attribute_fields(self.service))
+
+    def _village(self, township, pk):
+        village = self.table.villages.get(pk)
+        if township is None or village is None or village.path[: -village.steplen] != township.path:
+            return None
+        return village
 
     def _bound_value(self, name):
         return (self.data.get(name) if self.is_bound else None) or self.initial.get(name)
@@ -110,12 +135,12 @@ class CaseFieldsForm(forms.Form):
     def _bound_township(self):
         value = self._bound_value("township")
         value = getattr(value, "pk", value)
-        return areas.townships().filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
+        return self.table.townships.get(parse_pk(value))
 
     def _bound_service(self):
         value = self._bound_value("service")
         value = getattr(value, "pk", value)
-        return services_choices().filter(pk=parse_pk(value)).first() if parse_pk(value) is not None else None
+        return self.table.services.get(parse_pk(value))
 
     def attribute_bound_fields(self):
         return [self[name] for name in self.fields if name.startswith("attr_")]
@@ -131,7 +156,7 @@ class CaseFieldsForm(forms.Form):
         return list(groups.items())
 
     def villages(self):
-        return areas.with_places(self.fields["village"].queryset)
+        return areas.with_places(areas.villages(self.bound_township))
 
     def attribute_values(self):
         return {name[5:]: (value.isoformat() if hasattr(value, "isoformat") else value)

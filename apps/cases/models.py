@@ -17,6 +17,32 @@ from apps.core.crypto import EncryptedTextField
 from apps.orgs.models import Organization
 
 
+class ConfigQuerySet(models.QuerySet):
+    """The district's intake configuration (categories, questions, units, rules) is kept in memory by
+    `cases.intake_config`: a change in bulk, past save(), invalidates it too."""
+
+    def _changed(self, result):
+        from .intake_config import invalidate
+
+        invalidate()
+        return result
+
+    def update(self, **kwargs):
+        return self._changed(super().update(**kwargs))
+
+    def delete(self):
+        return self._changed(super().delete())
+
+    def bulk_create(self, *args, **kwargs):
+        return self._changed(super().bulk_create(*args, **kwargs))
+
+    def bulk_update(self, *args, **kwargs):
+        return self._changed(super().bulk_update(*args, **kwargs))
+
+
+ConfigManager = models.Manager.from_queryset(ConfigQuerySet)
+
+
 class UnitKind(models.TextChoices):
     DISTRICT = "district", _("区级（兜底）")
     TOWNSHIP = "township", _("乡镇（街道）")
@@ -36,6 +62,8 @@ class HandlingUnit(models.Model):
                                related_name="children", help_text=_("村（社区）所属的乡镇（街道）；排名时计入上级"))
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=100)
+
+    objects = ConfigManager()
 
     AUDIT_EXCLUDE = ()
 
@@ -73,6 +101,8 @@ class Service(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=100)
 
+    objects = ConfigManager()
+
     AUDIT_EXCLUDE = ()
 
     class Meta:
@@ -106,6 +136,8 @@ class ServiceAttribute(models.Model):
     required = models.BooleanField(_("必填"), default=False)
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
     values = models.JSONField(_("选项"), default=list, blank=True, help_text=_("[{\"key\": …, \"name\": …}]"))
+
+    objects = ConfigManager()
 
     AUDIT_EXCLUDE = ()
 
@@ -148,6 +180,8 @@ class RoutingRule(models.Model):
     assisting = models.ManyToManyField(HandlingUnit, verbose_name=_("协办单位"), blank=True, related_name="assist_rules")
     is_active = models.BooleanField(_("启用"), default=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    objects = ConfigManager()
 
     AUDIT_EXCLUDE = ()
 

@@ -2,8 +2,7 @@
 
 import secrets
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 
 from apps.core.crypto import keyed_hash
 
@@ -15,15 +14,17 @@ CODE_LENGTH = 8
 
 
 def next_number(day) -> str:
-    """The next number of `day`, e.g. QG2026120100042; numbers of one day are consecutive."""
-    with transaction.atomic():
-        if not CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1):
-            try:
-                with transaction.atomic():
-                    CaseNumberCounter.objects.create(day=day, last=1)
-            except IntegrityError:  # another submission created the day's counter first
-                CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
-        last = CaseNumberCounter.objects.get(day=day).last
+    """The next number of `day`, e.g. QG2026120100042; numbers of one day are consecutive. One statement: an upsert of
+    the day's counter returning its new value (the row stays locked by the caller's transaction, so parallel
+    submissions take the next numbers one after another and a rolled-back one leaves no gap)."""
+    meta = CaseNumberCounter._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    sql = (f"INSERT INTO {table} ({qn('day')}, {qn('last')}) VALUES (%s, 1) "
+           f"ON CONFLICT ({qn('day')}) DO UPDATE SET {qn('last')} = {table}.{qn('last')} + 1 RETURNING {qn('last')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [meta.get_field("day").get_db_prep_value(day, connection)])
+        last = cursor.fetchone()[0]
     return f"QG{day:%Y%m%d}{last:05d}"
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.access import policy
 from apps.audit.services import Action, audit_read
+from apps.core.dbrouter import reading_from_replica
 from apps.core.periods import period_containing
 from apps.orgs.models import Organization
 
@@ -40,7 +41,8 @@ def _scope(request):
 def rankings(request):
     form, period, group, within = _scope(request)
     order = request.GET.get("order") if request.GET.get("order") in metrics.ORDERS else "score"
-    rows = metrics.rankings(period, group=group, within=within, order=order)
+    with reading_from_replica():  # a report over a period's cases: may be a moment old
+        rows = metrics.rankings(period, group=group, within=within, order=order)
     top = within if not request.GET.get("area") else policy.scope_top(request.user, policy.CASE_VIEW)
     areas = with_places(t for t in townships() if top is None or t.path.startswith(top.path))
     # Only ranked rows are drawn: a bar of 100 for one case (样本不足) would look like the best unit.
@@ -64,6 +66,7 @@ def _percent(value):
     return round(value * 100, 1) if value is not None else None
 
 
+@reading_from_replica()
 def workbook(period, within=None) -> bytes:
     """One sheet per group, rows as on the page: ranked ones first, then those not ranked with the reason."""
     from apps.core.excel import ExportWorkbook

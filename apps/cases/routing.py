@@ -7,9 +7,8 @@ the place it is in (属地办理). A case no rule places goes to the district's 
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
-from .areas import ancestor_paths, area_unit
+from . import intake_config
+from .areas import ancestor_paths
 from .models import HandlingUnit, RoutingRule, Triage, UnitKind
 
 
@@ -31,25 +30,39 @@ def triage_of(lead, assisting):
 
 
 def district_unit():
-    return (HandlingUnit.objects.filter(kind=UnitKind.DISTRICT, is_active=True).select_related("organization")
-            .order_by("sort_order", "id").first())
+    """The district's own unit (兜底), from the intake configuration in memory."""
+    return intake_config.current().district
 
 
-def matching_rules(service, area):
-    """Active rules that apply to a case of `service` in `area`, most specific first."""
-    where = Q(area__isnull=True)
-    if area is not None:
-        where |= Q(area__path__in=ancestor_paths(area))
-    rules = (RoutingRule.objects.filter(is_active=True).filter(Q(service=service) | Q(service__isnull=True))
-             .filter(where).select_related("area", "unit__organization").prefetch_related("assisting"))
+def matching_rules(service, area, table=None):
+    """Active rules that apply to a case of `service` in `area`, most specific first (from the configuration in
+    memory, `cases.intake_config`; its rules carry `assisting_units`)."""
+    table = table or intake_config.current()
+    paths = set(ancestor_paths(area)) if area is not None else set()
+    service_id = getattr(service, "pk", None)
+    rules = [r for r in table.rules if (r.service_id is None or r.service_id == service_id)
+             and (r.area_id is None or r.area.path in paths)]
     return sorted(rules, key=lambda r: (r.service_id is not None, r.area.depth if r.area_id else 0), reverse=True)
 
 
-def route(service, area) -> Route:
-    for rule in matching_rules(service, area):
-        lead = area_unit(area) if rule.to_area_unit else rule.unit
+def place_unit(area, table=None):
+    """The unit that handles cases of `area` where it is (属地): a unit tied to the area itself or to the nearest
+    organization above it, the township's at the latest (from the configuration in memory)."""
+    if area is None:
+        return None
+    table = table or intake_config.current()
+    for path in reversed(ancestor_paths(area)):
+        if units := table.place_units.get(path):
+            return units[0]
+    return None
+
+
+def route(service, area, table=None) -> Route:
+    table = table or intake_config.current()
+    for rule in matching_rules(service, area, table):
+        lead = place_unit(area, table) if rule.to_area_unit else rule.unit
         if lead is None or not lead.is_active:
             continue  # 属地 with no unit for the place, or a unit since retired: the next rule decides
-        assisting = [u for u in rule.assisting.all() if u.is_active and u.pk != lead.pk]
+        assisting = [u for u in rule.assisting_units if u.is_active and u.pk != lead.pk]
         return Route(lead, assisting, rule)
-    return Route(district_unit())
+    return Route(table.district)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.audit.services import Action, audit_read, audit_record, snapshot
+from apps.audit.services import Action, audit_bulk, audit_read, audit_record, build_event, snapshot
 
 from . import deadlines, search, states
 from .cleaning import clean_text
@@ -51,9 +51,15 @@ def _enter(case, name):
         case.status = states.STEPS[name].leads_to
 
 
-def _event(case, kind, now, *, actor=None, unit=None, public=True, text="", **data):
-    return CaseEvent.objects.create(case=case, kind=kind, at=now, actor=actor if getattr(actor, "is_authenticated", False)
-                                    else None, unit=unit, is_public=public, text=text, data=data)
+def _new_event(case, kind, now, *, actor=None, unit=None, public=True, text="", **data) -> CaseEvent:
+    return CaseEvent(case=case, kind=kind, at=now, actor=actor if getattr(actor, "is_authenticated", False) else None,
+                     unit=unit, is_public=public, text=text, data=data)
+
+
+def _event(case, kind, now, **kwargs):
+    event = _new_event(case, kind, now, **kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 # What intake wrote and no later step changes: left out of every step's UPDATE, so that the phone is not encrypted
@@ -109,16 +115,20 @@ def case_accept(*, actor, case, service=None, urgency=None, is_public=None, requ
         case.urgency = urgency
     if is_public is not None:
         case.is_public = is_public
+    _event(case, EventKind.ACCEPTED, now, actor=actor, **_accept_fields(case, now))
+    return _save(case, now, before, actor=actor, action=Action.ACCEPT, request=request,
+                 note="" if actor else _("系统按派单规则自动受理"))
+
+
+def _accept_fields(case, now) -> dict:
+    """受理 on the case in hand (refused unless its status allows it); the accepted event's unit and data."""
     _enter(case, "accept")
     case.accepted_at = now
     case.accept_on_time = case.accept_due is None or now <= case.accept_due
     case.deadline = now + deadlines.handling_limit(case.urgency)
     if case.owner_unit_id is None:
         case.owner_unit = district_unit()
-    _event(case, EventKind.ACCEPTED, now, actor=actor, unit=case.owner_unit,
-           limit_hours=int(deadlines.handling_limit(case.urgency).total_seconds() // 3600))
-    return _save(case, now, before, actor=actor, action=Action.ACCEPT, request=request,
-                 note="" if actor else _("系统按派单规则自动受理"))
+    return {"unit": case.owner_unit, "limit_hours": int(deadlines.handling_limit(case.urgency).total_seconds() // 3600)}
 
 
 @transaction.atomic
@@ -169,23 +179,75 @@ def case_dispatch(*, actor, case, lead, assisting=(), note="", request=None, now
     now = now or timezone.now()
     case = _lock(case)
     states.check(case, "dispatch")
-    assisting = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
-    if not lead.is_active or any(not u.is_active for u in assisting):
-        raise ValidationError({"lead": _("承办单位已停用")})
+    assisting = _dispatch_units(lead, assisting)
     before = snapshot(case)
     redispatch = states.is_redispatch(case)
     _withdraw(case, now)
-    CaseAssignment.objects.create(case=case, unit=lead, role=AssignmentRole.LEAD, dispatched_at=now)
-    for unit in assisting:
-        CaseAssignment.objects.create(case=case, unit=unit, role=AssignmentRole.ASSIST, dispatched_at=now)
-    case.lead_unit, case.triage = lead, triage_of(lead, assisting)
-    _enter(case, "dispatch")
-    case.dispatched_at, case.sign_due = now, now + deadlines.sign_limit()
-    case.signed_at = case.sign_on_time = None
+    CaseAssignment.objects.bulk_create(_dispatch_fields(case, lead, assisting, now))
     _event(case, EventKind.DISPATCHED, now, actor=actor, unit=lead, note=note[:200], redispatch=redispatch,
            lead=lead.name, assisting=[u.name for u in assisting])
     return _save(case, now, before, actor=actor, action=Action.DISPATCH, request=request,
                  note=note or "、".join([lead.name, *(u.name for u in assisting)]))
+
+
+def _dispatch_units(lead, assisting) -> list:
+    """The assisting units without repeats or the lead; refused when any unit is retired."""
+    assisting = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
+    if not lead.is_active or any(not u.is_active for u in assisting):
+        raise ValidationError({"lead": _("承办单位已停用")})
+    return assisting
+
+
+def _dispatch_fields(case, lead, assisting, now) -> list:
+    """派单 on the case in hand (refused unless its status allows it); the new assignments, unsaved."""
+    assignments = [CaseAssignment(case=case, unit=lead, role=AssignmentRole.LEAD, dispatched_at=now),
+                   *(CaseAssignment(case=case, unit=u, role=AssignmentRole.ASSIST, dispatched_at=now) for u in assisting)]
+    case.lead_unit, case.triage = lead, triage_of(lead, assisting)
+    _enter(case, "dispatch")
+    case.dispatched_at, case.sign_due = now, now + deadlines.sign_limit()
+    case.signed_at = case.sign_on_time = None
+    return assignments
+
+
+@transaction.atomic(savepoint=False)  # inside intake's transaction: one with it, and no savepoint of its own
+def case_open(*, case, photos=(), written=None, lead=None, assisting=(), note="", submit_note="", actor=None,
+              request=None, now) -> Case:
+    """Intake's write of a new case, built by `cases.intake` (unsaved, as submitted): the case with its photos, its
+    timeline and its audit trail — and, when the routing rules placed it (`lead`), accepted and dispatched by the
+    system in the same step, with the same events, audit rows and figures as case_accept then case_dispatch. A new
+    row needs no lock and no re-read, so each table gets one INSERT: the case, its events, its assignments, its
+    audit rows. `written` collects the stored photo files, for the caller to remove if the transaction fails."""
+    events = [_new_event(case, EventKind.SUBMITTED, now, actor=actor, channel=case.channel)]
+    submitted = snapshot(case)
+    trail = [build_event(actor=actor, action=Action.SUBMIT, obj=case, after=submitted, request=request,
+                         note=submit_note)]
+    assignments = []
+    if lead is not None:
+        before = submitted
+        accepted = _accept_fields(case, now)
+        events.append(_new_event(case, EventKind.ACCEPTED, now, **accepted))
+        after = snapshot(case)
+        trail.append(build_event(actor=None, action=Action.ACCEPT, obj=case, before=before, after=after,
+                                 request=request, note=_("系统按派单规则自动受理")))
+        assisting = _dispatch_units(lead, assisting)
+        assignments = _dispatch_fields(case, lead, assisting, now)
+        events.append(_new_event(case, EventKind.DISPATCHED, now, unit=lead, note=note[:200], redispatch=False,
+                                 lead=lead.name, assisting=[u.name for u in assisting]))
+        trail.append(build_event(actor=None, action=Action.DISPATCH, obj=case, before=after, after=snapshot(case),
+                                 request=request, note=note or "、".join([lead.name, *(u.name for u in assisting)])))
+    case.updated_at = now
+    case.save(force_insert=True)
+    CaseEvent.objects.bulk_create(events)
+    if assignments:
+        CaseAssignment.objects.bulk_create(assignments)
+    store_photos(case, photos, PhotoStage.INTAKE, now, written if written is not None else [])
+    for row in trail:  # built before the case had its id
+        row.object_id = str(case.pk)
+        for state in (row.before, row.after):
+            if state is not None:
+                state["id"] = case.pk
+    audit_bulk(trail)
+    return case
 
 
 @transaction.atomic

@@ -24,3 +24,5 @@ class Config(AppConfig):
         from .lookups import register
 
         register()  # `in` with a number beyond 64 bits matches nothing instead of a database error
+
+        from . import checks  # noqa: F401 - registers the system checks for several servers

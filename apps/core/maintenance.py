@@ -1,7 +1,9 @@
-"""Periodic maintenance: expired job files, dead jobs, expired rate-limit rows, modes of files with personal data.
+"""Periodic maintenance: dead jobs, expired job files, expired rate-limit rows, old task rows, modes of files with
+personal data.
 
-`manage.py run_periodic` (started by `make run` beside the web server) calls `run_all` every
-MAINTENANCE_INTERVAL_MINUTES; `manage.py purge_expired_files` runs the clean-up once (cron, by hand).
+Scheduled tasks: the workers' scheduler (apps.core.workers) queues `maintenance_round` every
+MAINTENANCE_INTERVAL_MINUTES and `tighten_media` daily, each once per slot whatever the number of workers;
+`manage.py purge_expired_files` runs a whole round once (cron, by hand).
 """
 
 import logging
@@ -12,9 +14,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from . import jobs, ratelimit
-from .models import Job
+from .models import Job, ScheduledRun, Worker
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,14 @@ def _within(path: Path, root: Path) -> bool:
         return False
 
 
+FINISHED = (Job.Status.SUCCEEDED, Job.Status.REJECTED, Job.Status.FAILED)
+
+
+def _expired_jobs(cutoff):
+    return list(Job.objects.filter(status__in=FINISHED, finished_at__lt=cutoff).exclude(input_file="", output_file="")
+                .only("pk", "input_file", "output_file"))
+
+
 def purge_expired_files(now=None) -> int:
     """Delete job files JOB_FILES_TTL_HOURS after their job finished, and any file in JOBS_DIR no unfinished job
     claims that was last written longer ago than that (left by a crash, an older version). Returns files deleted."""
@@ -33,15 +45,17 @@ def purge_expired_files(now=None) -> int:
     cutoff = now - timedelta(hours=settings.JOB_FILES_TTL_HOURS)
     root = Path(settings.JOBS_DIR).resolve()
     deleted = 0
-    expired = Job.objects.filter(finished_at__lt=cutoff).exclude(input_file="", output_file="").only("pk", "input_file", "output_file")
-    for job in expired:
+    for job in _expired_jobs(cutoff):
+        # The row first, and only if it is still expired: a job retried since we read it (queued again, with its
+        # input) keeps its files. The row keeps output_name and finished_at: the job page and the download say the
+        # file expired.
+        if not Job.objects.filter(pk=job.pk, status__in=FINISHED, finished_at__lt=cutoff).update(input_file="", output_file=""):
+            continue
         for name in (job.input_file, job.output_file):
             path = Path(name)
             if name and _within(path, root) and path.exists():
                 path.unlink(missing_ok=True)
                 deleted += 1
-        # The row keeps output_name and finished_at: the job page and the download say the file expired.
-        Job.objects.filter(pk=job.pk).update(input_file="", output_file="")
     if root.is_dir():
         claimed = set()
         for pair in Job.objects.filter(status__in=jobs.UNFINISHED).values_list("input_file", "output_file"):
@@ -83,11 +97,21 @@ def secure_files(*, media=False) -> int:
     return changed
 
 
+def purge_task_rows(now=None) -> int:
+    """Delete finished task rows, schedule rows and the rows of workers gone, TASK_ROWS_KEEP_DAYS old."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TASK_ROWS_KEEP_DAYS)
+    finished = (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+    return (DBTaskResult.objects.filter(status__in=finished, finished_at__lt=cutoff).delete()[0]
+            + ScheduledRun.objects.filter(created_at__lt=cutoff).delete()[0]
+            + Worker.objects.filter(last_seen__lt=cutoff).delete()[0])
+
+
 def run_all(*, media=False) -> dict:
     """One round of maintenance; a step that fails is logged and the others still run."""
     figures = {}
     steps = [("dead_jobs", jobs.fail_dead_jobs), ("expired_files", purge_expired_files),
-             ("rate_limit_rows", ratelimit.purge), ("modes_tightened", lambda: secure_files(media=media))]
+             ("rate_limit_rows", ratelimit.purge), ("task_rows", purge_task_rows),
+             ("modes_tightened", lambda: secure_files(media=media))]
     for name, step in steps:
         started = time.monotonic()
         try:
@@ -98,3 +122,15 @@ def run_all(*, media=False) -> dict:
         if time.monotonic() - started > 60:
             log.warning("maintenance step %s took %.0f s", name, time.monotonic() - started)
     return figures
+
+
+@task()
+def maintenance_round() -> dict:
+    """The scheduled round (every MAINTENANCE_INTERVAL_MINUTES); its figures are kept on the task row."""
+    return run_all()
+
+
+@task()
+def tighten_media() -> dict:
+    """Daily: also the modes of uploaded photos and attachments (a walk over all of them)."""
+    return {"modes_tightened": secure_files(media=True)}

@@ -33,6 +33,12 @@ class Job(models.Model):
     # Written by the running process at least every JOB_HEARTBEAT_SECONDS (apps.core.jobs); a queued or running job
     # whose heartbeat is older than JOB_STALE_MINUTES died with its process and is marked failed.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The queued task (django_tasks_db's DBTaskResult) that runs it, and the worker (Worker.worker_id) running it.
+    task_id = models.UUIDField(null=True, blank=True)
+    worker = models.CharField(max_length=64, blank=True)
+    # Raised by each 重试 (jobs.reset_failed). A run writes only while the row still has its attempt: the run of an
+    # attempt declared dead may still be going (a paused worker), and must not touch the retry's row or files.
+    attempt = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("后台任务")
@@ -78,3 +84,32 @@ class RateCounter(models.Model):
         verbose_name = _("限流计数")
         verbose_name_plural = _("限流计数")
         constraints = [models.UniqueConstraint(fields=["scope", "key_hash", "window_start"], name="core_ratecounter_window")]
+
+
+class Worker(models.Model):
+    """A `manage.py worker` process: its row is written every JOB_HEARTBEAT_SECONDS (readiness counts the live ones;
+    a running job whose worker's row is gone or silent for JOB_STALE_MINUTES died with it) and deleted on exit."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=200)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("后台进程")
+        verbose_name_plural = _("后台进程")
+
+
+class ScheduledRun(models.Model):
+    """One periodic task queued for one time slot: the unique row is the claim, so with any number of workers each
+    slot's task is queued once (the first worker's insert wins, the others' fail)."""
+
+    name = models.CharField(max_length=40)
+    slot = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("定期任务")
+        verbose_name_plural = _("定期任务")
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="core_scheduledrun_once_per_slot")]

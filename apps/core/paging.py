@@ -24,3 +24,160 @@ class KeysFirstPaginator(Paginator):
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
         return Page([rows[k] for k in keys if k in rows], number, self)
+
+
+# ---- keyset pages: deep pages without OFFSET, counts capped where a list can match tens of thousands ----
+
+PAGING_PARAMS = ("page", "after", "before", "last")
+
+
+class BadCursor(ValueError):
+    """A paging parameter that is not a cursor this list hands out (a 400 with the message)."""
+
+
+def capped_count(qs, cap: int) -> tuple[int, bool]:
+    """How many rows match, counting at most cap + 1 of them (a LIMIT subquery: the database stops there).
+    Returns (count, capped): capped means "more than `cap`"."""
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
+def _after_q(keys, values, *, reverse=False):
+    """Rows strictly after `values` in the ascending order of `keys` (before it when `reverse`): the row comparison
+    (k1, k2, …) > (v1, v2, …) spelt out, led by k1 >= v1 so the database enters the leading key's index there."""
+    from django.db.models import Q
+
+    op, eq = ("lt", "lte") if reverse else ("gt", "gte")
+    q = Q()
+    for i in range(len(keys)):
+        term = Q(**{f"{keys[j]}": values[j] for j in range(i)}) & Q(**{f"{keys[i]}__{op}": values[i]})
+        q |= term
+    return Q(**{f"{keys[0]}__{eq}": values[0]}) & q
+
+
+class KeysetPage:
+    """One page of a list paged by a stable key (its ordering, ending with the primary key).
+
+    Links carry the key of the first or last row shown (?after=<pk>, ?before=<pk>; the cursor's key values are read
+    again by pk, so no name travels in a URL), ?last=1 for the end, ?page=n for the first `numbered` pages only
+    (skipped by keys, cheap while n is small). Nothing here runs OFFSET over a deep page or counts a whole table.
+    """
+
+    def __init__(self, qs, *, keys, params, per_page, count=None, capped=False, key_source=None, numbered=20):
+        self.keys, self.per_page, self.count, self.capped, self.numbered = tuple(keys), per_page, count, capped, numbered
+        self.params = params.copy()
+        for name in PAGING_PARAMS:
+            self.params.pop(name, None)
+        self.number = None
+        self.notice = ""
+        after, before = params.get("after", ""), params.get("before", "")
+        ordered = qs.order_by(*self.keys)
+        if after or before:
+            pk = _parse_cursor(after or before)
+            values = (key_source if key_source is not None else qs).filter(pk=pk).values_list(*self.keys).first()
+            if values is None:  # the row behind the cursor is gone (or out of reach): start again, saying so
+                self.notice = "stale"
+                self._forward(ordered, first=True)
+            elif after:
+                self._forward(ordered.filter(_after_q(self.keys, values)), first=False)
+            else:
+                self._backward(ordered.filter(_after_q(self.keys, values, reverse=True)), last=False, start=ordered)
+        elif params.get("last"):
+            self._backward(ordered, last=True, start=ordered)
+        else:
+            number = _parse_number(params.get("page", ""))
+            if number > numbered:
+                self.notice = "too_deep"
+                number = 1
+            self._numbered(ordered, number)
+
+    # the three ways in
+    def _forward(self, qs, *, first):
+        rows = list(qs[: self.per_page + 1])
+        self.has_next, self.has_previous = len(rows) > self.per_page, not first
+        self.object_list = rows[: self.per_page]
+        self.number = 1 if first else None
+
+    def _backward(self, qs, *, last, start):
+        rows = list(qs.reverse()[: self.per_page + 1])
+        if len(rows) <= self.per_page and not last:
+            # Back at the start: pages counted from the end need not line up with page 1 (a short first page
+            # would make ?page=2 skip rows), so show the first page itself.
+            return self._forward(start, first=True)
+        self.has_previous, self.has_next = len(rows) > self.per_page, not last
+        self.object_list = rows[: self.per_page][::-1]
+        if not self.has_previous:
+            self.number = 1
+
+    def _numbered(self, qs, number):
+        if number == 1:  # nothing to skip: the page itself, one query
+            return self._forward(qs, first=True)
+        # Keys first, then the page's rows by key: the skipped rows are index entries, not whole rows.
+        start = (number - 1) * self.per_page
+        pks = list(qs.values_list("pk", flat=True)[start: start + self.per_page + 1])
+        if not pks and number > 1:
+            return self._numbered(qs, 1)
+        rows = {row.pk: row for row in qs.order_by().filter(pk__in=pks[: self.per_page])}
+        self.object_list = [rows[k] for k in pks[: self.per_page] if k in rows]
+        self.has_next, self.has_previous = len(pks) > self.per_page, number > 1
+        self.number = number
+
+    # what the pager shows
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    @property
+    def num_pages(self):
+        """Known only for an exact count (the pager then says 第 n / m 页)."""
+        if self.count is None or self.capped:
+            return None
+        return max(1, -(-self.count // self.per_page))
+
+    def _query(self, **extra):
+        params = self.params.copy()
+        for k, v in extra.items():
+            params[k] = v
+        return params.urlencode()
+
+    @property
+    def first_query(self):
+        return self._query()
+
+    @property
+    def next_query(self):
+        if self.number is not None and self.number < self.numbered:  # page numbers while they are cheap
+            return self._query(page=self.number + 1)
+        return self._query(after=self.object_list[-1].pk) if self.object_list else ""
+
+    @property
+    def previous_query(self):
+        if self.number is not None:
+            return self._query(page=self.number - 1) if self.number > 2 else self._query()
+        return self._query(before=self.object_list[0].pk) if self.object_list else ""
+
+    @property
+    def last_query(self):
+        return self._query(last=1)
+
+    @property
+    def paged(self):
+        return self.has_next or self.has_previous
+
+
+def _parse_cursor(raw) -> int:
+    raw = str(raw).strip()
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadCursor(raw)
+    return int(raw)
+
+
+def _parse_number(raw) -> int:
+    """A page number as Django's get_page takes it: anything that is not a positive integer is the first page."""
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        return 1
+    return max(1, number)

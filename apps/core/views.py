@@ -3,6 +3,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 
 def healthz(request):
@@ -13,6 +14,16 @@ def healthz(request):
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def readyz(request):
+    """Readiness of this web server: the database and the cache answer (503 otherwise). The workers' figures (live
+    workers, queued tasks, the oldest one's age, `workers_ok`) are information for monitoring, never a 503: a worker
+    problem must not take every web server out of the load balancer. Counts only: no host names, no task contents."""
+    from .workers import readiness
+
+    ready, figures = readiness()
+    return JsonResponse(figures, status=200 if ready else 503)
 
 
 def _own_job(request, pk):
@@ -28,10 +39,11 @@ def _own_job(request, pk):
 
 @login_required
 def job_detail(request, pk):
-    from .jobs import fail_if_dead, page_context, with_live_progress
+    from .jobs import fail_if_dead, page_context
 
-    # A job whose process died is shown as interrupted, not as running forever.
-    job = with_live_progress(fail_if_dead(_own_job(request, pk)))
+    # A job whose process died is shown as interrupted, not as running forever. Its progress is the row's: a worker
+    # writes it, also from inside a long transaction (its heartbeat thread, apps.core.jobs.beat).
+    job = fail_if_dead(_own_job(request, pk))
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
     return render(request, template, {"job": job, **page_context(job)})
 
@@ -75,3 +87,24 @@ def job_errors(request, pk):
     wb.save(buf)
     buf.seek(0)
     return FileResponse(buf, as_attachment=True, filename=_("导入错误报告.xlsx"))
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    """重试 a failed job (e.g. its worker was killed): the kind's audited service queues it again with its stored input."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from .errors import respond
+    from .jobs import kind_of
+
+    job = _own_job(request, pk)  # as the job page: only its starter
+    kind = kind_of(job)
+    if kind.retry is None or job.status != job.Status.FAILED:
+        return respond(request, 409, _("只有失败的任务可以重试"))
+    try:
+        kind.retry(actor=request.user, job=job, request=request)
+    except ValidationError as exc:
+        return respond(request, 409, "；".join(exc.messages))
+    return redirect("core:job", job.pk)

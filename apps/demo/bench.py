@@ -33,7 +33,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "records_activityrecord",
-                 "records_fulfilment", "records_attendance", "records_activityplan", "records_activitytype",
+                 "records_fulfilment", "records_attendance", "records_memberattendancemark", "records_activityplan",
+                 "records_activitytype",
                  "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
                  "cases_routingrule")
 

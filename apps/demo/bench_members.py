@@ -35,6 +35,16 @@ def member_hits(bench, params):
     return qs.count()
 
 
+def keyset_cursor(bench, number):
+    """The ?after= cursor that leads to page `number` of the unfiltered list: the id of page number − 1's last row."""
+    from apps.members import selectors
+
+    _, qs = selectors.member_list(bench.admin, QueryDict(""))
+    annotations, keys = selectors.list_keys("")
+    skip = max(0, (number - 1) * settings.LIST_PAGE_SIZE - 1)
+    return qs.annotate(**annotations).order_by(*keys).values_list("pk", flat=True)[skip]
+
+
 def run_members(bench):
     """Member search and list pages, subtree counts and the organization pages, as district_admin."""
     from urllib.parse import urlencode
@@ -57,9 +67,11 @@ def run_members(bench):
     pages = math.ceil(member_hits(bench, "") / settings.LIST_PAGE_SIZE)
     deep = min(1000, pages)
     bench.page("list first page", "/members/")
-    bench.page(f"list deep page {deep}/{pages}", f"/members/?page={deep}")
+    # Deep pages go by keys (下一页 carries the last row's id; no OFFSET): page `deep` as reached from page deep − 1.
+    bench.page(f"list page {deep}/{pages} by keyset", f"/members/?after={keyset_cursor(bench, deep)}")
+    bench.page("list last page (末页, keyset)", "/members/?last=1")
 
-    bench.log("Subtree counts:")
+    bench.log("Subtree counts (stored roll-ups: one row per organization shown):")
     root = bench.root
     bench.call("subtree_counts(root)", lambda: org_selectors.subtree_counts(root))
     bench.call("children_with_counts(root)", lambda: org_selectors.children_with_counts(root))

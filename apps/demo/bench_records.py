@@ -23,3 +23,21 @@ def run_records(bench):
     bench.page("page follow-up (6 months absent)", "/records/attendance/follow-up/")
     bench.page(f"page attendance {month}", f"/records/attendance/?period={month}")
     bench.page("page calendar (district)", "/records/calendar/")
+    _member_lists(bench, month)
+
+
+def _member_lists(bench, month):
+    """The follow-up list and the attendance page where they list members: the largest organization that still
+    lists its members (at most ATTENDANCE_MEMBERS_MAX_ORGS below it), found from the stored member counts."""
+    from apps.orgs.models import Organization
+    from apps.orgs.selectors import subtree_counts
+    from apps.records import selectors
+
+    branches = Organization.objects.filter(member_count__current__gt=0).order_by("-member_count__current")[:20]
+    candidates = [o.get_parent() for o in branches if o.get_parent() is not None] + list(branches)
+    org = next(o for o in candidates if selectors.lists_members(o))
+    members = subtree_counts(org)["members"]
+    bench.log(f"  member lists at {org.name} ({members:,} members below it):")
+    bench.page(f"page follow-up list ({members:,} members)", f"/records/attendance/follow-up/?org={org.pk}")
+    bench.page(f"page attendance {month} ({members:,} members)", f"/records/attendance/?org={org.pk}&period={month}")
+    bench.page(f"page attendance {month} by rate", f"/records/attendance/?org={org.pk}&period={month}&sort=rate")

@@ -19,7 +19,7 @@ from apps.records.models import (
     PlanStatus,
     RecordStatus,
 )
-from apps.records.services import rebuild_fulfilment
+from apps.records.services import rebuild_fulfilment, rebuild_last_attended
 
 CURRENT = ("normal", "flowing", "lost_contact")
 PLACES = ["党员活动室", "村委会会议室", "社区党群服务中心", "单位会议室", "新时代文明实践站", "红色教育基地"]
@@ -137,6 +137,7 @@ def write_records(orgs, members_by_org, posts_by_org, rng, today, log, *, months
         log(f"  写入纪实 {min(start + 5000, len(records))}/{len(records)}")
     _write_attendance(records, attendance_plan, habit, rng, log)
     rebuild_fulfilment()
+    rebuild_last_attended()
     log("  完成情况已统计")
     _write_stars(records, today, rng)
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -5,9 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
+from rest_framework.pagination import PageNumberPagination
 
 from apps.access import policy
 from apps.core.api import as_drf_error
+from apps.core.paging import KeysFirstPaginator
 from apps.orgs.models import Organization
 
 from . import selectors, services
@@ -91,6 +95,16 @@ def _search_body(data):
     return params
 
 
+class MemberPagination(PageNumberPagination):
+    """Pages skipped by keys (core.paging.KeysFirstPaginator); the unfiltered list's count from the stored roll-ups
+    (the view's `stored_count`), so a page never counts the member table (2 million rows at province scale)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        count = getattr(view, "stored_count", None)
+        self.django_paginator_class = partial(KeysFirstPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view)
+
+
 @extend_schema_view(
     list=extend_schema(summary=gettext_lazy("党员列表"), parameters=_FILTER_PARAMS),
     retrieve=extend_schema(summary=gettext_lazy("党员详情")), create=extend_schema(summary=gettext_lazy("录入党员")),
@@ -101,6 +115,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                     viewsets.GenericViewSet):
     serializer_class = MemberSerializer
     filter_backends = []
+    pagination_class = MemberPagination
+    stored_count = None
 
     def get_queryset(self):
         params = self.request.query_params
@@ -116,6 +132,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         f, qs = selectors.member_list(self.request.user, params)
         if not f.form.is_valid():
             raise serializers.ValidationError(f.form.errors)
+        if self.action == "list":
+            self.stored_count = selectors.unfiltered_count(self.request.user, f)
         return qs.defer("id_number", "phone") if self.action in ("list", "search") else qs
 
     @extend_schema(summary=gettext_lazy("查询党员（POST，可按身份证号、手机号精确查询）"), request=MemberSearchSerializer,

@@ -17,7 +17,9 @@ def _register_job_kinds():
 
     from apps.core import jobs
 
-    jobs.register_kind("member_import", section="import",
+    from . import imports
+
+    jobs.register_kind("member_import", section="import", run=imports.import_job, retry=imports.member_job_retry,
                        done_links=lambda job: [(_("查看党员名册"), reverse("members:list"))],
                        retry_link=lambda job: (_("重新导入"), reverse("members:import")))
-    jobs.register_kind("member_export", section="members")
+    jobs.register_kind("member_export", section="members", run=imports.export_job, retry=imports.member_job_retry)

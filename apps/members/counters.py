@@ -3,7 +3,7 @@ every write path of the member registry (inside its services' transactions)."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from apps.orgs.models import Organization, OrgMemberCount
 
@@ -27,18 +27,8 @@ def apply_changes(changes):
             if st is not None:
                 deltas[st[0]][0] += sign
                 deltas[st[0]][1] += sign if st[2] else 0
-    deltas = {org: d for org, d in deltas.items() if d != [0, 0]}
-    if not deltas:
-        return
-    OrgMemberCount.objects.bulk_create([OrgMemberCount(organization_id=org) for org in deltas], ignore_conflicts=True)
-    # Organizations with the same change share one UPDATE.
-    by_delta = defaultdict(list)
-    for org, (d_current, d_full) in deltas.items():
-        by_delta[(d_current, d_full)].append(org)
-    for (d_current, d_full), orgs in by_delta.items():
-        for start in range(0, len(orgs), 900):
-            OrgMemberCount.objects.filter(organization_id__in=orgs[start:start + 900]).update(
-                current=F("current") + d_current, current_full=F("current_full") + d_full)
+    # The organizations' own rows and the roll-ups of every ancestor, locked in key order (orgs.models).
+    OrgMemberCount.objects.apply(direct={org: tuple(d) for org, d in deltas.items() if d != [0, 0]})
 
 
 def recount(organization_ids=None):
@@ -52,6 +42,7 @@ def recount(organization_ids=None):
     OrgMemberCount.objects.bulk_create(
         [OrgMemberCount(organization_id=i, current=rows.get(i, {}).get("n", 0), current_full=rows.get(i, {}).get("full", 0))
          for i in ids], batch_size=2000)
+    OrgMemberCount.objects.rebuild_rollups()  # the subtree totals above the recounted organizations
     return len(ids)
 
 
@@ -62,4 +53,8 @@ def mismatches():
         .annotate(n=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL))))}
     stored = {c.organization_id: (c.current, c.current_full) for c in OrgMemberCount.objects.all()}
     keys = set(actual) | {k for k, v in stored.items() if v != (0, 0)}
-    return {k: (stored.get(k, (0, 0)), actual.get(k, (0, 0))) for k in keys if stored.get(k, (0, 0)) != actual.get(k, (0, 0))}
+    wrong = {k: (stored.get(k, (0, 0)), actual.get(k, (0, 0))) for k in keys if stored.get(k, (0, 0)) != actual.get(k, (0, 0))}
+    # Subtree roll-ups that are not the sum of the stored counts below them (their own check, same answer shape).
+    for k, pair in OrgMemberCount.objects.rollup_mismatches().items():
+        wrong.setdefault(k, pair)
+    return wrong

@@ -110,7 +110,7 @@ class MemberFilter(django_filters.FilterSet):
         return qs
 
     def filter_q(self, qs, name, value):
-        return qs.filter(search_q(value))
+        return qs.filter(search_q(value), *search_key_range(value))
 
     def filter_status(self, qs, name, value):
         if value == "current":
@@ -157,6 +157,51 @@ def list_ordering(raw: str):
     return (column, "id")
 
 
+def list_keys(raw: str):
+    """The list's stable order as keyset keys: (annotations, keys) — pinyin (a name search: name) then id; on
+    PostgreSQL a search orders by the column in code-point order (see list_ordering), named `sort_key`."""
+    kind = classify_search(raw)[0]
+    column = "name" if kind == "name" else "name_pinyin"
+    if connection.vendor == "postgresql":
+        # The whole list too: pinyin is ASCII, so code-point order is the pinyin order, and one index
+        # (members/0007: the key, id, and the columns the filters read) serves the list and the searches.
+        return {"sort_key": Collate(F(column), "C")}, ("sort_key", "id")
+    return {}, (column, "id")
+
+
+def search_key_range(raw: str):
+    """PostgreSQL: the range of the list's sort key that holds every match of a pinyin or name search, so the
+    search walks the index of members/0007 in list order and stops after a page (or at the count's cap)
+    instead of sorting every match. Pinyin and initials matches share the first letter of the pinyin."""
+    from django.db.models.lookups import GreaterThanOrEqual, LessThan
+
+    kind, value = classify_search(raw)
+    if connection.vendor != "postgresql" or kind not in ("pinyin", "name"):
+        return []
+    column, start = ("name", value) if kind == "name" else ("name_pinyin", value[0])
+    key = Collate(F(column), "C")
+    return [GreaterThanOrEqual(key, start), LessThan(key, start + "\U0010ffff")]
+
+
+def member_page(user, f: MemberFilter, qs, params, *, per_page):
+    """One page of the member list by keys (core.paging.KeysetPage) with its count: the stored counts when the
+    list is not filtered, else the matches counted up to MEMBER_LIST_COUNT_CAP (a LIMIT subquery)."""
+    from django.conf import settings
+
+    from apps.core.paging import KeysetPage, capped_count
+
+    annotations, keys = list_keys(params.get("q", ""))
+    qs = qs.annotate(**annotations)
+    count, capped = unfiltered_count(user, f), False
+    if count is None:
+        count, capped = capped_count(qs, settings.MEMBER_LIST_COUNT_CAP)
+    # A cursor names a member by id; its key values are read within the user's whole view (not the filter), so a
+    # member who left the filtered list since still marks the place.
+    key_source = policy.restrict(Member, user).annotate(**annotations)
+    return KeysetPage(qs.defer("id_number", "phone"), keys=keys, params=params, per_page=per_page, count=count,
+                      capped=capped, key_source=key_source, numbered=settings.LIST_NUMBERED_PAGES)
+
+
 def unfiltered_count(user, f: MemberFilter):
     """The size of the user's whole current roster when the list is not filtered, from the stored
     per-organization counts (None when a filter is set: then the database counts the matches)."""
@@ -164,10 +209,11 @@ def unfiltered_count(user, f: MemberFilter):
 
     if not f.form.is_valid() or any(v not in (None, "") for v in f.form.cleaned_data.values()):
         return None
-    paths = policy.scope_paths(user, policy.MEMBER_VIEW)
+    paths = policy.scope_paths(user, policy.MEMBER_VIEW)  # collapsed: no path lies under another
     if not paths:
         return None
-    total = OrgMemberCount.objects.filter(policy.subtree_q(paths, "organization__path")).aggregate(n=Sum("current"))["n"]
+    # The scope's roots' stored roll-ups: one row per root, whatever the size of the subtrees.
+    total = OrgMemberCount.objects.filter(organization__path__in=paths).aggregate(n=Sum("subtree_current"))["n"]
     return total or 0
 
 

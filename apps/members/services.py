@@ -61,7 +61,9 @@ def member_create(*, actor, data, request=None) -> Member:
 
 @transaction.atomic
 def member_update(*, actor, member, data, request=None) -> Member:
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    # The member's row only (of=self): locking its organization's row too would make every write that checks a
+    # foreign key to that organization (new members, the counts' rows) queue behind this one, and deadlock with them.
+    member = Member.objects.select_for_update(of=("self",)).select_related("organization").get(pk=member.pk)
     before, counted_before = snapshot(member), counters.state(member)
     merged = {key: getattr(member, key) for key in WRITABLE_FIELDS}
     merged.update(data)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.forms import apply_validation_error, submit
 from apps.core.lookups import parse_pk
-from apps.core.paging import KeysFirstPaginator
+from apps.core.paging import PAGING_PARAMS, BadCursor
 from apps.orgs import services as org_services
 from apps.orgs.models import Organization
 
@@ -43,7 +43,7 @@ def _stash_search(request, q) -> str:
 def _clean_query(request, params) -> str:
     """The list URL for these filters, with a private query replaced by a session key."""
     params = params.copy()
-    for name in ("csrfmiddlewaretoken", "page", "qk"):
+    for name in ("csrfmiddlewaretoken", "page", "after", "before", "last", "qk"):
         params.pop(name, None)
     q = params.get("q", "")
     if selectors.is_private_query(q):
@@ -85,18 +85,26 @@ def member_list(request):
     f, qs = selectors.member_list(request.user, params)
     if not f.form.is_valid() or not_run:
         qs = qs.none()
-    # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page.
-    page = KeysFirstPaginator(qs.defer("id_number", "phone"), settings.LIST_PAGE_SIZE,
-                              count=selectors.unfiltered_count(request.user, f)).get_page(request.GET.get("page"))
+    # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page. Pages go by keys.
+    paging_error = ""
+    try:
+        page = selectors.member_page(request.user, f, qs, request.GET, per_page=settings.LIST_PAGE_SIZE)
+    except BadCursor:  # a hand-made or mangled ?after=/?before=: say so, and show the first page of the same filters
+        paging_error = _("翻页参数有误，已显示第一页。")
+        first = request.GET.copy()
+        for name in PAGING_PARAMS:
+            first.pop(name, None)
+        page = selectors.member_page(request.user, f, qs, first, per_page=settings.LIST_PAGE_SIZE)
     context = {
         "filter": f, "page": page, "section": "members",
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),
         "can_unmask": policy.has_capability(request.user, policy.MEMBER_UNMASK),
         "can_create": policy.has_capability(request.user, policy.MEMBER_MANAGE),
         "search_expired": not_run == "expired", "search_refused": not_run if not_run != "expired" else "",
+        "paging_error": paging_error,
     }
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
-    status = 429 if context["search_refused"] else 200 if f.form.is_valid() else 400
+    status = 429 if context["search_refused"] else 200 if f.form.is_valid() and not paging_error else 400
     return render(request, template, context, status=status)
 
 
@@ -195,7 +203,7 @@ def export(request):
     job_params = request.GET.dict()
     if selectors.is_private_query(job_params.get("q", "")):
         job_params["q"] = "***"
-    job = imports.member_export_start(actor=request.user, queryset=qs, params=job_params, request=request)
+    job = imports.member_export_start(actor=request.user, filters=params, params=job_params, request=request)
     return redirect("core:job", job.pk)
 
 

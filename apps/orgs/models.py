@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager
@@ -107,12 +107,26 @@ class Organization(MP_Node):
     def fill_search_keys(self):
         self.name_pinyin, self.name_initials = pinyin_keys(self.name or "")
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._stored_active = obj.__dict__.get("is_active")  # what the subtree roll-ups counted (see save)
+        return obj
+
     def save(self, *args, **kwargs):
         self.fill_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        # Every way an organization comes into being (services, treebeard's add_child, test factories) passes
+        # here, so the stored subtree roll-ups (OrgMemberCount.subtree_orgs) cannot miss one. Bulk writes (the
+        # seed) rebuild them afterwards; a move goes through OrgMemberCount.objects.move_subtree.
+        was_active = False if adding else getattr(self, "_stored_active", self.is_active)
+        if bool(self.is_active) != bool(was_active):
+            OrgMemberCount.objects.apply(subtree={self.path: (0, 1 if self.is_active else -1)})
+        self._stored_active = self.is_active
 
     @property
     def audit_organization(self):
@@ -149,19 +163,148 @@ class Organization(MP_Node):
         return None
 
 
-class OrgMemberCount(models.Model):
-    """Current members of one organization (direct, not its subtree): a figure of the organization, kept by
-    every write to the member registry (its counters module, inside the member services' transactions).
+def path_and_ancestors(path: str) -> list[str]:
+    """The paths of an organization and of every organization above it (materialized path, 4 characters a level)."""
+    step = Organization.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
 
-    Subtree counts are sums of these rows over a path prefix: an index range over organizations
-    instead of a scan over members (2 million at province scale). Services change the rows by
-    increments (safe under concurrent writes); `manage.py recount_members` rebuilds them.
-    The table keeps the name it was created under in the member app (no data moved).
+
+class OrgCountManager(models.Manager):
+    """Increments of the stored counts, their roll-ups and their rebuild (the one place that writes them)."""
+
+    def apply(self, *, direct=None, subtree=None):
+        """Apply increments (inside the caller's transaction).
+
+        `direct`: {organization_id: (current, current_full)}, an organization's own members; they also roll up
+        into `subtree_current` of the organization and of every ancestor. `subtree`: {path: (members, orgs)},
+        added to the roll-ups of the organization at `path` and of every ancestor (a tree change).
+        """
+        direct = {pk: d for pk, d in (direct or {}).items() if tuple(d) != (0, 0)}
+        subtree = {path: d for path, d in (subtree or {}).items() if tuple(d) != (0, 0)}
+        if not direct and not subtree:
+            return
+        with transaction.atomic(savepoint=False):  # the caller's transaction; one of its own outside any
+            self._apply(direct, subtree)
+
+    def _apply(self, direct, subtree):
+        paths = dict(Organization.objects.filter(pk__in=list(direct)).values_list("pk", "path")) if direct else {}
+        deltas, ids = self._deltas(direct, subtree, paths)
+        self.bulk_create([OrgMemberCount(organization_id=pk) for pk in sorted(ids.values())], ignore_conflicts=True)
+        if connection.vendor != "sqlite":
+            # Row locks in key order: two writers touching the same roll-ups (every write touches the root's) queue
+            # instead of deadlocking. A move may have committed while we waited: read the paths again, so the
+            # increments go to the ancestors the organizations have now.
+            list(self.filter(pk__in=list(ids.values())).order_by("pk").select_for_update().values_list("pk"))
+            if direct:
+                now = dict(Organization.objects.filter(pk__in=list(direct)).values_list("pk", "path"))
+                if now != paths:
+                    deltas, ids = self._deltas(direct, subtree, now)
+                    self.bulk_create([OrgMemberCount(organization_id=pk) for pk in sorted(ids.values())],
+                                     ignore_conflicts=True)
+        rows = sorted((ids[path], *d) for path, d in deltas.items() if path in ids and any(d))
+        for start in range(0, len(rows), 150):
+            self._add(rows[start:start + 150])
+
+    def _add(self, rows):
+        """One UPDATE … FROM for many rows' increments [(organization_id, current, full, subtree members, orgs)]
+        (an import touches thousands of organizations and ancestors, each with its own sums)."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        one = "SELECT CAST(%s AS bigint) AS k, CAST(%s AS integer) AS c, CAST(%s AS integer) AS f, " \
+              "CAST(%s AS integer) AS m, CAST(%s AS integer) AS o"
+        values = " UNION ALL ".join([one] * len(rows))
+        sql = (f"UPDATE {table} SET current = {table}.current + v.c, current_full = {table}.current_full + v.f, "
+               f"subtree_current = {table}.subtree_current + v.m, subtree_orgs = {table}.subtree_orgs + v.o "
+               f"FROM ({values}) AS v WHERE {table}.organization_id = v.k")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [x for row in rows for x in row])
+
+    @staticmethod
+    def _deltas(direct, subtree, paths):
+        """{path: [current, current_full, subtree_current, subtree_orgs]} and {path: organization id}."""
+        deltas = {}
+        for pk, (d_current, d_full) in direct.items():
+            if pk not in paths:
+                continue
+            own = deltas.setdefault(paths[pk], [0, 0, 0, 0])
+            own[0] += d_current
+            own[1] += d_full
+            for path in path_and_ancestors(paths[pk]):
+                deltas.setdefault(path, [0, 0, 0, 0])[2] += d_current
+        for start, (d_members, d_orgs) in subtree.items():
+            for path in path_and_ancestors(start):
+                row = deltas.setdefault(path, [0, 0, 0, 0])
+                row[2] += d_members
+                row[3] += d_orgs
+        ids = dict(Organization.objects.filter(path__in=list(deltas)).values_list("path", "pk"))
+        return deltas, ids
+
+    def move_subtree(self, org, old_path: str):
+        """`org` (with its subtree) now lies at `org.path`, having been at `old_path`: its totals leave the old
+        ancestors and join the new ones. Call inside the move's transaction, after treebeard's move."""
+        step = Organization.steplen
+        old_parent, new_parent = old_path[:-step], org.path[:-step]
+        chain = {org.path, *(path_and_ancestors(old_parent) if old_parent else ()),
+                 *(path_and_ancestors(new_parent) if new_parent else ())}
+        if connection.vendor != "sqlite":
+            # Every member write under `org` locks its row (an ancestor's): holding it, in key order with the
+            # ancestors', the totals read here cannot change before the move commits.
+            ids = Organization.objects.filter(path__in=chain).values_list("pk", flat=True)
+            list(self.filter(pk__in=list(ids)).order_by("pk").select_for_update().values_list("pk"))
+        members, orgs = self.filter(organization_id=org.pk).values_list("subtree_current", "subtree_orgs").first() or (0, 0)
+        changes = {}
+        if old_parent:
+            changes[old_parent] = (-members, -orgs)
+        if new_parent:
+            changes[new_parent] = (members, orgs)
+        self._apply({}, changes)  # common ancestors cancel out
+
+    def _expected_rollups(self):
+        """[(organization id, (subtree_current, subtree_orgs))] summed from the direct counts and the tree."""
+        orgs = list(Organization.objects.order_by().values_list("pk", "path", "is_active"))
+        direct = dict(self.order_by().values_list("organization_id", "current"))
+        totals = {path: [0, 0] for _, path, _active in orgs}
+        for pk, path, active in orgs:
+            for ancestor in path_and_ancestors(path):
+                if ancestor in totals:
+                    totals[ancestor][0] += direct.get(pk, 0)
+                    totals[ancestor][1] += 1 if active else 0
+        return [(pk, tuple(totals[path])) for pk, path, _active in orgs]
+
+    def rebuild_rollups(self):
+        """Recompute every roll-up from the direct counts and the organizations' state (after a bulk write)."""
+        expected = self._expected_rollups()
+        self.bulk_create([OrgMemberCount(organization_id=pk) for pk, _t in expected], ignore_conflicts=True, batch_size=2000)
+        rows = [OrgMemberCount(organization_id=pk, subtree_current=members, subtree_orgs=orgs)
+                for pk, (members, orgs) in expected]
+        self.bulk_update(rows, ["subtree_current", "subtree_orgs"], batch_size=1000)
+        return len(rows)
+
+    def rollup_mismatches(self) -> dict:
+        """{organization_id: ((stored members, orgs), (expected members, orgs))} where a roll-up is not the sum below."""
+        stored = {pk: (m, o) for pk, m, o in self.order_by().values_list("organization_id", "subtree_current", "subtree_orgs")}
+        return {pk: (stored.get(pk, (0, 0)), want) for pk, want in self._expected_rollups() if stored.get(pk, (0, 0)) != want}
+
+
+class OrgMemberCount(models.Model):
+    """Current members of one organization (direct) and the roll-up of its subtree: figures of the organization,
+    kept by every write to the member registry (its counters module, inside the member services' transactions)
+    and by every change to the tree (Organization.save, org_move).
+
+    `subtree_current` / `subtree_orgs` are the current members and existing organizations of the whole subtree
+    (the organization included), so a subtree's totals are one row (100,000 organizations at province scale
+    would otherwise be summed on every tree page). Writes change the rows by increments under row locks taken
+    in key order (OrgCountManager.apply): safe under concurrent writes, no deadlock between two writers.
+    `manage.py recount_members` rebuilds them all. The table keeps the name it was created under in the
+    member app (no data moved).
     """
 
     organization = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE, related_name="member_count")
     current = models.IntegerField(_("现有党员"), default=0)
     current_full = models.IntegerField(_("其中正式党员"), default=0)
+    subtree_current = models.IntegerField(_("含下级现有党员"), default=0)
+    subtree_orgs = models.IntegerField(_("含下级现存组织"), default=0)
+
+    objects = OrgCountManager()
 
     class Meta:
         db_table = "members_orgmembercount"

@@ -16,33 +16,36 @@ from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind, OrgMembe
 
 
 def subtree_counts(org) -> dict:
-    """Organization and member counts of a subtree: one query over an index range of organizations,
-    summing their stored member counts (OrgMemberCount) — no scan of the member table."""
-    row = Organization.objects.filter(prefix_q("path", org.path)).order_by().aggregate(
-        orgs=Count("id", filter=Q(is_active=True)), members=Coalesce(Sum("member_count__current"), 0))
-    return {"orgs": row["orgs"], "members": row["members"]}
+    """Organization and member counts of a subtree: its root's stored roll-up (OrgMemberCount.subtree_orgs /
+    subtree_current), one row whatever the size of the subtree."""
+    row = OrgMemberCount.objects.filter(organization_id=org.pk).values_list("subtree_orgs", "subtree_current").first()
+    return {"orgs": row[0], "members": row[1]} if row else {"orgs": 0, "members": 0}
+
+
+def _with_rollups(orgs):
+    """Set `subtree_org_count` / `subtree_member_count` on organizations fetched with select_related("member_count")."""
+    for org in orgs:
+        counts = getattr(org, "member_count", None)  # a missing row raises an AttributeError subclass
+        org.subtree_org_count = counts.subtree_orgs if counts else 0
+        org.subtree_member_count = counts.subtree_current if counts else 0
+    return orgs
+
+
+def with_subtree_counts(qs):
+    """Organizations of a queryset, each with its subtree's counts from the stored roll-ups: one query."""
+    return _with_rollups(list(qs.select_related("member_count")))
 
 
 def children_with_counts(parent, *, include_dissolved=False):
     """Children of `parent`, each with its subtree's organization and member counts.
 
-    One grouped query whatever the number of children: the subtree's organizations (with their
-    stored member counts) are grouped by the path prefix that names the child they fall under.
+    One query whatever the size of the subtree: the children joined to their stored roll-ups (kept by the
+    counters and the tree's writes), never the organizations below them.
     """
-    children = list(Organization.objects.get_children(parent).select_related("cluster") if include_dissolved
-                    else Organization.objects.get_children(parent).filter(is_active=True).select_related("cluster"))
-    prefix_len = (parent.depth + 1) * Organization.steplen
-    counts = {
-        row["prefix"]: row for row in
-        Organization.objects.filter(prefix_q("path", parent.path), depth__gt=parent.depth)
-        .order_by().annotate(prefix=Substr("path", 1, prefix_len)).values("prefix")
-        .annotate(orgs=Count("id", filter=Q(is_active=True)), members=Coalesce(Sum("member_count__current"), 0))
-    }
-    for child in children:
-        row = counts.get(child.path, {})
-        child.subtree_org_count = row.get("orgs", 0)
-        child.subtree_member_count = row.get("members", 0)
-    return children
+    children = Organization.objects.get_children(parent).select_related("cluster", "member_count")
+    if not include_dissolved:
+        children = children.filter(is_active=True)
+    return _with_rollups(list(children))
 
 
 @dataclass

@@ -11,7 +11,7 @@ from apps.audit.services import Action, audit_record, snapshot
 from apps.core.dates import add_months
 
 from . import hooks
-from .models import BRANCH_KINDS, COMMITTEE_KINDS, CommitteePost, Organization, OrgKind
+from .models import BRANCH_KINDS, COMMITTEE_KINDS, CommitteePost, Organization, OrgKind, OrgMemberCount
 
 EDITABLE_FIELDS = (
     "name", "code", "kind", "domain", "cluster", "is_industry", "is_project", "is_flowing",
@@ -118,6 +118,7 @@ def org_move(*, actor, org, new_parent, request=None) -> Organization:
     before = {"parent": old_parent.pk if old_parent else None, "parent_name": str(old_parent or ""), "path": org.path}
     Organization.objects.move(org, new_parent, pos="last-child")
     org = Organization.objects.get(pk=org.pk)
+    OrgMemberCount.objects.move_subtree(org, before["path"])  # the subtree's totals change ancestors
     after = {"parent": new_parent.pk, "parent_name": str(new_parent), "path": org.path}
     audit_record(actor=actor, action=Action.MOVE, obj=org, before=before, after=after, request=request)
     return org

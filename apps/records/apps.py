@@ -23,4 +23,7 @@ def _register_job_kinds():
         query = urlencode({"org": job.params.get("org", ""), "period": job.params.get("period", "")})
         return [(_("返回完成情况"), f"{reverse('records:compliance')}?{query}")]
 
-    jobs.register_kind("compliance_export", section="compliance", done_links=back_to_table)
+    from . import services
+
+    jobs.register_kind("compliance_export", section="compliance", run=services.compliance_export_job,
+                       retry=services.compliance_export_retry, done_links=back_to_table)

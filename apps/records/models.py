@@ -296,6 +296,30 @@ class Fulfilment(models.Model):
         indexes = [models.Index(fields=["activity_type", "period_start"])]
 
 
+class MemberAttendanceMark(models.Model):
+    """A member's attendance dates over submitted records, kept by the record services (apps/records/marks.py)
+    in the transaction that changes them, so the follow-up list reads one row per member instead of searching
+    each member's attendance. `manage.py last_attended --check` compares them with the attendance rows.
+
+    Keyed by the member alone, not by their organization: attendance is the member's wherever it was recorded,
+    so moving a member changes nothing here. A member never on a submitted roster has no row (or an empty one).
+    """
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="attendance_mark")
+    # The first submitted activity the member was expected at (present or not): known to the platform since then.
+    first_counted_on = models.DateField(null=True, blank=True)
+    # The last submitted activity the member attended (出席).
+    last_attended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("党员最近出席日期")
+        verbose_name_plural = _("党员最近出席日期")
+
+    def __str__(self):
+        return f"{self.member_id} {self.last_attended_on}"
+
+
 class MonthlyStar(models.Model):
     """特色活动之星: a record picked by the district or a committee for one month's public page."""
 

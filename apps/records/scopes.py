@@ -10,8 +10,19 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy, scoping
+from apps.members.models import Member
 
-from .models import ActivityPlan, ActivityRecord, Attendance, Fulfilment, MonthlyStar, RecordFile, RecordStatus, RecordVersion
+from .models import (
+    ActivityPlan,
+    ActivityRecord,
+    Attendance,
+    Fulfilment,
+    MemberAttendanceMark,
+    MonthlyStar,
+    RecordFile,
+    RecordStatus,
+    RecordVersion,
+)
 
 
 def member_org_ids(user):
@@ -51,3 +62,5 @@ scoping.register(MonthlyStar, org_path="chosen_by_org__path", view=policy.RECORD
                  related=("chosen_by_org", "record__organization", "record__activity_type"))
 scoping.register(Fulfilment, org_path="organization__path", view=policy.RECORD_VIEW, label=_("组织生活完成情况"),
                  related=("organization", "activity_type"))
+# A member's last attendance date is read with the member: in scope exactly when the member is.
+scoping.register_child(MemberAttendanceMark, parent=Member, via="member", label=_("党员最近出席日期"))

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from apps.core.query import prefix_q
 from apps.members.models import Member
 from apps.orgs.models import Organization
 from apps.orgs.picker import OrgFilter
+from apps.orgs.selectors import subtree_counts
 
 from .models import (
     ActivityPlan,
@@ -204,6 +205,14 @@ def members_without_activity(user, org, start, end) -> int:
     return members.filter(~_attended(start, end)).count()
 
 
+def members_attending_count(user, org, without):
+    """How many members `members_attendance` lists: the subtree's stored current-member count (orgs.OrgMemberCount)
+    minus those `without` activity, when the user sees every member of the subtree; None (the pager counts) else."""
+    if not policy.in_paths(org.path, policy.scope_paths(user, policy.MEMBER_VIEW)):
+        return None
+    return max(0, subtree_counts(org)["members"] - without)
+
+
 def children_attendance(org, start, end):
     """Each child organization of `org` with the attendance summed over its subtree's submitted records in
     [start, end]: one grouped query on the records' (held_on, status) index, one on the organization tree."""
@@ -255,19 +264,23 @@ def non_participants(user, org, today=None, months=None):
     since then: entered in the registry before it (created_at), or on the roster of an activity held before
     it (members registered by the first import, whose history was recorded). A member imported or
     transferred in days ago cannot have been absent for six months. Moving between organizations within
-    the district does not reset the window: attendance is the member's, wherever it was recorded."""
+    the district does not reset the window: attendance is the member's, wherever it was recorded.
+
+    Both dates come from the member's stored mark (MemberAttendanceMark, kept by the record services): the
+    members of the subtree on the (organization, name_pinyin) index, each joined to its mark by key — no search
+    of anyone's attendance rows. Ordered by FOLLOWUP_ORDER for keyset pages (`followup_page`)."""
     since = followup_since(today, months)
     window_start = timezone.make_aware(datetime.combine(since, time.min))
-    present = Attendance.objects.filter(member=OuterRef("pk"), counts=True, status=AttendanceStatus.PRESENT)
-    last = present.order_by().values("member").annotate(last=Max("held_on")).values("last")
-    on_roster_before = Exists(Attendance.objects.filter(member=OuterRef("pk"), counts=True, held_on__lt=since))
     return (policy.restrict(Member, user).current()
             .filter(prefix_q("organization__path", org.path), joined_on__lte=since)
-            .filter(Q(created_at__lt=window_start) | on_roster_before)
-            .filter(~Exists(present.filter(held_on__gte=since)))
+            .filter(Q(created_at__lt=window_start) | Q(attendance_mark__first_counted_on__lt=since))
+            .filter(Q(attendance_mark__last_attended_on__isnull=True) | Q(attendance_mark__last_attended_on__lt=since))
             .select_related("organization")
-            .annotate(last_present=Subquery(last))
-            .order_by("organization__path", "name_pinyin", "id")), since
+            .annotate(last_present=F("attendance_mark__last_attended_on"))
+            .order_by(*FOLLOWUP_ORDER)), since
+
+
+FOLLOWUP_ORDER = ("organization__path", "name_pinyin", "id")
 
 
 SUBMIT_QUESTION = _("确定提交这份纪实？")

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core import jobs
+from apps.core.dbrouter import reading_from_replica
 from apps.core.models import Job
 from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
 from apps.orgs.models import CommitteePost, OrgKind
 from apps.records.periods import period_start
 
-from . import excel, files
+from . import excel, files, marks
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -93,6 +94,11 @@ def rebuild_fulfilment(activity_type=None) -> int:
                 batch_size=5000)
             written += len(counts)
     return written
+
+
+def rebuild_last_attended() -> int:
+    """Every member's stored attendance dates anew from the attendance rows (the seed, `last_attended --rebuild`)."""
+    return marks.rebuild()
 
 
 def _fulfil(record, delta):
@@ -262,6 +268,8 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
         Attendance.objects.filter(record=record, member_id=member_id).update(status=status, reason=reason)
     if "held_on" in changed_fields:
         record.attendance.update(held_on=record.held_on)
+    if counted:  # a submitted record's date or attendance moved: the members' stored dates follow
+        marks.refresh(marks.record_members(record) if "held_on" in changed_fields else changed_attendance)
     _recount(record)
     audit_record(actor=actor, action=Action.UPDATE, obj=record, before=before, after=snapshot(record), request=request,
                  note=_("第{version}版").format(version=record.version) if record.first_submitted_at else "")
@@ -304,6 +312,7 @@ def record_submit(*, actor, record, request=None) -> ActivityRecord:
     record.save()
     record.attendance.update(counts=True)
     _fulfil(record, +1)
+    marks.refresh(marks.record_members(record))
     audit_record(actor=actor, action=Action.SUBMIT, obj=record, before=before, after=snapshot(record), request=request)
     return record
 
@@ -323,6 +332,7 @@ def record_return(*, actor, record, reason, request=None) -> ActivityRecord:
     record.save()
     record.attendance.update(counts=False)
     _fulfil(record, -1)
+    marks.refresh(marks.record_members(record))
     audit_record(actor=actor, action=Action.RETURN, obj=record, before=before, after=snapshot(record), request=request,
                  note=reason)
     return record
@@ -452,9 +462,32 @@ def compliance_export_start(*, actor, root, period, request=None) -> Job:
             output_name=f"组织生活完成情况-{root.code}-{period.key}.xlsx", params={"org": root.pk, "period": period.key})
         audit_record(actor=actor, action=Action.EXPORT, obj=root, request=request,
                      note=_("组织生活完成情况导出：{period}").format(period=period.label))
+    return jobs.start(job)  # queued once the job and its audit row are committed
 
-    def work(job, progress):
-        excel.compliance_workbook(root, period, target=path, progress=progress)
-        return {"message": _("已导出{org}{period}的组织生活完成情况").format(org=root.name, period=period.label)}
 
-    return jobs.start(job, work)
+def compliance_export_job(job, progress):
+    """The export job's work, in a worker, from the job's stored organization and period."""
+    from apps.core.periods import parse_period
+    from apps.orgs.models import Organization
+
+    root = Organization.objects.get(pk=job.params["org"])
+    period = parse_period(job.params["period"])
+    # The job opts in (a context variable does not cross threads or processes); its progress writes stay on the
+    # primary, and so do its reads of the job row.
+    with reading_from_replica():
+        excel.compliance_workbook(root, period, target=job.output_file, progress=progress)
+    return {"message": _("已导出{org}{period}的组织生活完成情况").format(org=root.name, period=period.label)}
+
+
+def compliance_export_retry(*, actor, job, request=None) -> Job:
+    """重试 a failed compliance export: the same organization and period, on the same job page; audited."""
+    from apps.access import policy
+    from apps.orgs.models import Organization
+
+    root = policy.get(Organization, actor, job.params.get("org"), policy.RECORD_VIEW)  # still in the actor's scope
+    with transaction.atomic():
+        if not jobs.reset_failed(job):
+            raise ValidationError(_("只有失败的任务可以重试"))
+        audit_record(actor=actor, action=Action.EXPORT, obj=root, request=request, note=_("重试后台任务：{title}").format(
+            title=job.title)[:250])
+    return jobs.start(job)

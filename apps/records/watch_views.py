@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.core.dates import add_months, parse_month
+from apps.core.dbrouter import reading_from_replica
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
 from apps.core.paging import KeysFirstPaginator
@@ -21,6 +22,7 @@ from apps.orgs.models import Organization, OrgDomain
 
 from . import compliance, selectors, services
 from .forms import ActivityTypeForm, PeriodForm
+from .keyset import keyset_page
 from .models import ActivityType
 
 
@@ -72,14 +74,16 @@ def compliance_page(request):
     group = form.cleaned_data.get("group") if form.is_bound else ""
     group = group or "children"
     domain = request.GET.get("domain") if request.GET.get("domain") in OrgDomain.values else None
-    table = compliance.compliance_table(root, period, group_by=group, domain=domain)
+    with reading_from_replica():  # counters over a whole subtree: may be a moment old
+        table = compliance.compliance_table(root, period, group_by=group, domain=domain)
+        figures = selectors.subtree_record_figures(root, period.start, period.end)
     sort = request.GET.get("sort", "rate")
     return render(request, "records/compliance.html", {
         "form": form, "root": root, "period": period, "group": group, "domain": domain, "sort": sort,
         "rules": table["rules"], "rows": compliance.sort_rows(table["rows"], sort), "total": table["total"],
         "crumbs": _breadcrumbs(request.user, root), "section": "compliance",
         "previous": period.previous(), "next": _following(period, timezone.localdate()),
-        "figures": selectors.subtree_record_figures(root, period.start, period.end),
+        "figures": figures,
     })
 
 
@@ -172,8 +176,12 @@ def attendance_page(request):
         qs = selectors.members_attendance(request.user, root, period.start, end)
         qs = (qs.order_by("present_n", "-expected_n", "name_pinyin", "id") if order == "rate"
               else qs.order_by("name_pinyin", "id"))
-        context.update(sort=order, page=KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")),
-                       without=selectors.members_without_activity(request.user, root, period.start, end))
+        # One count (the members with nothing to attend, a figure of the page); the pager's total is the subtree's
+        # stored member count minus it, not a second count of the members.
+        without = selectors.members_without_activity(request.user, root, period.start, end)
+        listed = selectors.members_attending_count(request.user, root, without)
+        context.update(sort=order, without=without,
+                       page=KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE, count=listed).get_page(request.GET.get("page")))
     else:
         children = selectors.children_attendance(root, period.start, end)
         order = "rate" if request.GET.get("sort") == "rate" else "name"
@@ -189,8 +197,11 @@ def followup_page(request):
     context = {"root": root, "months": settings.NONPARTICIPATION_MONTHS, "crumbs": _breadcrumbs(request.user, root),
                "section": "attendance", "lists_members": selectors.lists_members(root)}
     if context["lists_members"]:
+        # Keyset pages from the stored attendance dates: no count of the subtree's members, no OFFSET.
         qs, since = selectors.non_participants(request.user, root)
-        context.update(since=since, page=KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")))
+        context.update(since=since, page=keyset_page(qs, selectors.FOLLOWUP_ORDER, settings.LIST_PAGE_SIZE,
+                                                     after=request.GET.get("after", ""),
+                                                     before=request.GET.get("before", "")))
     else:
         # The rule of the 党员参与 page: above ATTENDANCE_MEMBERS_MAX_ORGS organizations the list (a correlated
         # check per member, counted for the pager) would scan the whole district; one chooses a lower one.

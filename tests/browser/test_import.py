@@ -137,18 +137,33 @@ def test_import_rejects_bad_rows_then_accepts_the_corrected_file(demo, page, log
 
 
 def test_background_import_page_polls_until_done(transactional_db, page, login, settings, tmp_path):
-    """As deployed: the import runs in a thread and the job page polls (htmx, every second) until it is done."""
+    """As deployed: the import is queued, a `manage.py worker` runs it and the job page polls (htmx, every second)
+    until it is done."""
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
     from django.db import connection
 
+    from apps.core.tests.test_jobs_worker import DB_BACKEND, _env
     from tests.factories import PASSWORD, Tree
 
     if connection.vendor == "sqlite":
-        # The test database is an in-memory, shared-cache SQLite: its table locks fail at once instead of
-        # waiting, so a job thread writing beside the polling requests fails at random (a file database in
-        # WAL mode, as deployed, waits). Runs on PostgreSQL.
-        pytest.skip("background job threads need a file or server database (run with DATABASE_URL=postgres://…)")
+        # A worker is another process, and the SQLite test database lives in this process's memory. Runs on PostgreSQL.
+        pytest.skip("a worker process needs a server database (run with DATABASE_URL=postgres://…)")
     tree = Tree()
-    settings.JOBS_RUN_INLINE = False
+    settings.TASKS = DB_BACKEND
+    settings.JOBS_DIR = tmp_path / "var" / "jobs"  # the worker's VAR_DIR/jobs
+    worker = subprocess.Popen([sys.executable, "manage.py", "worker", "--interval", "0.2"], cwd=django_settings.BASE_DIR,
+                              env=_env(settings, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _poll_until_done(tree, page, login, tmp_path, PASSWORD)
+    finally:
+        worker.kill()
+        worker.wait(10)
+
+
+def _poll_until_done(tree, page, login, tmp_path, PASSWORD):
     login(page, "district_admin", PASSWORD)
     page.goto("/members/import/")
     with page.expect_download() as info:

@@ -36,7 +36,7 @@ from tests.factories import make_user
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(4)]
 
 # Routes anyone may open, by prefix: the residents' site, the stars page, Open311, health, login, language, static.
-PUBLIC = ("report/", "stars/", "open311/", "healthz", "accounts/login/", "favicon.ico", "i18n/", "static/")
+PUBLIC = ("report/", "stars/", "open311/", "healthz", "readyz", "accounts/login/", "favicon.ico", "i18n/", "static/")
 # Path parameters that name no object: formats, the admin site's catch-all.
 NOT_OBJECTS = {"format", "fmt", "app_label", "url"}
 # Routes whose object belongs to no branch (the district's own configuration, the admin site's models) are requested
@@ -47,6 +47,7 @@ NOT_FOUND_FOR_ADMIN = {
     "jobs/<uuid:pk>/": "a job is its creator's own (the secretary's export), whoever administers the district",
     "jobs/<uuid:pk>/download/": "a job is its creator's own",
     "jobs/<uuid:pk>/errors.xlsx": "a job is its creator's own",
+    "jobs/<uuid:pk>/retry/": "a job is its creator's own",
 }
 # Routes whose secret token in the path is the credential: the QR code shown at the meeting opens the check-in page
 # for whoever scans it, signed in. The page shows the meeting's heading (what the poster itself shows) and the

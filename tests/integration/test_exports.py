@@ -87,8 +87,9 @@ def test_audit_export_with_stored_control_characters(tree, client):
                               object_repr=FORMULA + "\x1b", note=STORED, before={"name": "=1+1\x07"}, after={"name": STORED})
     client.force_login(tree.users["auditor"])
     response = client.get("/audit/export/")
-    assert response.status_code == 200
-    cells = _cells(b"".join(response.streaming_content))
+    job = Job.objects.get(pk=response.url.split("/")[2])
+    assert job.status == "succeeded", job.result
+    cells = _cells(b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content))
     assert "张三" in [c.value for c in cells]
     assert_text_kept(cells, FORMULA, "-x")
 

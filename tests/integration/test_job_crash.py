@@ -1,4 +1,5 @@
-"""A job whose process is killed (kill -9) is not shown as running forever; the periodic runner stops on SIGTERM.
+"""A job whose worker is killed (kill -9) is not shown as running forever; a worker runs the scheduled maintenance at
+once and stops on SIGTERM (the whole path with an import and 重试: apps/core/tests/test_jobs_worker.py).
 
 Real processes against the test database, so PostgreSQL only (SQLite's test database lives in this process's memory).
 """
@@ -24,14 +25,14 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# Runs a job in a background thread the way the web server does; the job writes part of its output, then sits in a
+# Runs a job the way a worker does (its heartbeat thread beside it); the job writes part of its output, then sits in a
 # transaction (where its own progress cannot reach the Job row) until killed.
 JOB_SCRIPT = """
 import sys, time
 import django
 django.setup()
 from django.db import transaction
-from apps.core import jobs
+from apps.core import jobs, workers
 from apps.core.models import Job
 
 def work(job, progress):
@@ -42,16 +43,17 @@ def work(job, progress):
             progress(1, 10, "写入数据", force=True)
             time.sleep(0.1)
 
-jobs.start(Job.objects.get(pk=sys.argv[1]), work)
-while True:
-    time.sleep(1)
+jobs.WORKER_ID = "crash-test"
+workers.beat_once("crash-test", scheduler=False)
+workers.Heartbeat("crash-test", scheduler=False).start()
+jobs.run(Job.objects.get(pk=sys.argv[1]), work)
 """
 
 
 def _env(tmp_path):
     env = dict(os.environ)
     env.update({"DATABASE_URL": _database_url(connection.settings_dict), "VAR_DIR": str(tmp_path / "var"),
-                "JOBS_RUN_INLINE": "0", "JOB_HEARTBEAT_SECONDS": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
+                "JOB_HEARTBEAT_SECONDS": "1", "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "config.settings",
                 "SECRET_KEY": django_settings.SECRET_KEY, "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
                 "FIELD_HASH_KEY": django_settings.FIELD_HASH_KEY, "LOG_LEVEL": "WARNING"})
     return env
@@ -91,11 +93,11 @@ def test_a_job_killed_mid_way_is_marked_interrupted_and_its_partial_output_delet
     assert not output.exists()
 
 
-def test_the_periodic_runner_runs_at_once_and_stops_on_sigterm(tree, tmp_path):
+def test_a_worker_runs_the_scheduled_maintenance_at_once_and_stops_on_sigterm(tree, tmp_path):
     stale = timezone.now() - timedelta(minutes=django_settings.JOB_STALE_MINUTES + 1)
     job = Job.objects.create(kind="member_export", title="t", created_by=tree.users["district_admin"],
                              status=Job.Status.RUNNING, heartbeat_at=stale)
-    runner = subprocess.Popen([sys.executable, "manage.py", "run_periodic"], cwd=django_settings.BASE_DIR, env=_env(tmp_path),
+    runner = subprocess.Popen([sys.executable, "manage.py", "worker", "--interval", "0.2"], cwd=django_settings.BASE_DIR, env=_env(tmp_path),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert _wait(lambda: Job.objects.filter(pk=job.pk, status=Job.Status.FAILED).exists(), 20)
@@ -105,3 +107,50 @@ def test_the_periodic_runner_runs_at_once_and_stops_on_sigterm(tree, tmp_path):
         if runner.poll() is None:
             runner.kill()
             runner.wait()
+
+
+# A worker whose one task would run for ever (inside a transaction, as an import's write phase).
+ENDLESS_WORKER = """
+import time
+import django
+django.setup()
+from django.db import transaction
+from apps.core import jobs
+
+def endless(job, progress):
+    with open(job.output_file, "wb") as fh:
+        fh.write(b"half a workbook")
+    with transaction.atomic():
+        while True:
+            progress(1, 10, "写入数据", force=True)
+            time.sleep(0.1)
+
+jobs.register_kind("test_endless", section="", run=endless)
+from django.core.management import call_command
+call_command("worker", "--interval", "0.2", "--no-scheduler")
+"""
+
+
+def test_a_stopped_worker_cuts_its_task_short_after_worker_stop_seconds_and_marks_it_at_once(tree, settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.JOBS_DIR = tmp_path / "var" / "jobs"  # the worker's VAR_DIR/jobs
+    settings.JOBS_DIR.mkdir(parents=True)
+    output = settings.JOBS_DIR / "export-endless.xlsx"
+    job = jobs.start(Job.objects.create(kind="test_endless", title="t", created_by=tree.users["district_admin"],
+                                        output_file=str(output)))
+    env = {**_env(tmp_path), "WORKER_STOP_SECONDS": "2"}
+    runner = subprocess.Popen([sys.executable, "-c", ENDLESS_WORKER], cwd=django_settings.BASE_DIR, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait(lambda: Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).exists() and output.exists(), 20)
+        runner.send_signal(signal.SIGTERM)
+        told = time.monotonic()
+        assert runner.wait(15) == 0  # not the whole task (for ever), nor systemd's SIGKILL
+        assert 1.5 < time.monotonic() - told < 10
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.result["interrupted"]  # at once, not after JOB_STALE_MINUTES
+    assert not output.exists()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import areas, deadlines, publish, selectors, states
+from .. import areas, deadlines, intake_config, publish, selectors, states
 from ..configuration.services import open311_client_used, open311_key_hash
 from ..intake import Intake, case_submit
 from ..models import AttributeType, Channel, Open311Client, Service, ServiceAttribute
@@ -294,8 +294,9 @@ def _descriptions(exc) -> list[str]:
 def _intake(params) -> Intake:
     """The posted parameters as an Intake; ValidationError, keyed by parameter, for what intake cannot judge."""
     problems = {}
+    table = intake_config.current()  # the categories and areas in memory: no query for either
     code = _param(params, "service_code")
-    service = _active_service(code)
+    service = table.services_by_code.get(code) if code else None
     if service is None:
         problems["service_code"] = (_("没有代码为“{code}”的诉求类别").format(code=code) if code
                                     else _("请提供诉求类别代码"))
@@ -305,7 +306,7 @@ def _intake(params) -> Intake:
     address, address_id = _param(params, "address_string"), _param(params, "address_id")
     area = None
     if address_id:
-        area = areas.by_code(address_id)
+        area = table.by_code.get(address_id) or areas.by_code(address_id)  # not an area: check_area says so
         if area is None:
             problems["address_id"] = _("没有编码为“{code}”的区域").format(code=address_id)
     if not (_param(params, "lat") or _param(params, "long") or address or address_id):

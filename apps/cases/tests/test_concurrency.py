@@ -84,6 +84,26 @@ class TestParallel:
         assert sum("该验证题已使用" in html for _status, html in results) == 29
         assert Case.objects.count() == 1
 
+    def test_parallel_submissions_get_distinct_numbers(self, cases):
+        # Each form and Open311 post takes the day's next number in one upsert; the counter row is held until the
+        # submission commits, so numbers never repeat and run on without gaps.
+        key = open311_client_issue(actor=None, name="随手拍")[1]
+        forms = [report_data(cases, phone=f"1371234{i:04d}") for i in range(12)]
+
+        def submit(i):
+            if i % 2:
+                return _report(forms[i], f"10.3.6.{i + 1}")[0]
+            data = {"api_key": key, "service_code": "env", "address_id": cases.tree.branch_a.code,
+                    "description": f"路边垃圾桶满了没人清理（第{i}处）", "phone": f"1361234{i:04d}"}
+            return Client(REMOTE_ADDR=f"10.3.7.{i + 1}").post(
+                "/open311/v2/requests.json", urlencode(data), content_type="application/x-www-form-urlencoded").status_code
+
+        results = run_parallel(12, submit)
+        assert results == [200, 302] * 6
+        numbers = sorted(Case.objects.values_list("number", flat=True))
+        assert len(set(numbers)) == 12 and [int(n[-5:]) for n in numbers] == list(range(1, 13))
+        assert Case.objects.filter(status="dispatched", lead_unit=cases.town_a).count() == 12
+
     def test_the_daily_limit_per_phone_holds(self, cases, settings):
         settings.CASE_PHONE_DAILY_MAX = 3
         forms = [report_data(cases) for _ in range(30)]

@@ -22,6 +22,8 @@ PERSONAL = ["1979-11-30", "1979年11月30日", ID_NUMBER, ID_NUMBER[:6], PHONE, 
 
 def _export_text(client, params=None):
     response = client.get("/audit/export/", params or {})
+    assert response.status_code == 302  # the export job ran (immediate backend); its file is the job's download
+    response = client.get(f"{response.url}download/")
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     return "\n".join(" ".join("" if v is None else str(v) for v in row) for row in ws.iter_rows(values_only=True))

@@ -1,4 +1,5 @@
-"""The audit log pages (apps.dashboards.audit_views): the auditor filters and exports the trail within their scope."""
+"""The audit log pages (apps.dashboards.audit_views): the auditor filters and exports the trail within their scope
+(the export as a job: apps/dashboards/tests/test_audit_export.py)."""
 
 import io
 
@@ -6,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from apps.audit.models import AuditEvent
+from apps.core.models import Job
 from tests.factories import make_user
 
 
@@ -19,7 +21,10 @@ def test_auditor_filters_and_exports(tree, client):
     assert "甲村新支部" in page and "甲村党支部" in page  # before and after
     assert client.get("/audit/", {"date_from": "not-a-date"}).status_code == 400
     response = client.get("/audit/export/", {"action": "update"})
-    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert response.status_code == 302  # to the export job's page
+    job = Job.objects.get(pk=response.url.split("/")[2])
+    assert job.status == Job.Status.SUCCEEDED, job.result
+    ws = load_workbook(io.BytesIO(b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content))).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "时间" and any(r[5] == "甲村新支部" for r in rows[1:])
     assert AuditEvent.objects.filter(action="export", actor_name="auditor").exists()

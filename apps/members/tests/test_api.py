@@ -101,3 +101,16 @@ def test_openapi_schema_and_docs_are_served(client):
     text = schema.content.decode()
     assert "/api/members/" in text and "/api/orgs/" in text and "TokenAuth" in text or "tokenAuth" in text
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unfiltered_api_list_takes_its_count_from_the_stored_rollups(tree, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api("district_admin")
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/api/members/").json()
+    assert body["count"] == 2 and len(body["results"]) == 2
+    assert not any("COUNT(" in q["sql"] and "members_member" in q["sql"] for q in ctx.captured_queries)
+    assert client.get("/api/members/", {"q": "zs"}).json()["count"] == 1  # a filtered list counts its matches

@@ -141,6 +141,24 @@ class TestImport:
         job = Job.objects.get(pk=client.post("/members/import/", {"file": buf}).url.split("/")[2])
         assert job.status == "succeeded", job.result
 
+    def test_a_run_retried_while_it_wrote_commits_nothing(self, tree, login, monkeypatch):
+        """The run was declared dead and retried (the job moved on to attempt 2) while it wrote: its rows roll back."""
+        from apps.members import services
+
+        apply = services.member_import_apply
+
+        def retried_meanwhile(**kw):
+            result = apply(**kw)
+            Job.objects.filter(kind="member_import").update(attempt=2)  # what the retry service does, seen at commit
+            return result
+
+        monkeypatch.setattr(services, "member_import_apply", retried_meanwhile)
+        before = Member.objects.count()
+        job = _upload(login(tree.users["town_a_admin"]), [_row()])
+        job.refresh_from_db()
+        assert Member.objects.count() == before
+        assert job.status != "succeeded"
+
     def test_jobs_are_private_to_their_creator(self, tree, login):
         job = _upload(login(tree.users["town_a_admin"]), [_row()])
         other = login(tree.users["district_admin"])

@@ -7,7 +7,7 @@ from tests.factories import make_member, make_org, refresh
 
 
 @pytest.mark.django_db
-def test_children_counts_cover_whole_subtrees_in_one_grouped_query(tree):
+def test_children_counts_cover_whole_subtrees_in_one_query(tree):
     make_member(tree.branch_a, "王五", seq=31)
     extra = make_org("甲镇二村党支部", "branch", refresh(tree.town_a))
     make_member(extra, "赵六", seq=33)
@@ -15,7 +15,8 @@ def test_children_counts_cover_whole_subtrees_in_one_grouped_query(tree):
     district = refresh(tree.district)
     with CaptureQueriesContext(connection) as ctx:
         children = selectors.children_with_counts(district)
-    assert len(ctx.captured_queries) == 2  # the children, then one grouped count over the subtree
+    assert len(ctx.captured_queries) == 1  # the children joined to their stored roll-ups
+    assert "members_orgmembercount" in ctx.captured_queries[0]["sql"]
     by_name = {c.name: c for c in children}
     assert by_name["甲镇党委"].subtree_member_count == 3
     assert by_name["甲镇党委"].subtree_org_count == 4  # itself, two branches, a group

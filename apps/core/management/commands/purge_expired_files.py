@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core import maintenance
+from apps.core.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("删除过期的导入导出文件和限流计数，将中断的后台任务标记为失败，并收紧含个人信息文件的权限")
 
     def handle(self, *args, **options):

@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core import ratelimit
+from apps.core.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("删除已过期的限流计数（登录失败、查询码错误、一次性验证题）")
 
     def handle(self, *args, **options):
