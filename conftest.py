@@ -39,6 +39,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         connections.settings["replica"] = replica
 
 
+@pytest.fixture
+def replica_reads(settings):
+    """Reads opted in with `reading_from_replica` go to the replica alias (tests/replica.py's tests only)."""
+    settings.DATABASE_REPLICA_READS = True
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     # Tasks (long jobs, the scheduled maintenance) run at once in the caller: deterministic. The worker's own tests

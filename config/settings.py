@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 # var/ holds the database, uploaded imports, exports with full ID numbers and the keys: everything this process
 # creates is private to the service user (0600 files, 0700 directories). manage.py and config/wsgi.py set the same
@@ -338,6 +339,9 @@ CASE_RATE_WEIGHTS = os.environ.get("CASE_RATE_WEIGHTS", "30,35,35")
 # Rankings by score: a unit with fewer accepted cases than this in the period is marked 样本不足 and listed after the
 # ranked units (a score from one or two cases says little).
 CASE_RANKING_MIN_CASES = env_int("CASE_RANKING_MIN_CASES", 5)
+# The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups
+# store a case's area at this depth (apps.cases.rollups). After a change, run `manage.py case_rollups --rebuild`.
+CASE_ROLLUP_AREA_DEPTH = env_int("CASE_ROLLUP_AREA_DEPTH", 2)
 # A description shorter than this (characters, whitespace not counted) is refused, whoever enters it (public form,
 # Open311, staff intake): "x" or "?" cannot be handled. Five, not ten: a Chinese complaint such as 村口路灯坏了 says
 # what and where in six characters.
@@ -385,6 +389,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# TASKS_BACKEND: where tasks wait for the workers. `database` (default): a table of our database (TASKS above), nothing
+# more to run. `rq`: an RQ queue in the Redis of REDIS_URL (django-tasks-rq), for many worker machines (docs/deploy.md);
+# `manage.py worker` then runs RQ's worker loop. Jobs, workers and the scheduler's claims stay in the database.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "").strip() or "database"
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
+    INSTALLED_APPS.append("django_rq")  # django-tasks-rq's check requires it
+    # No django-rq dashboard in the admin: it could requeue or delete tasks unaudited (as django-tasks-db's admin is
+    # not offered either, apps.audit.admin_site); /readyz gives the queue's figures.
+    RQ_SHOW_ADMIN_LINK = False
+    TASKS = {"default": {"BACKEND": "apps.core.rqueue.RQBackend", "QUEUES": ["default"]}}
+    # No RQ job timeout (-1): a district import runs as long as it needs; a stopped worker's deadline is WORKER_STOP_SECONDS.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": -1}}
+elif TASKS_BACKEND != "database":
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or rq, not {TASKS_BACKEND!r}")
 # DATABASE_REPLICA_URL: a read replica (streaming standby) of DATABASE_URL. Only reads that a caller sends there
 # (apps.core.dbrouter.reading_from_replica: rankings, the compliance table, exports) use it; everything else, and
 # every write and migration, stays on the primary. In tests the alias mirrors the test database.

@@ -19,6 +19,18 @@ class Config(AppConfig):
 
         intake_config.connect()  # every write the configuration in memory rests on invalidates it
 
+        from apps.core.workers import register_periodic
+
+        from .rollups import compact_rollups
+
+        register_periodic("case_rollups", compact_rollups, 3600)  # folds the monthly roll-ups' delta rows
+
+        from apps.orgs import hooks
+
+        from .rollups import org_moving
+
+        hooks.register_move_watcher("case_rollups", org_moving)  # a moved village's cases change township
+
         post_migrate.connect(_ensure_search_index, sender=self)
         register_error_renderer("/open311/", _open311_error)  # refusals on Open311 paths read as its error list
 

@@ -25,8 +25,12 @@ resident asked), and attributed to the case's current lead unit:
   marked with what is missing (`"partial"`) or as having no cases (`"none"`); all of them come after the ranked
   rows, without a rank, in that order. Ranking by volume (order="received") ranks every row with cases.
 
-One grouped query (by lead unit, area or category) over the index on submitted_at gives every row; townships
-include the cases of their village units, areas the cases located in them, whoever handled them.
+For whole months (a month, a quarter, a year) the figures are sums of the monthly roll-ups plus the clock-driven
+parts of the cases still open (apps.cases.rollups: a year is never a scan of a year's cases); for other periods
+one grouped query (by lead unit, area or category) over the index on submitted_at gives every row; townships
+include the cases of their village units, areas the cases located in them, whoever handled them. The roll-ups key
+the area at township level, so figures within an area below a township (a village) are read from that small
+subtree's case rows.
 """
 
 from dataclasses import dataclass, field
@@ -41,6 +45,7 @@ from django.utils.translation import pgettext
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
+from . import rollups
 from .areas import place_name
 from .models import HANDLING_STATUSES, Case, HandlingUnit, Rating, Service, Status, UnitKind
 
@@ -200,12 +205,46 @@ def figures_by(queryset, key, now=None) -> dict:
 
 def case_figures(*, period, units=None, area=None, now=None) -> CaseFigures:
     """The figures of a period for some units (their village units included), for an area, or for everything."""
-    qs = cohort(period, area)
+    ids = None
     if units is not None:
         ids = {u.pk for u in units} | set(HandlingUnit.objects.filter(parent__in=units).values_list("pk", flat=True))
+    if rollups.answers(period, area):
+        total = CaseFigures()
+        for key, figures in grouped(period, area, "lead_unit_id", now).items():
+            if ids is None or key in ids:
+                total.add(figures)
+        return total
+    qs = cohort(period, area)
+    if ids is not None:
         qs = qs.filter(lead_unit__in=ids)
     now = now or timezone.now()
     return _figures(qs.order_by().aggregate(**_aggregates(now)))
+
+
+def grouped(period, within, key, now=None) -> dict:
+    """{value of key: CaseFigures} of the period's cohort (within an area): for whole months the monthly roll-ups
+    plus the clock-driven parts of the cases still open (apps.cases.rollups), else one grouped query over the cases.
+    Keys: "lead_unit_id", "service_id", rollups.AREA (the township-level area), "area_id" (the case's own area,
+    always from the case rows: the roll-ups hold townships)."""
+    now = now or timezone.now()
+    cases = cohort(period, within)
+    if key == "area_id" or not rollups.answers(period, within):
+        if key == rollups.AREA:
+            cases = cases.annotate(**{key: rollups.area_key()})
+        return figures_by(cases, key, now)
+    stored = rollups.stored_by(period, "area_id" if key == rollups.AREA else key, within=within)
+    live = rollups.live_by(cases, key, now)
+    out = {}
+    for value, row in stored.items():
+        if not row["cases"]:
+            continue
+        extra = live.get(value, {})
+        out[value] = CaseFigures(
+            received=row["received"], response_base=row["signed"] + extra.get("sign_overdue", 0),
+            responded=row["responded"], resolved=row["resolved"], rated=row["rated"], solved=row["solved"],
+            satisfied=row["satisfied"], overdue=row["overdue"] + extra.get("handling_overdue", 0),
+            returned=row["returned"], handling_minutes=row["handling_minutes"])
+    return out
 
 
 @dataclass
@@ -264,14 +303,13 @@ def rankings(period, *, group="township", within=None, now=None, order="score") 
     rules: 样本不足, a rate missing, no cases) come last, unranked, each with `figures.standing_note`."""
     if group not in GROUPS or order not in ORDERS:
         raise ValueError(group)
-    qs = cohort(period, within)
     if group == "service":
-        by = figures_by(qs, "service_id", now)
+        by = grouped(period, within, "service_id", now)
         return _rank([RankingRow(s.name, by.get(s.pk, CaseFigures()), service=s)
                       for s in Service.objects.filter(Q(is_active=True) | Q(pk__in=list(by)))], order)
     if group == "area":
-        return _rank(_area_rows(qs, within, now), order)
-    by = figures_by(qs, "lead_unit_id", now)
+        return _rank(_area_rows(period, within, now), order)
+    by = grouped(period, within, "lead_unit_id", now)
     kinds = (UnitKind.TOWNSHIP,) if group == "township" else (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
     units = list(HandlingUnit.objects.filter(kind__in=kinds).filter(Q(is_active=True) | Q(pk__in=list(by)))
                  .select_related("organization"))
@@ -291,14 +329,18 @@ def rankings(period, *, group="township", within=None, now=None, order="score") 
     return _rank(rows, order)
 
 
-def _area_rows(qs, within, now):
+def _area_rows(period, within, now):
     """Cases by the township they are located in (a village's cases count for its township)."""
     from .areas import townships
 
     towns = list(townships())
     if within is not None:
         towns = [t for t in towns if t.path.startswith(within.path) or within.path.startswith(t.path)]
-    by_area = figures_by(qs, "area_id", now)
+    # Township-level areas (the roll-ups' key) fall in the same township as the areas below them, unless a township
+    # lies deeper; from the case rows the area itself is cheaper to group by than its township.
+    fits = rollups.answers(period, within) and all(t.depth <= rollups.area_depth() for t in towns)
+    key = rollups.AREA if fits else "area_id"
+    by_area = grouped(period, within, key, now)
     paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     rows = {t.pk: RankingRow(place_name(t), CaseFigures(), org=t) for t in towns}
     for area_id, figures in by_area.items():

@@ -368,6 +368,11 @@ class Case(models.Model):
             models.Index(fields=["ip_hash", "submitted_at"], name="cases_ip_submitted_idx"),
             models.Index(fields=["updated_at"], name="cases_updated_idx"),
             models.Index(fields=["open311_client", "submitted_at"], name="cases_client_submitted_idx"),
+            # The cases whose figures still move with the clock (rollups.LIVE_CONDITION): a year's ranking reads
+            # these, not the year's cases.
+            models.Index(fields=["submitted_at"], name="cases_live_submitted_idx",
+                         condition=models.Q(status__in=["accepted", "dispatched", "signed"])
+                         | models.Q(accepted_at__isnull=False, signed_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="merged") | models.Q(master__isnull=False),
@@ -553,3 +558,30 @@ class CaseNumberCounter(models.Model):
 
     day = models.DateField(unique=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class CaseMonthRollup(models.Model):
+    """Delta rows of the case figures' clock-free parts per month of submission × lead unit × area × category,
+    written by the services with each step and folded by the schedule (apps.cases.rollups). The area is the case's
+    area at township level (its ancestor at depth CASE_ROLLUP_AREA_DEPTH when it lies deeper)."""
+
+    month = models.DateField()
+    lead_unit = models.ForeignKey(HandlingUnit, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="+")
+    area = models.ForeignKey(Organization, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                             related_name="+")
+    service = models.ForeignKey(Service, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    cases = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    signed = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    handling_minutes = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "lead_unit"], name="cases_rollup_month_unit_idx")]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_bulk, audit_read, audit_record, build_event, snapshot
 
-from . import deadlines, search, states
+from . import deadlines, rollups, search, states
 from .cleaning import clean_text
 from .models import (
     AssignmentRole,
@@ -71,12 +71,15 @@ _WRITTEN_ONCE = {"id", "number", "query_code_hash", "token", "channel", "descrip
 _STEP_FIELDS = [f.name for f in Case._meta.concrete_fields if f.name not in _WRITTEN_ONCE]
 
 
-def _save(case, now, before, *, actor, action, request, note="", text_changed=False):
+def _save(case, now, before, *, actor, action, request, note="", text_changed=False, tracker=None):
+    # The monthly roll-ups follow in this transaction: the contributions before (the row is still as locked) and after.
+    tracker = tracker or rollups.track(case)
     case.updated_at = now
     case.save(update_fields=_STEP_FIELDS + (["search_tokens"] if text_changed else []))
     # Merged submissions follow their case: its lead unit (their ratings count for the unit that handled it) and
     # its last change (what their submitters and Open311 clients see as updated).
     Case.objects.filter(master=case).update(lead_unit=case.lead_unit, updated_at=now)
+    tracker.done()
     audit_record(actor=actor, action=action, obj=case, before=before, after=snapshot(case), request=request, note=note)
     return case
 
@@ -237,6 +240,7 @@ def case_open(*, case, photos=(), written=None, lead=None, assisting=(), note=""
                                  request=request, note=note or "、".join([lead.name, *(u.name for u in assisting)])))
     case.updated_at = now
     case.save(force_insert=True)
+    rollups.add_new(case)
     CaseEvent.objects.bulk_create(events)
     if assignments:
         CaseAssignment.objects.bulk_create(assignments)
@@ -481,6 +485,7 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
     if master.status not in states.MERGE_TARGETS:
         raise ValidationError(_("诉求 {number} 已合并、不予受理或归档，不能作为合并目标").format(number=master.number))
     before = snapshot(case)
+    tracker = rollups.track(case)  # before its merged submissions move on to the master
     _withdraw(case, now)
     _enter(case, "merge")
     case.master, case.lead_unit = master, master.lead_unit
@@ -489,7 +494,7 @@ def case_merge(*, actor, case, master, request=None, now=None) -> Case:
     _event(master, EventKind.MERGED, now, actor=actor, public=False, merged=case.number)
     Case.objects.filter(pk=master.pk).update(updated_at=now)
     return _save(case, now, before, actor=actor, action=Action.MERGE, request=request,
-                 note=_("合并至 {number}").format(number=master.number))
+                 note=_("合并至 {number}").format(number=master.number), tracker=tracker)
 
 
 def case_reveal_phone(*, actor, case, request=None) -> str:

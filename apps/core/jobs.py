@@ -2,7 +2,8 @@
 
 A service creates the Job row (and its audit row) and calls `start(job)`, which queues the one task every job goes
 through, `run_job`, once that transaction commits. `manage.py worker` processes (any number, on any machine sharing
-the database and JOBS_DIR) take tasks from the queue (django-tasks-db's database backend) and run the work the job's
+the database and JOBS_DIR) take tasks from the queue (django-tasks-db's database backend, or RQ's in Redis with
+TASKS_BACKEND=rq: apps.core.taskqueue) and run the work the job's
 kind registered (`register_kind(kind, run=...)`); the job page polls the Job row. Tests use the immediate backend:
 the task runs during `start`.
 
@@ -34,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from . import taskqueue
 from .models import Job, Worker
 
 log = logging.getLogger(__name__)
@@ -323,8 +325,7 @@ def dead_q(now=None) -> Q:
     cutoff = _cutoff(now)
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
     worker_gone = ~Q(worker="") & ~Q(worker__in=alive_workers(now).values("worker_id"))
-    waiting = DBTaskResult.objects.filter(Q(status=TaskResultStatus.READY)
-                                          | Q(status=TaskResultStatus.RUNNING, started_at__gte=cutoff)).values("id")
+    waiting = taskqueue.waiting_task_ids(cutoff)  # in the database's queue table, or in RQ's queue (TASKS_BACKEND)
     return ((Q(status=Job.Status.RUNNING) & (silent | worker_gone))
             | (Q(status=Job.Status.QUEUED) & silent & (Q(task_id__isnull=True) | ~Q(task_id__in=waiting))))
 
@@ -354,7 +355,8 @@ def fail_dead_jobs(now=None) -> int:
     jobs = Job.objects.filter(dead_q(now)).exclude(pk__in=_local_ids()).only("pk", "kind", "input_file", "output_file",
                                                                               "attempt")
     marked = _mark_interrupted(list(jobs), only_stale=True, now=now)
-    _fail_orphaned_tasks(now)
+    if not taskqueue.uses_rq():  # RQ's workers close a dead worker's started jobs themselves (their registry's TTL)
+        _fail_orphaned_tasks(now)
     return marked
 
 

@@ -1,6 +1,7 @@
 """Pagination that keeps deep pages cheap."""
 
 from django.core.paginator import Page, Paginator
+from django.utils.translation import gettext_lazy
 
 
 class KeysFirstPaginator(Paginator):
@@ -30,9 +31,29 @@ class KeysFirstPaginator(Paginator):
 
 PAGING_PARAMS = ("page", "after", "before", "last")
 
+# The one wording for a bad ?after=/?before= on every keyset list (the page answers 400 and shows the first page).
+BAD_CURSOR_MESSAGE = gettext_lazy("翻页参数有误，已显示第一页。")
+
 
 class BadCursor(ValueError):
     """A paging parameter that is not a cursor this list hands out (a 400 with the message)."""
+
+
+def first_page_params(params):
+    """The same filters without any paging parameter."""
+    first = params.copy()
+    for name in PAGING_PARAMS:
+        first.pop(name, None)
+    return first
+
+
+def keyset_page_or_first(build, params):
+    """`build(params)` (a KeysetPage), or, when a cursor is not one a list hands out, the first page of the same
+    filters and BAD_CURSOR_MESSAGE: (page, error) — the view shows the error and answers 400."""
+    try:
+        return build(params), ""
+    except BadCursor:
+        return build(first_page_params(params)), str(BAD_CURSOR_MESSAGE)
 
 
 def capped_count(qs, cap: int) -> tuple[int, bool]:
@@ -60,14 +81,17 @@ class KeysetPage:
 
     Links carry the key of the first or last row shown (?after=<pk>, ?before=<pk>; the cursor's key values are read
     again by pk, so no name travels in a URL), ?last=1 for the end, ?page=n for the first `numbered` pages only
-    (skipped by keys, cheap while n is small). Nothing here runs OFFSET over a deep page or counts a whole table.
+    (skipped by keys, cheap while n is small; numbered=1: no OFFSET at all). Nothing here runs OFFSET over a deep
+    page or counts a whole table; `count=None` shows no total.
+
+    Keys may be joined or annotated (``organization__path``, an annotation of `qs`): the cursor's values are read
+    by pk through `key_source` (default `qs`), which must carry the same annotations. A key_source wider than the
+    list (the user's whole view) lets a row that has left the list since still mark the place.
     """
 
     def __init__(self, qs, *, keys, params, per_page, count=None, capped=False, key_source=None, numbered=20):
         self.keys, self.per_page, self.count, self.capped, self.numbered = tuple(keys), per_page, count, capped, numbered
-        self.params = params.copy()
-        for name in PAGING_PARAMS:
-            self.params.pop(name, None)
+        self.params = first_page_params(params)
         self.number = None
         self.notice = ""
         after, before = params.get("after", ""), params.get("before", "")
@@ -87,7 +111,7 @@ class KeysetPage:
         else:
             number = _parse_number(params.get("page", ""))
             if number > numbered:
-                self.notice = "too_deep"
+                self.notice = "too_deep" if numbered > 1 else ""  # a list without page numbers: just the first page
                 number = 1
             self._numbered(ordered, number)
 
@@ -157,6 +181,16 @@ class KeysetPage:
         if self.number is not None:
             return self._query(page=self.number - 1) if self.number > 2 else self._query()
         return self._query(before=self.object_list[0].pk) if self.object_list else ""
+
+    @property
+    def next_cursor(self):
+        """The ?after= value of the next page (None on the last): the pk of the last row shown."""
+        return self.object_list[-1].pk if self.has_next and self.object_list else None
+
+    @property
+    def previous_cursor(self):
+        """The ?before= value of the previous page (None on the first): the pk of the first row shown."""
+        return self.object_list[0].pk if self.has_previous and self.object_list else None
 
     @property
     def last_query(self):

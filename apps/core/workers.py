@@ -1,7 +1,8 @@
 """The worker processes (`manage.py worker`): their heartbeat, the scheduler of periodic tasks, and readiness.
 
-Each worker runs django-tasks-db's worker loop in its main thread and, beside it, one thread that every
-JOB_HEARTBEAT_SECONDS (on its own connection, so also while a job sits in a long transaction):
+Each worker runs the task backend's worker loop (django-tasks-db's, or RQ's: apps.core.taskqueue) in its main thread
+and, beside it, one thread that every JOB_HEARTBEAT_SECONDS (on its own connection, so also while a job sits in a
+long transaction):
 
 - writes the worker's row (`Worker`: host, pid, last seen) — readiness counts the live ones, and a running job whose
   worker's row is gone or silent died with it (`jobs.dead_q`);
@@ -19,13 +20,10 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from . import jobs, maintenance
+from . import jobs, maintenance, taskqueue
 from .models import ScheduledRun, Worker
 
 log = logging.getLogger(__name__)
@@ -33,11 +31,23 @@ log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+_periodic = {}
+
+
+def register_periodic(name: str, task, seconds: int):
+    """A periodic task of a higher app (registered in its AppConfig.ready(), so core imports no domain app): a
+    django_tasks task queued every `seconds`, like the maintenance round."""
+    if name in _periodic or name in ("maintenance", "media_modes"):
+        raise RuntimeError(f"periodic task {name!r} is already registered")
+    _periodic[name] = (task, seconds)
+
+
 def schedule():
     """The periodic tasks: (name, task, interval in seconds), each queued once per interval by whichever worker's
     heartbeat comes first (schedule_due)."""
     return (("maintenance", maintenance.maintenance_round, settings.MAINTENANCE_INTERVAL_MINUTES * 60),
-            ("media_modes", maintenance.tighten_media, 24 * 3600))
+            ("media_modes", maintenance.tighten_media, 24 * 3600),
+            *((name, task, seconds) for name, (task, seconds) in _periodic.items()))
 
 
 def slot_of(now, seconds) -> datetime:
@@ -66,9 +76,7 @@ def schedule_due(now=None) -> list[str]:
 def _still_pending(task, now) -> bool:
     """A run of the task still queued, or running and started within JOB_STALE_MINUTES (a run left "running" by a
     worker that died is closed by the maintenance round itself: it must not block the next one forever)."""
-    started_since = now - timedelta(minutes=settings.JOB_STALE_MINUTES)
-    return DBTaskResult.objects.filter(task_path=task.module_path).filter(
-        Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING, started_at__gte=started_since)).exists()
+    return taskqueue.pending(task, now)
 
 
 def new_worker_id() -> str:
@@ -93,9 +101,10 @@ class Heartbeat(threading.Thread):
     """The worker's heartbeat thread (see the module's docstring). `on_orphaned` is called when the process that
     started the worker is gone (make run's shell killed outright), so the worker stops rather than lingers."""
 
-    def __init__(self, worker_id, *, scheduler=True, on_orphaned=None):
+    def __init__(self, worker_id, *, scheduler=True, on_orphaned=None, also=None):
         super().__init__(daemon=True, name="worker-heartbeat")
         self.worker_id, self.scheduler, self.on_orphaned = worker_id, scheduler, on_orphaned
+        self.also = also  # called with each beat: the RQ worker's own heartbeat while its task runs (rqueue)
         self.stopping = threading.Event()
         self.parent = os.getppid()
 
@@ -106,6 +115,8 @@ class Heartbeat(threading.Thread):
                 return
             try:
                 beat_once(self.worker_id, scheduler=self.scheduler)
+                if self.also:
+                    self.also()
             except Exception as exc:  # noqa: BLE001 — whatever failed (a lock timeout, a broken connection, enqueue):
                 # the thread must live on, or this worker's running jobs would be declared dead while it runs them.
                 # The type only: a message may quote row data.
@@ -134,12 +145,16 @@ def readiness(now=None) -> tuple[bool, dict]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         figures["workers"] = jobs.alive_workers(now).count()
-        queue = DBTaskResult.objects.ready().aggregate(n=Count("pk"), oldest=Min("enqueued_at"))
-        figures["queued"] = queue["n"]
-        figures["oldest_queued_seconds"] = int((now - queue["oldest"]).total_seconds()) if queue["oldest"] else 0
-        figures["running"] = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count()
     except Exception:  # any database failure means "not ready"
         figures["database"] = "unreachable"
+    if figures["database"] == "ok":
+        try:
+            figures.update(taskqueue.queue_figures(now))  # from the active backend: the database's table, or RQ's queue
+        except Exception:  # its store failing means "not ready": this server could not queue a job
+            if taskqueue.uses_rq():
+                figures["queue"] = "unavailable"  # RQ's Redis
+            else:
+                figures["database"] = "unreachable"
     try:
         key, token = f"readyz:{get_random_string(12)}", get_random_string(12)
         cache.set(key, token, 30)
@@ -149,8 +164,8 @@ def readiness(now=None) -> tuple[bool, dict]:
         ok = False
     if not ok:
         figures["cache"] = "unavailable"
-    if figures["database"] == "ok":
+    if "queued" in figures:
         figures["workers_ok"] = not (figures["queued"] and not figures["workers"])
-    ready = figures["database"] == "ok" and figures["cache"] == "ok"
+    ready = figures["database"] == "ok" and figures["cache"] == "ok" and figures.get("queue", "ok") == "ok"
     figures["status"] = "ok" if ready else "error"
     return ready, figures

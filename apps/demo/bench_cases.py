@@ -45,6 +45,27 @@ def run_cases(bench):
     bench.page(f"case search “{SEARCH_WORD}” ({hits} hits)", f"/cases/?q={SEARCH_WORD}")
     period = parse_period(year)
     bench.call(f"rankings({year}, township)", lambda: metrics.rankings(period, group="township"))
+    run_year_rollups(bench, year, period)
+
+
+def run_year_rollups(bench, year, period):
+    """Issue 11: a year's rankings from the monthly roll-ups (apps.cases.rollups), each printed beside the same
+    figure computed as before, from a year of case rows (the roll-ups switched off for the measurement)."""
+    from unittest import mock
+
+    from apps.cases import metrics, rollups
+
+    pages = ((f"case rankings {year} (township)", f"/cases/rankings/?period={year}"),
+             (f"case rankings {year} by area", f"/cases/rankings/?period={year}&group=area"),
+             (f"public rankings /report/rankings/ {year}", f"/report/rankings/?period={year}"))
+    for label, url in pages:
+        bench.page(f"{label}, roll-ups", url)
+        with mock.patch.object(rollups, "covers", lambda period: False):
+            bench.page(f"{label}, before: case rows", url)
+    for group in ("township", "service"):
+        bench.call(f"rankings({year}, {group}), roll-ups", lambda g=group: metrics.rankings(period, group=g))
+        with mock.patch.object(rollups, "covers", lambda period: False):
+            bench.call(f"rankings({year}, {group}), before: case rows", lambda g=group: metrics.rankings(period, group=g))
 
 
 def _form(i, services, places):

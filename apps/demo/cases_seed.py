@@ -519,6 +519,9 @@ def write_cases(orgs, rng, today, log, *, total, focus_town=None):
     plans = seeder.plan()
     with page_cache():
         seeder.write(plans)
+    from apps.cases.rollups import rebuild
+
+    rebuild()  # the rows went in past the services, which keep the monthly roll-ups
     log(f"  群众诉求 {len(plans)} 件，承办单位 {1 + len(seeder.town_units) + len(seeder.dept_units)} 个；"
         f"查询码均为 {DEMO_QUERY_CODE}")
     return len(plans)

@@ -3,7 +3,7 @@ services.member_import_apply, run by apps.members.imports), the export."""
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.utils import translation
@@ -116,6 +116,18 @@ def build_template(path: Path, orgs) -> Path:
     return path
 
 
+# The coded columns repeat a handful of values over a file: read each distinct cell once (a bad one raises each
+# time, lru_cache keeps no exceptions). Keyed by the value's type too: 1 and True are equal keys otherwise.
+@lru_cache(maxsize=4096)
+def _coded(key, raw, kind):
+    return _bool(raw) if key == "is_hardship" else _enum(key, raw)
+
+
+@lru_cache(maxsize=4096)
+def _short_text(raw, kind):
+    return text_cell(raw)
+
+
 def _enum(key, raw):
     text = text_cell(raw)
     if not text:
@@ -182,10 +194,10 @@ def _parse(values, errors, row_number):
                 data[key] = id_number_cell(raw)
             elif key in ("joined_on", "full_member_on", "declared_birth_date"):
                 data[key] = parse_date_cell(raw)
-            elif key in _ENUM_CODES:
-                data[key] = _enum(key, raw)
-            elif key == "is_hardship":
-                data[key] = _bool(raw)
+            elif key in _ENUM_CODES or key == "is_hardship":
+                data[key] = _coded(key, raw, type(raw))
+            elif key in ("org_code", "group_code"):
+                data[key] = _short_text(raw, type(raw))
             else:
                 data[key] = text_cell(raw)
         except CellError as exc:

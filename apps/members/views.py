@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.forms import apply_validation_error, submit
 from apps.core.lookups import parse_pk
-from apps.core.paging import PAGING_PARAMS, BadCursor
+from apps.core.paging import keyset_page_or_first
 from apps.orgs import services as org_services
 from apps.orgs.models import Organization
 
@@ -86,15 +86,9 @@ def member_list(request):
     if not f.form.is_valid() or not_run:
         qs = qs.none()
     # Lists show masked forms only: the ciphertexts are never loaded (nor decrypted) for a page. Pages go by keys.
-    paging_error = ""
-    try:
-        page = selectors.member_page(request.user, f, qs, request.GET, per_page=settings.LIST_PAGE_SIZE)
-    except BadCursor:  # a hand-made or mangled ?after=/?before=: say so, and show the first page of the same filters
-        paging_error = _("翻页参数有误，已显示第一页。")
-        first = request.GET.copy()
-        for name in PAGING_PARAMS:
-            first.pop(name, None)
-        page = selectors.member_page(request.user, f, qs, first, per_page=settings.LIST_PAGE_SIZE)
+    # A hand-made or mangled ?after=/?before=: say so, and show the first page of the same filters (400).
+    page, paging_error = keyset_page_or_first(
+        lambda params: selectors.member_page(request.user, f, qs, params, per_page=settings.LIST_PAGE_SIZE), request.GET)
     context = {
         "filter": f, "page": page, "section": "members",
         "can_export": policy.has_capability(request.user, policy.MEMBER_EXPORT),

@@ -18,6 +18,23 @@ def register_dissolve_check(key: str, check: Callable) -> None:
     _dissolve_checks[key] = check
 
 
+_move_watchers: dict[str, Callable] = {}
+
+
+def register_move_watcher(key: str, watcher: Callable) -> None:
+    """`watcher(org) -> Callable | None`: called in `services.org_move`'s transaction before `org`'s subtree
+    moves; what it returns is called after the move, in the same transaction — for rows that store an ancestor of
+    the subtree's organizations (the case roll-ups store a village's township)."""
+    if key in _move_watchers:
+        raise RuntimeError(f"move watcher {key!r} is already registered")
+    _move_watchers[key] = watcher
+
+
+def before_move(org) -> list:
+    """The watchers' calls to make once `org`'s subtree has moved."""
+    return [after for watcher in _move_watchers.values() if (after := watcher(org)) is not None]
+
+
 def dissolve_refusal(org) -> str | None:
     """The first reason an organization may not be dissolved, or None."""
     for check in _dissolve_checks.values():

@@ -116,9 +116,12 @@ def org_move(*, actor, org, new_parent, request=None) -> Organization:
     child_kinds = set(Organization.objects.get_children(org).filter(is_active=True).values_list("kind", flat=True))
     check_placement(org.kind, new_parent, children_kinds=child_kinds)
     before = {"parent": old_parent.pk if old_parent else None, "parent_name": str(old_parent or ""), "path": org.path}
+    after_move = hooks.before_move(org)  # the apps built on the tree: e.g. the case roll-ups keyed by township
     Organization.objects.move(org, new_parent, pos="last-child")
     org = Organization.objects.get(pk=org.pk)
     OrgMemberCount.objects.move_subtree(org, before["path"])  # the subtree's totals change ancestors
+    for moved in after_move:
+        moved()
     after = {"parent": new_parent.pk, "parent_name": str(new_parent), "path": org.path}
     audit_record(actor=actor, action=Action.MOVE, obj=org, before=before, after=after, request=request)
     return org

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core.dates import add_months
+from apps.core.paging import KeysetPage
 from apps.core.query import prefix_q
 from apps.members.models import Member
 from apps.orgs.models import Organization
@@ -281,6 +282,14 @@ def non_participants(user, org, today=None, months=None):
 
 
 FOLLOWUP_ORDER = ("organization__path", "name_pinyin", "id")
+
+
+def followup_page(user, qs, params, *, per_page):
+    """One page of the follow-up list (`non_participants`) by keys (core.paging.KeysetPage): no count and no
+    OFFSET (no page numbers). A cursor names a member by id; its keys (a joined one, the organization's path) are
+    read within the user's whole view of members, so a member who attended since still marks the place."""
+    return KeysetPage(qs, keys=FOLLOWUP_ORDER, params=params, per_page=per_page,
+                      key_source=policy.restrict(Member, user), numbered=1)
 
 
 SUBMIT_QUESTION = _("确定提交这份纪实？")

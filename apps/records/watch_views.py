@@ -16,13 +16,12 @@ from apps.core.dates import add_months, parse_month
 from apps.core.dbrouter import reading_from_replica
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
-from apps.core.paging import KeysFirstPaginator
+from apps.core.paging import KeysFirstPaginator, keyset_page_or_first
 from apps.core.periods import period_containing
 from apps.orgs.models import Organization, OrgDomain
 
 from . import compliance, selectors, services
 from .forms import ActivityTypeForm, PeriodForm
-from .keyset import keyset_page
 from .models import ActivityType
 
 
@@ -199,14 +198,15 @@ def followup_page(request):
     if context["lists_members"]:
         # Keyset pages from the stored attendance dates: no count of the subtree's members, no OFFSET.
         qs, since = selectors.non_participants(request.user, root)
-        context.update(since=since, page=keyset_page(qs, selectors.FOLLOWUP_ORDER, settings.LIST_PAGE_SIZE,
-                                                     after=request.GET.get("after", ""),
-                                                     before=request.GET.get("before", "")))
+        page, paging_error = keyset_page_or_first(
+            lambda params: selectors.followup_page(request.user, qs, params, per_page=settings.LIST_PAGE_SIZE),
+            request.GET)
+        context.update(since=since, page=page, paging_error=paging_error)
     else:
         # The rule of the 党员参与 page: above ATTENDANCE_MEMBERS_MAX_ORGS organizations the list (a correlated
         # check per member, counted for the pager) would scan the whole district; one chooses a lower one.
         context.update(since=selectors.followup_since(), children=selectors.child_organizations(root))
-    return render(request, "records/followup.html", context)
+    return render(request, "records/followup.html", context, status=400 if context.get("paging_error") else 200)
 
 
 # ---- the district's rules ----

@@ -2,24 +2,12 @@
 run inline in tests) and the audit trail's export (a job too). What they write — the job's progress, the audit rows — and the
 access checks stay on the primary. The staff and public rankings: apps/cases/tests/test_rankings_replica.py."""
 
-from contextlib import contextmanager
 
-import pytest
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
+from tests.replica import REPLICA_TESTS, captured
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+pytestmark = REPLICA_TESTS
 
 
-@pytest.fixture(autouse=True)
-def _replica_on(settings):
-    settings.DATABASE_REPLICA_READS = True
-
-
-@contextmanager
-def captured():
-    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections["replica"]) as replica:
-        yield primary, replica
 
 
 def _with_table(queries, table):

@@ -3,25 +3,9 @@ workbook and the public page query the cases on `replica`; the access checks, th
 export stay on the primary. The replica is the test mirror of the default database (conftest.py), so these tests
 are transactional."""
 
-from contextlib import contextmanager
+from tests.replica import REPLICA_TESTS, captured
 
-import pytest
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
-
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
-
-
-@pytest.fixture(autouse=True)
-def _replica_on(settings):
-    settings.DATABASE_REPLICA_READS = True
-
-
-@contextmanager
-def captured():
-    """The queries each alias ran inside the block (the test's data is made before it)."""
-    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections["replica"]) as replica:
-        yield primary, replica
+pytestmark = REPLICA_TESTS
 
 
 def _sql(queries):

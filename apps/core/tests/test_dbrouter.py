@@ -6,31 +6,19 @@ so the tests are transactional (the mirror sees committed rows only) and watch e
 that opt in: apps/cases/tests/test_rankings_replica.py, tests/integration/test_replica_reports.py."""
 
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, router, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import router, transaction
 from django.utils import timezone
 
 from apps.core.dbrouter import reading_from_replica
 from apps.core.models import RateCounter
+from tests.replica import REPLICA_TESTS, captured
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
-
-
-@pytest.fixture(autouse=True)
-def _replica_on(settings):
-    settings.DATABASE_REPLICA_READS = True
+pytestmark = REPLICA_TESTS
 
 
-@contextmanager
-def captured():
-    """The queries each alias ran inside the block (a test's own data is made before it)."""
-    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections["replica"]) as replica:
-        yield primary, replica
 
 
 def _sql(queries):

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.members.models import Member
-from apps.records import marks, services
+from apps.records import marks, selectors, services
 from apps.records.models import MemberAttendanceMark
 from tests.factories import make_member
 
@@ -138,7 +138,59 @@ def test_follow_up_list_in_keyset_pages_with_flat_queries_and_no_count_of_member
 
 def test_a_bad_cursor_is_refused_with_a_message(tree, client):
     response = _followup(client, tree, after="不是游标")
-    assert response.status_code == 400 and "分页参数不正确" in response.content.decode()
+    assert response.status_code == 400 and "翻页参数有误" in response.content.decode()
+
+
+def _link(html, label):
+    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize("params", [{"after": "abc"}, {"before": "-3"}, {"after": "1" * 40}, {"before": "MQ"}])
+def test_a_bad_cursor_shows_the_first_page_with_the_one_wording(tree, client, settings, params):
+    settings.LIST_PAGE_SIZE = 2
+    _absent_members(tree, 5, 0)
+    first = [m.name for m in _followup(client, tree).context["page"]]
+    response = _followup(client, tree, **params)
+    html = response.content.decode()
+    assert response.status_code == 400 and 'data-testid="paging-error"' in html and "翻页参数有误，已显示第一页。" in html
+    assert [m.name for m in response.context["page"]] == first
+
+
+def test_the_pager_links_walk_both_ways_and_a_cursor_outlives_its_member_leaving(tree, make_record, client, settings):
+    settings.LIST_PAGE_SIZE = 2
+    _absent_members(tree, 5, 0)  # with 张三: 6 members, 3 pages
+    listed = [m.name for m in selectors.non_participants(tree.users["district_admin"], tree.branch_a)[0]]
+    html = _followup(client, tree).content.decode()
+    assert "第 1 页" in html and "共" not in re.search(r'data-testid="pager".*?</ul>', html, re.S).group(0)
+    assert "page=" not in _link(html, "下一页")  # no page numbers: 下一页 goes by key from the first page
+    numbered = _followup(client, tree, page="3")  # a hand-made page number: just the first page, nothing to say
+    assert numbered.status_code == 200 and "paging-notice" not in numbered.content.decode()
+    assert numbered.context["page"].object_list == _followup(client, tree).context["page"].object_list
+    forward, query = [], None
+    while True:
+        page = _followup(client, tree, **dict(p.split("=") for p in query.split("&"))) if query else _followup(client, tree)
+        forward += [m.name for m in page.context["page"]]
+        if (query := _link(page.content.decode(), "下一页")) is None:
+            break
+    assert forward == listed and len(set(forward)) == 6
+    page, back = _followup(client, tree, last="1"), []
+    while True:  # 末页, then 上一页 to the first page
+        back = [m.name for m in page.context["page"]] + back
+        if (query := _link(page.content.decode(), "上一页")) is None:
+            break
+        page = _followup(client, tree, **dict(p.split("=") for p in query.split("&")))
+    assert back == forward
+    # The member a cursor names attends a meeting (leaves the list): the next page still follows where they stood.
+    second = Member.objects.get(name=forward[1])
+    make_record("theme_day", present=[second.pk], days_ago=1)
+    response = _followup(client, tree, after=second.pk)
+    assert [m.name for m in response.context["page"]] == forward[2:4]
+    assert "paging-notice" not in response.content.decode()
+    # A cursor naming nobody the user can see: the first page, saying so.
+    stale = _followup(client, tree, after="987654321")
+    assert stale.status_code == 200 and 'data-testid="paging-notice"' in stale.content.decode()
+    assert [m.name for m in stale.context["page"]] == [forward[0], forward[2]]  # the one who attended is gone
 
 
 def test_attendance_page_pages_from_the_stored_member_count(tree, make_record, client):

@@ -1,17 +1,20 @@
 """`manage.py worker`: a background worker — runs queued tasks (imports, exports, the periodic maintenance) with
-django-tasks-db's worker loop, and beside it the heartbeat and the scheduler (apps.core.workers). Run any number, on
-any machine that shares the database and JOBS_DIR; `make run` starts one beside gunicorn."""
+django-tasks-db's worker loop (or RQ's, TASKS_BACKEND=rq), and beside it the heartbeat and the scheduler
+(apps.core.workers). Run any number, on any machine that shares the database and JOBS_DIR (and, with RQ, the Redis);
+`make run` starts one beside gunicorn."""
 
 import os
 import signal
 
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
+from rq.timeouts import BaseDeathPenalty
+from rq.worker import SimpleWorker, WorkerStatus
 
-from apps.core import jobs, workers
+from apps.core import jobs, taskqueue, workers
 from apps.core.management.base import TranslatedCommand
 
 
@@ -41,6 +44,61 @@ class _Worker(DBWorker):
             raise StopDeadline(f"task still running {settings.WORKER_STOP_SECONDS} s after the stop signal")
 
 
+class _NoDeathPenalty(BaseDeathPenalty):
+    """RQ's default limit (180 s, by SIGALRM) would kill a district import; a job runs as long as it needs, as with
+    the database backend, and SIGALRM is the stop deadline's."""
+
+    def setup_death_penalty(self):
+        pass
+
+    def cancel_death_penalty(self):
+        pass
+
+
+class _RQWorker(SimpleWorker):
+    """RQ's worker loop without fork (SimpleWorker): the task runs in this process's main thread, like django-tasks-db's,
+    so the heartbeat thread sees the jobs it registers (apps.core.jobs keeps them in this process's memory: a forked
+    child's would be invisible and its jobs declared dead), the stop deadline's StopDeadline reaches the task, and
+    no database connection is shared across a fork. A stop signal while a task runs: WORKER_STOP_SECONDS, then cut short."""
+
+    death_penalty_class = _NoDeathPenalty
+    _running = None  # (rq job, execution) while a task runs, for keepalive()
+
+    def _install_signal_handlers(self):
+        super()._install_signal_handlers()
+        signal.signal(signal.SIGHUP, self.request_stop)  # make run's shell hanging up
+        signal.signal(signal.SIGALRM, self.stop_deadline)
+
+    def request_stop(self, signum, frame):
+        signal.signal(signal.SIGHUP, self.request_force_stop)
+        if self.get_state() == WorkerStatus.BUSY:
+            signal.alarm(max(1, settings.WORKER_STOP_SECONDS))
+        super().request_stop(signum, frame)  # raises StopRequested when idle: the loop ends at once
+
+    def stop_deadline(self, signum, frame):
+        if self.get_state() == WorkerStatus.BUSY:
+            raise StopDeadline(f"task still running {settings.WORKER_STOP_SECONDS} s after the stop signal")
+
+    def execute_job(self, job, queue):
+        execution = self.prepare_execution(job)
+        self._running = (job, execution)
+        close_old_connections()  # as Django does around a request (and django-tasks-db around a task)
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            self._running = None
+            close_old_connections()
+        self.set_state(WorkerStatus.IDLE)
+
+    def keepalive(self):
+        """From the heartbeat thread: RQ's heartbeats of this worker and of its running task, which in a forking worker
+        its parent writes while the child works. Without them RQ would judge a task running longer than its TTL
+        abandoned."""
+        running = self._running
+        if running:
+            self.maintain_heartbeats(*running)
+
+
 class Command(TranslatedCommand):
     help = gettext_lazy("后台任务进程：运行导入、导出和定期维护（可在多台机器上同时运行多个）")
 
@@ -55,15 +113,24 @@ class Command(TranslatedCommand):
         # The first heartbeat before the first task: a job is never run by a worker without a row.
         workers.beat_once(worker_id, scheduler=not no_scheduler)
         connection.close()
-        loop = _Worker(queue_names=["default"], interval=interval, batch=False, backend_name="default",
-                       startup_delay=False, max_tasks=max_tasks, worker_id=worker_id, excluded_queue_names=[])
-        beat = workers.Heartbeat(worker_id, scheduler=not no_scheduler,
+        if taskqueue.uses_rq():
+            queue = taskqueue.rq_queue()
+            loop = _RQWorker([queue], name=worker_id, connection=queue.connection, job_class=queue.job_class)
+            run, also = (lambda: loop.work(max_jobs=max_tasks, with_scheduler=False, logging_level="WARNING")), loop.keepalive
+        else:
+            loop = _Worker(queue_names=["default"], interval=interval, batch=False, backend_name="default",
+                           startup_delay=False, max_tasks=max_tasks, worker_id=worker_id, excluded_queue_names=[])
+
+            def run():
+                loop.configure_signals()
+                loop.run()
+            also = None
+        beat = workers.Heartbeat(worker_id, scheduler=not no_scheduler, also=also,
                                  on_orphaned=lambda: os.kill(os.getpid(), signal.SIGTERM))
         beat.start()
         self.stdout.write(f"worker {os.getpid()} started")
         try:
-            loop.configure_signals()
-            loop.run()
+            run()
         finally:
             signal.alarm(0)  # a deadline set for a task that finished in time
             beat.stop()

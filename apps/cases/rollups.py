@@ -1,0 +1,280 @@
+"""Monthly roll-ups of the case figures (issue 11): a year's rankings as sums of stored rows, not a scan of a year of cases.
+
+`CaseMonthRollup` rows hold, per month of submission (the cohort month, local time) × lead unit × township area ×
+category, the part of each figure in `metrics` that does not depend on the clock. Two parts of the figures move with time
+alone — a case waiting to be signed for once its sign_due passes (响应率's denominator), a case still being handled
+once its deadline passes (超时) — so no stored number can hold them; they are counted live over the cases still
+open (`live_q`, a partial index: a small share of a year's cases). Stored + live = the figures from the case rows,
+exactly (tests/test_rollups.py compares them on varied data).
+
+The area is stored at township level: the case's area, or its ancestor at depth CASE_ROLLUP_AREA_DEPTH (the
+townships' depth) when it lies deeper — a village's cases count in its township's row (at district scale 7.6k rows
+a year instead of 31k by village). So the rows answer a `within` no deeper than that depth (its subtree holds whole
+township rows) and groups by lead unit, category or township (`AREA`); a `within` below a township or a group by the
+case's own area reads the case rows of that small subtree instead (`answers`, metrics.grouped). The depth is part of
+the key: after changing the setting, `case_rollups --check` reports every row and `--rebuild` re-keys them.
+
+Kept by the services, in the write's own transaction, as *delta rows*: every step (`services._save`, `case_merge`,
+`case_open`) reads the contributions of the cases it touches before and after its change, grouped by key, and
+inserts the differences. Insert-only, so concurrent steps never wait on a shared counter row nor deadlock, and a
+late change to a closed month (a rating weeks later, a reopening, a merge, 改派) is counted when it commits — a
+rebuild of closed months by a schedule alone would be stale between runs. The scheduled `compact_rollups`
+(registered with `core.workers.register_periodic`) folds each key's deltas into one row; a fold deletes exactly
+the rows it summed, so a delta committed meanwhile is kept, not lost. `manage.py case_rollups --check | --rebuild
+| --compact`. Anything that writes cases past the services (the demo seed) must rebuild.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils import timezone
+from django_tasks import task
+
+from apps.core.query import prefix_q
+from apps.orgs.models import Organization
+
+from .models import HANDLING_STATUSES, Case, CaseMonthRollup, Rating, Status
+
+KEY = ("month", "lead_unit_id", "area_id", "service_id")
+AREA = "rollup_area"  # a case's area as stored in the key (its township-level ancestor): annotate(**{AREA: area_key()})
+_SOURCE = ("month", "lead_unit_id", AREA, "service_id")  # KEY as computed from case rows
+STORED = ("cases", "received", "signed", "responded", "resolved", "rated", "solved", "satisfied", "overdue", "returned",
+          "handling_minutes")
+
+_MAIN = Q(master__isnull=True) & ~Q(status=Status.REJECTED)
+_ACCEPTED = _MAIN & Q(accepted_at__isnull=False)
+_LATE = Q(resolved_on_time=False) | Q(ever_late=True)
+
+
+def _stored_aggregates():
+    """The clock-free part of metrics._aggregates (keep the two in step: the tests compare them)."""
+    return {
+        "cases": Count("pk"),  # every case: a group with cases has a row even when it counts for nothing yet
+        "received": Count("pk", filter=_ACCEPTED),
+        "signed": Count("pk", filter=_ACCEPTED & Q(signed_at__isnull=False)),
+        "responded": Count("pk", filter=_MAIN & Q(accept_on_time=True, sign_on_time=True)),
+        "resolved": Count("pk", filter=_MAIN & Q(resolved_at__isnull=False)),
+        "rated": Count("pk", filter=~Q(rating="")),
+        "solved": Count("pk", filter=Q(rating_solved=True)),
+        "satisfied": Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
+        "overdue": Count("pk", filter=_MAIN & _LATE),
+        "returned": Coalesce(Sum("return_count"), Value(0)),
+        "handling_minutes": Coalesce(Sum("handling_minutes", filter=_MAIN), Value(0)),
+    }
+
+
+# The cases whose figures still move with the clock: the partial index cases_live_submitted_idx has this condition.
+LIVE_CONDITION = Q(status__in=HANDLING_STATUSES) | Q(accepted_at__isnull=False, signed_at__isnull=True)
+
+
+def live_aggregates(now):
+    return {
+        "sign_overdue": Count("pk", filter=_ACCEPTED & Q(signed_at__isnull=True, sign_due__lt=now)),
+        "handling_overdue": Count("pk", filter=_MAIN & ~_LATE & Q(status__in=HANDLING_STATUSES, deadline__lt=now)),
+    }
+
+
+def month_of(column="submitted_at"):
+    return TruncMonth(column, output_field=DateField(), tzinfo=timezone.get_current_timezone())
+
+
+def area_depth() -> int:
+    return settings.CASE_ROLLUP_AREA_DEPTH
+
+
+def _prefix_length() -> int:
+    return area_depth() * Organization.steplen
+
+
+def area_key(path=None):
+    """The pk of the case's area truncated to the townships' depth (itself when no deeper), for annotating cases;
+    with `path` (a known area's path), the same for that area, usable as a value in an INSERT."""
+    prefix = Substr(OuterRef("area__path"), 1, _prefix_length()) if path is None else path[:_prefix_length()]
+    return Subquery(Organization.objects.filter(path=prefix).values("pk")[:1])
+
+
+def answers(period, within) -> bool:
+    """Whether the roll-ups hold the period's figures within this area: whole months, and an area whose subtree
+    holds whole stored areas (none deeper than the townships' depth)."""
+    return covers(period) and (within is None or within.depth <= area_depth())
+
+
+def contributions(queryset) -> dict:
+    """{(month, lead_unit_id, area_id, service_id): {figure: n}} of some cases, one grouped query."""
+    rows = (queryset.order_by().annotate(month=month_of(), **{AREA: area_key()}).values(*_SOURCE)
+            .annotate(**_stored_aggregates()))
+    return {tuple(row[k] for k in _SOURCE): {f: row[f] or 0 for f in STORED} for row in rows}
+
+
+def _delta_rows(before: dict, after: dict) -> list:
+    rows = []
+    for key in sorted(set(before) | set(after), key=repr):
+        old, new = before.get(key, {}), after.get(key, {})
+        delta = {f: new.get(f, 0) - old.get(f, 0) for f in STORED}
+        if any(delta.values()):
+            rows.append(CaseMonthRollup(**dict(zip(KEY, key)), **delta))
+    return rows
+
+
+class Tracker:
+    """The contributions of some cases before a write; `done()` after it inserts the differences. Inside the
+    write's transaction (the cases locked by the step, or new)."""
+
+    def __init__(self, ids=()):
+        self.ids = set(ids)
+        self.before = contributions(Case.objects.filter(pk__in=self.ids)) if self.ids else {}
+
+    def add(self, *ids):
+        """Cases new in this write (nothing to count before)."""
+        self.ids.update(ids)
+
+    def done(self):
+        after = contributions(Case.objects.filter(pk__in=self.ids)) if self.ids else {}
+        rows = _delta_rows(self.before, after)
+        if rows:
+            CaseMonthRollup.objects.bulk_create(rows)
+        self.before = after
+        return rows
+
+
+def track(case) -> Tracker:
+    """A step on `case`: the case and the submissions merged into it (they follow its lead unit)."""
+    return Tracker([case.pk, *Case.objects.filter(master=case.pk).values_list("pk", flat=True)])
+
+
+def contribution(case) -> dict:
+    """One case's contribution, in Python: the same rules as _stored_aggregates (a new case needs no query)."""
+    main = case.master_id is None and case.status != Status.REJECTED
+    accepted = main and case.accepted_at is not None
+    return {"cases": 1, "received": int(accepted), "signed": int(accepted and case.signed_at is not None),
+            "responded": int(main and case.accept_on_time is True and case.sign_on_time is True),
+            "resolved": int(main and case.resolved_at is not None), "rated": int(case.rating != ""),
+            "solved": int(case.rating_solved is True),
+            "satisfied": int(case.rating in (Rating.SATISFIED, Rating.BASIC)),
+            "overdue": int(main and (case.resolved_on_time is False or case.ever_late)),
+            "returned": case.return_count or 0, "handling_minutes": (case.handling_minutes or 0) if main else 0}
+
+
+def add_new(case):
+    """A case just inserted (intake): its row, one INSERT (a village's township looked up inside it)."""
+    values = contribution(case)
+    month = timezone.localtime(case.submitted_at).date().replace(day=1)
+    area = case.area_id
+    if area is not None and Case.area.is_cached(case):
+        area = area_key(case.area.path) if len(case.area.path) > _prefix_length() else area
+    elif area is not None:
+        path = Subquery(Organization.objects.filter(pk=area).values("path")[:1])
+        area = Subquery(Organization.objects.filter(path=Substr(path, 1, _prefix_length())).values("pk")[:1])
+    CaseMonthRollup.objects.create(month=month, lead_unit_id=case.lead_unit_id, area_id=area,
+                                   service_id=case.service_id, **values)
+
+
+def org_moving(org):
+    """An organization's subtree is about to move (registered with orgs.hooks): its cases may change township, so
+    their contributions leave the old keys and join the new ones, as delta rows in the move's transaction (the
+    cases locked against steps meanwhile)."""
+    area_ids = list(Organization.objects.filter(prefix_q("path", org.path)).values_list("pk", flat=True))
+    cases = Case.objects.filter(area_id__in=area_ids)
+    if connection.vendor == "postgresql":
+        list(cases.select_for_update().values_list("pk", flat=True))
+    before = contributions(cases)
+    if not before:
+        return None
+
+    def moved():
+        rows = _delta_rows(before, contributions(cases))
+        if rows:
+            CaseMonthRollup.objects.bulk_create(rows, batch_size=2000)
+
+    return moved
+
+
+# ---- reading ----
+
+def covers(period) -> bool:
+    """A period of whole months (a month, a quarter, a year) is answered from the roll-ups."""
+    nxt = date.fromordinal(period.end.toordinal() + 1)
+    return period.start.day == 1 and nxt.day == 1
+
+
+def stored_by(period, key, *, within=None) -> dict:
+    """{value of key ("lead_unit_id" / "area_id": the township-level area / "service_id"): {figure: n}} summed over
+    the period's months, within an area that `answers` allows."""
+    qs = CaseMonthRollup.objects.filter(month__gte=period.start, month__lte=period.end)
+    if within is not None:
+        qs = qs.filter(area_id__in=Organization.objects.filter(prefix_q("path", within.path),
+                                                               depth__lte=area_depth()).values("pk"))
+    rows = qs.order_by().values(key).annotate(**{f: Sum(f) for f in STORED})
+    return {row[key]: {f: row[f] or 0 for f in STORED} for row in rows}
+
+
+def live_by(cases, key, now) -> dict:
+    """The clock-driven parts over the cohort's cases still open (key AREA: by township-level area)."""
+    if key == AREA:
+        cases = cases.annotate(**{AREA: area_key()})
+    rows = cases.filter(LIVE_CONDITION).order_by().values(key).annotate(**live_aggregates(now))
+    return {row[key]: row for row in rows}
+
+
+# ---- upkeep ----
+
+def expected() -> dict:
+    return contributions(Case.objects.all())
+
+
+def stored() -> dict:
+    rows = (CaseMonthRollup.objects.order_by().values(*KEY).annotate(**{f: Sum(f) for f in STORED}))
+    return {tuple(row[k] for k in KEY): {f: row[f] or 0 for f in STORED} for row in rows}
+
+
+def differences() -> list:
+    """Keys whose stored sums differ from the case rows: [(key, stored, expected)]."""
+    want, have = expected(), stored()
+    zero = dict.fromkeys(STORED, 0)
+    return [(key, have.get(key, zero), want.get(key, zero)) for key in sorted(set(want) | set(have), key=repr)
+            if have.get(key, zero) != want.get(key, zero)]
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Replace every roll-up row by the sums of the case rows (the cases locked against steps meanwhile)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Case._meta.db_table} IN SHARE MODE")
+    CaseMonthRollup.objects.all().delete()
+    rows = [CaseMonthRollup(**dict(zip(KEY, key)), **values) for key, values in expected().items()]
+    CaseMonthRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+@transaction.atomic
+def compact() -> int:
+    """Fold the delta rows of each key into one; deletes exactly the rows it read (a delta committed meanwhile
+    stays). Returns the rows removed."""
+    keys = list(CaseMonthRollup.objects.order_by().values(*KEY).annotate(n=Count("pk")).filter(n__gt=1)
+                .values_list(*KEY))
+    removed = 0
+    for key in keys:
+        rows = list(CaseMonthRollup.objects.select_for_update().filter(**_key_filter(key)))
+        if len(rows) < 2:
+            continue
+        total = {f: sum(getattr(r, f) for r in rows) for f in STORED}
+        CaseMonthRollup.objects.filter(pk__in=[r.pk for r in rows]).delete()
+        if any(total.values()):
+            CaseMonthRollup.objects.create(**dict(zip(KEY, key)), **total)
+        removed += len(rows) - 1
+    return removed
+
+
+def _key_filter(key):
+    return {(k[:-3] + "__isnull" if v is None else k): (True if v is None else v) for k, v in zip(KEY, key)}
+
+
+@task()
+def compact_rollups() -> dict:
+    """Scheduled (core.workers.register_periodic, hourly): keeps a year's ranking a sum of about one row per key."""
+    return {"rollup_rows_folded": compact()}
+

@@ -1,0 +1,226 @@
+"""The monthly roll-ups (apps.cases.rollups) give exactly the figures of the case rows: on varied data (cases across
+a month's end, reopened, merged, returned and re-dispatched, not accepted, still open past their deadlines, units
+under CASE_RANKING_MIN_CASES), for every group, month and year; kept by the services, folded by the schedule,
+checked and rebuilt by `manage.py case_rollups`."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.utils import timezone
+
+from apps.cases import metrics, rollups, services
+from apps.cases.intake import Intake, case_submit
+from apps.cases.models import Case, CaseMonthRollup
+from apps.core import workers
+from apps.core.periods import period_containing
+
+pytestmark = pytest.mark.django_db
+
+GROUPS = ("township", "department", "area", "service")
+
+
+def _submit(cases, n, *, now, area=None, service="env"):
+    intake = Intake(service=cases.services[service], description="小区门口垃圾堆积多日无人清运", contact_name="杨学伦",
+                    area=area if area is not None else cases.tree.branch_a, phone=f"1391111{n:04d}")
+    return case_submit(intake=intake, ip=f"10.9.{n // 250}.{n % 250 + 1}", now=now)[0]
+
+
+def _varied(cases):
+    """Cases over this month and the last, through every step that changes a figure."""
+    admin, town_a, dispatcher = cases.users["town_a_admin"], cases.users["district_admin"], cases.users["dispatcher"]
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last_month_end = month_start - timedelta(minutes=3)  # submitted last month, handled in this one
+    n = iter(range(1000))
+    made = []
+    for when in (last_month_end, now - timedelta(hours=3)):
+        for i in range(7):
+            case = _submit(cases, next(n), now=when, area=cases.tree.branch_a if i % 3 else cases.tree.branch_b,
+                           service=("env", "water", "other")[i % 3])
+            made.append(case)
+            unit = case.lead_unit
+            actor = admin if unit == cases.town_a else town_a
+            if i == 6:
+                continue  # left waiting to be signed: in the response rate once its time to sign runs out
+            services.case_sign(actor=actor, case=case, unit=unit, now=when + timedelta(minutes=5 + 200 * (i == 1)))
+            if i == 5:
+                continue  # still being handled: overdue once the deadline passes
+            case.refresh_from_db()
+            late = i == 2
+            services.case_resolve(actor=actor, case=case, unit=unit, answer="已处理",
+                                  now=case.deadline + timedelta(hours=1) if late else when + timedelta(hours=2))
+            if i in (0, 1, 2):
+                services.case_rate(case=case, rating=("satisfied", "basic", "unsatisfied")[i], solved=i != 2,
+                                   now=when + timedelta(days=1))
+            if i == 2:  # reopened: keeps its rating until rated again
+                services.case_reopen(actor=dispatcher, case=case, reason="群众不满意，重新办理", now=when + timedelta(days=1, hours=1))
+    # A duplicate merged into a case of the other township; a duplicate of a merged master rated by its submitter.
+    dup = _submit(cases, next(n), now=now - timedelta(hours=2), area=cases.tree.branch_b)
+    services.case_merge(actor=dispatcher, case=dup, master=made[0])
+    dup.refresh_from_db()
+    services.case_rate(case=dup, rating="satisfied", solved=True)
+    # 退单 and 改派 to the department (the row moves between lead units).
+    moved = _submit(cases, next(n), now=now - timedelta(hours=1))
+    services.case_return(actor=admin, case=moved, unit=cases.town_a, reason="不属于本镇职责范围内的事项")
+    moved.refresh_from_db()
+    services.case_dispatch(actor=dispatcher, case=moved, lead=cases.dept)
+    # 不予受理 after acceptance: counts for nobody.
+    rejected = _submit(cases, next(n), now=now - timedelta(minutes=30), area=cases.tree.branch_b)
+    if rejected.status in ("submitted", "accepted"):
+        services.case_reject(actor=dispatcher, case=rejected, reason="不属于群众诉求受理范围")
+    return now
+
+
+def _detail(period, within, key, now):
+    return metrics.figures_by(metrics.cohort(period, within), key, now)
+
+
+def _same(a: dict, b: dict):
+    assert set(a) == set(b)
+    for key in a:
+        assert a[key].as_dict() == b[key].as_dict(), key
+
+
+def test_rollup_figures_equal_the_case_rows(cases, monkeypatch):
+    now = _varied(cases)
+    assert rollups.differences() == []
+    today = timezone.localdate()
+    periods = [period_containing("year", today), period_containing("month", today),
+               period_containing("month", today).previous(), period_containing("quarter", today)]
+    later = now + timedelta(days=40)  # past sign_due and deadlines: the clock-driven parts
+    for period in periods:
+        for within in (None, cases.tree.town_a, cases.tree.town_b):
+            for key in ("lead_unit_id", "area_id", "service_id"):
+                for moment in (now, later):
+                    _same(metrics.grouped(period, within, key, moment), _detail(period, within, key, moment))
+    year = periods[0]
+    assert metrics.grouped(year, None, "lead_unit_id", later)[cases.town_a.pk].overdue > \
+        metrics.grouped(year, None, "lead_unit_id", now)[cases.town_a.pk].overdue
+
+    # Whole rankings (ranks, 样本不足, order) as from the case rows.
+    for minimum in (1, 5, 50):
+        with override_settings(CASE_RANKING_MIN_CASES=minimum):
+            for group in GROUPS:
+                fast = [(r.label, r.rank, r.figures.as_dict()) for r in metrics.rankings(year, group=group, now=later)]
+                with monkeypatch.context() as m:
+                    m.setattr(rollups, "covers", lambda period: False)
+                    slow = [(r.label, r.rank, r.figures.as_dict()) for r in metrics.rankings(year, group=group, now=later)]
+                assert fast == slow, (group, minimum)
+    with override_settings(CASE_RANKING_MIN_CASES=50):
+        rows = metrics.rankings(year, group="township", now=later)
+        assert {r.figures.standing for r in rows} <= {"few", "partial", "none"} and all(r.rank is None for r in rows)
+        assert any(r.figures.standing == "few" for r in rows)
+
+
+def test_compact_keeps_the_sums_and_the_check_command(cases, capsys):
+    _varied(cases)
+    rows_before = CaseMonthRollup.objects.count()
+    assert rollups.compact() > 0
+    assert CaseMonthRollup.objects.count() < rows_before and rollups.differences() == []
+    call_command("case_rollups", "--check")
+    assert "0 组" in capsys.readouterr().out
+
+    # A write past the services: the check fails (exit 1), the rebuild repairs.
+    Case.objects.filter(rating="").update(rating="satisfied")
+    with pytest.raises(CommandError):
+        call_command("case_rollups", "--check")
+    call_command("case_rollups", "--rebuild")
+    assert rollups.differences() == []
+    call_command("case_rollups", "--check")
+
+
+def test_a_year_reads_rollups_not_a_year_of_cases(cases, django_assert_max_num_queries):
+    _varied(cases)
+    year = period_containing("year", timezone.localdate())
+    with django_assert_max_num_queries(8):
+        metrics.rankings(year, group="township")
+
+
+def test_compaction_is_a_registered_periodic_task():
+    names = [name for name, _task, _seconds in workers.schedule()]
+    assert "case_rollups" in names and {"maintenance", "media_modes"} <= set(names)
+    with pytest.raises(RuntimeError):
+        workers.register_periodic("case_rollups", rollups.compact_rollups, 60)
+
+
+def _ranking(period, group, within, now):
+    return [(r.label, r.rank, r.figures.as_dict()) for r in metrics.rankings(period, group=group, within=within, now=now)]
+
+
+def test_rollups_hold_townships_and_a_village_reads_its_case_rows(cases, monkeypatch):
+    """The roll-ups key the area at township level (a village's cases in its township's row); a `within` below a
+    township (a village, a group under it) reads that subtree's case rows, with the same figures."""
+    now = _varied(cases)
+    fresh = Case.objects.filter(area=cases.tree.branch_a).first()  # area not loaded: looked up inside the INSERT
+    assert rollups.differences() == []
+    tree = cases.tree
+    stored_areas = set(CaseMonthRollup.objects.values_list("area_id", flat=True))
+    assert stored_areas <= {None, tree.town_a.pk, tree.town_b.pk, tree.district.pk}
+    assert tree.town_a.pk in stored_areas and tree.branch_a.pk not in stored_areas
+    rollups.add_new(fresh)
+    assert CaseMonthRollup.objects.order_by("-pk").first().area_id == tree.town_a.pk
+    CaseMonthRollup.objects.order_by("-pk").first().delete()
+
+    year = period_containing("year", timezone.localdate())
+    later = now + timedelta(days=40)
+    assert rollups.answers(year, tree.town_a) and not rollups.answers(year, tree.branch_a)
+    for within in (tree.branch_a, tree.group_a, tree.branch_b):  # a village, a group below it (no cases)
+        for key in ("lead_unit_id", "area_id", "service_id", rollups.AREA):
+            for moment in (now, later):
+                with monkeypatch.context() as m:
+                    m.setattr(rollups, "covers", lambda period: False)
+                    slow = metrics.grouped(year, within, key, moment)
+                _same(metrics.grouped(year, within, key, moment), slow)
+        assert metrics.case_figures(period=year, area=within, now=later).as_dict() == \
+            metrics._figures(metrics.cohort(year, within).aggregate(**metrics._aggregates(later))).as_dict()
+    assert metrics.grouped(year, tree.branch_a, "lead_unit_id", now)[cases.town_a.pk].received > 0
+    for within in (None, tree.town_a, tree.branch_a, tree.group_a):
+        for group in GROUPS:
+            fast = _ranking(year, group, within, later)
+            with monkeypatch.context() as m:
+                m.setattr(rollups, "covers", lambda period: False)
+                assert fast == _ranking(year, group, within, later), (group, within)
+    # The area ranking's rows are townships: a village's cases count for its township.
+    row = next(r for r in metrics.rankings(year, group="area", now=later) if r.org == tree.town_a)
+    assert row.figures.received == metrics.case_figures(period=year, area=tree.town_a, now=later).received > 0
+
+
+def test_a_changed_area_depth_is_checked_and_rebuilt(cases, monkeypatch):
+    """The depth is part of the key: a change shows in --check, --rebuild re-keys; townships deeper than the
+    stored areas make the area ranking read the case rows, with the same figures."""
+    now = _varied(cases)
+    year = period_containing("year", timezone.localdate())
+    with override_settings(CASE_ROLLUP_AREA_DEPTH=1):
+        with pytest.raises(CommandError):
+            call_command("case_rollups", "--check")
+        call_command("case_rollups", "--rebuild")
+        assert set(CaseMonthRollup.objects.values_list("area_id", flat=True)) <= {None, cases.tree.district.pk}
+        for group in GROUPS:
+            fast = _ranking(year, group, None, now)
+            with monkeypatch.context() as m:
+                m.setattr(rollups, "covers", lambda period: False)
+                assert fast == _ranking(year, group, None, now), group
+
+
+def test_a_village_moved_to_another_township_takes_its_rows(cases, monkeypatch):
+    """A village's cases are stored under its township: moving it (orgs.services.org_move) moves its rows too."""
+    from apps.orgs.services import org_move
+
+    now = _varied(cases)
+    tree = cases.tree
+    moved = Case.objects.filter(area=tree.branch_a).count()
+    assert moved > 0
+    org_move(actor=cases.users["district_admin"], org=tree.branch_a, new_parent=tree.town_b)
+    assert rollups.differences() == []
+    year = period_containing("year", timezone.localdate())
+    for within in (None, tree.town_a, tree.town_b):
+        for group in GROUPS:
+            fast = _ranking(year, group, within, now)
+            with monkeypatch.context() as m:
+                m.setattr(rollups, "covers", lambda period: False)
+                assert fast == _ranking(year, group, within, now), (group, within)
+    town_b = next(r for r in metrics.rankings(year, group="area", now=now) if r.org == tree.town_b)
+    assert town_b.figures.received >= moved - 1  # the village's accepted cases now count for 乙镇
