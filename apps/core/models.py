@@ -56,6 +56,15 @@ class Job(models.Model):
     def is_finished(self):
         return self.status in (self.Status.SUCCEEDED, self.Status.REJECTED, self.Status.FAILED)
 
+    # For the job page: which outcome to show, without status literals in the template.
+    @property
+    def is_succeeded(self):
+        return self.status == self.Status.SUCCEEDED
+
+    @property
+    def is_rejected(self):
+        return self.status == self.Status.REJECTED
+
     @property
     def files_expire_at(self):
         """When the periodic clean-up deletes this job's files (JOB_FILES_TTL_HOURS after it finished)."""
