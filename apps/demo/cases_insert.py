@@ -2,7 +2,6 @@
 path for each of some 400,000 rows would take minutes), and a larger SQLite page cache while they are written."""
 
 import sqlite3
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -63,19 +62,3 @@ def _max_params(db):
         return db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     return db.features.max_query_params or 65535
 
-
-@contextmanager
-def page_cache(megabytes=64):
-    """SQLite: a larger page cache while the cases are written (their twenty indexes outgrow the default 2 MB)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "sqlite":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-megabytes * 1024}")
-        try:
-            yield
-        finally:
-            cursor.execute(f"PRAGMA cache_size = {before}")

@@ -39,6 +39,7 @@ from apps.cases.models import (
     UnitKind,
     Urgency,
 )
+from apps.core.bulk import large_write_cache
 from apps.core.crypto import keyed_hash
 from apps.core.text import mask_phone
 
@@ -69,7 +70,7 @@ from .cases_data import (
     WHEN,
     Category,
 )
-from .cases_insert import insert_rows, page_cache
+from .cases_insert import insert_rows
 from .cases_story import Cut, Record, Story, texts
 
 DEMO_QUERY_CODE = "DEMO2026"  # every demo case's query code, so that the residents' status pages can be tried
@@ -517,7 +518,7 @@ def write_cases(orgs, rng, today, log, *, total, focus_town=None):
     seeder = CaseSeeder(orgs, rng, today, log, total=total, focus_town=focus_town)
     seeder.write_settings()
     plans = seeder.plan()
-    with page_cache():
+    with large_write_cache(kib=64 * 1024):  # SQLite: the cases' twenty indexes outgrow the default 2 MB
         seeder.write(plans)
     from apps.cases.rollups import rebuild
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from apps.core import jobs
 from apps.core.models import Job
-from tests.integration.test_serving import _database_url
+from tests.processes import wait_until as _wait
+from tests.processes import worker_env
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a second process reaches only a server database"),
@@ -51,21 +52,7 @@ jobs.run(Job.objects.get(pk=sys.argv[1]), work)
 
 
 def _env(tmp_path):
-    env = dict(os.environ)
-    env.update({"DATABASE_URL": _database_url(connection.settings_dict), "VAR_DIR": str(tmp_path / "var"),
-                "JOB_HEARTBEAT_SECONDS": "1", "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "config.settings",
-                "SECRET_KEY": django_settings.SECRET_KEY, "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
-                "FIELD_HASH_KEY": django_settings.FIELD_HASH_KEY, "LOG_LEVEL": "WARNING"})
-    return env
-
-
-def _wait(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return worker_env(tmp_path / "var")
 
 
 def test_a_job_killed_mid_way_is_marked_interrupted_and_its_partial_output_deleted(tree, settings, tmp_path):

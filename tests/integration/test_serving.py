@@ -22,6 +22,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.processes import database_url
+
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="connection counts are PostgreSQL's pg_stat_activity"),
     pytest.mark.django_db(transaction=True),
@@ -37,16 +39,10 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _database_url(db):
-    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
 def _server_env(tmp_path, appname, port):
     env = dict(os.environ)
     env.update({
-        "DATABASE_URL": _database_url(connection.settings_dict),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "PGAPPNAME": appname,  # libpq's application_name: how pg_stat_activity tells the server's connections apart
         "SECRET_KEY": settings.SECRET_KEY, "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
         "FIELD_HASH_KEY": settings.FIELD_HASH_KEY, "VAR_DIR": str(tmp_path / "var"),

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from unittest import mock
 
@@ -21,6 +20,9 @@ from apps.core import jobs, workers
 from apps.core.idcard import make_id_number
 from apps.core.models import Job, ScheduledRun, Worker
 from apps.members.models import Member
+from tests.processes import stop as _stop
+from tests.processes import wait_until as _wait
+from tests.processes import worker_env
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -231,29 +233,7 @@ call_command("worker", "--interval", "0.2")
 
 
 def _env(settings, tmp_path):
-    from tests.integration.test_serving import _database_url
-
-    env = dict(os.environ)
-    env.update({"DATABASE_URL": _database_url(connection.settings_dict), "VAR_DIR": str(settings.JOBS_DIR.parent),
-                "JOB_HEARTBEAT_SECONDS": "1", "DJANGO_SETTINGS_MODULE": "config.settings", "REDIS_URL": "",
-                "SECRET_KEY": django_settings.SECRET_KEY, "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
-                "FIELD_HASH_KEY": django_settings.FIELD_HASH_KEY, "LOG_LEVEL": "WARNING", "DEBUG": "0"})
-    return env
-
-
-def _wait(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _stop(process):
-    if process.poll() is None:
-        process.kill()
-    process.wait(10)
+    return worker_env(settings.JOBS_DIR.parent)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process reaches only a server database "
