@@ -103,9 +103,12 @@ browser: install-dev browser-deps
 	$(timed) "browser $(DB_LABEL)" $(BIN)/pytest -q -n $(BROWSER_WORKERS) -m browser tests/browser
 
 ## make bench: figures at district scale beside their bare baselines (var/bench.sqlite3, or DATABASE_URL if set).
+## make bench SCALE=province: the same figures on the province bench data set (38 copies of the district; another
+## database: var/bench-province.sqlite3 or DATABASE_URL), each beside the district figure of the same engine.
 ## Extra options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skip-import" or BENCH_ARGS="--analyze".
+SCALE ?= district
 bench: install-dev
-	$(PY) manage.py bench $(BENCH_ARGS)
+	$(PY) manage.py bench --scale $(SCALE) $(BENCH_ARGS)
 
 ## make soak: two gunicorn servers and two workers on 127.0.0.1 sharing PostgreSQL and Redis, SOAK_CLIENTS residents
 ## submitting for SOAK_SECONDS through both while a staff user imports members; prints the figures and fails on any 5xx,

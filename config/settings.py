@@ -365,9 +365,17 @@ OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "区群众工作中心")
 
 LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 50)
 # Lists paged by keys (the member list): ?page=n is taken for the first n pages only (skipping keys is cheap
-# there); deeper pages go by 下一页/末页. A filtered list counts its matches up to this many ("10000+ 条").
+# there); deeper pages go by 下一页/末页. A filtered list counts its matches up to this many ("1000+ 条"): a
+# province's common surname matches tens of thousands, and counting them all cost twice the district's page.
 LIST_NUMBERED_PAGES = env_int("LIST_NUMBERED_PAGES", 20)
-MEMBER_LIST_COUNT_CAP = env_int("MEMBER_LIST_COUNT_CAP", 10000)
+MEMBER_LIST_COUNT_CAP = env_int("MEMBER_LIST_COUNT_CAP", 1000)
+# The structure-warnings page counts the organizations it flags up to this many ("1000+"): each is a row tested by
+# correlated subqueries, so the count stops early at province scale.
+ORG_WARNINGS_COUNT_CAP = env_int("ORG_WARNINGS_COUNT_CAP", 1000)
+# The records list and the case list (and the case list's queue chips) count up to this many ("1000+"): a
+# province's subtree holds millions of records and cases, and an exact total would read every one per page view.
+RECORD_LIST_COUNT_CAP = env_int("RECORD_LIST_COUNT_CAP", 1000)
+CASE_LIST_COUNT_CAP = env_int("CASE_LIST_COUNT_CAP", 1000)
 
 # Several servers behind one address (docs/architecture.md, "Several servers"). REDIS_URL (redis://host:6379/0): the
 # cache, the sessions' cache and the rate limits and one-time tokens (apps.core.ratelimit) live in that Redis, shared

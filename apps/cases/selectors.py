@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core.crypto import keyed_hash
+from apps.core.paging import KeysetPage, capped_count, capped_total
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
@@ -181,18 +182,32 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(late if value else ~late)
 
 
+# The case list's order, newest first, as keyset keys (ending with the primary key).
+CASE_LIST_ORDER = ("-submitted_at", "-id")
+
+
 def case_list(user, params, now=None):
     qs = (policy.restrict(Case, user).select_related("service", "area", "lead_unit", "owner_unit")
-          .order_by("-submitted_at", "-id"))
+          .order_by(*CASE_LIST_ORDER))
     f = CaseFilter(params, queryset=qs, user=user, now=now)
     return f, f.qs
 
 
+def case_page(user, qs, params, *, per_page):
+    """One page of the case list by keys (core.paging.KeysetPage) with the matches (a search's hits too) counted
+    up to CASE_LIST_COUNT_CAP: no page view counts or skips past a province's year of cases. A cursor's keys are
+    read within the user's whole view, so a case that has left a queue since still marks the place."""
+    count, capped = capped_count(qs, settings.CASE_LIST_COUNT_CAP)
+    return KeysetPage(qs, keys=CASE_LIST_ORDER, params=params, per_page=per_page, count=count, capped=capped,
+                      key_source=policy.restrict(Case, user), numbered=settings.LIST_NUMBERED_PAGES)
+
+
 def queue_counts(user, now=None, keys=None):
-    """How many cases wait in each of the user's queues: {key: count}, in the order of QUEUES."""
+    """How many cases wait in each of the user's queues: {key: Total}, in the order of QUEUES; one query per queue,
+    counting up to CASE_LIST_COUNT_CAP (a Total is `capped` beyond: the chip says "1000+")."""
     now = now or timezone.now()
     scoped = policy.restrict(Case, user).order_by()
-    return {key: scoped.filter(queue_filter(user, key, now)).count()
+    return {key: capped_total(scoped.filter(queue_filter(user, key, now)), settings.CASE_LIST_COUNT_CAP)
             for key in user_queues(user) if keys is None or key in keys}
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_or_reshow, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
-from apps.core.paging import KeysFirstPaginator
+from apps.core.paging import keyset_page_or_first
 
 from . import intake, photos, scopes, selectors, services, states
 from .forms import (
@@ -48,12 +48,15 @@ def case_list(request):
     now = timezone.now()
     f, qs = selectors.case_list(request.user, request.GET, now=now)
     valid = f.form.is_valid()
-    page = KeysFirstPaginator(qs if valid else qs.none(), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Pages go by keys, totals are capped; a mangled ?after=/?before= shows the first page (400).
+    page, paging_error = keyset_page_or_first(
+        lambda params: selectors.case_page(request.user, qs if valid else qs.none(), params,
+                                           per_page=settings.LIST_PAGE_SIZE), request.GET)
     return render(request, "cases/list.html", {
         "filter": f, "page": page, "now": now, "section": "cases", "queues": selectors.QUEUES,
         "counts": selectors.queue_counts(request.user, now), "queue": request.GET.get("queue", ""),
-        "can_intake": bool(scopes.case_units(request.user)),
-    }, status=200 if valid else 400)
+        "can_intake": bool(scopes.case_units(request.user)), "paging_error": paging_error,
+    }, status=200 if valid and not paging_error else 400)
 
 
 def _context(request, case, forms=None):

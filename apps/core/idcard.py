@@ -1,5 +1,6 @@
 """居民身份证号码 (GB 11643-1999): validation, check character, derived birth date and sex."""
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +28,7 @@ class IdNumber:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))  # as sum(int(d) * w for d, w in zip(…)), at C speed
     return CHECK_CHARS[total % 11]
 
 

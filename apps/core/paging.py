@@ -63,21 +63,39 @@ def capped_count(qs, cap: int) -> tuple[int, bool]:
     return (cap, True) if n > cap else (n, False)
 
 
+class Total(int):
+    """A count that may have stopped at its cap: shown as "N+" when `capped` (more than N rows match)."""
+
+    capped = False
+
+
+def capped_total(qs, cap: int) -> Total:
+    """capped_count as one number (the work queues' chips): a Total, `capped` when more than `cap` match."""
+    n, capped = capped_count(qs, cap)
+    total = Total(n)
+    total.capped = capped
+    return total
+
+
 def _after_q(keys, values, *, reverse=False):
-    """Rows strictly after `values` in the ascending order of `keys` (before it when `reverse`): the row comparison
-    (k1, k2, …) > (v1, v2, …) spelt out, led by k1 >= v1 so the database enters the leading key's index there."""
+    """Rows strictly after `values` in the order of `keys` (before it when `reverse`); a key "-name" runs
+    descending. The row comparison (k1, k2, …) > (v1, v2, …) spelt out, led by k1 >= v1 (k1 <= v1 for a descending
+    k1) so the database enters the leading key's index there."""
     from django.db.models import Q
 
-    op, eq = ("lt", "lte") if reverse else ("gt", "gte")
+    def ops(key):  # (strict, inclusive) comparison of this key in the asked direction
+        return ("lt", "lte") if reverse != key.startswith("-") else ("gt", "gte")
+
+    names = [key.lstrip("-") for key in keys]
     q = Q()
     for i in range(len(keys)):
-        term = Q(**{f"{keys[j]}": values[j] for j in range(i)}) & Q(**{f"{keys[i]}__{op}": values[i]})
+        term = Q(**{names[j]: values[j] for j in range(i)}) & Q(**{f"{names[i]}__{ops(keys[i])[0]}": values[i]})
         q |= term
-    return Q(**{f"{keys[0]}__{eq}": values[0]}) & q
+    return Q(**{f"{names[0]}__{ops(keys[0])[1]}": values[0]}) & q
 
 
 class KeysetPage:
-    """One page of a list paged by a stable key (its ordering, ending with the primary key).
+    """One page of a list paged by a stable key (its ordering, ending with the primary key; "-name" descends).
 
     Links carry the key of the first or last row shown (?after=<pk>, ?before=<pk>; the cursor's key values are read
     again by pk, so no name travels in a URL), ?last=1 for the end, ?page=n for the first `numbered` pages only
@@ -98,7 +116,8 @@ class KeysetPage:
         ordered = qs.order_by(*self.keys)
         if after or before:
             pk = _parse_cursor(after or before)
-            values = (key_source if key_source is not None else qs).filter(pk=pk).values_list(*self.keys).first()
+            names = [key.lstrip("-") for key in self.keys]
+            values = (key_source if key_source is not None else qs).filter(pk=pk).values_list(*names).first()
             if values is None:  # the row behind the cursor is gone (or out of reach): start again, saying so
                 self.notice = "stale"
                 self._forward(ordered, first=True)

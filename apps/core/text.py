@@ -15,7 +15,10 @@ def normalize_text(value) -> str:
     row stores a character that breaks an export or splits a number out of reach of masking and search."""
     if value is None:
         return ""
-    text = strip_unsafe(unicodedata.normalize("NFKC", str(value)))
+    text = str(value)
+    # Printable ASCII (most cells of an import) is left as it is by NFKC and holds no unsafe or invisible character.
+    if not (text.isascii() and text.isprintable()):
+        text = strip_unsafe(unicodedata.normalize("NFKC", text))
     return " ".join(text.split())
 
 

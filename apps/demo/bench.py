@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 
 DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "records_activityrecord",
                  "records_fulfilment", "records_attendance", "records_memberattendancemark", "records_activityplan",
+                 "records_recordmonthrollup", "orgs_orgdomaincount", "cases_casemonthrollup",
                  "records_activitytype",
                  "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
                  "cases_routingrule")
@@ -41,10 +42,13 @@ DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "r
 
 # ---------------------------------------------------------------- database selection and data
 
-def select_database(log) -> str:
+SCALE_FILES = {"district": "bench.sqlite3", "province": "bench-province.sqlite3"}
+
+
+def select_database(log, scale="district") -> str:
     """Point the default connection at the bench database before anything connects."""
     db = settings.DATABASES["default"]
-    bench_file = Path(settings.VAR_DIR) / "bench.sqlite3"
+    bench_file = Path(settings.VAR_DIR) / SCALE_FILES[scale]
     main_file = Path(settings.VAR_DIR) / "db.sqlite3"
     if not os.environ.get("DATABASE_URL"):
         db["NAME"] = str(bench_file)
@@ -62,20 +66,23 @@ def describe_database() -> str:
     return f"{connection.vendor} · {db.get('HOST') or 'local'}:{db.get('PORT') or ''}/{db['NAME']}"
 
 
-def ensure_data(log):
-    """Migrate; seed the district on the first run; reuse it afterwards."""
+def ensure_data(log, scale="district"):
+    """Migrate; seed the district (or the province bench data set) on the first run; reuse it afterwards."""
     from django.core.management import call_command
 
     from apps.accounts.models import User
     from apps.orgs.models import Organization
 
+    from .province import PROVINCE_ADMIN, is_province
     from .seed import seed_demo
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     if not Organization.objects.exists():
-        log("Bench database is empty: seeding the demo district (scale=district, ~2 min on SQLite) …")
-        result = seed_demo(scale="district", log=lambda line: log("  " + line))
+        log({"district": "Bench database is empty: seeding the demo district (scale=district, ~2 min on SQLite) …",
+             "province": "Bench database is empty: seeding the demo district and copying it into 38 districts "
+                         "(scale=province, ~2 min + ~25 s a district on PostgreSQL) …"}[scale])
+        result = seed_demo(scale=scale, log=lambda line: log("  " + line))
         log(f"  seeded {result['orgs']} organizations, {result['members']} members in {time.perf_counter() - started:.1f} s")
         if connection.vendor == "postgresql":
             # What autovacuum would do within a minute; without it the first run plans on empty statistics.
@@ -91,8 +98,13 @@ def ensure_data(log):
     if not Case.objects.exists():
         raise RuntimeError("the bench database predates the citizen requests (群工系统): delete var/bench.sqlite3 "
                            "(or empty the DATABASE_URL database) and run make bench again to reseed it")
-    if not User.objects.filter(username="district_admin").exists():
-        raise RuntimeError("the bench database has organizations but no demo user district_admin: "
+    if is_province() != (scale == "province"):
+        held = "the province bench data set" if scale == "district" else "one district"
+        raise RuntimeError(f"the bench database holds {held}, not the {scale} scale asked for: point DATABASE_URL at "
+                           f"another database (an empty one is seeded) or run make bench with the matching SCALE")
+    username = PROVINCE_ADMIN if scale == "province" else "district_admin"
+    if not User.objects.filter(username=username).exists():
+        raise RuntimeError(f"the bench database has organizations but no demo user {username}: "
                            "point DATABASE_URL at an empty database or at one seeded by seed_demo")
 
 
@@ -204,7 +216,7 @@ def p95_ms(times):
 
 
 class Bench:
-    def __init__(self, *, log, reps=None):
+    def __init__(self, *, log, reps=None, username="district_admin"):
         from apps.access.models import Role, RoleAssignment
         from apps.accounts.models import User
 
@@ -212,7 +224,8 @@ class Bench:
         self.reps = reps
         self.figures: list[Figure] = []
         self.statements: dict[tuple, Statement] = {}
-        self.admin = User.objects.get(username="district_admin")
+        self.admin = User.objects.get(username=username)
+        self.scope = "whole province" if username != "district_admin" else "whole district"
         self.root = RoleAssignment.objects.select_related("organization").get(user=self.admin, role=Role.DISTRICT_ADMIN).organization
         self.client = Client()
         self.client.force_login(self.admin)
@@ -301,14 +314,16 @@ def table(figures) -> list[str]:
     return lines
 
 
-def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200):
+def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district"):
     from .bench_cases import run_cases, run_submissions
     from .bench_explain import explain_report
     from .bench_members import run_member_import, run_members
     from .bench_records import run_records
+    from .bench_scales import compare_scales, save_figures
+    from .province import PROVINCE_ADMIN
 
     started = time.perf_counter()
-    bench = Bench(log=log, reps=reps)
+    bench = Bench(log=log, reps=reps, username=PROVINCE_ADMIN if scale == "province" else "district_admin")
     throughput = None
     try:
         run_members(bench)
@@ -326,7 +341,8 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
 
     size = (f"{Organization.objects.count():,} organizations, {Member.objects.count():,} members, "
             f"{Case.objects.count():,} cases")
-    lines = ["", f"Figures — {describe_database()} ({size}), as district_admin (whole district); times in ms",
+    who = f"{bench.admin.username} (whole {scale})"
+    lines = ["", f"Figures — {describe_database()} ({size}), as {who}; times in ms",
              *table(bench.figures),
              *([throughput] if throughput else []),
              "baseline: the domain SQL statements the same request or call sent, re-executed through a bare cursor "
@@ -335,6 +351,10 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
              "queries: all statements of one request (session, user, roles, transaction included; domain SELECTs in brackets).",
              ""]
     lines += explain_report(bench)
+    lines.append("")
+    saved = save_figures(bench.figures, scale=scale, vendor=connection.vendor, size=size)
+    lines.append(f"figures saved to {saved} (the other scale's run prints them beside its own)")
+    lines += compare_scales(bench.figures, scale=scale, vendor=connection.vendor)
     lines.append("")
     lines.append(f"bench finished in {time.perf_counter() - started:.0f} s")
     return lines

@@ -35,7 +35,7 @@ def run_cases(bench):
     today = timezone.localdate()
     month, year = f"{today:%Y-%m}", str(today.year)
     hits = search.search(Case.objects.all(), SEARCH_WORD).count()
-    bench.log("Citizen requests (群工系统), whole district:")
+    bench.log(f"Citizen requests (群工系统), {bench.scope}:")
     bench.page(f"case rankings {month} (township)", f"/cases/rankings/?period={month}")
     for group in ("township", "department", "area"):
         bench.page(f"case rankings {year} by {group}", f"/cases/rankings/?period={year}&group={group}")

@@ -13,7 +13,7 @@ def run_records(bench):
     root, today = bench.root, timezone.localdate()
     month, year = f"{today:%Y-%m}", str(today.year)
     theme = ActivityType.objects.get(code="theme_day")
-    bench.log("Organizational life (组织生活纪实), whole district:")
+    bench.log(f"Organizational life (组织生活纪实), {bench.scope}:")
     bench.call(f"compliance_table(root, {year})", lambda: compliance.compliance_table(root, parse_period(year)))
     bench.page(f"page compliance {month}", f"/records/compliance/?period={month}")
     bench.page(f"page compliance {year} by child", f"/records/compliance/?period={year}")

@@ -1,4 +1,4 @@
-"""A deterministic demo district (or province) shaped like the seeds' districts.
+"""A deterministic demo district shaped like the seeds' districts (the province bench data set copies it: apps.demo.province).
 
 Structure of one district: 区委 → township 党委/街道党工委 (villages, communities), the
 organs' working committee (departments), education, health, state enterprises, the
@@ -21,7 +21,7 @@ SCALES = {
     "small": dict(townships=2, villages=(3, 5), departments=4, schools=3, hospitals=2, soes=2, private=6, joint=2, social=2, retired=2, members=420),
     "district": dict(townships=27, villages=(12, 19), departments=50, schools=140, hospitals=7, soes=28, private=420, joint=60, social=10, retired=30, members=63000),
 }
-SCALES["province"] = dict(SCALES["district"], districts=38, members=2_000_000)
+SCALES["province"] = SCALES["district"]  # generated once, then copied into 38 districts (apps.demo.province)
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 AREA_CODES = ["500102", "500101", "500103", "500104", "500105", "500106", "500110", "500112", "500153", "500230"]

@@ -31,26 +31,29 @@ DEMO_ACCOUNTS = [
 
 
 def seed_demo(*, scale="district", seed=2026, today=None, log=print):
+    """The demo district; `province`: the district copied into the province bench data set (apps.demo.province)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale}")
     if Organization.objects.exists():
         raise RuntimeError("数据库中已有组织数据；如需重建请先清空数据库（--reset）")
+    if scale == "province":
+        from .province import build_province
+
+        seed_demo(scale="district", seed=seed, today=today, log=log)
+        log("省级基准数据：复制演示区为 38 个区 …")
+        return build_province(log=log)
     today = today or date.today()
     rng = random.Random(seed)
     params = SCALES[scale]
     builder = DistrictBuilder(rng, params)
-    if scale == "province":
-        province = builder.add("中共示范省委员会", "committee", "organ", None)
-        for d in range(params["districts"]):
-            builder.prefix = f"第{d + 1}区"
-            builder.build(f"中共示范省第{d + 1}区委员会", parent=province)
-        root_index = province
-    else:
-        builder.build("中共示范区委员会")
-        root_index = 0
+    builder.build("中共示范区委员会")
     nodes = builder.nodes
     assign_paths(nodes)
     log(f"组织结构：{len(nodes)} 个党组织")
+
+    from .cases_seed import CASE_COUNTS, DEMO_QUERY_CODE, write_cases
+    from .evaluations_seed import write_evaluations
+    from .records_seed import write_records
 
     with transaction.atomic():
         orgs = _write_orgs(nodes, rng, today, log)
@@ -58,23 +61,15 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         recount()
         log("  组织党员数已统计")
         posts = _write_posts(nodes, orgs, members_by_org, rng, today, log)
-        secretary_branch, admin_town = _write_accounts(nodes, orgs, members_by_org, root_index, log)
-        if scale != "province":  # the province scale is for benchmarks of the registry
-            from .cases_seed import CASE_COUNTS, write_cases
-            from .evaluations_seed import write_evaluations
-            from .records_seed import write_records
-
-            # The demo secretary's branch has not yet recorded this month's 主题党日: try it.
-            write_records(orgs, members_by_org, _posts_by_org(posts), rng, today, log, skip_theme_day_of=secretary_branch.pk)
-            write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
-            # The demo town_admin's township has cases waiting to be signed for and cases past their deadline.
-            write_cases(orgs, rng, today, log, total=CASE_COUNTS[scale], focus_town=admin_town)
+        secretary_branch, admin_town = _write_accounts(nodes, orgs, members_by_org, 0, log)
+        # The demo secretary's branch has not yet recorded this month's 主题党日: try it.
+        write_records(orgs, members_by_org, _posts_by_org(posts), rng, today, log, skip_theme_day_of=secretary_branch.pk)
+        write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
+        # The demo town_admin's township has cases waiting to be signed for and cases past their deadline.
+        write_cases(orgs, rng, today, log, total=CASE_COUNTS[scale], focus_town=admin_town)
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
-    if scale != "province":
-        from .cases_seed import DEMO_QUERY_CODE
-
-        log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")
+    log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")
     return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
 
 

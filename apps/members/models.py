@@ -113,3 +113,8 @@ class Member(models.Model):
     @property
     def is_current(self):
         return self.status in CURRENT_STATUSES
+
+    @property
+    def is_flowing(self):
+        """流动党员: the profile shows where they went (templates do not repeat the status codes)."""
+        return self.status == MemberStatus.FLOWING

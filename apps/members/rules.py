@@ -7,6 +7,7 @@ maps field → message (in the active language); it never touches the database e
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core import codes
 from apps.core.dates import add_years
@@ -19,6 +20,16 @@ ETHNICITY_CODES = dict(codes.ETHNICITIES)
 EDUCATION_CODES = dict(codes.EDUCATIONS)
 OCCUPATION_CODES = dict(codes.OCCUPATIONS)
 MIN_JOIN_AGE = 18
+# Computed once: TextChoices.values builds a new list on every access, and an import validates 63,000 rows.
+CATEGORY_VALUES = frozenset(MemberCategory.values)
+STATUS_VALUES = frozenset(MemberStatus.values)
+FULL, PROBATIONARY = MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value
+FLOWING = MemberStatus.FLOWING.value
+CURRENT_STATUS_VALUES = frozenset(s.value for s in CURRENT_STATUSES)
+MEMBER_ORG_KINDS = frozenset(("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee"))
+# The coded columns' tables and labels; the label is translated only for a row that has the error.
+_CODED = (("ethnicity", ETHNICITY_CODES, gettext_noop("民族")), ("education", EDUCATION_CODES, gettext_noop("学历")),
+          ("occupation", OCCUPATION_CODES, gettext_noop("职业类别")))
 
 
 def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict, dict]:
@@ -47,17 +58,16 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
     if parsed and data.get("declared_sex") and data["declared_sex"] != parsed.sex:
         errors["sex"] = _("性别与身份证号不一致（身份证号第17位奇数为男、偶数为女）")
 
-    for key, table, label in (("ethnicity", ETHNICITY_CODES, _("民族")), ("education", EDUCATION_CODES, _("学历")),
-                              ("occupation", OCCUPATION_CODES, _("职业类别"))):
+    for key, table, label in _CODED:
         value = data.get(key) or ""
         if value and value not in table:
-            errors[key] = _("{label}不在标准代码表中").format(label=label)
+            errors[key] = _("{label}不在标准代码表中").format(label=_(label))
     cleaned["ethnicity"] = data.get("ethnicity") or "01"
 
     joined, full_on = data.get("joined_on"), data.get("full_member_on")
     category = data.get("category") or MemberCategory.FULL
     cleaned["category"] = category
-    if category not in MemberCategory.values:
+    if category not in CATEGORY_VALUES:
         errors["category"] = _("人员类别应为正式党员或预备党员")
     if not joined:
         errors["joined_on"] = _("入党日期不能为空")
@@ -66,9 +76,9 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
             errors["joined_on"] = _("入党日期不能晚于今天")
         elif parsed and joined < add_years(parsed.birth_date, MIN_JOIN_AGE):
             errors["joined_on"] = _("入党时应年满18周岁，请核对入党日期与身份证号")
-    if category == MemberCategory.PROBATIONARY and full_on:
+    if category == PROBATIONARY and full_on:
         errors["full_member_on"] = _("预备党员不应填写转正日期")
-    if category == MemberCategory.FULL:
+    if category == FULL:
         if not full_on:
             errors["full_member_on"] = _("正式党员须填写转正日期")
         elif full_on > today:
@@ -78,9 +88,9 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
 
     status = data.get("status") or MemberStatus.NORMAL
     cleaned["status"] = status
-    if status not in MemberStatus.values:
+    if status not in STATUS_VALUES:
         errors["status"] = _("党员状态不正确")
-    if status == MemberStatus.FLOWING and not normalize_text(data.get("flow_place")):
+    if status == FLOWING and not normalize_text(data.get("flow_place")):
         errors["flow_place"] = _("流动党员须填写流动去向")
 
     phone = normalize_text(data.get("phone")).replace(" ", "").replace("-", "")
@@ -94,7 +104,7 @@ def validate_member_data(data: dict, *, today: date | None = None) -> tuple[dict
             errors["organization"] = _("所在党组织已撤销")
         elif org.kind == "group":
             errors["organization"] = _("党员应编入党支部，党小组请在“所在党小组”中选择")
-        elif status in CURRENT_STATUSES and org.kind not in ("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee"):
+        elif status in CURRENT_STATUS_VALUES and org.kind not in MEMBER_ORG_KINDS:
             errors["organization"] = _("所在党组织类别不正确")
     else:
         errors.setdefault("organization", _("请选择所在党组织"))

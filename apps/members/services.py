@@ -12,7 +12,7 @@ from pypinyin.constants import PHRASES_DICT
 from apps.access import policy
 from apps.audit.services import Action, audit_bulk, audit_read, audit_record, build_event, snapshot
 from apps.core import ratelimit
-from apps.core.bulk import insert_returning_pks, large_write_cache
+from apps.core.bulk import insert_returning_pks, instance_factory, large_write_cache
 from apps.core.crypto import keyed_hash
 from apps.core.idcard import mask_id_number
 from apps.core.text import mask_phone, pinyin_keys
@@ -114,6 +114,7 @@ def member_import_apply(*, actor, rows, on_progress=None) -> tuple[int, int]:
     one for the import. `on_progress(done)` is called every 500 rows. Returns (created, updated)."""
     created = updated = 0
     to_create, to_update, events, count_changes = [], [], [], []
+    new_member = instance_factory(Member)  # Member(), without Model.__init__'s field-by-field defaults
 
     def flush_create():
         nonlocal created
@@ -140,7 +141,7 @@ def member_import_apply(*, actor, rows, on_progress=None) -> tuple[int, int]:
     def _add_row(row):
         current = row.current
         if current is None:
-            member = apply_member_values(Member(), row.cleaned)
+            member = apply_member_values(new_member(), row.cleaned)
             to_create.append(member)
             count_changes.append((None, counters.state(member)))
         else:

@@ -4,15 +4,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat, Length, Replace, Substr
 from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
 
-from .models import BRANCH_KINDS, CommitteePost, Organization, OrgKind, OrgMemberCount
+from .models import BRANCH_KINDS, CommitteePost, Organization, OrgDomain, OrgDomainCount, OrgKind, OrgMemberCount
 
 
 def subtree_counts(org) -> dict:
@@ -133,6 +133,117 @@ def structure_warnings(org, s: OrgStats, today: date | None = None) -> list[str]
     return w
 
 
+
+# ---- structure warnings as one database predicate (the warnings page pages them in the database) ----
+
+# covered_unit_list's rules (str.splitlines, str.strip) spelt out for SQL. The usual whitespace is handled exactly:
+# line breaks "\n" and "\r" (also as "\r\n"), blanks as below. A joint branch whose text holds any other
+# whitespace character (RARE_WHITESPACE: "\u2028", "\x0b", …) is let through whole — a superset, Python has the
+# last word on the rows shown; SQLite's parser takes no more nested REPLACEs than this. test_warnings_page.py checks
+# the tables against Python's own definitions.
+BLANKS = "\t \xa0\u3000"
+RARE_WHITESPACE = ("\x0b\x0c\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                   "\u200a\u2028\u2029\u202f\u205f")
+# Runs of up to 2**COLLAPSE_PASSES line breaks fold into one; a longer run of blank lines only overcounts (again a
+# superset).
+COLLAPSE_PASSES = 5
+
+
+def _text(value):
+    return Value(value, output_field=TextField())
+
+
+def _unit_text(field="covered_units"):
+    """The text with "\\r" as "\\n" and BLANKS removed: without RARE_WHITESPACE, its non-empty "\\n"-separated
+    pieces are the units (none when it holds nothing but "\\n")."""
+    expr = Replace(F(field), _text("\r"), _text("\n"))
+    for ch in BLANKS:
+        expr = Replace(expr, _text(ch), _text(""))
+    return expr
+
+
+def _unit_count_at_least(text):
+    """The units of _unit_text (exact unless a run of blank lines is longer than 2**COLLAPSE_PASSES, then more):
+    "\\n" + text + "\\n" with runs of "\\n" folded has one more "\\n" than units."""
+    expr = Concat(_text("\n"), text, _text("\n"))
+    for _pass in range(COLLAPSE_PASSES):
+        expr = Replace(expr, _text("\n\n"), _text("\n"))
+    return Length(expr) - Length(Replace(expr, _text("\n"), _text(""))) - 1
+
+
+def with_structure_stats(qs):
+    """Annotate each organization with what structure_warnings reads (one query, no row per member or post):
+    w_total / w_full (its stored direct counts), w_subtree (its stored subtree roll-up), w_committee (distinct
+    members holding a current post), w_secretary (a current 书记), w_unit_chars (the covered units' characters
+    that are not whitespace, see _unit_text) and w_units (how many units, see _unit_count_at_least)."""
+    current = CommitteePost.objects.filter(organization=OuterRef("pk"), is_current=True).order_by()
+    committee = current.values("organization").annotate(n=Count("member", distinct=True)).values("n")[:1]
+    return qs.annotate(
+        w_total=Coalesce(F("member_count__current"), 0),
+        w_full=Coalesce(F("member_count__current_full"), 0),
+        w_subtree=Coalesce(F("member_count__subtree_current"), 0),
+        w_committee=Coalesce(Subquery(committee), 0),
+        w_secretary=Exists(current.filter(post=CommitteePost.Post.SECRETARY)),
+        w_units_text=_unit_text(),
+    ).annotate(w_unit_chars=Length(Replace(F("w_units_text"), _text("\n"), _text(""))),
+               w_units=_unit_count_at_least(F("w_units_text")))
+
+
+def structure_warning_q(today: date) -> Q:
+    """structure_warnings(org, stats, today) is not empty, over with_structure_stats' annotations: rule for rule
+    the same tests (a superset only for a joint branch whose covered units hold RARE_WHITESPACE or very long runs
+    of blank lines)."""
+    branchish = Q(kind__in=[OrgKind.BRANCH, OrgKind.JOINT_BRANCH])
+    small_or_large = (Q(w_full__lt=settings.BRANCH_MIN_FULL_MEMBERS) | Q(w_total__gt=settings.BRANCH_MAX_MEMBERS)
+                      | Q(w_full__gte=settings.BRANCH_COMMITTEE_THRESHOLD, w_committee__lt=settings.COMMITTEE_MIN_SIZE))
+    joint_units = Q(w_unit_chars=0) | Q(w_units__gt=settings.JOINT_BRANCH_MAX_UNITS)
+    for ch in RARE_WHITESPACE:
+        joint_units |= Q(covered_units__contains=ch)
+    not_group = ~Q(kind=OrgKind.GROUP)
+    horizon = add_months(today, settings.TERM_REMINDER_MONTHS)
+    return (
+        (branchish & small_or_large)
+        | (Q(kind=OrgKind.JOINT_BRANCH) & joint_units)
+        | (not_group & (Q(w_committee__gt=settings.COMMITTEE_MAX_SIZE) | Q(w_secretary=False) | Q(term_ends_on__isnull=True)))
+        | Q(kind=OrgKind.GENERAL_BRANCH, w_subtree__lt=settings.GENERAL_BRANCH_MIN_MEMBERS)
+        | Q(term_ends_on__lt=today) | Q(term_ends_on__lte=horizon)
+    )
+
+
+def with_structure_warnings(qs, today: date | None = None):
+    """The organizations of `qs` with at least one structure warning (a superset only as structure_warning_q
+    says), annotated as with_structure_stats: one query, filtered and paged by the database."""
+    return with_structure_stats(qs).filter(structure_warning_q(today or date.today()))
+
+
+def annotated_stats(org, today: date | None = None) -> OrgStats:
+    """OrgStats (with its warnings) of an organization fetched through with_structure_stats: no query."""
+    s = OrgStats(direct_total=org.w_total, direct_full=org.w_full, subtree_total=org.w_subtree,
+                 committee_size=org.w_committee, has_secretary=org.w_secretary)
+    s.warnings = structure_warnings(org, s, today)
+    return s
+
+
+def warnings_page(root, params, *, per_page, today: date | None = None):
+    """One page of the organizations of `root`'s subtree that have structure warnings, in tree order
+    (core.paging.KeysetPage by path), with `rows`: [(organization, OrgStats)] for the page's rows only.
+
+    The database filters (structure_warning_q), counts up to ORG_WARNINGS_COUNT_CAP and pages: the statements
+    and the Python work stay the same whatever the size of the subtree. A row the predicate let through that
+    has no warning after all (see structure_warning_q) is left out of `rows`; it still marks the cursor.
+    """
+    from apps.core.paging import KeysetPage, capped_count
+
+    today = today or date.today()
+    qs = with_structure_warnings(subtree(root), today)
+    count, capped = capped_count(qs, settings.ORG_WARNINGS_COUNT_CAP)
+    # A cursor's path is read within the whole subtree: an organization put right since still marks the place.
+    page = KeysetPage(qs, keys=("path",), params=params, per_page=per_page, count=count, capped=capped,
+                      key_source=subtree(root), numbered=settings.LIST_NUMBERED_PAGES)
+    page.rows = [(org, s) for org in page.object_list if (s := annotated_stats(org, today)).warnings]
+    return page
+
+
 def org_stats(org, *, subtree_total=None) -> OrgStats:
     """Stats and warnings for one organization (its direct members and its subtree).
 
@@ -210,15 +321,13 @@ def with_path_labels(orgs, *, ancestors_from=None):
 
 
 def domain_breakdown(root) -> list[dict]:
-    """Organizations and current members of a subtree by domain (机关, 村, 社区, …), from the
-    stored member counts: one grouped query over an index range of organizations."""
-    from .models import OrgDomain
-
+    """Organizations and current members of a subtree by domain (机关, 村, 社区, …), most members first: the stored
+    domain roll-ups of its root (OrgDomainCount), one query whatever the size of the subtree."""
     labels = dict(OrgDomain.choices)
-    rows = (Organization.objects.filter(prefix_q("path", root.path), is_active=True).order_by().values("domain")
-            .annotate(orgs=Count("id"), members=Coalesce(Sum("member_count__current"), 0)))
-    result = [{"domain": r["domain"], "label": str(labels.get(r["domain"], r["domain"])), "orgs": r["orgs"],
-               "members": r["members"]} for r in rows]
+    rows = (OrgDomainCount.objects.filter(organization_id=root.pk).exclude(orgs=0, members=0).order_by("domain")
+            .values_list("domain", "orgs", "members"))
+    result = [{"domain": domain, "label": str(labels.get(domain, domain)), "orgs": orgs, "members": members}
+              for domain, orgs, members in rows]
     return sorted(result, key=lambda r: -r["members"])
 
 

@@ -88,7 +88,10 @@ def org_create(*, actor, parent, data, request=None) -> Organization:
 
 @transaction.atomic
 def org_update(*, actor, org, data, request=None) -> Organization:
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    # FOR NO KEY UPDATE (PostgreSQL): the write that checks a foreign key to this organization (a member's, a count
+    # row's; Django defers the check to COMMIT, after the count rows' locks) is not blocked by it. A FOR UPDATE lock
+    # would be, while a domain change or deactivation here waits for those count rows' locks: a deadlock.
+    org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
     before = snapshot(org)
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
@@ -130,7 +133,7 @@ def org_move(*, actor, org, new_parent, request=None) -> Organization:
 @transaction.atomic
 def org_dissolve(*, actor, org, dissolved_on, reason, request=None) -> Organization:
     """撤销: the organization is kept with its date and reason, and hidden from current views."""
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)  # not FOR UPDATE: see org_update
     if not org.is_active:
         raise ValidationError(_("该组织已撤销"))
     if Organization.objects.get_children(org).filter(is_active=True).exists():

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import submit
+from apps.core.paging import keyset_page_or_first
 
 from . import picker, selectors, services
 from .forms import DissolveForm, MoveForm, OrganizationForm
@@ -166,8 +167,8 @@ def terms(request):
 @login_required
 def warnings(request, pk):
     root = policy.get(Organization, request.user, pk, policy.MEMBER_VIEW)
-    orgs = list(selectors.subtree(root).order_by("path"))
-    stats = selectors.stats_for_subtree(root, orgs=orgs)
-    rows = [(o, stats[o.pk]) for o in orgs if stats[o.pk].warnings]
-    page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "orgs/warnings.html", {"root": root, "page": page, "total": len(rows), "section": "orgs"})
+    # The database filters, counts (capped) and pages; warning texts are written for the page's rows only.
+    page, paging_error = keyset_page_or_first(
+        lambda params: selectors.warnings_page(root, params, per_page=settings.LIST_PAGE_SIZE), request.GET)
+    return render(request, "orgs/warnings.html", {"root": root, "page": page, "paging_error": paging_error,
+                                                  "section": "orgs"}, status=400 if paging_error else 200)

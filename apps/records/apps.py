@@ -11,6 +11,12 @@ class Config(AppConfig):
         from . import profile, scopes  # noqa: F401  (how its models map to an organization; its section of a member's profile)
         _register_job_kinds()
 
+        from apps.orgs import hooks
+
+        from .rollups import org_moving
+
+        hooks.register_move_watcher("record_rollups", org_moving)  # a moved subtree's months change ancestors
+
 
 def _register_job_kinds():
     from urllib.parse import urlencode

@@ -19,8 +19,8 @@ party groups). `period` is an `apps.core.periods.Period` (month, quarter or year
     Metrics.present          attendances (实到);
     Metrics.attendance_rate  present / expected
 
-Cost: the compliance aggregate (three indexed queries) plus one aggregate over the records of the
-subtree and period; no per-organization loop.
+Cost: the compliance aggregate (three indexed queries) plus the subtree's stored monthly roll-ups (rollups.py: one
+row a month, whatever the subtree); no per-organization loop.
 """
 
 from dataclasses import dataclass, field

@@ -7,20 +7,21 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core.dates import add_months
-from apps.core.paging import KeysetPage
+from apps.core.paging import KeysetPage, capped_count
 from apps.core.query import prefix_q
 from apps.members.models import Member
 from apps.orgs.models import Organization
 from apps.orgs.picker import OrgFilter
 from apps.orgs.selectors import subtree_counts
 
+from . import rollups
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -33,6 +34,7 @@ from .models import (
     RecordStatus,
     RecordVersion,
 )
+from .states import RECORD_STEPS
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -60,11 +62,25 @@ class RecordFilter(django_filters.FilterSet):
         self.filters["org"].extra["queryset"] = policy.restrict(Organization, user, policy.RECORD_VIEW)
 
 
+# The records list's order, newest first, as keyset keys (ending with the primary key).
+RECORD_LIST_ORDER = ("-held_on", "-id")
+
+
 def record_list(user, params):
     qs = (policy.restrict(ActivityRecord, user).select_related("organization", "activity_type")
-          .order_by("-held_on", "-id"))
+          .order_by(*RECORD_LIST_ORDER))
     f = RecordFilter(params, queryset=qs, user=user)
     return f, f.qs
+
+
+def record_page(user, qs, params, *, per_page):
+    """One page of the records list by keys (core.paging.KeysetPage) with the matches counted up to
+    RECORD_LIST_COUNT_CAP: a province's subtree holds millions of records, none of them counted or skipped past
+    for a page. A cursor's keys are read within the user's whole view, so a record filtered out since (submitted,
+    returned) still marks the place."""
+    count, capped = capped_count(qs, settings.RECORD_LIST_COUNT_CAP)
+    return KeysetPage(qs, keys=RECORD_LIST_ORDER, params=params, per_page=per_page, count=count, capped=capped,
+                      key_source=policy.restrict(ActivityRecord, user), numbered=settings.LIST_NUMBERED_PAGES)
 
 
 def record_detail_context(user, record):
@@ -109,9 +125,10 @@ def plans_upcoming(user, today=None, days=None, capability=policy.RECORD_MANAGE)
 
 
 def records_needing_work(user):
-    """Drafts and returned records in the user's scope: the secretary's unfinished business."""
+    """Records still to be submitted (drafts and returned ones) in the user's scope: the secretary's unfinished
+    business."""
     return (policy.restrict(ActivityRecord, user, policy.RECORD_MANAGE)
-            .filter(status__in=[RecordStatus.DRAFT, RecordStatus.RETURNED])
+            .filter(status__in=RECORD_STEPS["submit"].allowed_from)
             .select_related("organization", "activity_type").order_by("held_on", "id"))
 
 
@@ -216,20 +233,10 @@ def members_attending_count(user, org, without):
 
 def children_attendance(org, start, end):
     """Each child organization of `org` with the attendance summed over its subtree's submitted records in
-    [start, end]: one grouped query on the records' (held_on, status) index, one on the organization tree."""
-    from django.db.models.functions import Substr
-
-    step = Organization.steplen
+    [start, end]: the children's stored monthly roll-ups (apps/records/rollups.py), one query on the tree."""
     children = list(Organization.objects.filter(prefix_q("path", org.path), depth=org.depth + 1)
                     .order_by("path").only("pk", "name", "path", "kind", "is_active"))
-    figures = {
-        row["key"]: row for row in
-        ActivityRecord.objects.filter(prefix_q("organization__path", org.path), status=RecordStatus.SUBMITTED,
-                                      held_on__range=(start, end))
-        .exclude(organization_id=org.pk).order_by()
-        .annotate(key=Substr("organization__path", 1, len(org.path) + step)).values("key")
-        .annotate(records=Count("pk"), expected=Coalesce(Sum("expected_count"), 0), present=Coalesce(Sum("present_count"), 0))
-    }
+    figures = rollups.children_figures(org, start, end)
     for child in children:
         row = figures.get(child.path, {})
         child.records, child.expected, child.present = row.get("records", 0), row.get("expected", 0), row.get("present", 0)
@@ -313,11 +320,9 @@ def submit_notes(record):
 
 
 def subtree_record_figures(org, start, end):
-    """Submitted records under `org` in [start, end]: how many, how many late, attendance sums."""
-    qs = ActivityRecord.objects.filter(prefix_q("organization__path", org.path), status=RecordStatus.SUBMITTED,
-                                       held_on__range=(start, end))
-    return qs.aggregate(records=Count("pk"), late=Count("pk", filter=Q(is_late=True)),
-                        expected=Coalesce(Sum("expected_count"), 0), present=Coalesce(Sum("present_count"), 0))
+    """Submitted records under `org` in [start, end]: how many, how many late, attendance sums. From the stored
+    monthly roll-ups (apps/records/rollups.py): two queries whatever the subtree (a province's year: 12 rows)."""
+    return rollups.subtree_figures(org, start, end)
 
 
 def member_for_self(user):

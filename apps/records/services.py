@@ -3,7 +3,8 @@
 A record's life: draft (attendance by hand or by phone check-in) → submitted (counts as held; late if
 entered more than RECORD_ENTRY_DAYS after the activity) → changed after submission (the submitted state
 is kept as a version) or returned by a superior organization with a reason → corrected and submitted
-again. Only submitted records count towards compliance (the Fulfilment rows) and attendance rates.
+again. Only submitted records count towards compliance (the Fulfilment rows), attendance rates and the monthly
+subtree roll-ups (rollups.py), each kept in the transaction of the write that changes it.
 """
 
 import uuid
@@ -24,7 +25,7 @@ from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
 from apps.orgs.models import CommitteePost, OrgKind
 from apps.records.periods import period_start
 
-from . import excel, files, marks
+from . import excel, files, marks, rollups, states
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -33,9 +34,7 @@ from .models import (
     Attendance,
     AttendanceStatus,
     Fulfilment,
-    PlanStatus,
     RecordFile,
-    RecordStatus,
     RecordVersion,
     Roster,
 )
@@ -44,6 +43,9 @@ from .versions import version_data
 RECORD_FIELDS = ("held_on", "starts_at", "ends_at", "place", "topic", "host", "recorder", "lecturer", "content_items",
                  "minutes", "decisions", "summary", "is_vote")
 PLAN_FIELDS = ("activity_type", "planned_on", "starts_at", "place", "topic")
+# What a write to a record locks: the record and its type (a change of the type's frequency rebuilds its fulfilment
+# under that lock), not its organization — the monthly roll-ups hold the organization's chain top-down (rollups.Change).
+LOCKED = ("self", "activity_type")
 TYPE_FIELDS = ("name", "frequency", "applies_to", "roster", "due_day", "warn_days", "needs_lecturer",
                "has_content_items", "may_vote", "is_active", "sort_order")
 
@@ -84,7 +86,7 @@ def rebuild_fulfilment(activity_type=None) -> int:
             if start is None:
                 continue
             counts = {}
-            held = (ActivityRecord.objects.filter(activity_type=t, status=RecordStatus.SUBMITTED)
+            held = (ActivityRecord.objects.filter(activity_type=t, status__in=states.COUNTED)
                     .values_list("organization_id", "held_on").iterator(chunk_size=5000))
             for org_id, held_on in held:
                 key = (org_id, period_start(t.frequency, held_on))
@@ -139,10 +141,9 @@ def plan_create(*, actor, organization, data, request=None) -> ActivityPlan:
 
 @transaction.atomic
 def plan_cancel(*, actor, plan, request=None) -> ActivityPlan:
-    if plan.status != PlanStatus.PLANNED:
-        raise ValidationError(_("只有计划中的活动可以取消"))
+    states.plan_check(plan, "cancel")
     before = snapshot(plan)
-    plan.status = PlanStatus.CANCELLED
+    states.plan_enter(plan, "cancel")
     plan.save(update_fields=["status"])
     audit_record(actor=actor, action=Action.UPDATE, obj=plan, before=before, after=snapshot(plan), request=request)
     return plan
@@ -178,8 +179,7 @@ def record_create(*, actor, organization, activity_type, data, plan=None, reques
     if plan is not None:
         if plan.organization_id != organization.pk:
             raise ValidationError(_("活动计划不属于该组织"))
-        if plan.status != PlanStatus.PLANNED:
-            raise ValidationError(_("该计划已开展或已取消"))
+        states.plan_check(plan, "record")
     record = ActivityRecord(organization=organization, activity_type=activity_type, plan=plan, created_by=actor,
                             **{k: data[k] for k in RECORD_FIELDS if k in data})
     _clean_record(record)
@@ -190,7 +190,7 @@ def record_create(*, actor, organization, activity_type, data, plan=None, reques
         for pk, category in attendees])
     _recount(record)
     if plan is not None:
-        plan.status = PlanStatus.HELD
+        states.plan_enter(plan, "record")
         plan.save(update_fields=["status"])
     audit_record(actor=actor, action=Action.CREATE, obj=record, after=snapshot(record), request=request)
     return record
@@ -244,7 +244,9 @@ def _parse_attendance(record, attendance):
 
 @transaction.atomic
 def record_update(*, actor, record, data, attendance=None, note="", request=None) -> ActivityRecord:
-    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
+    record = ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization").get(pk=record.pk)
+    states.check(record, "edit")  # every status: a record ever submitted is versioned below
+    rollup = rollups.track(record)  # before any insert below (see rollups.Change)
     before = snapshot(record)
     entries = _parse_attendance(record, attendance) if attendance is not None else {}
     current = {pk: (s, r) for pk, s, r in record.attendance.values_list("member_id", "status", "reason")}
@@ -257,7 +259,7 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
     for k in changed_fields:
         setattr(record, k, data[k])
     _clean_record(record)
-    counted = record.status == RecordStatus.SUBMITTED
+    counted = states.state(record).counts
     if counted and "held_on" in changed_fields:
         # The record moves to another period, perhaps: its fulfilment goes with it.
         _fulfil(ActivityRecord(organization_id=record.organization_id, activity_type=record.activity_type,
@@ -271,6 +273,7 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
     if counted:  # a submitted record's date or attendance moved: the members' stored dates follow
         marks.refresh(marks.record_members(record) if "held_on" in changed_fields else changed_attendance)
     _recount(record)
+    rollup.done(record)  # its month or attendance sums, if it counts
     audit_record(actor=actor, action=Action.UPDATE, obj=record, before=before, after=snapshot(record), request=request,
                  note=_("第{version}版").format(version=record.version) if record.first_submitted_at else "")
     return record
@@ -295,10 +298,10 @@ def _check_complete(record):
 
 @transaction.atomic
 def record_submit(*, actor, record, request=None) -> ActivityRecord:
-    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
-    if record.status == RecordStatus.SUBMITTED:
-        raise ValidationError(_("该纪实已提交"))
+    record = ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization").get(pk=record.pk)
+    states.check(record, "submit")
     _check_complete(record)
+    rollup = rollups.track(record, counting=True)  # before _fulfil's insert (see rollups.Change)
     before = snapshot(record)
     now = timezone.now()
     if record.first_submitted_at is None:
@@ -306,33 +309,35 @@ def record_submit(*, actor, record, request=None) -> ActivityRecord:
         # Entered more than RECORD_ENTRY_DAYS after the activity: marked late, for good.
         overdue = (timezone.localdate(now) - record.held_on).days - settings.RECORD_ENTRY_DAYS
         record.is_late, record.late_days = overdue > 0, max(0, overdue)
-    record.status = RecordStatus.SUBMITTED
+    states.enter(record, "submit")
     record.submitted_at = now
     record.returned_reason = ""
     record.save()
     record.attendance.update(counts=True)
     _fulfil(record, +1)
     marks.refresh(marks.record_members(record))
+    rollup.done(record)
     audit_record(actor=actor, action=Action.SUBMIT, obj=record, before=before, after=snapshot(record), request=request)
     return record
 
 
 @transaction.atomic
 def record_return(*, actor, record, reason, request=None) -> ActivityRecord:
-    record = ActivityRecord.objects.select_for_update().select_related("activity_type", "organization").get(pk=record.pk)
+    record = ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization").get(pk=record.pk)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写退回原因")})
-    if record.status != RecordStatus.SUBMITTED:
-        raise ValidationError(_("只有已提交的纪实可以退回"))
+    states.check(record, "return")
+    rollup = rollups.track(record)
     before = snapshot(record)
-    record.status = RecordStatus.RETURNED
+    states.enter(record, "return")
     record.returned_reason = reason[:300]
     record.returned_at = timezone.now()
     record.save()
     record.attendance.update(counts=False)
     _fulfil(record, -1)
     marks.refresh(marks.record_members(record))
+    rollup.done(record)
     audit_record(actor=actor, action=Action.RETURN, obj=record, before=before, after=snapshot(record), request=request,
                  note=reason)
     return record
@@ -340,11 +345,14 @@ def record_return(*, actor, record, reason, request=None) -> ActivityRecord:
 
 @transaction.atomic
 def record_delete_draft(*, actor, record, request=None):
-    if record.first_submitted_at is not None:
-        raise ValidationError(_("已提交过的纪实不能删除"))
+    # Judged on the row as it is now, locked: a submit committed since the page loaded must not be deleted (its
+    # counters and roll-ups would keep a record that no longer exists).
+    record = ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization").get(pk=record.pk)
+    states.check(record, "delete")
     before = snapshot(record)
     if record.plan_id:
-        ActivityPlan.objects.filter(pk=record.plan_id).update(status=PlanStatus.PLANNED)
+        reopen = states.PLAN_STEPS["reopen"]
+        ActivityPlan.objects.filter(pk=record.plan_id, status__in=reopen.allowed_from).update(status=reopen.leads_to)
     stored = [f.file for f in record.files.all()]
     audit_record(actor=actor, action=Action.DELETE, obj=record, before=before, request=request)
     record.delete()
@@ -366,7 +374,7 @@ def checkin_window(record):
 def record_check_in(*, user, token, now=None, request=None) -> tuple[ActivityRecord, Attendance]:
     """A member present at the meeting signs in by scanning its QR code, only while the meeting is on."""
     now = now or timezone.now()
-    record = (ActivityRecord.objects.select_for_update().select_related("activity_type", "organization")
+    record = (ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization")
               .filter(checkin_token=token).first())
     if record is None:
         raise ValidationError(_("签到码无效"))
@@ -374,8 +382,7 @@ def record_check_in(*, user, token, now=None, request=None) -> tuple[ActivityRec
     if not opens <= now <= closes:
         raise ValidationError(_("不在签到时间内：签到时间为 {opens} 至 {closes}").format(
             opens=timezone.localtime(opens).strftime("%m-%d %H:%M"), closes=timezone.localtime(closes).strftime("%H:%M")))
-    if record.status != RecordStatus.DRAFT:
-        raise ValidationError(_("该活动纪实已提交，请联系书记登记出勤"))
+    states.check(record, "check_in")
     member_id = getattr(user, "member_id", None)
     row = record.attendance.filter(member_id=member_id).first() if member_id else None
     if row is None:
@@ -420,8 +427,7 @@ def star_pick(*, actor, record, chosen_by_org, citation="", request=None):
     """The district or a committee picks a submitted record of its subtree as one of the month's stars."""
     from .models import MonthlyStar
 
-    if record.status != RecordStatus.SUBMITTED:
-        raise ValidationError(_("只能从已提交的纪实中评选"))
+    states.check(record, "star")
     if not (record.organization.path.startswith(chosen_by_org.path) and record.organization_id != chosen_by_org.pk):
         raise ValidationError(_("只能评选下级组织的活动"))
     month = record.held_on.replace(day=1)
@@ -429,7 +435,9 @@ def star_pick(*, actor, record, chosen_by_org, citation="", request=None):
     # let two parallel picks both see MONTHLY_STARS_MAX - 1 and both insert.
     from apps.orgs.models import Organization
 
-    list(Organization.objects.select_for_update().filter(pk=chosen_by_org.pk).values_list("pk", flat=True))
+    # FOR NO KEY UPDATE: it serializes the picks of one chooser without blocking the key-share locks a record write
+    # takes on its organization's ancestors (rollups) — FOR UPDATE here deadlocked with an edit of the same record.
+    list(Organization.objects.select_for_update(no_key=True).filter(pk=chosen_by_org.pk).values_list("pk", flat=True))
     list(ActivityRecord.objects.select_for_update().filter(pk=record.pk).values_list("pk", flat=True))
     taken = MonthlyStar.objects.select_for_update().filter(month=month, chosen_by_org=chosen_by_org)
     if taken.filter(record=record).exists() or MonthlyStar.objects.filter(month=month, record=record).exists():

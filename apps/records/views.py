@@ -18,13 +18,13 @@ from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
 from apps.core.lookups import parse_pk
-from apps.core.paging import KeysFirstPaginator
+from apps.core.paging import keyset_page_or_first
 from apps.core.periods import parse_period
 from apps.orgs.models import Organization
 
-from . import selectors, services, versions
+from . import selectors, services, states, versions
 from .forms import FileForm, NewRecordForm, OrgPickForm, PlanForm, RecordForm, ReturnForm, StarForm, attendance_from_post
-from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, RecordFile, RecordStatus
+from .models import ActivityPlan, ActivityRecord, ActivityType, AttendanceStatus, RecordFile
 
 # Asked by the 删除草稿 button's dialog and by the confirmation page: one wording.
 DELETE_QUESTION = gettext_noop("确定删除这份草稿？")
@@ -41,11 +41,14 @@ def record_list(request):
         _require(request.user, policy.RECORD_VIEW, _("您没有查看组织生活纪实的权限"))
     f, qs = selectors.record_list(request.user, request.GET)
     valid = f.form.is_valid()
-    page = KeysFirstPaginator(qs if valid else qs.none(), settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Pages go by keys, the total is capped; a mangled ?after=/?before= shows the first page (400).
+    page, paging_error = keyset_page_or_first(
+        lambda params: selectors.record_page(request.user, qs if valid else qs.none(), params,
+                                             per_page=settings.LIST_PAGE_SIZE), request.GET)
     return render(request, "records/list.html", {
-        "filter": f, "page": page, "section": "records",
+        "filter": f, "page": page, "section": "records", "paging_error": paging_error,
         "can_create": policy.has_capability(request.user, policy.RECORD_MANAGE),
-    }, status=200 if valid else 400)
+    }, status=200 if valid and not paging_error else 400)
 
 
 def _org_param(request, capability=policy.RECORD_MANAGE):
@@ -165,7 +168,7 @@ def _render_detail(request, record, file_form=None, status=None):
         # Members of the branch read the record and its figures; the roll call is for the staff.
         "can_see_attendance": policy.has_capability(user, policy.RECORD_VIEW),
         "file_form": file_form or FileForm(), "return_form": ReturnForm(),
-        "star_form": StarForm(orgs=selectors.star_orgs(user, record)) if record.status == RecordStatus.SUBMITTED else None,
+        "star_form": StarForm(orgs=selectors.star_orgs(user, record)) if states.allows("star", record) else None,
         **selectors.record_detail_context(user, record),
         "submit_question": selectors.submit_question(record) if record.can_submit else "",
         "delete_question": _(DELETE_QUESTION),
@@ -220,7 +223,7 @@ def record_submit(request, pk):
     record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     # One click never submits: the button's dialog, or this page, asks first (a record already submitted is
     # refused below with the reason, nothing to confirm).
-    if record.status != RecordStatus.SUBMITTED and not confirmed(request):
+    if states.allows("submit", record) and not confirmed(request):
         return confirm_page(request, title=_("提交纪实"), message=selectors.SUBMIT_QUESTION,
                             label=_("确认提交"), back=reverse("records:detail", args=[record.pk]),
                             details=selectors.submit_notes(record))
@@ -254,7 +257,7 @@ def record_return(request, pk):
 def record_delete(request, pk):
     record = policy.get(ActivityRecord, request.user, pk, policy.RECORD_MANAGE)
     # Deleting a draft cannot be undone: one click never does it (a submitted one is refused below, not asked).
-    if record.first_submitted_at is None and not confirmed(request):
+    if states.allows("delete", record) and not confirmed(request):
         return confirm_page(request, title=_("删除草稿"), message=_(DELETE_QUESTION), label=_("确认删除"),
                             back=reverse("records:detail", args=[record.pk]), button_class="btn-danger")
     try:

@@ -39,7 +39,8 @@ def _statements(tree, tmp_path, rows):
 def test_statements_grow_by_batches_not_rows(tree, tmp_path):
     small_create, small_update = _statements(tree, tmp_path, 50)
     large_create, large_update = _statements(tree, tmp_path, 500)
-    # 450 more rows: a few more batches (SQLite fits ~37 members or ~76 audit rows in one INSERT), never one per row.
+    # 450 more rows: a few more batches (one INSERT carries up to 1,000 rows where the database takes that many
+    # parameters; 38 members where only 999), never one per row.
     assert large_create - small_create <= 450 // 20, (small_create, large_create)
     assert large_update - small_update <= 450 // 20, (small_update, large_update)
     assert counters.mismatches() == {}
