@@ -213,10 +213,22 @@ def stored_by(period, key, *, within=None) -> dict:
 
 def live_by(cases, key, now) -> dict:
     """The clock-driven parts over the cohort's cases still open (key AREA: by township-level area)."""
-    if key == AREA:
-        cases = cases.annotate(**{AREA: area_key()})
-    rows = cases.filter(LIVE_CONDITION).order_by().values(key).annotate(**live_aggregates(now))
-    return {row[key]: row for row in rows}
+    if key != AREA:
+        rows = cases.filter(LIVE_CONDITION).order_by().values(key).annotate(**live_aggregates(now))
+        return {row[key]: row for row in rows}
+    # Grouped by the path prefix of the case's area (a join, not the area_key() subquery per open case: two index
+    # lookups each for a province's ~50k open cases of a year), then the prefixes named by their organizations.
+    aggregates = live_aggregates(now)
+    rows = list(cases.filter(LIVE_CONDITION).order_by().annotate(prefix=Substr("area__path", 1, _prefix_length()))
+                .values("prefix").annotate(**aggregates))
+    towns = dict(Organization.objects.filter(path__in={r["prefix"] for r in rows if r["prefix"]}).values_list("path", "pk"))
+    out = {}
+    for row in rows:
+        town = towns.get(row["prefix"]) if row["prefix"] else None  # as area_key(): the ancestor there, else itself
+        into = out.setdefault(town, {AREA: town, **dict.fromkeys(aggregates, 0)})
+        for name in aggregates:
+            into[name] += row[name]
+    return out
 
 
 # ---- upkeep ----

@@ -17,8 +17,9 @@ def state(member: Member | None):
     return member.organization_id, True, member.category == MemberCategory.FULL
 
 
-def apply_changes(changes):
-    """Apply (before_state, after_state) pairs as increments; call inside the write's transaction."""
+def apply_changes(changes, *, refers=()):
+    """Apply (before_state, after_state) pairs as increments; call inside the write's transaction. `refers`: the
+    other organizations the written members point to (their party groups, see OrgCountManager._hold)."""
     deltas = defaultdict(lambda: [0, 0])
     for before, after in changes:
         if before == after:
@@ -28,7 +29,8 @@ def apply_changes(changes):
                 deltas[st[0]][0] += sign
                 deltas[st[0]][1] += sign if st[2] else 0
     # The organizations' own rows and the roll-ups of every ancestor, locked in key order (orgs.models).
-    OrgMemberCount.objects.apply(direct={org: tuple(d) for org, d in deltas.items() if d != [0, 0]})
+    OrgMemberCount.objects.apply(direct={org: tuple(d) for org, d in deltas.items() if d != [0, 0]},
+                                 refers=sorted({pk for pk in refers if pk is not None}))
 
 
 def recount(organization_ids=None):

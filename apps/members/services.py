@@ -72,7 +72,7 @@ def member_create(*, actor, data, request=None) -> Member:
     cleaned = _validated(data)
     member = apply_member_values(Member(), cleaned)
     member.save()
-    counters.apply_changes([(None, counters.state(member))])
+    counters.apply_changes([(None, counters.state(member))], refers=[member.party_group_id])
     audit_record(actor=actor, action=Action.CREATE, obj=member, after=snapshot(member), request=request)
     return member
 
@@ -88,7 +88,7 @@ def member_update(*, actor, member, data, request=None) -> Member:
     cleaned = _validated(merged, exclude_pk=member.pk)
     apply_member_values(member, cleaned)
     member.save()
-    counters.apply_changes([(counted_before, counters.state(member))])
+    counters.apply_changes([(counted_before, counters.state(member))], refers=[member.party_group_id])
     audit_record(actor=actor, action=Action.UPDATE, obj=member, before=before, after=snapshot(member), request=request)
     return member
 
@@ -113,7 +113,7 @@ def member_import_apply(*, actor, rows, on_progress=None) -> tuple[int, int]:
     ones (by ID number) updated, in bulk; all in one transaction with the member counts, an audit row per member and
     one for the import. `on_progress(done)` is called every 500 rows. Returns (created, updated)."""
     created = updated = 0
-    to_create, to_update, events, count_changes = [], [], [], []
+    to_create, to_update, events, count_changes, groups = [], [], [], [], set()
     new_member = instance_factory(Member)  # Member(), without Model.__init__'s field-by-field defaults
 
     def flush_create():
@@ -144,11 +144,13 @@ def member_import_apply(*, actor, rows, on_progress=None) -> tuple[int, int]:
             member = apply_member_values(new_member(), row.cleaned)
             to_create.append(member)
             count_changes.append((None, counters.state(member)))
+            groups.add(member.party_group_id)
         else:
             before, counted_before = snapshot(current), counters.state(current)
             apply_member_values(current, row.cleaned)
             to_update.append(current)
             count_changes.append((counted_before, counters.state(current)))
+            groups.add(current.party_group_id)
             events.append(build_event(actor=actor, action=Action.UPDATE, obj=current, before=before,
                                       after=snapshot(current), note=f"Excel导入 第{row.row_number}行"))
 
@@ -163,7 +165,7 @@ def member_import_apply(*, actor, rows, on_progress=None) -> tuple[int, int]:
                 on_progress(i)
         flush_create()
         flush_update()
-        counters.apply_changes(count_changes)
+        counters.apply_changes(count_changes, refers=groups)
         audit_bulk(events)
     audit_record(actor=actor, action=Action.IMPORT, object_type="members.member", object_repr="党员信息Excel导入",
                  note=f"新增{created}人，更新{updated}人")

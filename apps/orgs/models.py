@@ -187,14 +187,15 @@ class OrgCountManager(models.Manager):
     """Increments of the stored counts, their roll-ups and their rebuild (the one place that writes them), the
     domain roll-ups (OrgDomainCount) included: they change in the same calls, under the same locks."""
 
-    def apply(self, *, direct=None, subtree=None, domains=None):
+    def apply(self, *, direct=None, subtree=None, domains=None, refers=()):
         """Apply increments (inside the caller's transaction).
 
         `direct`: {organization_id: (current, current_full)}, an organization's own members; they also roll up
         into `subtree_current` of the organization and of every ancestor, and into their domain roll-ups under the
         organization's domain. `subtree`: {path: (members, orgs)}, added to the roll-ups of the organization at
         `path` and of every ancestor (a tree change). `domains`: {path: {domain: (members, orgs)}}, added the same
-        way to the domain roll-ups.
+        way to the domain roll-ups. `refers`: other organizations the caller's new rows point to (a member's party
+        group), held with the `direct` ones (see _hold).
         """
         direct = {pk: d for pk, d in (direct or {}).items() if tuple(d) != (0, 0)}
         subtree = {path: d for path, d in (subtree or {}).items() if tuple(d) != (0, 0)}
@@ -203,7 +204,31 @@ class OrgCountManager(models.Manager):
         if not direct and not subtree and not domains:
             return
         with transaction.atomic(savepoint=False):  # the caller's transaction; one of its own outside any
+            if direct and connection.vendor != "sqlite":
+                self._hold([*direct, *refers])
             self._apply(direct, subtree, domains)
+
+    @staticmethod
+    def _hold(org_ids):
+        """Hold the organizations and their ancestors FOR KEY SHARE, from the top down (path order), until the
+        transaction ends — before the count rows' locks. The caller's rows (a member's) point to these organizations:
+        Django defers the foreign key check, and its key-share lock, to COMMIT, after the count rows' locks; a move
+        holds its organization and then the subtree FOR UPDATE (their paths change) and waits for those count rows:
+        a deadlock. Held here first, the move's organization is where one of the two waits for the other, holding
+        nothing the other needs. Read again when a move committed between the read of the paths and the lock."""
+        ids, qn = set(org_ids), connection.ops.quote_name
+        while True:
+            paths = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "path"))
+            chain = sorted({p for path in paths.values() for p in path_and_ancestors(path)})
+            if not chain:
+                return
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {qn('id')}, {qn('path')} FROM {qn(Organization._meta.db_table)} "
+                               f"WHERE {qn('path')} IN ({', '.join(['%s'] * len(chain))}) ORDER BY {qn('path')} "
+                               f"FOR KEY SHARE", chain)
+                held = set(cursor.fetchall())
+            if all((pk, path) in held for pk, path in paths.items()):  # still there: their ancestors are held
+                return
 
     def _apply(self, direct, subtree, domains):
         places = self._places(direct)

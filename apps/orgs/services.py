@@ -110,7 +110,10 @@ def org_update(*, actor, org, data, request=None) -> Organization:
 @transaction.atomic
 def org_move(*, actor, org, new_parent, request=None) -> Organization:
     """Move an organization with its whole subtree under `new_parent`."""
-    org = Organization.objects.get(pk=org.pk)
+    # FOR UPDATE first (its path, a key, changes): a member write below it holds its chain FOR KEY SHARE from the
+    # top down before the count rows (OrgCountManager._hold), so the two meet here, before either holds what the
+    # other waits for; the count rows are locked later, in move_subtree.
+    org = Organization.objects.select_for_update().get(pk=org.pk)
     if new_parent.pk == org.pk or new_parent.path.startswith(org.path):
         raise ValidationError({"parent": _("不能把组织移到它自己或它的下级组织之下")})
     old_parent = Organization.objects.get_parent(org)
