@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.cases.models import Case
+from tests.keyset_pages import pager_link, walk_back, walk_next
 
 pytestmark = pytest.mark.django_db
 
@@ -35,38 +36,21 @@ def _numbers(html):
     return re.findall(r'<a href="/cases/\d+/">(QG\d+)</a>', html)
 
 
-def _link(html, label):
-    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
-    return found.group(1).replace("&amp;", "&") if found else None
-
-
 def test_next_links_walk_every_case_once_in_order_then_back(listed, cases, login):
     client = login(cases.users["dispatcher"])
     html = client.get("/cases/").content.decode()
     assert _numbers(html) == listed[:2] and "第 1 / 4 页，共 7 条" in html and "共 7 件" in html
-    seen, queries, query = [], [], ""
-    while query is not None:
-        html = client.get("/cases/?" + query).content.decode()
-        seen += _numbers(html)
-        queries.append(query)
-        query = _link(html, "下一页")
+    seen, queries, html = walk_next(client, "/cases/", _numbers)
     assert seen == listed
     assert queries[1] == "page=2" and "after=" in queries[2]
-    back = []
-    while True:
-        back = _numbers(html) + back
-        query = _link(html, "上一页")
-        if query is None:
-            break
-        html = client.get("/cases/?" + query).content.decode()
-    assert back == listed
+    assert walk_back(client, "/cases/", _numbers, html) == listed
 
 
 def test_last_page_and_before(listed, cases, login):
     client = login(cases.users["dispatcher"])
     html = client.get("/cases/", {"last": "1"}).content.decode()
-    assert _numbers(html) == listed[-2:] and _link(html, "下一页") is None
-    before = _link(html, "上一页")
+    assert _numbers(html) == listed[-2:] and pager_link(html, "下一页") is None
+    before = pager_link(html, "上一页")
     assert "before=" in before
     assert _numbers(client.get("/cases/?" + before).content.decode()) == listed[-4:-2]
 
@@ -74,7 +58,7 @@ def test_last_page_and_before(listed, cases, login):
 def test_queue_and_search_travel_with_the_cursor(listed, cases, login):
     client = login(cases.users["dispatcher"])
     html = client.get("/cases/", {"queue": "to_sign", "q": "垃圾", "page": "2"}).content.decode()
-    nxt = _link(html, "下一页")
+    nxt = pager_link(html, "下一页")
     assert "queue=to_sign" in nxt and "q=" in nxt and "after=" in nxt and "page=" not in nxt
     assert _numbers(client.get("/cases/?" + nxt).content.decode()) == listed[4:6]
 
@@ -107,7 +91,7 @@ def test_totals_search_hits_and_queue_chips_are_capped(listed, cases, login, set
 
 def _page_statements(client):
     html = client.get("/cases/").content.decode()
-    after = _link(html, "下一页")
+    after = pager_link(html, "下一页")
     assert "after=" in after
     counts = []
     for params in ("", after, "last=1", "queue=to_sign", "q=垃圾", after.replace("after=", "before=")):

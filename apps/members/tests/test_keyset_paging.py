@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.members.models import Member
 from tests.factories import make_member, make_org, refresh
+from tests.keyset_pages import pager_link, walk_back, walk_next
 
 NAMES = ["安一", "白二", "蔡三", "丁四", "范五", "郭六", "何七"]  # pinyin order: an, bai, cai, ding, fan, guo, he
 
@@ -28,43 +29,24 @@ def _names(html):
     return re.findall(r'<a href="/members/\d+/">([^<]+)</a>', html)
 
 
-def _link(html, label):
-    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
-    return found.group(1).replace("&amp;", "&") if found else None
-
-
 @pytest.mark.django_db
 def test_next_links_walk_the_whole_list_once_then_back(roster, login, tree):
     client = login(tree.users["district_admin"])
     html = client.get("/members/").content.decode()
-    assert _names(html) == roster[:2] and "第 1 / 5 页，共 9 条" in html and _link(html, "上一页") is None
-    seen, pages, query = [], [], ""
-    while True:
-        html = client.get("/members/?" + query).content.decode()
-        seen += _names(html)
-        pages.append(query)
-        query = _link(html, "下一页")
-        if query is None:
-            break
+    assert _names(html) == roster[:2] and "第 1 / 5 页，共 9 条" in html and pager_link(html, "上一页") is None
+    seen, pages, html = walk_next(client, "/members/", _names)
     assert seen == roster  # every member once, in order
     assert pages[1] == "page=2" and "after=" in pages[2]  # numbers for the first pages, then keys
-    back = []
-    while True:  # from the end, 上一页 until the first page
-        back = _names(html) + back
-        query = _link(html, "上一页")
-        if query is None:
-            break
-        html = client.get("/members/?" + query).content.decode()
-    assert back == roster
+    assert walk_back(client, "/members/", _names, html) == roster  # from the end, 上一页 until the first page
 
 
 @pytest.mark.django_db
 def test_last_page_and_first_page_links(roster, login, tree):
     client = login(tree.users["district_admin"])
     html = client.get("/members/", {"last": "1"}).content.decode()
-    assert _names(html) == roster[-2:] and _link(html, "下一页") is None and _link(html, "末页") is None
-    assert _link(html, "首页") == "" and "共 9 条" in html
-    html = client.get("/members/?" + _link(html, "上一页")).content.decode()
+    assert _names(html) == roster[-2:] and pager_link(html, "下一页") is None and pager_link(html, "末页") is None
+    assert pager_link(html, "首页") == "" and "共 9 条" in html
+    html = client.get("/members/?" + pager_link(html, "上一页")).content.decode()
     assert _names(html) == roster[-4:-2]
 
 
@@ -72,7 +54,7 @@ def test_last_page_and_first_page_links(roster, login, tree):
 def test_filters_travel_with_the_cursor(roster, login, tree):
     client = login(tree.users["district_admin"])
     html = client.get("/members/", {"org": tree.branch_a.code, "page": "2"}).content.decode()
-    nxt = _link(html, "下一页")
+    nxt = pager_link(html, "下一页")
     assert "org=" + tree.branch_a.code in nxt and "after=" in nxt and "page=" not in nxt
     assert "李四" not in client.get("/members/?" + nxt).content.decode()
 
@@ -143,7 +125,7 @@ def test_list_queries_do_not_grow_with_members_or_organizations(tree, login, set
 
     def run():
         html = client.get("/members/").content.decode()
-        after = _link(html, "下一页")
+        after = pager_link(html, "下一页")
         assert "after=" in after
         counts = []
         for params in ("", "last=1", "q=x", "category=full", after, "page=1"):
@@ -168,11 +150,11 @@ def test_back_from_the_last_page_then_forward_misses_nobody(roster, login, tree)
     whole, and 下一页 from there goes on without a gap."""
     client = login(tree.users["district_admin"])
     html = client.get("/members/", {"last": "1"}).content.decode()
-    while (query := _link(html, "上一页")) is not None:
+    while (query := pager_link(html, "上一页")) is not None:
         html = client.get("/members/?" + query).content.decode()
     assert _names(html) == roster[:2] and "第 1 / 5 页" in html
     seen = _names(html)
-    while (query := _link(html, "下一页")) is not None:
+    while (query := pager_link(html, "下一页")) is not None:
         html = client.get("/members/?" + query).content.decode()
         seen += _names(html)
     assert seen == roster

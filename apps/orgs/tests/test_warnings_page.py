@@ -11,6 +11,7 @@ import pytest
 from apps.orgs import selectors
 from apps.orgs.models import CommitteePost, Organization
 from tests.factories import make_member, make_org, refresh
+from tests.keyset_pages import walk_back, walk_next
 
 FAR = date.today() + timedelta(days=3 * 365)  # a term that needs no reminder
 RUN_OF_BLANK_LINES = "\n" * (2 ** selectors.COLLAPSE_PASSES + 8)  # longer than the predicate folds: a superset
@@ -142,11 +143,6 @@ def _names(html):
     return re.findall(r'<a href="/orgs/\d+/">([^<]+)</a>', html.split("<tbody>")[1].split("</tbody>")[0])
 
 
-def _link(html, label):
-    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
-    return found.group(1).replace("&amp;", "&") if found else None
-
-
 @pytest.mark.django_db
 def test_the_page_lists_exactly_them_in_tree_order_page_by_page(varied, tree, login, settings):
     settings.LIST_PAGE_SIZE = 3
@@ -156,28 +152,14 @@ def test_the_page_lists_exactly_them_in_tree_order_page_by_page(varied, tree, lo
     client = login(tree.users["district_admin"])
     html = client.get(f"/orgs/{tree.district.pk}/warnings/").content.decode()
     assert f"共 {len(expected) + 2} 个组织有提示" in html  # counted by the predicate (its two extra joint branches too)
-    seen, queries, query = [], [], ""
-    while True:
-        response = client.get(f"/orgs/{tree.district.pk}/warnings/?" + query)
-        assert response.status_code == 200
-        html = response.content.decode()
-        page = _names(html)
+    def shown_right(html, page):
         assert len(page) <= 3 and "长空行联合支部" not in page and "少见空白联合支部" not in page
-        seen += page
-        queries.append(query)
-        query = _link(html, "下一页")
-        if query is None:
-            break
+
+    path = f"/orgs/{tree.district.pk}/warnings/"
+    seen, queries, html = walk_next(client, path, _names, shown_right)
     assert seen == expected
     assert queries[1] == "page=2" and "after=" in queries[2]
-    back = []
-    while True:  # from the end back to the first page
-        back = _names(html) + back
-        query = _link(html, "上一页")
-        if query is None:
-            break
-        html = client.get(f"/orgs/{tree.district.pk}/warnings/?" + query).content.decode()
-    assert back == expected
+    assert walk_back(client, path, _names, html) == expected  # from the end back to the first page
     # A township's page holds its own subtree only; a bad cursor is a 400 with the first page.
     town_a = _names(client.get(f"/orgs/{tree.town_a.pk}/warnings/").content.decode())
     assert town_a == ["甲镇党委", "甲村党支部"]

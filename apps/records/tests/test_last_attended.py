@@ -15,6 +15,7 @@ from apps.members.models import Member
 from apps.records import marks, selectors, services
 from apps.records.models import MemberAttendanceMark
 from tests.factories import make_member
+from tests.keyset_pages import pager_link
 
 # A count of members (not the correlated per-row counts of a page's own rows).
 COUNTS_MEMBERS = re.compile(r'\s*SELECT COUNT\(.*\bFROM "members_member"', re.I | re.S)
@@ -141,11 +142,6 @@ def test_a_bad_cursor_is_refused_with_a_message(tree, client):
     assert response.status_code == 400 and "翻页参数有误" in response.content.decode()
 
 
-def _link(html, label):
-    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
-    return found.group(1).replace("&amp;", "&") if found else None
-
-
 @pytest.mark.parametrize("params", [{"after": "abc"}, {"before": "-3"}, {"after": "1" * 40}, {"before": "MQ"}])
 def test_a_bad_cursor_shows_the_first_page_with_the_one_wording(tree, client, settings, params):
     settings.LIST_PAGE_SIZE = 2
@@ -163,7 +159,7 @@ def test_the_pager_links_walk_both_ways_and_a_cursor_outlives_its_member_leaving
     listed = [m.name for m in selectors.non_participants(tree.users["district_admin"], tree.branch_a)[0]]
     html = _followup(client, tree).content.decode()
     assert "第 1 页" in html and "共" not in re.search(r'data-testid="pager".*?</ul>', html, re.S).group(0)
-    assert "page=" not in _link(html, "下一页")  # no page numbers: 下一页 goes by key from the first page
+    assert "page=" not in pager_link(html, "下一页")  # no page numbers: 下一页 goes by key from the first page
     numbered = _followup(client, tree, page="3")  # a hand-made page number: just the first page, nothing to say
     assert numbered.status_code == 200 and "paging-notice" not in numbered.content.decode()
     assert numbered.context["page"].object_list == _followup(client, tree).context["page"].object_list
@@ -171,13 +167,13 @@ def test_the_pager_links_walk_both_ways_and_a_cursor_outlives_its_member_leaving
     while True:
         page = _followup(client, tree, **dict(p.split("=") for p in query.split("&"))) if query else _followup(client, tree)
         forward += [m.name for m in page.context["page"]]
-        if (query := _link(page.content.decode(), "下一页")) is None:
+        if (query := pager_link(page.content.decode(), "下一页")) is None:
             break
     assert forward == listed and len(set(forward)) == 6
     page, back = _followup(client, tree, last="1"), []
     while True:  # 末页, then 上一页 to the first page
         back = [m.name for m in page.context["page"]] + back
-        if (query := _link(page.content.decode(), "上一页")) is None:
+        if (query := pager_link(page.content.decode(), "上一页")) is None:
             break
         page = _followup(client, tree, **dict(p.split("=") for p in query.split("&")))
     assert back == forward

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.records.models import ActivityRecord
+from tests.keyset_pages import pager_link, walk_back, walk_next
 
 
 @pytest.fixture
@@ -24,40 +25,23 @@ def _topics(html):
     return re.findall(r'<a href="/records/\d+/">([^<]+)</a>', html)
 
 
-def _link(html, label):
-    found = re.search(r'<a class="page-link" href="\?([^"]*)"[^>]*>' + label + "</a>", html)
-    return found.group(1).replace("&amp;", "&") if found else None
-
-
 @pytest.mark.django_db
 def test_next_links_walk_every_record_once_in_order_then_back(listed, login, tree):
     client = login(tree.users["district_admin"])
     html = client.get("/records/").content.decode()
-    assert _topics(html) == listed[:2] and "第 1 / 4 页，共 7 条" in html and _link(html, "上一页") is None
-    seen, queries, query = [], [], ""
-    while query is not None:
-        html = client.get("/records/?" + query).content.decode()
-        seen += _topics(html)
-        queries.append(query)
-        query = _link(html, "下一页")
+    assert _topics(html) == listed[:2] and "第 1 / 4 页，共 7 条" in html and pager_link(html, "上一页") is None
+    seen, queries, html = walk_next(client, "/records/", _topics)
     assert seen == listed
     assert queries[1] == "page=2" and "after=" in queries[2]  # page numbers first, then keys
-    back = []
-    while True:
-        back = _topics(html) + back
-        query = _link(html, "上一页")
-        if query is None:
-            break
-        html = client.get("/records/?" + query).content.decode()
-    assert back == listed
+    assert walk_back(client, "/records/", _topics, html) == listed
 
 
 @pytest.mark.django_db
 def test_last_page_and_before(listed, login, tree):
     client = login(tree.users["district_admin"])
     html = client.get("/records/", {"last": "1"}).content.decode()
-    assert _topics(html) == listed[-2:] and _link(html, "下一页") is None and "共 7 条" in html
-    before = _link(html, "上一页")
+    assert _topics(html) == listed[-2:] and pager_link(html, "下一页") is None and "共 7 条" in html
+    before = pager_link(html, "上一页")
     assert "before=" in before
     assert _topics(client.get("/records/?" + before).content.decode()) == listed[-4:-2]
 
@@ -67,7 +51,7 @@ def test_filters_travel_with_the_cursor(listed, login, tree, make_record):
     make_record(topic="乙支部的", org=tree.branch_b, actor=tree.users["district_admin"], submit=False)
     client = login(tree.users["district_admin"])
     html = client.get("/records/", {"status": "draft", "org": tree.branch_a.code, "page": "2"}).content.decode()
-    nxt = _link(html, "下一页")
+    nxt = pager_link(html, "下一页")
     assert "status=draft" in nxt and "after=" in nxt and "page=" not in nxt
     assert _topics(client.get("/records/?" + nxt).content.decode()) == listed[4:6]
 
@@ -94,7 +78,7 @@ def test_total_is_capped_with_a_limit(listed, login, tree, settings):
 def _page_statements(client):
     """Statements of the first, a keyed, the last and a filtered page."""
     html = client.get("/records/").content.decode()
-    after = _link(html, "下一页")
+    after = pager_link(html, "下一页")
     assert "after=" in after
     counts = []
     for params in ("", after, "last=1", "status=draft", after.replace("after=", "before=")):
