@@ -376,6 +376,8 @@ ORG_WARNINGS_COUNT_CAP = env_int("ORG_WARNINGS_COUNT_CAP", 1000)
 # province's subtree holds millions of records and cases, and an exact total would read every one per page view.
 RECORD_LIST_COUNT_CAP = env_int("RECORD_LIST_COUNT_CAP", 1000)
 CASE_LIST_COUNT_CAP = env_int("CASE_LIST_COUNT_CAP", 1000)
+# The list of organizations short of an activity type (完成情况 → 未完成的组织) counts up to this many ("1000+").
+COMPLIANCE_MISSING_COUNT_CAP = env_int("COMPLIANCE_MISSING_COUNT_CAP", 1000)
 
 # Several servers behind one address (docs/architecture.md, "Several servers"). REDIS_URL (redis://host:6379/0): the
 # cache, the sessions' cache and the rate limits and one-time tokens (apps.core.ratelimit) live in that Redis, shared

@@ -19,6 +19,16 @@ def _model_tables():
     return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
 
 
+def _columns(table) -> str:
+    """The model's own columns of `table`, quoted: a column the database computes (the cases' generated search vector
+    on PostgreSQL) is neither copied nor written back."""
+    quote = connection.ops.quote_name
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table:
+            return ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    return "*"
+
+
 class DatabaseSnapshot:
     """take() copies the rows of every model table aside; restore() empties the model tables and copies them back."""
 
@@ -36,7 +46,7 @@ class DatabaseSnapshot:
                     continue
                 copy = f"{PREFIX}{len(self.tables)}"
                 cursor.execute(f"DROP TABLE IF EXISTS {quote(copy)}")
-                cursor.execute(f"CREATE {unlogged}TABLE {quote(copy)} AS SELECT * FROM {quote(table)}")
+                cursor.execute(f"CREATE {unlogged}TABLE {quote(copy)} AS SELECT {_columns(table)} FROM {quote(table)}")
                 self.tables[table] = copy
         return self
 
@@ -55,7 +65,9 @@ class DatabaseSnapshot:
             for table in tables:
                 cursor.execute(f"DELETE FROM {quote(table)}")
             for table, copy in self.tables.items():
-                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(copy)}")
+                columns = _columns(table)
+                target = "" if columns == "*" else f" ({columns})"
+                cursor.execute(f"INSERT INTO {quote(table)}{target} SELECT {columns} FROM {quote(copy)}")
             # New rows continue after the restored ones (PostgreSQL; SQLite needs nothing).
             for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
                 cursor.execute(sql)

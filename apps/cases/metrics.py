@@ -25,8 +25,9 @@ resident asked), and attributed to the case's current lead unit:
   marked with what is missing (`"partial"`) or as having no cases (`"none"`); all of them come after the ranked
   rows, without a rank, in that order. Ranking by volume (order="received") ranks every row with cases.
 
-For whole months (a month, a quarter, a year) the figures are sums of the monthly roll-ups plus the clock-driven
-parts of the cases still open (apps.cases.rollups: a year is never a scan of a year's cases); for other periods
+For whole months (a month, a quarter, a year) the figures are sums of the monthly roll-ups (at the narrowest grain
+that answers the group: apps.cases.rollups) plus the clock-driven parts of the cases still open (a year is
+never a scan of a year's cases); for other periods
 one grouped query (by lead unit, area or category) over the index on submitted_at gives every row; townships
 include the cases of their village units, areas the cases located in them, whoever handled them. The roll-ups key
 the area at township level, so figures within an area below a township (a village) are read from that small
@@ -191,7 +192,11 @@ def _figures(row):
 def cohort(period, area=None):
     start, end = period_bounds(period)
     qs = Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    if area is not None:
+    if area is not None and area.depth == 1 and not Organization.objects.filter(depth=1).exclude(pk=area.pk).exists():
+        # The only root's subtree is every organization: the cases with an area, without a semi-join against the
+        # whole tree (a province's 100k organizations, for every year's ranking of its administrators).
+        qs = qs.filter(area__isnull=False)
+    elif area is not None:
         qs = qs.filter(area__in=Organization.objects.filter(prefix_q("path", area.path)).values("pk"))
     return qs
 

@@ -565,10 +565,13 @@ class CaseNumberCounter(models.Model):
 
 
 class CaseMonthRollup(models.Model):
-    """Delta rows of the case figures' clock-free parts per month of submission × lead unit × area × category,
-    written by the services with each step and folded by the schedule (apps.cases.rollups). The area is the case's
-    area at township level (its ancestor at depth CASE_ROLLUP_AREA_DEPTH when it lies deeper)."""
+    """Delta rows of the case figures' clock-free parts per month of submission, at one of four grains
+    (apps.cases.rollups.GRAINS): lead unit × area × category ("full"), lead unit × tree root ("unit"), area
+    ("area"), category × tree root ("service"); a column a grain does not keep is NULL. Written by the services with
+    each step and folded by the schedule. The area is the case's area at township level (its ancestor at depth
+    CASE_ROLLUP_AREA_DEPTH when it lies deeper), or its tree's root in the "unit" and "service" grains."""
 
+    grain = models.CharField(max_length=8, default="full")
     month = models.DateField()
     lead_unit = models.ForeignKey(HandlingUnit, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
                                   related_name="+")
@@ -588,4 +591,5 @@ class CaseMonthRollup(models.Model):
     handling_minutes = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["month", "lead_unit"], name="cases_rollup_month_unit_idx")]
+        indexes = [models.Index(fields=["grain", "month"], name="cases_rollup_grain_month_idx"),
+                   models.Index(fields=["grain", "area", "month"], name="cases_rollup_grain_area_idx")]

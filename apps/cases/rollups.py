@@ -14,6 +14,15 @@ township rows) and groups by lead unit, category or township (`AREA`); a `within
 case's own area reads the case rows of that small subtree instead (`answers`, metrics.grouped). The depth is part of
 the key: after changing the setting, `case_rollups --check` reports every row and `--rebuild` re-keys them.
 
+Every case counts at four grains (`GRAINS`, the `grain` column; a column a grain does not keep is NULL): "full"
+(lead unit × township × category), "unit" (lead unit × the tree's root), "area" (township) and "service" (category ×
+root). A ranking reads the narrowest grain that answers it (`grain_for`): over the whole tree (no `within`, or the
+root) a year by unit is about a row per unit and month — a province's year was 297k full rows for every ranking —
+by township a row per township and month; within a district or a township the full rows of its townships. The root
+keeps the grains exact for a `within` at the root, which leaves out the cases without an area. The grains come from
+the same contributions in the same writes (`_keys`), so they agree; `regrain` derives them from the full rows where
+those were written past this module (the province bench's copy, migration cases/0007).
+
 Kept by the services, in the write's own transaction, as *delta rows*: every step (`services._save`, `case_merge`,
 `case_open`) reads the contributions of the cases it touches before and after its change, grouped by key, and
 inserts the differences. Insert-only, so concurrent steps never wait on a shared counter row nor deadlock, and a
@@ -27,7 +36,7 @@ the rows it summed, so a delta committed meanwhile is kept, not lost. `manage.py
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
@@ -38,9 +47,37 @@ from apps.orgs.models import Organization
 
 from .models import HANDLING_STATUSES, Case, CaseMonthRollup, Rating, Status
 
-KEY = ("month", "lead_unit_id", "area_id", "service_id")
+KEY = ("grain", "month", "lead_unit_id", "area_id", "service_id")
 AREA = "rollup_area"  # a case's area as stored in the key (its township-level ancestor): annotate(**{AREA: area_key()})
-_SOURCE = ("month", "lead_unit_id", AREA, "service_id")  # KEY as computed from case rows
+ROOT = "rollup_root"  # the root of the case's area (the "unit" and "service" grains' area)
+ROOT_DEPTH = 1
+_SOURCE = ("month", "lead_unit_id", AREA, ROOT, "service_id")  # what the keys of every grain are made from
+
+# Grains: the key columns each keeps beside the month (the others are NULL) and the depth of its area.
+FULL, UNIT, BY_AREA, BY_SERVICE = "full", "unit", "area", "service"
+GRAINS = {FULL: ("lead_unit_id", "area_id", "service_id"), UNIT: ("lead_unit_id", "area_id"), BY_AREA: ("area_id",),
+          BY_SERVICE: ("service_id", "area_id")}
+ROOT_GRAINS = (UNIT, BY_SERVICE)
+
+
+def _keys(month, lead_unit, area, root, service):
+    """The row keys (KEY) one group of cases counts in, one per grain."""
+    return ((FULL, month, lead_unit, area, service), (UNIT, month, lead_unit, root, None),
+            (BY_AREA, month, None, area, None), (BY_SERVICE, month, None, root, service))
+
+
+def _grained(groups) -> dict:
+    """{KEY: {figure: n}} of every grain from [((month, lead_unit, area, root, service), {figure: n})]."""
+    out = {}
+    for source, figures in groups:
+        for key in _keys(*source):
+            into = out.get(key)
+            if into is None:
+                out[key] = dict(figures)
+            else:
+                for f in STORED:
+                    into[f] += figures[f]
+    return out
 STORED = ("cases", "received", "signed", "responded", "resolved", "rated", "solved", "satisfied", "overdue", "returned",
           "handling_minutes")
 
@@ -85,14 +122,16 @@ def area_depth() -> int:
     return settings.CASE_ROLLUP_AREA_DEPTH
 
 
-def _prefix_length() -> int:
-    return area_depth() * Organization.steplen
+def _prefix_length(depth=None) -> int:
+    return (depth or area_depth()) * Organization.steplen
 
 
-def area_key(path=None):
-    """The pk of the case's area truncated to the townships' depth (itself when no deeper), for annotating cases;
-    with `path` (a known area's path), the same for that area, usable as a value in an INSERT."""
-    prefix = Substr(OuterRef("area__path"), 1, _prefix_length()) if path is None else path[:_prefix_length()]
+def area_key(path=None, depth=None):
+    """The pk of the case's area truncated to the townships' depth (or `depth`; itself when no deeper), for
+    annotating cases (or roll-up rows); with `path` (a known area's path), the same for that area, usable as a value
+    in an INSERT."""
+    length = _prefix_length(depth)
+    prefix = Substr(OuterRef("area__path"), 1, length) if path is None else path[:length]
     return Subquery(Organization.objects.filter(path=prefix).values("pk")[:1])
 
 
@@ -103,10 +142,11 @@ def answers(period, within) -> bool:
 
 
 def contributions(queryset) -> dict:
-    """{(month, lead_unit_id, area_id, service_id): {figure: n}} of some cases, one grouped query."""
-    rows = (queryset.order_by().annotate(month=month_of(), **{AREA: area_key()}).values(*_SOURCE)
-            .annotate(**_stored_aggregates()))
-    return {tuple(row[k] for k in _SOURCE): {f: row[f] or 0 for f in STORED} for row in rows}
+    """{(grain, month, lead_unit_id, area_id, service_id): {figure: n}} of some cases, every grain from one grouped
+    query."""
+    rows = (queryset.order_by().annotate(month=month_of(), **{AREA: area_key(), ROOT: area_key(depth=ROOT_DEPTH)})
+            .values(*_SOURCE).annotate(**_stored_aggregates()))
+    return _grained((tuple(row[k] for k in _SOURCE), {f: row[f] or 0 for f in STORED}) for row in rows)
 
 
 def _delta_rows(before: dict, after: dict) -> list:
@@ -159,17 +199,21 @@ def contribution(case) -> dict:
 
 
 def add_new(case):
-    """A case just inserted (intake): its row, one INSERT (a village's township looked up inside it)."""
+    """A case just inserted (intake): its row of each grain, one INSERT (a village's township and its root looked up
+    inside it)."""
     values = contribution(case)
     month = timezone.localtime(case.submitted_at).date().replace(day=1)
-    area = case.area_id
-    if area is not None and Case.area.is_cached(case):
-        area = area_key(case.area.path) if len(case.area.path) > _prefix_length() else area
-    elif area is not None:
-        path = Subquery(Organization.objects.filter(pk=area).values("path")[:1])
-        area = Subquery(Organization.objects.filter(path=Substr(path, 1, _prefix_length())).values("pk")[:1])
-    CaseMonthRollup.objects.create(month=month, lead_unit_id=case.lead_unit_id, area_id=area,
-                                   service_id=case.service_id, **values)
+
+    def ancestor(depth):
+        if case.area_id is None:
+            return None
+        if Case.area.is_cached(case):
+            return area_key(case.area.path, depth) if len(case.area.path) > _prefix_length(depth) else case.area_id
+        path = Subquery(Organization.objects.filter(pk=case.area_id).values("path")[:1])
+        return Subquery(Organization.objects.filter(path=Substr(path, 1, _prefix_length(depth))).values("pk")[:1])
+
+    keys = _keys(month, case.lead_unit_id, ancestor(None), ancestor(ROOT_DEPTH), case.service_id)
+    CaseMonthRollup.objects.bulk_create([CaseMonthRollup(**dict(zip(KEY, key)), **values) for key in keys])
 
 
 def org_moving(org):
@@ -200,11 +244,25 @@ def covers(period) -> bool:
     return period.start.day == 1 and nxt.day == 1
 
 
+def grain_for(key, within) -> str:
+    """The narrowest grain that answers a group by `key` within an area: over a whole tree (no area, or a root) the
+    unit or category rows keyed by the root (a province's year: about a row per unit and month, not one per unit,
+    township and category); within a smaller area the full rows, whose areas lie in it or not."""
+    if key == "area_id":
+        return BY_AREA
+    if within is not None and within.depth > ROOT_DEPTH:
+        return FULL
+    return UNIT if key == "lead_unit_id" else BY_SERVICE
+
+
 def stored_by(period, key, *, within=None) -> dict:
     """{value of key ("lead_unit_id" / "area_id": the township-level area / "service_id"): {figure: n}} summed over
-    the period's months, within an area that `answers` allows."""
-    qs = CaseMonthRollup.objects.filter(month__gte=period.start, month__lte=period.end)
-    if within is not None:
+    the period's months, within an area that `answers` allows, from the rows of `grain_for`."""
+    grain = grain_for(key, within)
+    qs = CaseMonthRollup.objects.filter(grain=grain, month__gte=period.start, month__lte=period.end)
+    if within is not None and grain in ROOT_GRAINS:
+        qs = qs.filter(area_id=within.pk)  # a root
+    elif within is not None:
         qs = qs.filter(area_id__in=Organization.objects.filter(prefix_q("path", within.path),
                                                                depth__lte=area_depth()).values("pk"))
     rows = qs.order_by().values(key).annotate(**{f: Sum(f) for f in STORED})
@@ -213,21 +271,32 @@ def stored_by(period, key, *, within=None) -> dict:
 
 def live_by(cases, key, now) -> dict:
     """The clock-driven parts over the cohort's cases still open (key AREA: by township-level area)."""
+    cases = cases.filter(LIVE_CONDITION)
     if key != AREA:
-        rows = cases.filter(LIVE_CONDITION).order_by().values(key).annotate(**live_aggregates(now))
+        rows = cases.order_by().values(key).annotate(**live_aggregates(now))
         return {row[key]: row for row in rows}
-    # Grouped by the path prefix of the case's area (a join, not the area_key() subquery per open case: two index
-    # lookups each for a province's ~50k open cases of a year), then the prefixes named by their organizations.
+    # Grouped by the case's own area first, then those groups joined to their organizations and summed by the path
+    # prefix, then the prefixes named by their organizations. Not the area_key() subquery per open case (two index
+    # lookups each for a province's ~50k open cases of a year), nor a join of every open case (the join builds the
+    # whole tree, 100k organizations, for 50k probes): grouping first leaves ~15k areas to join (a province's year,
+    # vacuumed: 71 → 48 ms). The ORM does not join a grouped subquery, hence the statement around the ORM's own.
     aggregates = live_aggregates(now)
-    rows = list(cases.filter(LIVE_CONDITION).order_by().annotate(prefix=Substr("area__path", 1, _prefix_length()))
-                .values("prefix").annotate(**aggregates))
-    towns = dict(Organization.objects.filter(path__in={r["prefix"] for r in rows if r["prefix"]}).values_list("path", "pk"))
+    by_area = cases.order_by().values("area_id").annotate(**aggregates)
+    sql, params = by_area.query.get_compiler(using=by_area.db).as_sql()
+    qn, org = connections[by_area.db].ops.quote_name, Organization._meta
+    sums = ", ".join(f"SUM(g.{qn(name)})" for name in aggregates)
+    with connections[by_area.db].cursor() as cursor:
+        cursor.execute(f"SELECT SUBSTR(o.{qn('path')}, 1, %s), {sums} FROM ({sql}) g LEFT JOIN {qn(org.db_table)} o "
+                       f"ON o.{qn(org.pk.column)} = g.{qn('area_id')} GROUP BY 1", (_prefix_length(), *params))
+        rows = [dict(zip(("prefix", *aggregates), row)) for row in cursor.fetchall()]
+    towns = dict(Organization.objects.using(by_area.db).filter(path__in={r["prefix"] for r in rows if r["prefix"]})
+                 .values_list("path", "pk"))
     out = {}
     for row in rows:
         town = towns.get(row["prefix"]) if row["prefix"] else None  # as area_key(): the ancestor there, else itself
         into = out.setdefault(town, {AREA: town, **dict.fromkeys(aggregates, 0)})
         for name in aggregates:
-            into[name] += row[name]
+            into[name] += int(row[name] or 0)  # PostgreSQL sums counts as numeric
     return out
 
 
@@ -258,6 +327,22 @@ def rebuild() -> int:
             cursor.execute(f"LOCK TABLE {Case._meta.db_table} IN SHARE MODE")
     CaseMonthRollup.objects.all().delete()
     rows = [CaseMonthRollup(**dict(zip(KEY, key)), **values) for key, values in expected().items()]
+    CaseMonthRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+@transaction.atomic
+def regrain() -> int:
+    """Replace the rows of the narrower grains by sums of the full rows, for full rows written past this module:
+    the province bench copies a district's rows (its roots move below the province's) and migration cases/0007
+    adds the grains to a database that has the full rows only. Returns the rows written."""
+    CaseMonthRollup.objects.exclude(grain=FULL).delete()
+    full = (CaseMonthRollup.objects.filter(grain=FULL).order_by().annotate(**{ROOT: area_key(depth=ROOT_DEPTH)})
+            .values("month", "lead_unit_id", "area_id", ROOT, "service_id").annotate(**{f: Sum(f) for f in STORED}))
+    grained = _grained(((row["month"], row["lead_unit_id"], row["area_id"], row[ROOT], row["service_id"]),
+                        {f: row[f] or 0 for f in STORED}) for row in full)
+    rows = [CaseMonthRollup(**dict(zip(KEY, key)), **values) for key, values in grained.items()
+            if key[0] != FULL and any(values.values())]
     CaseMonthRollup.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 

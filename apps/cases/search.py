@@ -3,8 +3,9 @@
 Chinese has no spaces between words, so the text is indexed as overlapping two-character tokens ("路灯不亮" →
 路灯 灯不 不亮) plus whole Latin words and numbers; a query is cut the same way and matched as a phrase, so every
 hit contains the query's characters in order. The tokens are kept in `Case.search_tokens`; SQLite searches them
-through an FTS5 table kept by triggers, PostgreSQL through a GIN index on to_tsvector('simple', …) (migration
-0002). A query of one Chinese character (no bigram to look up) falls back to a substring match.
+through an FTS5 table kept by triggers (migration 0002), PostgreSQL through their tsvector stored in a generated column
+with a GIN index (migration 0008). A query of one Chinese character (no bigram to look up) falls back to a substring
+match.
 """
 
 import re
@@ -106,12 +107,23 @@ def ensure_index(using="default"):
     return bool(missing)
 
 
-class _TextMatch(Func):
-    """to_tsvector('simple', search_tokens) @@ to_tsquery('simple', …): the expression of the GIN index."""
+class _VectorMatch(Func):
+    """search_vector @@ to_tsquery('simple', …) on PostgreSQL: the tsvector of search_tokens stored in a generated
+    column with its GIN index (migration 0008), so a row's test looks the tokens up instead of parsing them again. The
+    column is no model field (the ORM would read it with every case): it is named here from the compiled column of
+    search_tokens, which carries the query's alias for the table (a subquery's U0 too)."""
 
-    arg_joiner = ") @@ to_tsquery('simple', "
-    template = "(to_tsvector('simple', %(expressions)s))"
     output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        tokens, query = self.get_source_expressions()
+        column, params = compiler.compile(tokens)
+        quoted = connection.ops.quote_name("search_tokens")
+        if not column.endswith(quoted):
+            raise ValueError(f"not the search_tokens column: {column}")
+        query_sql, query_params = compiler.compile(query)
+        vector = column[: -len(quoted)] + connection.ops.quote_name("search_vector")
+        return f"({vector} @@ to_tsquery('simple', {query_sql}))", [*params, *query_params]
 
 
 def search(queryset, q):
@@ -125,6 +137,6 @@ def search(queryset, q):
         return queryset if singles else queryset.none()
     if connection.vendor == "postgresql":
         expression = " & ".join("(" + " <-> ".join(tokens) + ")" for tokens in phrases)
-        return queryset.filter(_TextMatch(F("search_tokens"), Value(expression)))
+        return queryset.filter(_VectorMatch(F("search_tokens"), Value(expression)))
     expression = " AND ".join('"' + " ".join(tokens) + '"' for tokens in phrases)
     return queryset.filter(pk__in=RawSQL("SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s", [expression]))

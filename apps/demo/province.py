@@ -7,7 +7,8 @@ Why a copy rather than 38 generated districts: generating a district row by row 
 hashes and pinyin for every member) takes minutes; 38 of them would take hours. INSERT … SELECT copies a
 district inside the database in well under a minute, and every stored figure (member counts and subtree
 roll-ups, fulfilment counters, last-attended marks, case month roll-ups) is copied with the rows it summarises,
-so the copy is consistent without a rebuild.
+so the copy is consistent without a rebuild (the case roll-ups' grains keyed by the tree's root are derived again
+from the copied full rows: `cases.rollups.regrain`).
 
 How: the seeded district's root moves one level down (its paths get the province prefix 0001), then for each
 further district every table's rows are re-inserted with their keys shifted by a stride (the table's largest
@@ -36,6 +37,7 @@ COPIED_MODELS = (
     "orgs.Organization", "orgs.OrgMemberCount", "orgs.OrgDomainCount", "members.Member", "orgs.CommitteePost",
     "records.ActivityPlan", "records.ActivityRecord", "records.Attendance", "records.RecordVersion",
     "records.Fulfilment", "records.MemberAttendanceMark", "records.MonthlyStar", "records.RecordMonthRollup",
+    "records.FulfilmentRollup",
     "evaluations.Evaluation", "evaluations.Participant", "evaluations.PeerRating",
     "cases.Case", "cases.CaseAssignment", "cases.CaseEvent", "cases.CaseExtension", "cases.CaseMonthRollup",
 )
@@ -111,7 +113,9 @@ def build_province(*, log=print, districts=PROVINCE_DISTRICTS):
     database that is refused here (no single district root any more): empty it and seed again."""
     from apps.access.models import Role, RoleAssignment
     from apps.accounts.models import User
-    from apps.orgs.models import Organization, OrgDomainCount, OrgMemberCount
+    from apps.cases import rollups as case_rollups
+    from apps.orgs.models import DOMAIN_FIGURES, Organization, OrgDomainCount, OrgMemberCount, class_figures, org_class
+    from apps.records import fulfilment_rollups, plan_counts
     from apps.records import rollups as record_rollups
 
     from .seed import DEMO_PASSWORD
@@ -162,22 +166,31 @@ def build_province(*, log=print, districts=PROVINCE_DISTRICTS):
                                       subtree_orgs=totals["orgs"] + 1)
         # Its breakdown by domain: the districts' summed, and itself (an organ committee).
         by_domain = {}
-        for domain, members, orgs in OrgDomainCount.objects.filter(organization__depth=2).values_list(
-                "domain", "members", "orgs"):
-            row = by_domain.setdefault(domain, [0, 0])
-            row[0] += members
-            row[1] += orgs
-        by_domain.setdefault(province.domain, [0, 0])[1] += 1
-        OrgDomainCount.objects.bulk_create([OrgDomainCount(organization=province, domain=domain, members=m, orgs=o)
-                                            for domain, (m, o) in sorted(by_domain.items())])
+        for domain, *figures in OrgDomainCount.objects.filter(organization__depth=2).values_list(
+                "domain", *DOMAIN_FIGURES):
+            row = by_domain.setdefault(domain, [0] * len(DOMAIN_FIGURES))
+            for i, value in enumerate(figures):
+                row[i] += value
+        own = (0, *class_figures(org_class(province.kind, True, 0)))
+        row = by_domain.setdefault(province.domain, [0] * len(DOMAIN_FIGURES))
+        for i, value in enumerate(own):
+            row[i] += value
+        OrgDomainCount.objects.bulk_create([OrgDomainCount(organization=province, domain=domain,
+                                                           **dict(zip(DOMAIN_FIGURES, figures)))
+                                            for domain, figures in sorted(by_domain.items())])
         record_rollups.refill(province)  # its monthly record figures: the districts' rows summed
+        fulfilment_rollups.refill(province)  # and its Fulfilment roll-ups
+        # The case roll-ups' full rows are copied as they are (keyed by township); the unit and category grains are
+        # keyed by the tree's root, now the province: derived again from the full rows.
+        case_rollups.regrain()
         user = User(username=PROVINCE_ADMIN, display_name="省委组织部管理员")
         user.set_password(DEMO_PASSWORD)
         user.save()
         RoleAssignment.objects.create(user=user, role=Role.DISTRICT_ADMIN, organization=province, can_unmask=True)
-    if connection.vendor == "postgresql":
+    plan_counts.rebuild()  # the calendar's per-day plan counts, from the copied plans (not copied themselves)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load (see bench.ensure_data)
     log(f"  省级基准数据：{districts} 个区，{totals['orgs'] + 1:,} 个党组织，{totals['members']:,} 名现有党员，"
         f"用时 {time.perf_counter() - started:.0f} 秒")
     return {"orgs": totals["orgs"] + 1, "members": totals["members"]}

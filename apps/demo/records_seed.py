@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.dates import add_months
-from apps.records import rollups
+from apps.records import plan_counts, rollups
 from apps.records.defaults import ensure_default_types
 from apps.records.models import (
     ActivityPlan,
@@ -140,6 +140,7 @@ def write_records(orgs, members_by_org, posts_by_org, rng, today, log, *, months
     rebuild_fulfilment()
     rebuild_last_attended()
     rollups.rebuild()  # the monthly subtree roll-ups (written in bulk past the services)
+    plan_counts.rebuild()  # the calendar's per-day plan counts (likewise)
     log("  完成情况已统计")
     _write_stars(records, today, rng)
 

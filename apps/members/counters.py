@@ -37,6 +37,7 @@ def recount(organization_ids=None):
     """Rebuild the counts from the member table (all organizations, or the given ones)."""
     orgs = Organization.objects.all() if organization_ids is None else Organization.objects.filter(pk__in=organization_ids)
     ids = list(orgs.values_list("pk", flat=True))
+    classes = OrgMemberCount.objects.classes(ids)  # a corrected count may move a branch across the committee threshold
     rows = {r["organization_id"]: r for r in (
         Member.objects.filter(organization_id__in=ids, status__in=CURRENT_STATUSES).order_by()
         .values("organization_id").annotate(n=Count("id"), full=Count("id", filter=Q(category=MemberCategory.FULL))))}
@@ -45,6 +46,7 @@ def recount(organization_ids=None):
         [OrgMemberCount(organization_id=i, current=rows.get(i, {}).get("n", 0), current_full=rows.get(i, {}).get("full", 0))
          for i in ids], batch_size=2000)
     OrgMemberCount.objects.rebuild_rollups()  # the subtree totals above the recounted organizations
+    OrgMemberCount.objects.classes_recounted(classes)  # and what is keyed by their class (the Fulfilment roll-ups)
     return len(ids)
 
 

@@ -42,3 +42,23 @@ def dissolve_refusal(org) -> str | None:
         if message:
             return message
     return None
+
+
+_class_watchers: dict[str, Callable] = {}
+
+
+def register_class_watcher(key: str, watcher: Callable) -> None:
+    """`watcher(changes)`, changes a list of (organization_id, (domain, class) before, (domain, class) after): called
+    in the transaction of the write that changed what the rules of organizational life see of those organizations —
+    their class (counting.org_class: dissolved, 党小组, 党支部 with or without a 支部委员会, other) or their domain —
+    after the organizations' own counts changed, for rows kept by (domain, class) under every ancestor (the records
+    app's fulfilment roll-ups)."""
+    if key in _class_watchers:
+        raise RuntimeError(f"class watcher {key!r} is already registered")
+    _class_watchers[key] = watcher
+
+
+def class_changed(changes: list) -> None:
+    if changes:
+        for watcher in _class_watchers.values():
+            watcher(changes)

@@ -1,13 +1,15 @@
-from collections import defaultdict
-
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from apps.core.dates import add_years
 from apps.core.text import pinyin_keys
+
+from .counting import DOMAIN_FIGURES, OrgClass, OrgCountManager, OrgDomainCountManager, class_figures, org_class
+
+__all__ = ["DOMAIN_FIGURES", "OrgClass", "class_figures", "org_class"]  # re-exported: the tree's counting rules
 
 
 class OrgKind(models.TextChoices):
@@ -94,6 +96,9 @@ class Organization(MP_Node):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the stored roll-ups count an organization by (OrgCountManager.org_changed), in its (domain, is_active,
+    # kind) order.
+    COUNTED_FIELDS = ("domain", "is_active", "kind")
     AUDIT_EXCLUDE = ("created_at", "updated_at", "numchild", "name_pinyin", "name_initials")
 
     objects = OrganizationManager()
@@ -112,8 +117,8 @@ class Organization(MP_Node):
     @classmethod
     def from_db(cls, db, field_names, values):
         obj = super().from_db(db, field_names, values)
-        obj._stored_active = obj.__dict__.get("is_active")  # what the subtree roll-ups counted (see save)
-        obj._stored_domain = obj.__dict__.get("domain")
+        for f in cls.COUNTED_FIELDS:  # what the subtree roll-ups counted (see save); None when deferred
+            setattr(obj, f"_stored_{f}", obj.__dict__.get(f))
         return obj
 
     def save(self, *args, **kwargs):
@@ -122,25 +127,30 @@ class Organization(MP_Node):
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         adding = self._state.adding
-        if not adding and (getattr(self, "_stored_active", None) is None or getattr(self, "_stored_domain", None) is None):
+        if not adding and any(getattr(self, f"_stored_{f}", None) is None for f in self.COUNTED_FIELDS):
             # Loaded with only()/defer() (or built by hand): what the roll-ups counted is the row as stored.
-            row = type(self).objects.filter(pk=self.pk).values("is_active", "domain").first()
+            row = type(self).objects.filter(pk=self.pk).values(*self.COUNTED_FIELDS).first()
             if row:
-                self._stored_active, self._stored_domain = row["is_active"], row["domain"]
+                for f in self.COUNTED_FIELDS:
+                    setattr(self, f"_stored_{f}", row[f])
         super().save(*args, **kwargs)
         # Every way an organization comes into being (services, treebeard's add_child, test factories) passes
-        # here, so the stored subtree roll-ups (OrgMemberCount.subtree_orgs) cannot miss one. Bulk writes (the
-        # seed) rebuild them afterwards; a move goes through OrgMemberCount.objects.move_subtree.
-        was_active = False if adding else getattr(self, "_stored_active", self.is_active)
-        was_domain = getattr(self, "_stored_domain", None) or self.domain
-        # A field left out of update_fields was not written: the row keeps what was counted.
+        # here, so the stored subtree roll-ups (OrgMemberCount.subtree_orgs, OrgDomainCount) cannot miss one. Bulk
+        # writes (the seed) rebuild them afterwards; a move goes through OrgMemberCount.objects.move_subtree.
         fields = kwargs.get("update_fields")
-        now_active = self.is_active if adding or fields is None or "is_active" in fields else was_active
-        now_domain = self.domain if adding or fields is None or "domain" in fields else was_domain
-        if bool(now_active) != bool(was_active) or was_domain != now_domain:
-            OrgMemberCount.objects.org_changed(self, was=(was_domain, bool(was_active)),
-                                               now=(now_domain, bool(now_active)))
-        self._stored_active, self._stored_domain = now_active, now_domain
+        was, now = [], []
+        for f in self.COUNTED_FIELDS:
+            stored = False if adding and f == "is_active" else getattr(self, f"_stored_{f}", None)
+            if stored is None:
+                stored = getattr(self, f)
+            was.append(stored)
+            # A field left out of update_fields was not written: the row keeps what was counted.
+            now.append(getattr(self, f) if adding or fields is None or f in fields else stored)
+        was[1], now[1] = bool(was[1]), bool(now[1])
+        if was != now:
+            OrgMemberCount.objects.org_changed(self, was=tuple(was), now=tuple(now))
+        for f, value in zip(self.COUNTED_FIELDS, now):
+            setattr(self, f"_stored_{f}", value)
 
     @property
     def audit_organization(self):
@@ -183,245 +193,6 @@ def path_and_ancestors(path: str) -> list[str]:
     return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
-class OrgCountManager(models.Manager):
-    """Increments of the stored counts, their roll-ups and their rebuild (the one place that writes them), the
-    domain roll-ups (OrgDomainCount) included: they change in the same calls, under the same locks."""
-
-    def apply(self, *, direct=None, subtree=None, domains=None, refers=()):
-        """Apply increments (inside the caller's transaction).
-
-        `direct`: {organization_id: (current, current_full)}, an organization's own members; they also roll up
-        into `subtree_current` of the organization and of every ancestor, and into their domain roll-ups under the
-        organization's domain. `subtree`: {path: (members, orgs)}, added to the roll-ups of the organization at
-        `path` and of every ancestor (a tree change). `domains`: {path: {domain: (members, orgs)}}, added the same
-        way to the domain roll-ups. `refers`: other organizations the caller's new rows point to (a member's party
-        group), held with the `direct` ones (see _hold).
-        """
-        direct = {pk: d for pk, d in (direct or {}).items() if tuple(d) != (0, 0)}
-        subtree = {path: d for path, d in (subtree or {}).items() if tuple(d) != (0, 0)}
-        domains = {path: kept for path, by in (domains or {}).items()
-                   if (kept := {d: v for d, v in by.items() if tuple(v) != (0, 0)})}
-        if not direct and not subtree and not domains:
-            return
-        with transaction.atomic(savepoint=False):  # the caller's transaction; one of its own outside any
-            if direct and connection.vendor != "sqlite":
-                self._hold([*direct, *refers])
-            self._apply(direct, subtree, domains)
-
-    @staticmethod
-    def _hold(org_ids):
-        """Hold the organizations and their ancestors FOR KEY SHARE, from the top down (path order), until the
-        transaction ends — before the count rows' locks. The caller's rows (a member's) point to these organizations:
-        Django defers the foreign key check, and its key-share lock, to COMMIT, after the count rows' locks; a move
-        holds its organization and then the subtree FOR UPDATE (their paths change) and waits for those count rows:
-        a deadlock. Held here first, the move's organization is where one of the two waits for the other, holding
-        nothing the other needs. Read again when a move committed between the read of the paths and the lock."""
-        ids, qn = set(org_ids), connection.ops.quote_name
-        while True:
-            paths = dict(Organization.objects.filter(pk__in=ids).values_list("pk", "path"))
-            chain = sorted({p for path in paths.values() for p in path_and_ancestors(path)})
-            if not chain:
-                return
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {qn('id')}, {qn('path')} FROM {qn(Organization._meta.db_table)} "
-                               f"WHERE {qn('path')} IN ({', '.join(['%s'] * len(chain))}) ORDER BY {qn('path')} "
-                               f"FOR KEY SHARE", chain)
-                held = set(cursor.fetchall())
-            if all((pk, path) in held for pk, path in paths.items()):  # still there: their ancestors are held
-                return
-
-    def _apply(self, direct, subtree, domains):
-        places = self._places(direct)
-        deltas, by_domain, ids = self._deltas(direct, subtree, domains, places)
-        self._ensure(ids, by_domain)
-        if connection.vendor != "sqlite":
-            # Row locks in key order: two writers touching the same roll-ups (every write touches the root's) queue
-            # instead of deadlocking. A move or a domain change may have committed while we waited: read the
-            # organizations again, so the increments go to the ancestors and the domain they have now.
-            self._lock(ids.values())
-            if direct:
-                now = self._places(direct)
-                if now != places:
-                    deltas, by_domain, ids = self._deltas(direct, subtree, domains, now)
-                    self._ensure(ids, by_domain)
-        rows = sorted((ids[path], *d) for path, d in deltas.items() if path in ids and any(d))
-        for start in range(0, len(rows), 150):
-            self._add(rows[start:start + 150])
-        # The same organizations' rows are locked above, so these upserts (in key order too) add no deadlock; their
-        # rows exist (_ensure), so they update only and take no key-share lock on an organization while we hold locks.
-        OrgDomainCount.objects.add(sorted((ids[path], domain, members, orgs) for (path, domain), (members, orgs)
-                                          in by_domain.items() if path in ids and (members or orgs)))
-
-    @staticmethod
-    def _places(direct):
-        """{organization_id: (path, domain)} of the organizations whose own members change."""
-        if not direct:
-            return {}
-        return {pk: (path, domain) for pk, path, domain in
-                Organization.objects.filter(pk__in=list(direct)).values_list("pk", "path", "domain")}
-
-    def _ensure(self, ids, pairs=()):
-        """Create the missing rows of the organizations {path: id} and domain rows [(path, domain)] before any lock.
-
-        Inserting a row checks its foreign key with a key-share lock on the organization, which waits for a writer
-        holding the organization FOR UPDATE (org_update, org_dissolve) — and that writer waits for the count rows'
-        locks: taken while we held them, the insert would deadlock. Rows present are skipped (no check, no lock)."""
-        self.bulk_create([OrgMemberCount(organization_id=pk) for pk in sorted(ids.values())], ignore_conflicts=True)
-        rows = [OrgDomainCount(organization_id=ids[path], domain=domain) for path, domain in sorted(pairs) if path in ids]
-        if rows:
-            OrgDomainCount.objects.bulk_create(rows, ignore_conflicts=True)
-
-    def _lock(self, ids):
-        list(self.filter(pk__in=list(ids)).order_by("pk").select_for_update().values_list("pk"))
-
-    def _add(self, rows):
-        """One UPDATE … FROM for many rows' increments [(organization_id, current, full, subtree members, orgs)]
-        (an import touches thousands of organizations and ancestors, each with its own sums)."""
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        one = "SELECT CAST(%s AS bigint) AS k, CAST(%s AS integer) AS c, CAST(%s AS integer) AS f, " \
-              "CAST(%s AS integer) AS m, CAST(%s AS integer) AS o"
-        values = " UNION ALL ".join([one] * len(rows))
-        sql = (f"UPDATE {table} SET current = {table}.current + v.c, current_full = {table}.current_full + v.f, "
-               f"subtree_current = {table}.subtree_current + v.m, subtree_orgs = {table}.subtree_orgs + v.o "
-               f"FROM ({values}) AS v WHERE {table}.organization_id = v.k")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [x for row in rows for x in row])
-
-    @staticmethod
-    def _deltas(direct, subtree, domains, places):
-        """{path: [current, current_full, subtree_current, subtree_orgs]}, {(path, domain): [members, orgs]} and
-        {path: organization id}."""
-        deltas, by_domain = {}, defaultdict(lambda: [0, 0])
-        for pk, (d_current, d_full) in direct.items():
-            if pk not in places:
-                continue
-            path, domain = places[pk]
-            own = deltas.setdefault(path, [0, 0, 0, 0])
-            own[0] += d_current
-            own[1] += d_full
-            for ancestor in path_and_ancestors(path):
-                deltas.setdefault(ancestor, [0, 0, 0, 0])[2] += d_current
-                by_domain[ancestor, domain][0] += d_current
-        for start, (d_members, d_orgs) in subtree.items():
-            for path in path_and_ancestors(start):
-                row = deltas.setdefault(path, [0, 0, 0, 0])
-                row[2] += d_members
-                row[3] += d_orgs
-        for start, by in domains.items():
-            for path in path_and_ancestors(start):
-                deltas.setdefault(path, [0, 0, 0, 0])  # its row is locked even when only the domains change
-                for domain, (d_members, d_orgs) in by.items():
-                    row = by_domain[path, domain]
-                    row[0] += d_members
-                    row[1] += d_orgs
-        ids = dict(Organization.objects.filter(path__in=list(deltas)).values_list("path", "pk"))
-        return deltas, by_domain, ids
-
-    def org_changed(self, org, *, was, now):
-        """`org` came into being, was dissolved or restored, or changed domain (`was` / `now`: (domain, is_active); a
-        new organization was not active). Its count of existing organizations changes in its subtree and domain
-        roll-ups and those of every ancestor; on a domain change its direct members also move from the old domain's
-        roll-ups to the new one's. Called by Organization.save, inside its transaction."""
-        (old_domain, old_active), (new_domain, new_active) = was, now
-        with transaction.atomic(savepoint=False):
-            members = 0
-            if old_domain != new_domain:
-                ids = dict(Organization.objects.filter(path__in=path_and_ancestors(org.path)).values_list("path", "pk"))
-                self._ensure(ids, [(path, domain) for path in ids for domain in (old_domain, new_domain)])
-                if connection.vendor != "sqlite":
-                    # The rows a member write to `org` locks, in the same order: it has committed (its increment went
-                    # to the old domain, and is in `current`) or waits and then reads the new domain.
-                    self._lock(ids.values())
-                members = self.filter(organization_id=org.pk).values_list("current", flat=True).first() or 0
-            by = defaultdict(lambda: [0, 0])
-            by[old_domain][0] -= members
-            by[old_domain][1] -= int(old_active)
-            by[new_domain][0] += members
-            by[new_domain][1] += int(new_active)
-            self.apply(subtree={org.path: (0, int(new_active) - int(old_active))},
-                       domains={org.path: {domain: tuple(d) for domain, d in by.items()}})
-
-    def move_subtree(self, org, old_path: str):
-        """`org` (with its subtree) now lies at `org.path`, having been at `old_path`: its totals leave the old
-        ancestors and join the new ones. Call inside the move's transaction, after treebeard's move."""
-        step = Organization.steplen
-        old_parent, new_parent = old_path[:-step], org.path[:-step]
-        chain = {org.path, *(path_and_ancestors(old_parent) if old_parent else ()),
-                 *(path_and_ancestors(new_parent) if new_parent else ())}
-        ids = dict(Organization.objects.filter(path__in=chain).values_list("path", "pk"))
-        joined = path_and_ancestors(new_parent) if new_parent else []
-        moving = OrgDomainCount.objects.filter(organization_id=org.pk).values_list("domain", flat=True)
-        self._ensure(ids, [(path, domain) for path in joined for domain in moving])  # before the locks (see _ensure)
-        if connection.vendor != "sqlite":
-            # Every member write under `org` locks its row (an ancestor's): holding it, in key order with the
-            # ancestors', the totals read here cannot change before the move commits.
-            self._lock(ids.values())
-        members, orgs = self.filter(organization_id=org.pk).values_list("subtree_current", "subtree_orgs").first() or (0, 0)
-        by_domain = {domain: (m, o) for domain, m, o in
-                     OrgDomainCount.objects.filter(organization_id=org.pk).values_list("domain", "members", "orgs")}
-        changes, domains = {}, {}
-        if old_parent:
-            changes[old_parent] = (-members, -orgs)
-            domains[old_parent] = {domain: (-m, -o) for domain, (m, o) in by_domain.items()}
-        if new_parent:
-            changes[new_parent] = (members, orgs)
-            domains[new_parent] = by_domain
-        self._apply({}, changes, domains)  # common ancestors cancel out
-
-    def _expected(self):
-        """[(organization id, (subtree_current, subtree_orgs))] and {organization id: {domain: (members, orgs)}}
-        (zero pairs left out), summed from the direct counts and the tree."""
-        orgs = list(Organization.objects.order_by().values_list("pk", "path", "is_active", "domain"))
-        direct = dict(self.order_by().values_list("organization_id", "current"))
-        totals = {path: [0, 0] for _, path, _active, _domain in orgs}
-        by_domain = defaultdict(lambda: [0, 0])
-        for pk, path, active, domain in orgs:
-            members, count = direct.get(pk, 0), 1 if active else 0
-            for ancestor in path_and_ancestors(path):
-                if ancestor in totals:
-                    totals[ancestor][0] += members
-                    totals[ancestor][1] += count
-                    row = by_domain[ancestor, domain]
-                    row[0] += members
-                    row[1] += count
-        pks = {path: pk for pk, path, _active, _domain in orgs}
-        domains = defaultdict(dict)
-        for (path, domain), (members, count) in by_domain.items():
-            if members or count:
-                domains[pks[path]][domain] = (members, count)
-        return [(pk, tuple(totals[path])) for pk, path, _active, _domain in orgs], domains
-
-    def rebuild_rollups(self):
-        """Recompute every roll-up, the domain ones included, from the direct counts and the organizations' state
-        (after a bulk write)."""
-        expected, domains = self._expected()
-        self.bulk_create([OrgMemberCount(organization_id=pk) for pk, _t in expected], ignore_conflicts=True, batch_size=2000)
-        rows = [OrgMemberCount(organization_id=pk, subtree_current=members, subtree_orgs=orgs)
-                for pk, (members, orgs) in expected]
-        self.bulk_update(rows, ["subtree_current", "subtree_orgs"], batch_size=1000)
-        OrgDomainCount.objects.all().delete()
-        OrgDomainCount.objects.bulk_create(
-            [OrgDomainCount(organization_id=pk, domain=domain, members=members, orgs=orgs)
-             for pk, by in sorted(domains.items()) for domain, (members, orgs) in sorted(by.items())], batch_size=2000)
-        return len(rows)
-
-    def rollup_mismatches(self) -> dict:
-        """{organization_id: ((stored members, orgs), (expected members, orgs))} where a roll-up is not the sum below;
-        {organization_id: ({domain: (stored members, orgs)}, {domain: (expected …)})} where its domain roll-ups are not
-        (zero rows left out)."""
-        expected, domains = self._expected()
-        stored = {pk: (m, o) for pk, m, o in self.order_by().values_list("organization_id", "subtree_current", "subtree_orgs")}
-        wrong = {pk: (stored.get(pk, (0, 0)), want) for pk, want in expected if stored.get(pk, (0, 0)) != want}
-        stored_domains = defaultdict(dict)
-        for pk, domain, members, orgs in OrgDomainCount.objects.exclude(members=0, orgs=0).values_list(
-                "organization_id", "domain", "members", "orgs"):
-            stored_domains[pk][domain] = (members, orgs)
-        for pk in set(stored_domains) | set(domains):
-            if stored_domains.get(pk, {}) != domains.get(pk, {}):
-                wrong.setdefault(pk, (stored_domains.get(pk, {}), domains.get(pk, {})))
-        return wrong
-
-
 class OrgMemberCount(models.Model):
     """Current members of one organization (direct) and the roll-up of its subtree: figures of the organization,
     kept by every write to the member registry (its counters module, inside the member services' transactions)
@@ -449,32 +220,15 @@ class OrgMemberCount(models.Model):
         verbose_name_plural = _("组织党员数")
 
 
-class OrgDomainCountManager(models.Manager):
-    def add(self, rows):
-        """Upsert increments [(organization_id, domain, members, orgs)], in the order given (key order: the callers
-        hold the organizations' OrgMemberCount locks). INSERT … ON CONFLICT DO UPDATE: SQLite and PostgreSQL."""
-        if not rows:
-            return
-        qn = connection.ops.quote_name
-        table = qn(self.model._meta.db_table)
-        org, domain, members, orgs = (qn(c) for c in ("organization_id", "domain", "members", "orgs"))
-        for start in range(0, len(rows), 200):
-            chunk = rows[start:start + 200]
-            sql = (f"INSERT INTO {table} ({org}, {domain}, {members}, {orgs}) VALUES "
-                   + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-                   + f" ON CONFLICT ({org}, {domain}) DO UPDATE SET {members} = {table}.{members} + excluded.{members}, "
-                     f"{orgs} = {table}.{orgs} + excluded.{orgs}")
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [x for row in chunk for x in row])
-
-
 class OrgDomainCount(models.Model):
     """Existing organizations and current members of an organization's subtree (itself included) by domain (机关, 村,
     社区, …): the breakdown of a subtree is its root's rows (at most one per domain), never the organizations below.
 
     Members count under their organization's domain. Kept with the subtree roll-ups of OrgMemberCount, in the same
-    calls and transactions (OrgCountManager: member writes, organizations created, dissolved or changing domain,
-    subtrees moved) and rebuilt with them; rows that fell to zero stay until a rebuild.
+    calls and transactions (orgs.counting: member writes — a branch whose full members cross
+    BRANCH_COMMITTEE_THRESHOLD changes class —, organizations created, dissolved or changing domain or kind, subtrees
+    moved) and rebuilt with them (`recount_members`; after a change of the threshold too); rows that fell to zero stay
+    until a rebuild.
     """
 
     # The unique constraint's index (organization first) serves the lookups by organization.
@@ -482,6 +236,11 @@ class OrgDomainCount(models.Model):
     domain = models.CharField(_("所属领域"), max_length=24, choices=OrgDomain.choices)
     orgs = models.IntegerField(_("含下级现存组织"), default=0)
     members = models.IntegerField(_("含下级现有党员"), default=0)
+    # Of the existing organizations, those the rules of organizational life apply to (counting.org_class): the
+    # compliance watch's denominators for a subtree, read from its children's rows.
+    groups = models.IntegerField(_("含下级现存党小组"), default=0)
+    branches = models.IntegerField(_("含下级现存党支部"), default=0)
+    committee_branches = models.IntegerField(_("其中设支部委员会的"), default=0)
 
     objects = OrgDomainCountManager()
 

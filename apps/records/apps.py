@@ -13,9 +13,17 @@ class Config(AppConfig):
 
         from apps.orgs import hooks
 
+        from . import fulfilment_rollups, plan_counts
         from .rollups import org_moving
 
-        hooks.register_move_watcher("record_rollups", org_moving)  # a moved subtree's months change ancestors
+        # A moved subtree's rows change ancestors. The after-move steps run in this order, the order in which the
+        # record services write the same tables (Fulfilment roll-ups in _fulfil, then the month roll-ups in
+        # rollups.Change.done): in another order a move and a submit beside it deadlocked (review, reproduced).
+        hooks.register_move_watcher("fulfilment_rollups", fulfilment_rollups.org_moving)
+        hooks.register_move_watcher("record_rollups", org_moving)  # holds the moved organization FOR UPDATE first
+        hooks.register_move_watcher("plan_day_counts", plan_counts.org_moving)  # and its planned days too
+        # The Fulfilment roll-ups are keyed by the holders' domain and class, which an organization write changes.
+        hooks.register_class_watcher("fulfilment_rollups", fulfilment_rollups.class_changed)
 
 
 def _register_job_kinds():

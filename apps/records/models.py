@@ -336,6 +336,39 @@ class Fulfilment(models.Model):
         indexes = [models.Index(fields=["activity_type", "period_start"])]
 
 
+class FulfilmentRollup(models.Model):
+    """The Fulfilment rows of a subtree summed: per organization (itself and everything below it), activity type and
+    period, how many organizations of each domain and class (orgs.counting.org_class) held it. The compliance watch
+    over a province reads its children's rows (a few thousand) instead of a year's two million Fulfilment rows;
+    the class is in the key so that which classes a type applies to can change without a rebuild.
+
+    Kept by apps/records/fulfilment_rollups.py in the transaction of the write: a Fulfilment row created or deleted (record
+    services), an organization changing domain or class (orgs.hooks class watcher: a dissolution, a kind edit, a
+    branch's full members crossing BRANCH_COMMITTEE_THRESHOLD), a moved subtree. `manage.py rebuild_fulfilment
+    --check` compares them with the Fulfilment rows; rebuilding the Fulfilment rows rebuilds them.
+    """
+
+    # No foreign key constraints in the database (Django still cascades a deletion): a constraint's check takes a
+    # key-share lock on the organization and the type at COMMIT, after this row's lock — a record submit holds its type
+    # FOR UPDATE and then waits for this row, which a member write moving a branch across the committee threshold
+    # holds: a deadlock (found by the parallel test). Derived rows, rebuilt from the Fulfilment rows.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                     db_constraint=False)
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                      db_constraint=False)
+    period_start = models.DateField()
+    domain = models.CharField(max_length=24)
+    org_class = models.CharField(max_length=20)
+    held = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("组织生活完成情况汇总")
+        verbose_name_plural = _("组织生活完成情况汇总")
+        constraints = [models.UniqueConstraint(
+            fields=["organization", "activity_type", "period_start", "domain", "org_class"],
+            name="records_fulfilmentrollup_key")]
+
+
 class MemberAttendanceMark(models.Model):
     """A member's attendance dates over submitted records, kept by the record services (apps/records/marks.py)
     in the transaction that changes them, so the follow-up list reads one row per member instead of searching
@@ -382,6 +415,26 @@ class RecordMonthRollup(models.Model):
 
     def __str__(self):
         return f"{self.organization_id} {self.month:%Y-%m}"
+
+
+class PlanDayCount(models.Model):
+    """The activities still planned for one day in an organization's subtree (itself included): what the calendar of a
+    large subtree shows per day. Kept by the plan services in the transaction of every change to whether or when a
+    plan counts, as increments to the organization and every ancestor (apps/records/plan_counts.py). Rows that fell to
+    zero stay. `manage.py plan_counts --check | --rebuild`."""
+
+    # The unique constraint's index (organization, day) serves the calendar's read: one organization's month.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="plan_day_counts", db_index=False)
+    day = models.DateField()
+    plans = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("活动计划每日计数")
+        verbose_name_plural = _("活动计划每日计数")
+        constraints = [models.UniqueConstraint(fields=["organization", "day"], name="records_plandaycount_once")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.day}"
 
 
 class MonthlyStar(models.Model):

@@ -21,7 +21,7 @@ from apps.orgs.models import Organization
 from apps.orgs.picker import OrgFilter
 from apps.orgs.selectors import subtree_counts
 
-from . import rollups
+from . import plan_counts, rollups
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -161,8 +161,13 @@ def calendar_month(user, org, month_start: date):
     else:
         for row in records.order_by().values("held_on").annotate(n=Count("pk")):
             days.setdefault(row["held_on"], {"records": 0, "plans": 0})["records"] = row["n"]
-        for row in plans.order_by().values("planned_on").annotate(n=Count("pk")):
-            days.setdefault(row["planned_on"], {"records": 0, "plans": 0})["plans"] = row["n"]
+        if policy.in_paths(org.path, policy.scope_paths(user, policy.RECORD_VIEW)):
+            # The user sees every plan of the subtree (plans are scoped by organization alone): the stored counts.
+            planned = plan_counts.per_day(org, month_start, end).items()
+        else:
+            planned = plans.order_by().values_list("planned_on").annotate(n=Count("pk"))
+        for day, n in planned:
+            days.setdefault(day, {"records": 0, "plans": 0})["plans"] = n
     return {"detailed": detailed, "days": days, "weeks": month_grid(month_start), "month_end": end}
 
 

@@ -25,7 +25,7 @@ from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
 from apps.orgs.models import CommitteePost, OrgKind
 from apps.records.periods import period_start
 
-from . import excel, files, marks, rollups, states
+from . import excel, files, fulfilment_rollups, marks, plan_counts, rollups, states
 from .models import (
     ActivityPlan,
     ActivityRecord,
@@ -86,15 +86,16 @@ def rebuild_fulfilment(activity_type=None) -> int:
             if start is None:
                 continue
             counts = {}
-            held = (ActivityRecord.objects.filter(activity_type=t, status__in=states.COUNTED)
-                    .values_list("organization_id", "held_on").iterator(chunk_size=5000))
-            for org_id, held_on in held:
+            dates = (ActivityRecord.objects.filter(activity_type=t, status__in=states.COUNTED)
+                     .values_list("organization_id", "held_on").iterator(chunk_size=5000))
+            for org_id, held_on in dates:
                 key = (org_id, period_start(t.frequency, held_on))
                 counts[key] = counts.get(key, 0) + 1
             Fulfilment.objects.bulk_create(
                 [Fulfilment(organization_id=o, activity_type=t, period_start=p, records=n) for (o, p), n in counts.items()],
                 batch_size=5000)
             written += len(counts)
+        fulfilment_rollups.rebuild(activity_type)  # their subtree roll-ups, from the rows just written
     return written
 
 
@@ -110,11 +111,15 @@ def _fulfil(record, delta):
     key = {"organization_id": record.organization_id, "activity_type_id": record.activity_type_id, "period_start": start}
     if delta > 0:
         row, created = Fulfilment.objects.get_or_create(**key, defaults={"records": 1})
-        if not created:
+        if created:
+            fulfilment_rollups.fulfilment_changed(record.organization_id, record.activity_type_id, start, +1)
+        else:
             Fulfilment.objects.filter(pk=row.pk).update(records=F("records") + 1)
     else:
         Fulfilment.objects.filter(**key).update(records=F("records") - 1)
-        Fulfilment.objects.filter(**key, records__lte=0).delete()
+        deleted, _rows = Fulfilment.objects.filter(**key, records__lte=0).delete()
+        if deleted:
+            fulfilment_rollups.fulfilment_changed(record.organization_id, record.activity_type_id, start, -1)
 
 
 # ---- plans ----
@@ -134,17 +139,21 @@ def _check_type_fits(activity_type, organization):
 def plan_create(*, actor, organization, data, request=None) -> ActivityPlan:
     plan = ActivityPlan(organization=organization, created_by=actor, **{k: data[k] for k in PLAN_FIELDS if k in data})
     _check_type_fits(plan.activity_type, organization)
+    counts = plan_counts.track_new(organization)  # before the insert (see plan_counts)
     plan.save()
+    counts.done(plan)
     audit_record(actor=actor, action=Action.CREATE, obj=plan, after=snapshot(plan), request=request)
     return plan
 
 
 @transaction.atomic
 def plan_cancel(*, actor, plan, request=None) -> ActivityPlan:
+    counts = plan_counts.track(plan)  # locks the plan and reads its status again
     states.plan_check(plan, "cancel")
     before = snapshot(plan)
     states.plan_enter(plan, "cancel")
     plan.save(update_fields=["status"])
+    counts.done(plan)
     audit_record(actor=actor, action=Action.UPDATE, obj=plan, before=before, after=snapshot(plan), request=request)
     return plan
 
@@ -176,9 +185,11 @@ def _clean_record(record):
 @transaction.atomic
 def record_create(*, actor, organization, activity_type, data, plan=None, request=None) -> ActivityRecord:
     _check_type_fits(activity_type, organization)
+    counts = None
     if plan is not None:
         if plan.organization_id != organization.pk:
             raise ValidationError(_("活动计划不属于该组织"))
+        counts = plan_counts.track(plan)  # before the inserts below; locks the plan and reads its status again
         states.plan_check(plan, "record")
     record = ActivityRecord(organization=organization, activity_type=activity_type, plan=plan, created_by=actor,
                             **{k: data[k] for k in RECORD_FIELDS if k in data})
@@ -192,6 +203,7 @@ def record_create(*, actor, organization, activity_type, data, plan=None, reques
     if plan is not None:
         states.plan_enter(plan, "record")
         plan.save(update_fields=["status"])
+        counts.done(plan)
     audit_record(actor=actor, action=Action.CREATE, obj=record, after=snapshot(record), request=request)
     return record
 
@@ -351,8 +363,12 @@ def record_delete_draft(*, actor, record, request=None):
     states.check(record, "delete")
     before = snapshot(record)
     if record.plan_id:
-        reopen = states.PLAN_STEPS["reopen"]
-        ActivityPlan.objects.filter(pk=record.plan_id, status__in=reopen.allowed_from).update(status=reopen.leads_to)
+        plan = ActivityPlan.objects.get(pk=record.plan_id)
+        counts = plan_counts.track(plan)  # locks the plan and reads its status again
+        if states.plan_allows("reopen", plan):
+            states.plan_enter(plan, "reopen")
+            plan.save(update_fields=["status"])
+            counts.done(plan)
     stored = [f.file for f in record.files.all()]
     audit_record(actor=actor, action=Action.DELETE, obj=record, before=before, request=request)
     record.delete()

@@ -16,7 +16,7 @@ from apps.core.dates import add_months, parse_month
 from apps.core.dbrouter import reading_from_replica
 from apps.core.forms import submit
 from apps.core.lookups import parse_pk
-from apps.core.paging import KeysFirstPaginator, keyset_page_or_first
+from apps.core.paging import KeysetPage, KeysFirstPaginator, capped_count, keyset_page_or_first
 from apps.core.periods import period_containing
 from apps.orgs.models import Organization, OrgDomain
 
@@ -104,14 +104,20 @@ def compliance_missing(request):
     domain = request.GET.get("domain") if request.GET.get("domain") in OrgDomain.values else None
     show_all = request.GET.get("all") == "1"
     rule, qs = compliance.missing_orgs(root, period, activity_type, domain=domain, include_done=show_all)
-    page = KeysFirstPaginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Pages by keys (the path), the matches counted up to COMPLIANCE_MISSING_COUNT_CAP: each is an organization tested
+    # by a correlated count, and a province's year has tens of thousands of them.
+    count, capped = capped_count(qs, settings.COMPLIANCE_MISSING_COUNT_CAP)
+    page, paging_error = keyset_page_or_first(
+        lambda params: KeysetPage(qs, keys=("path", "id"), params=params, per_page=settings.LIST_PAGE_SIZE,
+                                  count=count, capped=capped, key_source=compliance.subtree(root),
+                                  numbered=settings.LIST_NUMBERED_PAGES), request.GET)
     for org in page:
         org.state = compliance.org_state(rule, org)
     return render(request, "records/missing.html", {
         "root": root, "period": period, "activity_type": activity_type, "rule": rule, "page": page,
         "domain": domain, "domain_label": dict(OrgDomain.choices).get(domain, ""), "show_all": show_all,
-        "crumbs": _breadcrumbs(request.user, root), "section": "compliance",
-    })
+        "crumbs": _breadcrumbs(request.user, root), "section": "compliance", "paging_error": paging_error,
+    }, status=400 if paging_error else 200)
 
 
 @login_required

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
@@ -92,12 +93,12 @@ def test_rollup_figures_equal_the_case_rows(cases, monkeypatch):
                period_containing("month", today).previous(), period_containing("quarter", today)]
     later = now + timedelta(days=40)  # past sign_due and deadlines: the clock-driven parts
     for period in periods:
-        for within in (None, cases.tree.town_a, cases.tree.town_b):
+        for within in (None, cases.tree.district, cases.tree.town_a, cases.tree.town_b):
             for key in ("lead_unit_id", "area_id", "service_id"):
                 for moment in (now, later):
                     _same(metrics.grouped(period, within, key, moment), _detail(period, within, key, moment))
         # By township-level area (live parts folded into townships in Python), as the case rows give it.
-        for within in (None, cases.tree.town_a):
+        for within in (None, cases.tree.district, cases.tree.town_a):
             for moment in (now, later):
                 towns = metrics.cohort(period, within).annotate(**{rollups.AREA: rollups.area_key()})
                 _same(metrics.grouped(period, within, rollups.AREA, moment), metrics.figures_by(towns, rollups.AREA, moment))
@@ -165,9 +166,11 @@ def test_rollups_hold_townships_and_a_village_reads_its_case_rows(cases, monkeyp
     stored_areas = set(CaseMonthRollup.objects.values_list("area_id", flat=True))
     assert stored_areas <= {None, tree.town_a.pk, tree.town_b.pk, tree.district.pk}
     assert tree.town_a.pk in stored_areas and tree.branch_a.pk not in stored_areas
-    rollups.add_new(fresh)
-    assert CaseMonthRollup.objects.order_by("-pk").first().area_id == tree.town_a.pk
-    CaseMonthRollup.objects.order_by("-pk").first().delete()
+    rollups.add_new(fresh)  # a row per grain: the township, or the tree's root where the grain keeps the root
+    added = list(CaseMonthRollup.objects.order_by("-pk")[:len(rollups.GRAINS)])
+    assert {r.grain: r.area_id for r in added} == {"full": tree.town_a.pk, "area": tree.town_a.pk,
+                                                     "unit": tree.district.pk, "service": tree.district.pk}
+    CaseMonthRollup.objects.filter(pk__in=[r.pk for r in added]).delete()
 
     year = period_containing("year", timezone.localdate())
     later = now + timedelta(days=40)
@@ -229,3 +232,53 @@ def test_a_village_moved_to_another_township_takes_its_rows(cases, monkeypatch):
                 assert fast == _ranking(year, group, within, now), (group, within)
     town_b = next(r for r in metrics.rankings(year, group="area", now=now) if r.org == tree.town_b)
     assert town_b.figures.received >= moved - 1  # the village's accepted cases now count for 乙镇
+
+
+def test_grains_sum_the_same_cases_and_a_whole_tree_reads_the_narrow_ones(cases, monkeypatch):
+    """Every grain holds the same cases (each grain's rows sum to the same totals); over the whole tree (no area, or
+    the root: not the cases without an area) a group by unit or category reads the "unit" or "service" rows, keyed by
+    the root, within a township the full rows; the figures are the case rows' either way."""
+    now = _varied(cases)
+    tree = cases.tree
+    nowhere = Case.objects.filter(master__isnull=True, area=tree.branch_b).first()
+    Case.objects.filter(pk=nowhere.pk).update(area=None)  # past the services: rebuilt below
+    rollups.rebuild()
+    assert rollups.differences() == []
+    sums = {grain: CaseMonthRollup.objects.filter(grain=grain).aggregate(**{f: Sum(f) for f in rollups.STORED})
+            for grain in rollups.GRAINS}
+    assert sums["full"]["cases"] == Case.objects.count() and all(s == sums["full"] for s in sums.values())
+    assert set(CaseMonthRollup.objects.filter(grain__in=rollups.ROOT_GRAINS).values_list("area_id", flat=True)) == \
+        {tree.district.pk, None}
+    for grain, kept in rollups.GRAINS.items():  # the columns a grain does not keep are empty
+        for column in {"lead_unit_id", "service_id"} - set(kept):
+            assert not CaseMonthRollup.objects.filter(grain=grain).exclude(**{column: None}).exists(), (grain, column)
+
+    assert rollups.grain_for("lead_unit_id", None) == rollups.grain_for("lead_unit_id", tree.district) == "unit"
+    assert rollups.grain_for("service_id", tree.district) == "service"
+    assert rollups.grain_for("lead_unit_id", tree.town_a) == rollups.grain_for("service_id", tree.town_a) == "full"
+    assert rollups.grain_for("area_id", None) == "area"
+    year = period_containing("year", timezone.localdate())
+    later = now + timedelta(days=40)
+    for within in (None, tree.district, tree.town_b):
+        for key in ("lead_unit_id", "service_id", rollups.AREA):
+            for moment in (now, later):
+                with monkeypatch.context() as m:
+                    m.setattr(rollups, "covers", lambda period: False)
+                    slow = metrics.grouped(year, within, key, moment)
+                _same(metrics.grouped(year, within, key, moment), slow)
+    # The case without an area counts over everything, not within the root.
+    everything = metrics.case_figures(period=year, now=later)
+    assert everything.received == metrics.case_figures(period=year, area=tree.district, now=later).received + 1
+
+
+def test_regrain_derives_the_narrow_grains_from_the_full_rows(cases):
+    """The province bench and migration cases/0007 write the full rows only: regrain() gives the same rows of the
+    other grains as a rebuild from the cases."""
+    _varied(cases)
+    rollups.compact()
+    want = rollups.stored()
+    CaseMonthRollup.objects.filter(grain="unit").delete()  # missing …
+    CaseMonthRollup.objects.filter(grain="service").update(received=0)  # … or stale: replaced
+    assert rollups.differences() != []
+    assert rollups.regrain() == CaseMonthRollup.objects.exclude(grain="full").count() > 0
+    assert rollups.stored() == want and rollups.differences() == []

@@ -19,9 +19,9 @@ from apps.members.models import Member
 from apps.orgs.models import Organization, OrgMemberCount
 from apps.orgs.selectors import subtree_counts
 from apps.orgs.services import org_create
-from apps.records import marks
+from apps.records import fulfilment_rollups, marks, plan_counts
 from apps.records import rollups as record_rollups
-from apps.records.models import ActivityRecord, Attendance, Fulfilment
+from apps.records.models import ActivityRecord, Attendance, Fulfilment, FulfilmentRollup, PlanDayCount
 from apps.records.services import rebuild_fulfilment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow(25)]
@@ -30,13 +30,18 @@ DISTRICTS = 3
 COPIED = (Organization, Member, ActivityRecord, Attendance, Fulfilment, Case, CaseMonthRollup)
 
 
+def _copied(model):
+    """The rows copied per district; of the case roll-ups the full grain (the others are derived for the province)."""
+    return (model.objects.filter(grain=rollups.FULL) if model is CaseMonthRollup else model.objects).count()
+
+
 def _fulfilment():
     return sorted(Fulfilment.objects.values_list("organization_id", "activity_type_id", "period_start", "records"))
 
 
 def test_the_province_is_the_district_copied_whole_and_consistent(settings):
     seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
-    district = {model: model.objects.count() for model in COPIED}
+    district = {model: _copied(model) for model in COPIED}
     district_members = subtree_counts(Organization.objects.get(depth=1))["members"]
     assert not is_province()
 
@@ -48,7 +53,7 @@ def test_the_province_is_the_district_copied_whole_and_consistent(settings):
     assert Organization.objects.filter(depth=2).count() == DISTRICTS
     for model, n in district.items():
         extra = 1 if model is Organization else 0  # the province committee itself
-        assert model.objects.count() == DISTRICTS * n + extra, model
+        assert _copied(model) == DISTRICTS * n + extra, model
     # Every stored figure agrees with its rows: member counts and subtree roll-ups, last-attended marks,
     # fulfilment counters, and the case month roll-ups at the province's township depth.
     assert counters.mismatches() == {}
@@ -56,11 +61,15 @@ def test_the_province_is_the_district_copied_whole_and_consistent(settings):
     assert OrgMemberCount.objects.get(organization=province).subtree_orgs == Organization.objects.count()
     assert marks.mismatches() == {}
     assert record_rollups.mismatches() == {}
+    assert plan_counts.mismatches() == {} and PlanDayCount.objects.filter(organization=province).exists()
+    assert fulfilment_rollups.mismatches() == {} and FulfilmentRollup.objects.filter(organization=province).exists()
     before = _fulfilment()
     rebuild_fulfilment()
     assert _fulfilment() == before
     settings.CASE_ROLLUP_AREA_DEPTH = PROVINCE_AREA_DEPTH
     assert rollups.differences() == []
+    assert set(CaseMonthRollup.objects.filter(grain__in=rollups.ROOT_GRAINS).values_list("area_id", flat=True)) \
+        <= {province.pk, None}
     # Unique columns differ between the copies; paths nest under the province.
     assert Case.objects.values("number").distinct().count() == Case.objects.count()
     assert Member.objects.values("id_hash").distinct().count() == Member.objects.count()

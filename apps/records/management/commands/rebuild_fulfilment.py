@@ -1,7 +1,9 @@
-"""Verify (--check) or rebuild the Fulfilment counters from the submitted records."""
+"""Verify (--check) or rebuild the Fulfilment counters from the submitted records, and their subtree roll-ups
+(FulfilmentRollup, apps/records/fulfilment_rollups.py) from them."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.records import fulfilment_rollups
 from apps.records.models import ActivityRecord, ActivityType, Fulfilment, RecordStatus
 from apps.records.periods import period_start
 from apps.records.services import rebuild_fulfilment
@@ -34,6 +36,10 @@ class Command(BaseCommand):
             wrong = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
             if wrong:
                 raise CommandError(f"{len(wrong)} 条完成情况计数与纪实不符；运行 rebuild_fulfilment 重建")
-            self.stdout.write(f"完成情况计数正确（{len(stored)} 条）")
+            rolled = fulfilment_rollups.mismatches(limit=100)
+            if rolled:
+                raise CommandError(f"{len(rolled)}{'+' if len(rolled) >= 100 else ''} 条完成情况汇总与计数不符"
+                                   f"（如 {next(iter(rolled))}）；运行 rebuild_fulfilment 重建")
+            self.stdout.write(f"完成情况计数及其汇总正确（{len(stored)} 条）")
             return
         self.stdout.write(f"已重建完成情况计数 {rebuild_fulfilment()} 条")
