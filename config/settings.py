@@ -342,6 +342,10 @@ CASE_RANKING_MIN_CASES = env_int("CASE_RANKING_MIN_CASES", 5)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups
 # store a case's area at this depth (apps.cases.rollups). After a change, run `manage.py case_rollups --rebuild`.
 CASE_ROLLUP_AREA_DEPTH = env_int("CASE_ROLLUP_AREA_DEPTH", 2)
+# The lapse sweep (apps.cases.lapses) stores the overdue figures whose time has passed: every this many seconds, so
+# the rankings count live only the lapses since; cases per transaction.
+CASE_LAPSE_SWEEP_SECONDS = env_int("CASE_LAPSE_SWEEP_SECONDS", 300)
+CASE_LAPSE_SWEEP_BATCH = env_int("CASE_LAPSE_SWEEP_BATCH", 2000)
 # A description shorter than this (characters, whitespace not counted) is refused, whoever enters it (public form,
 # Open311, staff intake): "x" or "?" cannot be handled. Five, not ten: a Chinese complaint such as 村口路灯坏了 says
 # what and where in six characters.

@@ -25,6 +25,13 @@ class Config(AppConfig):
 
         register_periodic("case_rollups", compact_rollups, 3600)  # folds the monthly roll-ups' delta rows
 
+        from django.conf import settings
+
+        from .lapses import sweep_lapses
+
+        # stores the overdue figures whose time has passed (the rankings' live part stays small)
+        register_periodic("case_lapses", sweep_lapses, settings.CASE_LAPSE_SWEEP_SECONDS)
+
         from apps.orgs import hooks
 
         from .rollups import org_moving

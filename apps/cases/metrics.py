@@ -245,9 +245,11 @@ def grouped(period, within, key, now=None) -> dict:
             continue
         extra = live.get(value, {})
         out[value] = CaseFigures(
-            received=row["received"], response_base=row["signed"] + extra.get("sign_overdue", 0),
+            received=row["received"],
+            response_base=row["signed"] + row["sign_overdue_swept"] + extra.get("sign_overdue", 0),
             responded=row["responded"], resolved=row["resolved"], rated=row["rated"], solved=row["solved"],
-            satisfied=row["satisfied"], overdue=row["overdue"] + extra.get("handling_overdue", 0),
+            satisfied=row["satisfied"],
+            overdue=row["overdue"] + row["handling_overdue_swept"] + extra.get("handling_overdue", 0),
             returned=row["returned"], handling_minutes=row["handling_minutes"])
     return out
 

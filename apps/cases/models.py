@@ -327,6 +327,10 @@ class Case(models.Model):
     resolved_on_time = models.BooleanField(_("按时办结"), null=True, blank=True)
     # Once resolved late, the case stays counted as overdue, even if it is reopened and then resolved in time.
     ever_late = models.BooleanField(_("曾超时办结"), default=False)
+    # Set by the lapse sweep (apps.cases.lapses) once the time to sign / the deadline has passed: the roll-ups then
+    # store the figure; a step that moves the time later clears it (services._save).
+    sign_lapsed = models.BooleanField(default=False, editable=False)
+    handling_lapsed = models.BooleanField(default=False, editable=False)
     handling_minutes = models.PositiveIntegerField(_("办理用时（分钟）"), null=True, blank=True)
     answer = models.TextField(_("答复"), max_length=4000, blank=True)
     rating = models.CharField(_("满意度"), max_length=12, choices=Rating.choices, blank=True)
@@ -347,7 +351,8 @@ class Case(models.Model):
                                    related_name="+")
 
     AUDIT_MASKED = {"contact_phone": lambda c: c.phone_masked, "email": lambda c: "***" if c.email else ""}
-    AUDIT_EXCLUDE = ("query_code_hash", "token", "phone_hash", "ip_hash", "search_tokens", "updated_at")
+    AUDIT_EXCLUDE = ("query_code_hash", "token", "phone_hash", "ip_hash", "search_tokens", "updated_at", "sign_lapsed",
+                     "handling_lapsed")
     # Shown to the auditor as changed only (apps.audit.display): the resident's identity and whereabouts.
     AUDIT_PERSONAL = ("contact_name", "contact_phone", "email", "address", "lat", "lng")
 
@@ -368,15 +373,16 @@ class Case(models.Model):
             models.Index(fields=["ip_hash", "submitted_at"], name="cases_ip_submitted_idx"),
             models.Index(fields=["updated_at"], name="cases_updated_idx"),
             models.Index(fields=["open311_client", "submitted_at"], name="cases_client_submitted_idx"),
-            # The cases whose figures still move with the clock (rollups.LIVE_CONDITION): a year's ranking reads
-            # these, not the year's cases — from the index alone on PostgreSQL (INCLUDE: the columns of
+            # The cases whose figures still move with the clock and not yet swept (rollups.LIVE_CONDITION): a year's
+            # ranking reads these, not the year's cases — from the index alone on PostgreSQL (INCLUDE: the columns of
             # rollups.live_aggregates and the ranking keys): a province's ~50k open cases of a year were a bitmap heap
             # scan of the whole case table (160 ms; 12 ms index-only). SQLite ignores INCLUDE.
             models.Index(fields=["submitted_at"], name="cases_live_submitted_idx",
                          include=["id", "status", "accepted_at", "signed_at", "sign_due", "master", "resolved_on_time",
-                                  "ever_late", "deadline", "lead_unit", "service", "area"],
-                         condition=models.Q(status__in=["accepted", "dispatched", "signed"])
-                         | models.Q(accepted_at__isnull=False, signed_at__isnull=True)),
+                                  "ever_late", "deadline", "lead_unit", "service", "area", "sign_lapsed",
+                                  "handling_lapsed"],
+                         condition=models.Q(status__in=["accepted", "dispatched", "signed"], handling_lapsed=False)
+                         | models.Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="merged") | models.Q(master__isnull=False),
@@ -589,6 +595,8 @@ class CaseMonthRollup(models.Model):
     overdue = models.IntegerField(default=0)
     returned = models.IntegerField(default=0)
     handling_minutes = models.BigIntegerField(default=0)
+    sign_overdue_swept = models.IntegerField(default=0)
+    handling_overdue_swept = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["grain", "month"], name="cases_rollup_grain_month_idx"),

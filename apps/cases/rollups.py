@@ -4,8 +4,10 @@
 category, the part of each figure in `metrics` that does not depend on the clock. Two parts of the figures move with time
 alone — a case waiting to be signed for once its sign_due passes (响应率's denominator), a case still being handled
 once its deadline passes (超时) — so no stored number can hold them; they are counted live over the cases still
-open (`live_q`, a partial index: a small share of a year's cases). Stored + live = the figures from the case rows,
-exactly (tests/test_rollups.py compares them on varied data).
+open (`live_by`, a partial index: a small share of a year's cases) until the lapse sweep (apps.cases.lapses) records
+that their time has passed: then they are stored too (the "_swept" figures) and leave the index, so the live part is
+the lapses of the last sweep interval plus the cases not yet due. Stored + live = the figures from the case rows,
+exactly (tests/test_rollups.py compares them on varied data, before and after sweeps).
 
 The area is stored at township level: the case's area, or its ancestor at depth CASE_ROLLUP_AREA_DEPTH (the
 townships' depth) when it lies deeper — a village's cases count in its township's row (at district scale 7.6k rows
@@ -79,7 +81,7 @@ def _grained(groups) -> dict:
                     into[f] += figures[f]
     return out
 STORED = ("cases", "received", "signed", "responded", "resolved", "rated", "solved", "satisfied", "overdue", "returned",
-          "handling_minutes")
+          "handling_minutes", "sign_overdue_swept", "handling_overdue_swept")
 
 _MAIN = Q(master__isnull=True) & ~Q(status=Status.REJECTED)
 _ACCEPTED = _MAIN & Q(accepted_at__isnull=False)
@@ -100,17 +102,27 @@ def _stored_aggregates():
         "overdue": Count("pk", filter=_MAIN & _LATE),
         "returned": Coalesce(Sum("return_count"), Value(0)),
         "handling_minutes": Coalesce(Sum("handling_minutes", filter=_MAIN), Value(0)),
+        # The clock-driven parts once the lapse sweep (apps.cases.lapses) recorded that their time had passed: from
+        # then on they no longer move with the clock alone, only with a step (which the services track).
+        "sign_overdue_swept": Count("pk", filter=_ACCEPTED & Q(signed_at__isnull=True, sign_lapsed=True)),
+        "handling_overdue_swept": Count("pk", filter=_MAIN & ~_LATE & Q(status__in=HANDLING_STATUSES,
+                                                                        handling_lapsed=True)),
     }
 
 
-# The cases whose figures still move with the clock: the partial index cases_live_submitted_idx has this condition.
-LIVE_CONDITION = Q(status__in=HANDLING_STATUSES) | Q(accepted_at__isnull=False, signed_at__isnull=True)
+# The cases whose figures still move with the clock, not yet swept: the partial index cases_live_submitted_idx has
+# this condition (a swept case leaves it). live_aggregates' filters lie inside it, so it only narrows the scan.
+LIVE_CONDITION = (Q(status__in=HANDLING_STATUSES, handling_lapsed=False)
+                  | Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False))
 
 
 def live_aggregates(now):
+    """The clock-driven parts not yet swept; metrics adds the stored swept figures (a lapse is in one or the other:
+    a flag is set only once its time has passed, and cleared by a step that moves the time later)."""
     return {
-        "sign_overdue": Count("pk", filter=_ACCEPTED & Q(signed_at__isnull=True, sign_due__lt=now)),
-        "handling_overdue": Count("pk", filter=_MAIN & ~_LATE & Q(status__in=HANDLING_STATUSES, deadline__lt=now)),
+        "sign_overdue": Count("pk", filter=_ACCEPTED & Q(signed_at__isnull=True, sign_lapsed=False, sign_due__lt=now)),
+        "handling_overdue": Count("pk", filter=_MAIN & ~_LATE & Q(status__in=HANDLING_STATUSES, handling_lapsed=False,
+                                                                  deadline__lt=now)),
     }
 
 
@@ -195,7 +207,10 @@ def contribution(case) -> dict:
             "solved": int(case.rating_solved is True),
             "satisfied": int(case.rating in (Rating.SATISFIED, Rating.BASIC)),
             "overdue": int(main and (case.resolved_on_time is False or case.ever_late)),
-            "returned": case.return_count or 0, "handling_minutes": (case.handling_minutes or 0) if main else 0}
+            "returned": case.return_count or 0, "handling_minutes": (case.handling_minutes or 0) if main else 0,
+            "sign_overdue_swept": int(accepted and case.signed_at is None and case.sign_lapsed),
+            "handling_overdue_swept": int(main and not (case.resolved_on_time is False or case.ever_late)
+                                          and case.status in HANDLING_STATUSES and case.handling_lapsed)}
 
 
 def add_new(case):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_bulk, audit_read, audit_record, build_event, snapshot
 
-from . import deadlines, rollups, search, states
+from . import deadlines, lapses, rollups, search, states
 from .cleaning import clean_text
 from .models import (
     AssignmentRole,
@@ -74,6 +74,7 @@ _STEP_FIELDS = [f.name for f in Case._meta.concrete_fields if f.name not in _WRI
 def _save(case, now, before, *, actor, action, request, note="", text_changed=False, tracker=None):
     # The monthly roll-ups follow in this transaction: the contributions before (the row is still as locked) and after.
     tracker = tracker or rollups.track(case)
+    lapses.clear_unlapsed(case, now)  # a time moved later again (改派, 退单, extension, 重办): counted live again
     case.updated_at = now
     case.save(update_fields=_STEP_FIELDS + (["search_tokens"] if text_changed else []))
     # Merged submissions follow their case: its lead unit (their ratings count for the unit that handled it) and

@@ -4,6 +4,8 @@ the whole district, each beside the bare SQL it sent (apps.demo.bench)."""
 
 def run_records(bench):
     """The compliance watch over the whole district, from the Fulfilment rows (no per-organization loop)."""
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from apps.core.periods import parse_period
@@ -23,6 +25,9 @@ def run_records(bench):
     bench.page("page follow-up (6 months absent)", "/records/attendance/follow-up/")
     bench.page(f"page attendance {month}", f"/records/attendance/?period={month}")
     bench.page("page calendar (district)", "/records/calendar/")
+    # A whole month of records and plans (early in the current month there are hardly any yet).
+    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    bench.page(f"page calendar {previous:%Y-%m} (a past month)", f"/records/calendar/?month={previous:%Y-%m}")
     _member_lists(bench, month)
 
 

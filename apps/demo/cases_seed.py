@@ -520,8 +520,10 @@ def write_cases(orgs, rng, today, log, *, total, focus_town=None):
     plans = seeder.plan()
     with large_write_cache(kib=64 * 1024):  # SQLite: the cases' twenty indexes outgrow the default 2 MB
         seeder.write(plans)
+    from apps.cases.lapses import sweep
     from apps.cases.rollups import rebuild
 
+    sweep()  # the lapses up to now recorded, as the schedule would have (the rankings' live part small)
     rebuild()  # the rows went in past the services, which keep the monthly roll-ups
     log(f"  群众诉求 {len(plans)} 件，承办单位 {1 + len(seeder.town_units) + len(seeder.dept_units)} 个；"
         f"查询码均为 {DEMO_QUERY_CODE}")

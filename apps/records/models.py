@@ -418,15 +418,18 @@ class RecordMonthRollup(models.Model):
 
 
 class PlanDayCount(models.Model):
-    """The activities still planned for one day in an organization's subtree (itself included): what the calendar of a
-    large subtree shows per day. Kept by the plan services in the transaction of every change to whether or when a
-    plan counts, as increments to the organization and every ancestor (apps/records/plan_counts.py). Rows that fell to
-    zero stay. `manage.py plan_counts --check | --rebuild`."""
+    """The activities still planned, and the activity records (every status), of one day in an organization's subtree
+    (itself included): what the calendar of a large subtree shows per day. Kept by the plan and record services in the
+    transaction of every change to whether or when a plan or a record counts, as increments to the organization and
+    every ancestor (apps/records/plan_counts.py). Rows that fell to zero stay. `manage.py plan_counts --check |
+    --rebuild`."""
 
     # The unique constraint's index (organization, day) serves the calendar's read: one organization's month.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="plan_day_counts", db_index=False)
     day = models.DateField()
     plans = models.IntegerField(default=0)
+    # A database default: the plans' fill (migration 0007's, `fill`) inserts rows without it.
+    records = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("活动计划每日计数")

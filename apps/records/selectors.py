@@ -158,15 +158,15 @@ def calendar_month(user, org, month_start: date):
             days.setdefault(r.held_on, {"records": [], "plans": []})["records"].append(r)
         for p in plans.select_related("activity_type", "organization").order_by("planned_on", "starts_at"):
             days.setdefault(p.planned_on, {"records": [], "plans": []})["plans"].append(p)
+    elif policy.in_paths(org.path, policy.scope_paths(user, policy.RECORD_VIEW)):
+        # The user sees every plan and every record of the subtree (a role's scope covers it: the records' own-branch
+        # rule is only for members without one): the stored counts.
+        for day, (planned, held) in plan_counts.day_counts(org, month_start, end).items():
+            days[day] = {"records": held, "plans": planned}
     else:
         for row in records.order_by().values("held_on").annotate(n=Count("pk")):
             days.setdefault(row["held_on"], {"records": 0, "plans": 0})["records"] = row["n"]
-        if policy.in_paths(org.path, policy.scope_paths(user, policy.RECORD_VIEW)):
-            # The user sees every plan of the subtree (plans are scoped by organization alone): the stored counts.
-            planned = plan_counts.per_day(org, month_start, end).items()
-        else:
-            planned = plans.order_by().values_list("planned_on").annotate(n=Count("pk"))
-        for day, n in planned:
+        for day, n in plans.order_by().values_list("planned_on").annotate(n=Count("pk")):
             days.setdefault(day, {"records": 0, "plans": 0})["plans"] = n
     return {"detailed": detailed, "days": days, "weeks": month_grid(month_start), "month_end": end}
 

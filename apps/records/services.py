@@ -185,12 +185,13 @@ def _clean_record(record):
 @transaction.atomic
 def record_create(*, actor, organization, activity_type, data, plan=None, request=None) -> ActivityRecord:
     _check_type_fits(activity_type, organization)
-    counts = None
     if plan is not None:
         if plan.organization_id != organization.pk:
             raise ValidationError(_("活动计划不属于该组织"))
         counts = plan_counts.track(plan)  # before the inserts below; locks the plan and reads its status again
         states.plan_check(plan, "record")
+    else:
+        counts = plan_counts.track_new(organization)  # the record's day (before the inserts below)
     record = ActivityRecord(organization=organization, activity_type=activity_type, plan=plan, created_by=actor,
                             **{k: data[k] for k in RECORD_FIELDS if k in data})
     _clean_record(record)
@@ -203,7 +204,7 @@ def record_create(*, actor, organization, activity_type, data, plan=None, reques
     if plan is not None:
         states.plan_enter(plan, "record")
         plan.save(update_fields=["status"])
-        counts.done(plan)
+    counts.done(plan, record)  # the record's day counted, its plan's no longer: one upsert
     audit_record(actor=actor, action=Action.CREATE, obj=record, after=snapshot(record), request=request)
     return record
 
@@ -266,6 +267,8 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
     changed_fields = [k for k in RECORD_FIELDS if k in data and getattr(record, k) != data[k]]
     if not changed_fields and not changed_attendance:
         return record
+    # A record moved to another day: the per-day counts follow (its chain held before the inserts below).
+    days = plan_counts.track_record(record) if "held_on" in changed_fields else None
     old_held_on = record.held_on
     _keep_version(record, actor, note or RecordVersion.DEFAULT_NOTE)  # translated when shown (note_display)
     for k in changed_fields:
@@ -286,6 +289,8 @@ def record_update(*, actor, record, data, attendance=None, note="", request=None
         marks.refresh(marks.record_members(record) if "held_on" in changed_fields else changed_attendance)
     _recount(record)
     rollup.done(record)  # its month or attendance sums, if it counts
+    if days is not None:
+        days.done(record=record)  # after the month roll-ups: the tables in the order a move writes them
     audit_record(actor=actor, action=Action.UPDATE, obj=record, before=before, after=snapshot(record), request=request,
                  note=_("第{version}版").format(version=record.version) if record.first_submitted_at else "")
     return record
@@ -362,16 +367,16 @@ def record_delete_draft(*, actor, record, request=None):
     record = ActivityRecord.objects.select_for_update(of=LOCKED).select_related("activity_type", "organization").get(pk=record.pk)
     states.check(record, "delete")
     before = snapshot(record)
-    if record.plan_id:
-        plan = ActivityPlan.objects.get(pk=record.plan_id)
-        counts = plan_counts.track(plan)  # locks the plan and reads its status again
-        if states.plan_allows("reopen", plan):
-            states.plan_enter(plan, "reopen")
-            plan.save(update_fields=["status"])
-            counts.done(plan)
+    plan = ActivityPlan.objects.get(pk=record.plan_id) if record.plan_id else None
+    # The record's day, and its plan's (locked, its status read again): one upsert below.
+    counts = plan_counts.track(plan, record) if plan is not None else plan_counts.track_record(record)
+    if plan is not None and states.plan_allows("reopen", plan):
+        states.plan_enter(plan, "reopen")
+        plan.save(update_fields=["status"])
     stored = [f.file for f in record.files.all()]
     audit_record(actor=actor, action=Action.DELETE, obj=record, before=before, request=request)
     record.delete()
+    counts.done(plan)  # the record gone, the plan counted again if reopened
     # Files go only once the deletion is committed.
     transaction.on_commit(lambda: [f.delete(save=False) for f in stored])
 

@@ -1,7 +1,8 @@
 """The monthly roll-ups (apps.cases.rollups) give exactly the figures of the case rows: on varied data (cases across
 a month's end, reopened, merged, returned and re-dispatched, not accepted, still open past their deadlines, units
 under CASE_RANKING_MIN_CASES), for every group, month and year; kept by the services, folded by the schedule,
-checked and rebuilt by `manage.py case_rollups`."""
+checked and rebuilt by `manage.py case_rollups`; exact too before and after the lapse sweep (apps.cases.lapses) and the
+steps on swept cases."""
 
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from apps.cases import metrics, rollups, services
+from apps.cases import lapses, metrics, rollups, services
 from apps.cases.intake import Intake, case_submit
 from apps.cases.models import Case, CaseMonthRollup
 from apps.core import workers
@@ -147,7 +148,7 @@ def test_a_year_reads_rollups_not_a_year_of_cases(cases, django_assert_max_num_q
 
 def test_compaction_is_a_registered_periodic_task():
     names = [name for name, _task, _seconds in workers.schedule()]
-    assert "case_rollups" in names and {"maintenance", "media_modes"} <= set(names)
+    assert {"case_rollups", "case_lapses", "maintenance", "media_modes"} <= set(names)
     with pytest.raises(RuntimeError):
         workers.register_periodic("case_rollups", rollups.compact_rollups, 60)
 
@@ -282,3 +283,103 @@ def test_regrain_derives_the_narrow_grains_from_the_full_rows(cases):
     assert rollups.differences() != []
     assert rollups.regrain() == CaseMonthRollup.objects.exclude(grain="full").count() > 0
     assert rollups.stored() == want and rollups.differences() == []
+
+
+def _exact(cases, *moments):
+    """Stored + live = the case rows' figures at each moment, for every period, area and group; the stored rows as a
+    rebuild from the case rows would write them."""
+    assert rollups.differences() == []
+    today = timezone.localdate()
+    for period in (period_containing("year", today), period_containing("month", today),
+                   period_containing("month", today).previous()):
+        for within in (None, cases.tree.district, cases.tree.town_a):
+            for key in ("lead_unit_id", "service_id", rollups.AREA):
+                for moment in moments:
+                    cohort = metrics.cohort(period, within)
+                    if key == rollups.AREA:
+                        cohort = cohort.annotate(**{key: rollups.area_key()})
+                    _same(metrics.grouped(period, within, key, moment), metrics.figures_by(cohort, key, moment))
+
+
+def _swept():
+    return CaseMonthRollup.objects.filter(grain="full").aggregate(
+        sign=Sum("sign_overdue_swept"), handling=Sum("handling_overdue_swept"))
+
+
+def test_the_lapse_sweep_keeps_the_figures_exact(cases):
+    """Before a sweep, after one, as time passes, and after the steps on a swept case (an approved extension, 改派,
+    签收, a late 办结, 重办): stored + live = the case rows; a swept case leaves the live index's condition, a step
+    that moves its time later clears its flag."""
+    now = _varied(cases)
+    town, disp, dept = cases.users["town_a_admin"], cases.users["dispatcher"], cases.users["dept_handler"]
+    handled, waiting = _submit(cases, 900, now=now), _submit(cases, 901, now=now)
+    assert handled.lead_unit == waiting.lead_unit == cases.town_a
+    services.case_sign(actor=town, case=handled, unit=cases.town_a, now=now + timedelta(minutes=5))
+    handled.refresh_from_db()
+    later = now + timedelta(days=40)
+    _exact(cases, now, later)  # nothing swept: every lapse counted live
+
+    t1 = handled.deadline + timedelta(hours=1)
+    assert waiting.sign_due < t1
+    assert lapses.sweep(t1, batch=2) >= 2 and lapses.sweep(t1) == 0  # in batches; nothing left
+    handled.refresh_from_db()
+    waiting.refresh_from_db()
+    assert handled.handling_lapsed and waiting.sign_lapsed and not handled.sign_lapsed
+    assert not Case.objects.filter(rollups.LIVE_CONDITION, pk__in=[handled.pk, waiting.pk]).exists()
+    assert _swept()["sign"] > 0 and _swept()["handling"] > 0
+    live = rollups.live_by(metrics.cohort(period_containing("year", timezone.localdate())), "lead_unit_id", t1)
+    assert sum(row["sign_overdue"] + row["handling_overdue"] for row in live.values()) == 0
+    _exact(cases, t1, later)
+
+    # An extension approved after the lapse, 改派 after the time to sign ran out: the times lie ahead again.
+    t2 = t1 + timedelta(hours=1)
+    extension = services.case_request_extension(actor=town, case=handled, unit=cases.town_a, now=t2,
+                                                until=handled.deadline + timedelta(days=3), reason="需协调供水公司")
+    services.case_decide_extension(actor=disp, extension=extension, approve=True, now=t2)
+    services.case_dispatch(actor=disp, case=waiting, lead=cases.dept, now=t2)
+    handled.refresh_from_db()
+    waiting.refresh_from_db()
+    assert not handled.handling_lapsed and not waiting.sign_lapsed and waiting.sign_due > t2
+    _exact(cases, t2, later)
+    metrics_t2 = metrics.grouped(period_containing("year", timezone.localdate()), None, "lead_unit_id", t2)
+
+    # Time passes: lapsed again, counted live until the next sweep, stored after it.
+    t3 = handled.deadline + timedelta(hours=1)
+    _exact(cases, t3)
+    assert lapses.sweep(t3) >= 2
+    _exact(cases, t3, later)
+    year = period_containing("year", timezone.localdate())
+    assert metrics.grouped(year, None, "lead_unit_id", t3)[cases.town_a.pk].overdue == \
+        metrics_t2[cases.town_a.pk].overdue + 1
+
+    # Signed, resolved (late), rated and reopened after the sweep: the steps' delta rows move the swept figures.
+    before = _swept()
+    services.case_sign(actor=dept, case=waiting, unit=cases.dept, now=t3)
+    services.case_resolve(actor=town, case=handled, unit=cases.town_a, answer="已处理", now=t3)
+    assert _swept()["sign"] == before["sign"] - 1 and _swept()["handling"] == before["handling"] - 1
+    _exact(cases, t3, later)
+    services.case_rate(case=handled, rating="unsatisfied", solved=False, now=t3)
+    services.case_reopen(actor=disp, case=handled, reason="群众不满意，重新办理", now=t3 + timedelta(hours=1))
+    handled.refresh_from_db()
+    assert not handled.handling_lapsed and handled.ever_late
+    _exact(cases, t3 + timedelta(hours=1), later)
+    t4 = handled.deadline + timedelta(hours=1)
+    lapses.sweep(t4)
+    handled.refresh_from_db()
+    assert handled.handling_lapsed  # late already: flagged to leave the index, counted once (as late)
+    _exact(cases, t4, later)
+
+
+def test_the_check_covers_the_swept_figures_and_the_command_sweeps(cases, capsys):
+    now = _varied(cases)
+    call_command("case_rollups", "--sweep")
+    assert "件超时诉求" in capsys.readouterr().out
+    _exact(cases, timezone.now(), now + timedelta(days=40))
+    # A flag set past the sweep (no delta rows): the check fails, the rebuild stores it.
+    open_case = Case.objects.filter(status__in=["signed", "dispatched"], master=None, handling_lapsed=False,
+                                    ever_late=False).first()
+    Case.objects.filter(pk=open_case.pk).update(handling_lapsed=True)
+    with pytest.raises(CommandError):
+        call_command("case_rollups", "--check")
+    call_command("case_rollups", "--rebuild")
+    assert rollups.differences() == [] and _swept()["handling"] >= 1

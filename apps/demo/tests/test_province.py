@@ -106,12 +106,16 @@ def test_province_figures_are_printed_beside_the_districts(settings, tmp_path):
     missing = compare_scales([_figure("page /orgs/ (tree)", 10)], scale="province", vendor="sqlite")
     assert "No district figures" in missing[0]
 
-    save_figures([_figure("page /orgs/ (tree)", 10), _figure("search 姓名 surname “王” (900 hits)", 20)],
+    save_figures([_figure("page /orgs/ (tree)", 10), _figure("search 姓名 surname “王” (900 hits)", 20),
+                  _figure("rankings(2026, township), before: case rows", 50)],
                  scale="district", vendor="sqlite", size="1 district")
     lines = compare_scales([_figure("page /orgs/ (tree)", 12), _figure("search 姓名 surname “李” (34,000 hits)", 50),
+                            _figure("rankings(2026, township), before: case rows", 1000),
                             _figure("a figure only the province has", 5)], scale="province", vendor="sqlite")
+    before = next(line for line in lines if line.startswith("rankings(2026, township), before"))
+    assert "20.00×" in before and before.rstrip().endswith("—")  # the replaced path: shown, not judged
     tree = next(line for line in lines if line.startswith("page /orgs/ (tree)"))
     assert "1.20×" in tree and tree.rstrip().endswith("yes")
     search = next(line for line in lines if line.startswith("search 姓名 surname"))
     assert "2.50×" in search and search.rstrip().endswith("NO")
-    assert lines[-1].startswith("2 figures compared; 1 within 1.5× of the district, 1 above: search 姓名 surname")
+    assert lines[-1].startswith("2 figures judged; 1 within 1.5× of the district, 1 above: search 姓名 surname")

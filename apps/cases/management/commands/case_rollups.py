@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.cases import rollups
+from apps.cases import lapses, rollups
 
 
 class Command(BaseCommand):
@@ -11,8 +11,12 @@ class Command(BaseCommand):
         mode.add_argument("--check", action="store_true", help="只检查，不修改；有差异时以非零状态退出")
         mode.add_argument("--rebuild", action="store_true", help="按诉求表重建全部月度汇总")
         mode.add_argument("--compact", action="store_true", help="把各组的增量行合并为一行（定时任务也会执行）")
+        mode.add_argument("--sweep", action="store_true", help="记录已超过签收或办理时限的诉求（定时任务也会执行）")
 
-    def handle(self, *args, check, rebuild, compact, **options):
+    def handle(self, *args, check, rebuild, compact, sweep, **options):
+        if sweep:
+            self.stdout.write(f"已记录 {lapses.sweep()} 件超时诉求")
+            return
         if compact:
             self.stdout.write(f"已合并，删去 {rollups.compact()} 行增量")
             return

@@ -1,4 +1,5 @@
-"""Verify (--check) or rebuild (--rebuild) the stored per-day counts of planned activities (PlanDayCount)."""
+"""Verify (--check) or rebuild (--rebuild) the stored per-day counts of planned activities and of activity records
+(PlanDayCount)."""
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
@@ -16,16 +17,19 @@ class Command(TranslatedCommand):
     def add_arguments(self, parser):
         mode = parser.add_mutually_exclusive_group(required=True)
         mode.add_argument("--check", action="store_true", help=_("只核对，不修改；有差异时以非零状态退出"))
-        mode.add_argument("--rebuild", action="store_true", help=_("由活动计划重建全部每日计数"))
+        mode.add_argument("--rebuild", action="store_true", help=_("由活动计划和活动纪实重建全部每日计数"))
 
     def handle(self, *args, check, rebuild, **options):
         if check:
             wrong = plan_counts.mismatches()
             for (org_id, day), (stored, computed) in list(wrong.items())[:SHOWN]:
-                self.stderr.write(_("组织 {org} {day}：存储 {stored}，应为 {computed}").format(
-                    org=org_id, day=f"{day:%Y-%m-%d}", stored=stored, computed=computed))
+                # (plans, records) each
+                self.stderr.write(_("组织 {org} {day}：存储 计划 {stored_plans}、纪实 {stored_records}，"
+                                    "应为 计划 {plans}、纪实 {records}").format(
+                    org=org_id, day=f"{day:%Y-%m-%d}", stored_plans=stored[0], stored_records=stored[1],
+                    plans=computed[0], records=computed[1]))
             if wrong:
-                raise CommandError(_("{n} 条活动计划每日计数与活动计划不符；运行 plan_counts --rebuild 重建").format(
+                raise CommandError(_("{n} 条每日计数与活动计划、活动纪实不符；运行 plan_counts --rebuild 重建").format(
                     n=len(wrong)), returncode=1)
             self.stdout.write(_("活动计划每日计数正确"))
             return
