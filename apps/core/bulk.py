@@ -188,3 +188,25 @@ def large_write_cache(using="default", kib=131_072):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def add_increments(model, *, keys, figures, rows, chunk=150) -> None:
+    """Add increments to stored counters: `rows` [(*key values, *figure values)] upserted into `model`'s table, a
+    missing row inserted with the values, an existing one raised by them (INSERT … ON CONFLICT (keys) DO UPDATE SET
+    figure = figure + excluded.figure: SQLite and PostgreSQL; `keys` must be a unique constraint's columns). In the
+    order given: callers pass the rows in key order, so two writers sharing rows lock them in the same order and queue
+    instead of deadlocking. The roll-ups of the organization tree, the records and the calendar all write this way."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(c) for c in (*keys, *figures))
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(figures))) + ")"
+    conflict = ", ".join(qn(c) for c in keys)
+    added = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in figures)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))} "
+                           f"ON CONFLICT ({conflict}) DO UPDATE SET {added}", [x for row in part for x in row])

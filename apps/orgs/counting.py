@@ -14,6 +14,8 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from apps.core.bulk import add_increments
+
 from . import hooks
 from . import models as org
 
@@ -353,17 +355,5 @@ class OrgCountManager(models.Manager):
 class OrgDomainCountManager(models.Manager):
     def add(self, rows):
         """Upsert increments [(organization_id, domain, *DOMAIN_FIGURES)], in the order given (key order: the callers
-        hold the organizations' OrgMemberCount locks). INSERT … ON CONFLICT DO UPDATE: SQLite and PostgreSQL."""
-        if not rows:
-            return
-        qn = connection.ops.quote_name
-        table = qn(self.model._meta.db_table)
-        columns = ", ".join(qn(c) for c in ("organization_id", "domain", *DOMAIN_FIGURES))
-        one = "(" + ", ".join(["%s"] * (2 + len(DOMAIN_FIGURES))) + ")"
-        added = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in DOMAIN_FIGURES)
-        for start in range(0, len(rows), 200):
-            chunk = rows[start:start + 200]
-            sql = (f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk))
-                   + f" ON CONFLICT ({qn('organization_id')}, {qn('domain')}) DO UPDATE SET {added}")
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [x for row in chunk for x in row])
+        hold the organizations' OrgMemberCount locks)."""
+        add_increments(self.model, keys=("organization_id", "domain"), figures=DOMAIN_FIGURES, rows=rows, chunk=200)

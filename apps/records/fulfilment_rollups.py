@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Sum
 
+from apps.core.bulk import add_increments
 from apps.core.query import prefix_q
 from apps.orgs.models import BRANCH_KINDS, Organization, OrgClass, OrgKind, OrgMemberCount, org_class, path_and_ancestors
 
@@ -50,19 +51,8 @@ def _upsert(deltas):
     for (org_id, type_id, start, domain, klass), n in deltas.items():
         summed[org_id, type_id, start, domain, klass] += n
         summed[org_id, type_id, start, ALL_DOMAINS, klass] += n
-    rows = sorted((*key, n) for key, n in summed.items() if n)
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(FulfilmentRollup._meta.db_table)
-    columns = ", ".join(qn(c) for c in (*KEY, "held"))
-    conflict = ", ".join(qn(c) for c in KEY)
-    for start in range(0, len(rows), 150):
-        chunk = rows[start:start + 150]
-        sql = (f"INSERT INTO {table} ({columns}) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-               + f" ON CONFLICT ({conflict}) DO UPDATE SET {qn('held')} = {table}.{qn('held')} + excluded.{qn('held')}")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [x for row in chunk for x in row])
+    add_increments(FulfilmentRollup, keys=KEY, figures=("held",),
+                   rows=sorted((*key, n) for key, n in summed.items() if n))
 
 
 def _chain_ids(path) -> list:

@@ -24,6 +24,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 
+from apps.core.bulk import add_increments
 from apps.core.dates import add_months
 from apps.orgs.models import Organization, path_and_ancestors
 
@@ -92,18 +93,7 @@ def _apply(was, now, chain):
 def _add(rows):
     """Upsert increments [(organization_id, day, plans, records)], in the order given (key order): one statement per
     write, so that a write changing a plan's day and a record's day locks its rows in one key order."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(PlanDayCount._meta.db_table)
-    added = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in FIGURES)
-    for start in range(0, len(rows), 200):
-        chunk = rows[start:start + 200]
-        sql = (f"INSERT INTO {table} ({qn('organization_id')}, {qn('day')}, {qn('plans')}, {qn('records')}) VALUES "
-               + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-               + f" ON CONFLICT ({qn('organization_id')}, {qn('day')}) DO UPDATE SET {added}")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [x for row in chunk for x in row])
+    add_increments(PlanDayCount, keys=("organization_id", "day"), figures=FIGURES, rows=rows, chunk=200)
 
 
 def org_moving(org):

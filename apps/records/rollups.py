@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 
+from apps.core.bulk import add_increments
 from apps.core.dates import add_months
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization, path_and_ancestors
@@ -118,20 +119,8 @@ def _hold_chain(org_id) -> list:
 
 def _add(rows):
     """Upsert increments [(organization_id, month, records, late, expected, present)], in the order given (key
-    order). INSERT … ON CONFLICT DO UPDATE: SQLite and PostgreSQL."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(RecordMonthRollup._meta.db_table)
-    columns = ("organization_id", "month", *FIGURES)
-    added = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in FIGURES)
-    for start in range(0, len(rows), 150):
-        chunk = rows[start:start + 150]
-        sql = (f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "
-               + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-               + f" ON CONFLICT ({qn('organization_id')}, {qn('month')}) DO UPDATE SET {added}")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [x for row in chunk for x in row])
+    order)."""
+    add_increments(RecordMonthRollup, keys=("organization_id", "month"), figures=FIGURES, rows=rows)
 
 
 def org_moving(org):
