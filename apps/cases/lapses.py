@@ -7,7 +7,7 @@ year read every open case of the year (~54k) for every ranking. The scheduled sw
 with core.workers.register_periodic) sets `Case.sign_lapsed` / `handling_lapsed` on the cases whose time has
 passed, in batches, each in one transaction with the cases locked and the roll-ups' delta rows of the change
 (rollups.Tracker, as every step): the case then counts in the stored "_swept" figures, no longer live, and leaves
-the partial indexes the live part reads (rollups.lapsing). Between sweeps a newly lapsed case is still
+the partial index the live part reads (cases_live_submitted_idx). Between sweeps a newly lapsed case is still
 counted live, so the figures never wait for the schedule.
 
 The rule that keeps stored + live exact: a flag is set only once its time has passed, and a step that moves the
@@ -18,11 +18,21 @@ resolved counts for nothing (the swept figures require the case to be still unsi
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from . import rollups
-from .models import Case
+from .models import HANDLING_STATUSES, Case
+
+
+def _sign_due(now):
+    return Q(sign_lapsed=False, accepted_at__isnull=False, signed_at__isnull=True, sign_due__lt=now)
+
+
+def _handling_due(now):
+    # Late cases (ever_late) and merged ones count elsewhere or not at all; flagged too, they leave the index.
+    return Q(handling_lapsed=False, status__in=HANDLING_STATUSES, deadline__lt=now)
 
 
 def clear_unlapsed(case, now):
@@ -38,16 +48,18 @@ def sweep(now=None, *, batch=None) -> int:
     locked by a step meanwhile is skipped (the next sweep takes it; it is counted live until then)."""
     now = now or timezone.now()
     batch = batch or settings.CASE_LAPSE_SWEEP_BATCH
+    due = _sign_due(now) | _handling_due(now)
     swept = 0
     while True:
         with transaction.atomic():
-            ids = list(Case.objects.filter(rollups.lapsing(now)).order_by()
+            # The live index holds exactly the candidates (its condition with the flags False).
+            ids = list(Case.objects.filter(rollups.LIVE_CONDITION, due).order_by()
                        .select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch])
             if not ids:
                 return swept
             tracker = rollups.Tracker(ids)
-            Case.objects.filter(rollups.sign_lapsing(now), pk__in=ids).update(sign_lapsed=True)
-            Case.objects.filter(rollups.handling_lapsing(now), pk__in=ids).update(handling_lapsed=True)
+            Case.objects.filter(_sign_due(now), pk__in=ids).update(sign_lapsed=True)
+            Case.objects.filter(_handling_due(now), pk__in=ids).update(handling_lapsed=True)
             tracker.done()
         swept += len(ids)
         if len(ids) < batch:

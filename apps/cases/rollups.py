@@ -1,12 +1,12 @@
 """Monthly roll-ups of the case figures (issue 11): a year's rankings as sums of stored rows, not a scan of a year of cases.
 
 `CaseMonthRollup` rows hold, per month of submission (the cohort month, local time) × lead unit × township area ×
-category, the part of each figure in `metrics` that does not depend on the clock. Two parts of the figures move with
-time alone — a case waiting to be signed for once its sign_due passes (响应率's denominator), a case still being
-handled once its deadline passes (超时) — so no stored number can hold them; they are counted live (`live_by`, over
-the partial indexes of `lapsing`) until the lapse sweep (apps.cases.lapses) records that their time has passed: then
-they are stored too (the "_swept" figures) and leave those indexes, so the live part is the lapses since the last
-sweep, a few minutes' worth. Stored + live = the figures from the case rows,
+category, the part of each figure in `metrics` that does not depend on the clock. Two parts of the figures move with time
+alone — a case waiting to be signed for once its sign_due passes (响应率's denominator), a case still being handled
+once its deadline passes (超时) — so no stored number can hold them; they are counted live over the cases still
+open (`live_by`, a partial index: a small share of a year's cases) until the lapse sweep (apps.cases.lapses) records
+that their time has passed: then they are stored too (the "_swept" figures) and leave the index, so the live part is
+the lapses of the last sweep interval plus the cases not yet due. Stored + live = the figures from the case rows,
 exactly (tests/test_rollups.py compares them on varied data, before and after sweeps).
 
 The area is stored at township level: the case's area, or its ancestor at depth CASE_ROLLUP_AREA_DEPTH (the
@@ -110,22 +110,10 @@ def _stored_aggregates():
     }
 
 
-def lapsing(now) -> Q:
-    """The cases whose time to sign or deadline has passed at `now`, not yet swept: the only ones whose live figures
-    are not zero (every live_aggregates filter lies inside it) and what the sweep flags. Each branch is the condition
-    of a partial index keyed by its time (cases_sign_lapsing_idx, cases_handling_lapsing_idx), so the live part reads
-    the lapses since the last sweep, however many cases of the period are still open and not yet due (a province's
-    year: ~13k open cases read for every ranking before)."""
-    return sign_lapsing(now) | handling_lapsing(now)
-
-
-def sign_lapsing(now) -> Q:
-    return Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False, sign_due__lt=now)
-
-
-def handling_lapsing(now) -> Q:
-    # Late cases (ever_late) and merged ones count elsewhere or not at all; flagged too, they leave the index.
-    return Q(status__in=HANDLING_STATUSES, handling_lapsed=False, deadline__lt=now)
+# The cases whose figures still move with the clock, not yet swept: the partial index cases_live_submitted_idx has
+# this condition (a swept case leaves it). live_aggregates' filters lie inside it, so it only narrows the scan.
+LIVE_CONDITION = (Q(status__in=HANDLING_STATUSES, handling_lapsed=False)
+                  | Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False))
 
 
 def live_aggregates(now):
@@ -297,16 +285,16 @@ def stored_by(period, key, *, within=None) -> dict:
 
 
 def live_by(cases, key, now) -> dict:
-    """The clock-driven parts over the cohort's cases lapsed since the last sweep (key AREA: by township-level area)."""
-    cases = cases.filter(lapsing(now))
+    """The clock-driven parts over the cohort's cases still open (key AREA: by township-level area)."""
+    cases = cases.filter(LIVE_CONDITION)
     if key != AREA:
         rows = cases.order_by().values(key).annotate(**live_aggregates(now))
         return {row[key]: row for row in rows}
     # Grouped by the case's own area first, then those groups joined to their organizations and summed by the path
     # prefix, then the prefixes named by their organizations. Not the area_key() subquery per open case (two index
-    # lookups each for a province's ~50k open cases of a year when the sweep has not run), nor a join of every case
-    # (the join builds the whole tree, 100k organizations, for 50k probes): grouping first leaves at most ~15k areas
-    # to join (a province's year, vacuumed: 71 → 48 ms). The ORM does not join a grouped subquery, hence the statement around the ORM's own.
+    # lookups each for a province's ~50k open cases of a year), nor a join of every open case (the join builds the
+    # whole tree, 100k organizations, for 50k probes): grouping first leaves ~15k areas to join (a province's year,
+    # vacuumed: 71 → 48 ms). The ORM does not join a grouped subquery, hence the statement around the ORM's own.
     aggregates = live_aggregates(now)
     by_area = cases.order_by().values("area_id").annotate(**aggregates)
     sql, params = by_area.query.get_compiler(using=by_area.db).as_sql()

@@ -325,7 +325,7 @@ def test_the_lapse_sweep_keeps_the_figures_exact(cases):
     handled.refresh_from_db()
     waiting.refresh_from_db()
     assert handled.handling_lapsed and waiting.sign_lapsed and not handled.sign_lapsed
-    assert not Case.objects.filter(rollups.lapsing(t1), pk__in=[handled.pk, waiting.pk]).exists()
+    assert not Case.objects.filter(rollups.LIVE_CONDITION, pk__in=[handled.pk, waiting.pk]).exists()
     assert _swept()["sign"] > 0 and _swept()["handling"] > 0
     live = rollups.live_by(metrics.cohort(period_containing("year", timezone.localdate())), "lead_unit_id", t1)
     assert sum(row["sign_overdue"] + row["handling_overdue"] for row in live.values()) == 0
