@@ -26,6 +26,7 @@ import time
 
 from django.apps import apps
 from django.db import connection, transaction
+from django.test import override_settings
 
 PROVINCE_DISTRICTS = 38
 PROVINCE_NAME = "中共示范省委员会"
@@ -129,6 +130,11 @@ def build_province(*, log=print, districts=PROVINCE_DISTRICTS):
     for label in NOT_COPIED:
         if apps.get_model(label).objects.exists():
             raise RuntimeError(f"{label} 有上传文件记录，省级基准数据不复制文件")
+    # The case roll-ups are copied as they are, so they must be keyed at the township depth the district will have
+    # below the province (one level up from the province's): a district seeded under the province's setting (the
+    # bench sets it first) would key them by village, and the copies would hold ~8× the rows, keyed one level deep.
+    with override_settings(CASE_ROLLUP_AREA_DEPTH=PROVINCE_AREA_DEPTH - 1):
+        case_rollups.rebuild()
     strides = {}
     for model in models:
         with connection.cursor() as cursor:

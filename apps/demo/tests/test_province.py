@@ -40,8 +40,14 @@ def _fulfilment():
 
 
 def test_the_province_is_the_district_copied_whole_and_consistent(settings):
+    # As `make bench SCALE=province` does: the province's township depth is set before the district is seeded, so
+    # the district's case roll-ups are first keyed one level too deep (by village) and must be re-keyed for the copy.
+    settings.CASE_ROLLUP_AREA_DEPTH = PROVINCE_AREA_DEPTH
     seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
     district = {model: _copied(model) for model in COPIED}
+    settings.CASE_ROLLUP_AREA_DEPTH = PROVINCE_AREA_DEPTH - 1  # the district's full roll-up rows, keyed by township
+    district[CaseMonthRollup] = sum(key[0] == rollups.FULL for key in rollups.expected())
+    settings.CASE_ROLLUP_AREA_DEPTH = PROVINCE_AREA_DEPTH
     district_members = subtree_counts(Organization.objects.get(depth=1))["members"]
     assert not is_province()
 
