@@ -44,7 +44,12 @@ def villages(township):
 
 def ancestor_paths(org):
     """Paths of the organization and of every organization above it."""
-    return [org.path[:i] for i in range(Organization.steplen, len(org.path) + 1, Organization.steplen)]
+    return ancestor_paths_of(org.path)
+
+
+def ancestor_paths_of(path):
+    """The path and the paths above it, the top one first."""
+    return [path[:i] for i in range(Organization.steplen, len(path) + 1, Organization.steplen)]
 
 
 def is_area_scope(org) -> bool:

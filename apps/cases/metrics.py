@@ -47,7 +47,7 @@ from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
 from . import rollups
-from .areas import place_name
+from .areas import ancestor_paths_of, place_name, townships
 from .models import HANDLING_STATUSES, Case, HandlingUnit, Rating, Service, Status, UnitKind
 
 GROUPS = {
@@ -338,8 +338,6 @@ def rankings(period, *, group="township", within=None, now=None, order="score") 
 
 def _area_rows(period, within, now):
     """Cases by the township they are located in (a village's cases count for its township)."""
-    from .areas import townships
-
     towns = list(townships())
     if within is not None:
         towns = [t for t in towns if t.path.startswith(within.path) or within.path.startswith(t.path)]
@@ -350,9 +348,9 @@ def _area_rows(period, within, now):
     by_area = grouped(period, within, key, now)
     paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     rows = {t.pk: RankingRow(place_name(t), CaseFigures(), org=t) for t in towns}
+    by_path = {t.path: t for t in towns}  # a province's ~1,000 townships: looked up, not searched for every area
     for area_id, figures in by_area.items():
-        path = paths.get(area_id, "")
-        town = next((t for t in towns if path.startswith(t.path)), None)
+        town = next((by_path[p] for p in ancestor_paths_of(paths.get(area_id, "")) if p in by_path), None)
         if town is not None:
             rows[town.pk].figures.add(figures)
     return list(rows.values())

@@ -3,6 +3,7 @@ definitions on the page, a chart, a drill-down to the cases behind each row, and
 
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
@@ -48,10 +49,11 @@ def rankings(request):
     # Only ranked rows are drawn: a bar of 100 for one case (样本不足) would look like the best unit.
     chart = [{"label": r.label, "value": r.figures.received if order == "received" else r.figures.score}
              for r in rows if r.ranked]
+    charted = chart[:settings.CASE_RANKING_CHART_ROWS]
     return render(request, "cases/rankings.html", {
         "form": form, "period": period, "group": group, "groups": metrics.GROUPS, "rows": rows, "within": within,
-        "total": metrics.totals(rows), "weights": metrics.weights(), "chart": chart, "section": "case_rankings",
-        "chart_height": 60 + 26 * len(chart),
+        "total": metrics.totals(rows), "weights": metrics.weights(), "chart": charted, "section": "case_rankings",
+        "chart_height": 60 + 26 * len(charted), "chart_left_out": len(chart) - len(charted),
         "previous": period.previous(), "next": period.next(), "areas": areas, "order": order,
         "orders": metrics.ORDERS,
     }, status=400 if form.errors else 200)

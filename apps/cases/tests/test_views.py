@@ -248,3 +248,22 @@ def test_rankings_for_one_area_of_the_scope(cases, submit, client):
     client.force_login(cases.users["town_a_admin"])
     assert client.get("/cases/rankings/", {"area": cases.tree.town_b.pk}).status_code == 404
     assert client.get("/cases/rankings/", {"area": "abc"}).status_code == 404
+
+
+def test_the_ranking_chart_draws_the_first_rows_and_the_table_lists_all(cases, submit, client, settings):
+    """A province's ~1,000 townships: the chart stops at CASE_RANKING_CHART_ROWS, the table keeps every row."""
+    import json
+    import re
+
+    submit()
+    submit(area=cases.tree.branch_b)
+    client.force_login(cases.users["district_admin"])
+    params = {"group": "area", "order": "received"}
+    html = client.get("/cases/rankings/", params).content.decode()
+    data = json.loads(re.search(r'id="ranking-data"[^>]*>(.*?)</script>', html).group(1))
+    assert len(data) == 2 and 'data-testid="chart-left-out"' not in html
+    settings.CASE_RANKING_CHART_ROWS = 1
+    html = client.get("/cases/rankings/", params).content.decode()
+    data = json.loads(re.search(r'id="ranking-data"[^>]*>(.*?)</script>', html).group(1))
+    assert len(data) == 1 and 'data-testid="chart-left-out"' in html and "其余 1 位见下表" in html
+    assert 'data-testid="row-' in html and html.count('data-testid="row-') >= 2
