@@ -262,25 +262,16 @@ ADVERSARIAL_JSON = [
 ]
 
 
-@pytest.mark.parametrize("make", ADVERSARIAL_JSON)
-def test_depth_scan_is_linear_on_2_mb(make):
+@pytest.mark.parametrize(("make", "too_deep"), list(zip(ADVERSARIAL_JSON, (False, False, False, False, True, True))))
+def test_depth_scan_of_2_mb_ends(make, too_deep):
+    """A guard against a hang, not a speed figure: the scan is a fixed number of C-level passes (≈50 ms for 2 MB),
+    a quadratic one (a backtracking pattern, a pass per bracket) takes hours on these bodies, so a bound 100× the
+    linear time catches it and no busy machine comes near it."""
     import time
 
-    def best_of_three(text):  # the fastest of three runs: a busy machine adds to a run, never takes away
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            inputguard.json_depth_exceeds(text)
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    large = best_of_three(make(2_000_000))
-    # Well under a second for 2 MB (quadratic: hours). Checked against a tenth of the body too, so that a slower
-    # machine does not hide a quadratic scan behind a generous bound: 10× the text may cost ~10× the time, not 100×.
-    assert large < 1.0
-    # The floor: a linear scan of 2 MB takes ~50 ms, and on a shared CI machine a 200 KB run fits in cache and
-    # gains more than 10× (a quadratic scan would take hours, far beyond either bound).
-    assert large < max(0.25, 40 * best_of_three(make(200_000)))
+    started = time.perf_counter()
+    assert inputguard.json_depth_exceeds(make(2_000_000)) is too_deep
+    assert time.perf_counter() - started < 5.0
 
 
 @pytest.mark.django_db
