@@ -21,11 +21,11 @@ def _model_tables():
 
 def _columns(table) -> str:
     """The model's own columns of `table`, quoted: a column the database computes (the cases' generated search vector
-    on PostgreSQL) is neither copied nor written back."""
+    on PostgreSQL, their lapse_at) is neither copied nor written back."""
     quote = connection.ops.quote_name
     for model in apps.get_models(include_auto_created=True):
         if model._meta.db_table == table:
-            return ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+            return ", ".join(quote(f.column) for f in model._meta.concrete_fields if not f.generated)
     return "*"
 
 

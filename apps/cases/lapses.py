@@ -7,7 +7,7 @@ year read every open case of the year (~54k) for every ranking. The scheduled sw
 with core.workers.register_periodic) sets `Case.sign_lapsed` / `handling_lapsed` on the cases whose time has
 passed, in batches, each in one transaction with the cases locked and the roll-ups' delta rows of the change
 (rollups.Tracker, as every step): the case then counts in the stored "_swept" figures, no longer live, and leaves
-the partial index the live part reads (cases_live_submitted_idx). Between sweeps a newly lapsed case is still
+the partial index the live part reads (cases_lapse_at_idx, on the stored Case.lapse_at). Between sweeps a newly lapsed case is still
 counted live, so the figures never wait for the schedule.
 
 The rule that keeps stored + live exact: a flag is set only once its time has passed, and a step that moves the
@@ -48,12 +48,11 @@ def sweep(now=None, *, batch=None) -> int:
     locked by a step meanwhile is skipped (the next sweep takes it; it is counted live until then)."""
     now = now or timezone.now()
     batch = batch or settings.CASE_LAPSE_SWEEP_BATCH
-    due = _sign_due(now) | _handling_due(now)
     swept = 0
     while True:
         with transaction.atomic():
-            # The live index holds exactly the candidates (its condition with the flags False).
-            ids = list(Case.objects.filter(rollups.LIVE_CONDITION, due).order_by()
+            # lapse_at < now holds exactly the candidates (the earliest unflagged time passed), under its own index.
+            ids = list(Case.objects.filter(rollups.lapsed_by(now)).order_by()
                        .select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch])
             if not ids:
                 return swept

@@ -229,6 +229,17 @@ OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.SI
 HANDLING_STATUSES = (Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED)
 RESOLVED_STATUSES = (Status.RESOLVED, Status.VISITED, Status.ARCHIVED)
 
+# Case.lapse_at: the earlier of the times still able to lapse (PostgreSQL's LEAST and SQLite's MIN disagree on NULL,
+# hence the cases spelled out).
+_SIGN_PENDING = models.Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False, sign_due__isnull=False)
+_HANDLING_PENDING = models.Q(status__in=HANDLING_STATUSES, handling_lapsed=False, deadline__isnull=False)
+LAPSE_AT = models.Case(
+    models.When(_SIGN_PENDING & _HANDLING_PENDING & models.Q(sign_due__lt=models.F("deadline")),
+                then=models.F("sign_due")),
+    models.When(_HANDLING_PENDING, then=models.F("deadline")),
+    models.When(_SIGN_PENDING, then=models.F("sign_due")),
+    default=None, output_field=models.DateTimeField(null=True))
+
 
 class Triage(models.TextChoices):
     SINGLE = "single", _("单一单位办理")
@@ -331,6 +342,12 @@ class Case(models.Model):
     # store the figure; a step that moves the time later clears it (services._save).
     sign_lapsed = models.BooleanField(default=False, editable=False)
     handling_lapsed = models.BooleanField(default=False, editable=False)
+    # The earliest time at which a clock-driven figure of this case would next lapse (its time to sign while it waits
+    # to be signed for, its deadline while it is being handled, neither flagged yet), NULL when nothing can: computed
+    # by the database, so no write path can leave it stale. The rankings' live part and the lapse sweep read the
+    # cases with lapse_at < now through one partial index (cases_lapse_at_idx): the lapses since the last sweep.
+    lapse_at = models.GeneratedField(expression=LAPSE_AT, output_field=models.DateTimeField(null=True),
+                                     db_persist=True)
     handling_minutes = models.PositiveIntegerField(_("办理用时（分钟）"), null=True, blank=True)
     answer = models.TextField(_("答复"), max_length=4000, blank=True)
     rating = models.CharField(_("满意度"), max_length=12, choices=Rating.choices, blank=True)
@@ -352,7 +369,7 @@ class Case(models.Model):
 
     AUDIT_MASKED = {"contact_phone": lambda c: c.phone_masked, "email": lambda c: "***" if c.email else ""}
     AUDIT_EXCLUDE = ("query_code_hash", "token", "phone_hash", "ip_hash", "search_tokens", "updated_at", "sign_lapsed",
-                     "handling_lapsed")
+                     "handling_lapsed", "lapse_at")
     # Shown to the auditor as changed only (apps.audit.display): the resident's identity and whereabouts.
     AUDIT_PERSONAL = ("contact_name", "contact_phone", "email", "address", "lat", "lng")
 
@@ -373,16 +390,15 @@ class Case(models.Model):
             models.Index(fields=["ip_hash", "submitted_at"], name="cases_ip_submitted_idx"),
             models.Index(fields=["updated_at"], name="cases_updated_idx"),
             models.Index(fields=["open311_client", "submitted_at"], name="cases_client_submitted_idx"),
-            # The cases whose figures still move with the clock and not yet swept (rollups.LIVE_CONDITION): a year's
-            # ranking reads these, not the year's cases — from the index alone on PostgreSQL (INCLUDE: the columns of
-            # rollups.live_aggregates and the ranking keys): a province's ~50k open cases of a year were a bitmap heap
-            # scan of the whole case table (160 ms; 12 ms index-only). SQLite ignores INCLUDE.
-            models.Index(fields=["submitted_at"], name="cases_live_submitted_idx",
-                         include=["id", "status", "accepted_at", "signed_at", "sign_due", "master", "resolved_on_time",
-                                  "ever_late", "deadline", "lead_unit", "service", "area", "sign_lapsed",
-                                  "handling_lapsed"],
-                         condition=models.Q(status__in=["accepted", "dispatched", "signed"], handling_lapsed=False)
-                         | models.Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False)),
+            # The lapses not yet swept (rollups.live_by, lapses.sweep): few at any time, read from the index alone on
+            # PostgreSQL (INCLUDE: the columns of rollups.live_aggregates and the ranking keys), whatever the size of
+            # the year. Keyed by one stored time, not by two (sign_due, deadline) under an OR: a BitmapOr of two
+            # partial indexes cannot be index-only, and its estimates sent a province's ranking to parallel workers.
+            models.Index(fields=["lapse_at"], name="cases_lapse_at_idx",
+                         include=["submitted_at", "id", "status", "accepted_at", "signed_at", "sign_due", "master",
+                                  "resolved_on_time", "ever_late", "deadline", "lead_unit", "service", "area",
+                                  "sign_lapsed", "handling_lapsed"],
+                         condition=models.Q(lapse_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="merged") | models.Q(master__isnull=False),

@@ -3,10 +3,10 @@
 `CaseMonthRollup` rows hold, per month of submission (the cohort month, local time) × lead unit × township area ×
 category, the part of each figure in `metrics` that does not depend on the clock. Two parts of the figures move with time
 alone — a case waiting to be signed for once its sign_due passes (响应率's denominator), a case still being handled
-once its deadline passes (超时) — so no stored number can hold them; they are counted live over the cases still
-open (`live_by`, a partial index: a small share of a year's cases) until the lapse sweep (apps.cases.lapses) records
-that their time has passed: then they are stored too (the "_swept" figures) and leave the index, so the live part is
-the lapses of the last sweep interval plus the cases not yet due. Stored + live = the figures from the case rows,
+once its deadline passes (超时) — so no stored number can hold them; they are counted live (`live_by`) over the
+cases whose time has passed and is not yet swept (`Case.lapse_at < now`, a stored generated column under a partial
+index) until the lapse sweep (apps.cases.lapses) records it: then they are stored too (the "_swept" figures) and
+leave the index, so the live part is the lapses of the last sweep interval, whatever the size of the year. Stored + live = the figures from the case rows,
 exactly (tests/test_rollups.py compares them on varied data, before and after sweeps).
 
 The area is stored at township level: the case's area, or its ancestor at depth CASE_ROLLUP_AREA_DEPTH (the
@@ -110,10 +110,11 @@ def _stored_aggregates():
     }
 
 
-# The cases whose figures still move with the clock, not yet swept: the partial index cases_live_submitted_idx has
-# this condition (a swept case leaves it). live_aggregates' filters lie inside it, so it only narrows the scan.
-LIVE_CONDITION = (Q(status__in=HANDLING_STATUSES, handling_lapsed=False)
-                  | Q(accepted_at__isnull=False, signed_at__isnull=True, sign_lapsed=False))
+def lapsed_by(now) -> Q:
+    """The cases a live figure can count at `now`: a time to sign or a deadline passed and not yet swept (Case.lapse_at,
+    the earliest time still able to lapse, under the partial index cases_lapse_at_idx). live_aggregates' filters lie
+    inside it, so it only narrows the scan: to the lapses since the last sweep, whatever the size of the year."""
+    return Q(lapse_at__lt=now)
 
 
 def live_aggregates(now):
@@ -286,7 +287,7 @@ def stored_by(period, key, *, within=None) -> dict:
 
 def live_by(cases, key, now) -> dict:
     """The clock-driven parts over the cohort's cases still open (key AREA: by township-level area)."""
-    cases = cases.filter(LIVE_CONDITION)
+    cases = cases.filter(lapsed_by(now))
     if key != AREA:
         rows = cases.order_by().values(key).annotate(**live_aggregates(now))
         return {row[key]: row for row in rows}

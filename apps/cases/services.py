@@ -68,7 +68,7 @@ _WRITTEN_ONCE = {"id", "number", "query_code_hash", "token", "channel", "descrip
                  "lng", "contact_name", "hide_name", "contact_phone", "phone_hash", "phone_masked", "email", "ip_hash",
                  "open311_client", "account_id", "device_id", "media_url", "submitted_at", "accept_due", "created_by",
                  "search_tokens"}
-_STEP_FIELDS = [f.name for f in Case._meta.concrete_fields if f.name not in _WRITTEN_ONCE]
+_STEP_FIELDS = [f.name for f in Case._meta.concrete_fields if f.name not in _WRITTEN_ONCE and not f.generated]
 
 
 def _save(case, now, before, *, actor, action, request, note="", text_changed=False, tracker=None):

@@ -109,7 +109,7 @@ def insert_returning_pks(model, objs, *, using=None) -> None:
     meta = model._meta
     if not isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
         raise TypeError(f"insert_returning_pks needs an auto-increment primary key ({meta.label})")
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
     now = timezone.now()
     converters = []
     for f in fields:

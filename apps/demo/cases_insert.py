@@ -11,7 +11,7 @@ from apps.cases.models import Case, CaseAssignment, CaseEvent
 from apps.core.crypto import EncryptedTextField
 
 INSERT_FIELDS = {
-    Case: [f.name for f in Case._meta.concrete_fields],  # Record.row()
+    Case: [f.name for f in Case._meta.concrete_fields if not f.generated],  # Record.row()
     CaseAssignment: ("case", "unit", "role", "status", "dispatched_at", "signed_at", "returned_at", "return_reason"),
     CaseEvent: ("case", "kind", "at", "actor", "unit", "is_public", "text", "data"),
 }

@@ -26,8 +26,9 @@ class Record:
     """A case in the making: the Case model's fields as plain attributes, starting from their defaults (relations
     as the related objects). A model instance each would cost more than everything else the seeder does."""
 
-    DEFAULTS = {f.name: f.get_default() for f in Case._meta.concrete_fields if not (f.has_default() and callable(f.default))}
-    COLUMNS = [(f.name, f.is_relation) for f in Case._meta.concrete_fields]
+    DEFAULTS = {f.name: f.get_default() for f in Case._meta.concrete_fields
+                if not (f.has_default() and callable(f.default)) and not f.generated}
+    COLUMNS = [(f.name, f.is_relation) for f in Case._meta.concrete_fields if not f.generated]
 
     def __init__(self, **values):
         self.__dict__.update(self.DEFAULTS, **values)

@@ -91,6 +91,8 @@ def _copy_sql(model, d, strides, overrides, qn):
     table = model._meta.db_table
     columns, exprs = [], []
     for field in model._meta.concrete_fields:
+        if field.generated:  # computed by the database from the copied columns
+            continue
         column = qn(field.column)
         columns.append(column)
         target = field.related_model._meta.label if field.is_relation and field.related_model else None

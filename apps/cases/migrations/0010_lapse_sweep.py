@@ -4,26 +4,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def sweep_existing(apps, schema_editor):
-    """The cases whose time to sign or deadline has already passed are flagged now, with the roll-ups' delta rows
-    of their swept figures (apps.cases.lapses.sweep, written for this migration's schema, as 0007 calls regrain):
-    the stored + live figures stay exact without a rebuild. Backwards nothing is needed: the flags and the swept
-    columns go, and the live part counts every lapse again."""
-    from django.db.models import Max
-    from django.test.utils import override_settings
-
-    from apps.cases import lapses
-
-    # The delta rows are keyed at the townships' depth the stored rows have (the province bench keeps 3, set by its
-    # command, not by the environment `migrate` runs in); the setting when there are none yet.
-    Organization = apps.get_model("orgs", "Organization")
-    CaseMonthRollup = apps.get_model("cases", "CaseMonthRollup")
-    depth = Organization.objects.filter(pk__in=CaseMonthRollup.objects.filter(grain="full").values("area_id")).aggregate(
-        depth=Max("depth"))["depth"]
-    with override_settings(CASE_ROLLUP_AREA_DEPTH=depth or settings.CASE_ROLLUP_AREA_DEPTH):
-        lapses.sweep()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -61,5 +41,5 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(condition=models.Q(models.Q(('handling_lapsed', False), ('status__in', ['accepted', 'dispatched', 'signed'])), models.Q(('accepted_at__isnull', False), ('sign_lapsed', False), ('signed_at__isnull', True)), _connector='OR'), fields=['submitted_at'], include=('id', 'status', 'accepted_at', 'signed_at', 'sign_due', 'master', 'resolved_on_time', 'ever_late', 'deadline', 'lead_unit', 'service', 'area', 'sign_lapsed', 'handling_lapsed'), name='cases_live_submitted_idx'),
         ),
-        migrations.RunPython(sweep_existing, migrations.RunPython.noop),
+        # The cases already lapsed are swept by 0011, once Case.lapse_at (which the sweep reads) exists.
     ]

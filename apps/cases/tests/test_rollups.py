@@ -316,6 +316,9 @@ def test_the_lapse_sweep_keeps_the_figures_exact(cases):
     assert handled.lead_unit == waiting.lead_unit == cases.town_a
     services.case_sign(actor=town, case=handled, unit=cases.town_a, now=now + timedelta(minutes=5))
     handled.refresh_from_db()
+    waiting.refresh_from_db()
+    # lapse_at, computed by the database: the time to sign while a case waits for it, else its deadline.
+    assert waiting.lapse_at == min(waiting.sign_due, waiting.deadline) and handled.lapse_at == handled.deadline
     later = now + timedelta(days=40)
     _exact(cases, now, later)  # nothing swept: every lapse counted live
 
@@ -325,7 +328,10 @@ def test_the_lapse_sweep_keeps_the_figures_exact(cases):
     handled.refresh_from_db()
     waiting.refresh_from_db()
     assert handled.handling_lapsed and waiting.sign_lapsed and not handled.sign_lapsed
-    assert not Case.objects.filter(rollups.LIVE_CONDITION, pk__in=[handled.pk, waiting.pk]).exists()
+    # Swept: neither has anything left to lapse (waiting's deadline passed too, and both its flags are set).
+    assert waiting.deadline < t1 and waiting.handling_lapsed
+    assert handled.lapse_at is None and waiting.lapse_at is None
+    assert not Case.objects.filter(rollups.lapsed_by(t1), pk__in=[handled.pk, waiting.pk]).exists()
     assert _swept()["sign"] > 0 and _swept()["handling"] > 0
     live = rollups.live_by(metrics.cohort(period_containing("year", timezone.localdate())), "lead_unit_id", t1)
     assert sum(row["sign_overdue"] + row["handling_overdue"] for row in live.values()) == 0
@@ -340,6 +346,9 @@ def test_the_lapse_sweep_keeps_the_figures_exact(cases):
     handled.refresh_from_db()
     waiting.refresh_from_db()
     assert not handled.handling_lapsed and not waiting.sign_lapsed and waiting.sign_due > t2
+    # The times ahead again are pending again; waiting's deadline stays passed and flagged, so its time to sign is next.
+    assert waiting.handling_lapsed and waiting.deadline < t2
+    assert handled.lapse_at == handled.deadline and waiting.lapse_at == waiting.sign_due
     _exact(cases, t2, later)
     metrics_t2 = metrics.grouped(period_containing("year", timezone.localdate()), None, "lead_unit_id", t2)
 
