@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.evaluations",
     "apps.cases",
+    "apps.assessment",
     "apps.dashboards",
     "apps.demo",
 ]

@@ -21,5 +21,6 @@ def access(request):
             "cases": policy.has_capability(user, policy.CASE_VIEW),
             "rules": policy.has_capability(user, policy.RULES_MANAGE),
             "cases_dispatch": policy.has_capability(user, policy.CASE_DISPATCH),
+            "assessment": policy.has_capability(user, policy.ASSESSMENT_VIEW),
         }
     }

@@ -41,21 +41,27 @@ RULES_MANAGE = "rules.manage"
 CASE_VIEW = "case.view"
 CASE_HANDLE = "case.handle"
 CASE_DISPATCH = "case.dispatch"
+# 考核评价: read the indicator systems that apply to one's subtree; set up groups and indicator systems (district).
+ASSESSMENT_VIEW = "assessment.view"
+ASSESSMENT_MANAGE = "assessment.manage"
 
 _ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT, RECORD_VIEW, RECORD_MANAGE}
 _CASE_WORK = {CASE_VIEW, CASE_HANDLE}
+# Every staff role reads the indicator systems its organizations are assessed by (a case unit's too: the three rates
+# are indicators); the district administrators set them.
+_ASSESSED = {ASSESSMENT_VIEW}
 
 # Duties kept apart (三员分立): administrators never read the audit trail, auditors and
 # system administrators never see member data.
 ROLE_CAPABILITIES = {
-    Role.DISTRICT_ADMIN: _ORG_WORK | _CASE_WORK | {RECORD_REVIEW, RULES_MANAGE, CASE_DISPATCH},
-    Role.ORG_ADMIN: _ORG_WORK | _CASE_WORK | {RECORD_REVIEW},
-    Role.SECRETARY: _ORG_WORK | _CASE_WORK,
+    Role.DISTRICT_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW, RULES_MANAGE, CASE_DISPATCH, ASSESSMENT_MANAGE},
+    Role.ORG_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW},
+    Role.SECRETARY: _ORG_WORK | _CASE_WORK | _ASSESSED,
     Role.MEMBER: set(),  # self-service only, see below
     Role.AUDITOR: {AUDIT_VIEW},
     Role.SYSTEM_ADMIN: {SYSTEM_MANAGE},
-    Role.CASE_DISPATCHER: _CASE_WORK | {CASE_DISPATCH},
-    Role.CASE_HANDLER: set(_CASE_WORK),
+    Role.CASE_DISPATCHER: _CASE_WORK | _ASSESSED | {CASE_DISPATCH},
+    Role.CASE_HANDLER: _CASE_WORK | _ASSESSED,
 }
 
 

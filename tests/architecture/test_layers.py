@@ -20,6 +20,9 @@ DOMAIN_APPS = {"orgs", "accounts", "members", "records", "evaluations", "cases"}
 # (views, forms, api, intake, excel ...) is that app's own.
 PUBLIC_MODULES = {"models", "selectors", "services", "scopes", "hooks"}
 PUBLIC_EXTRA = {"apps.orgs.picker"}  # the organization picker: a form field every app's forms use
+# Assessment sits above the domain apps (pyproject.toml) and scores from what they document for it: their public
+# modules and their metrics modules (apps.records.metrics, apps.cases.metrics).
+ASSESSMENT_MAY_USE = PUBLIC_MODULES | {"metrics"}
 VIEW_MODULES = ("views", "api", "open311", "picker")
 
 
@@ -73,6 +76,19 @@ def test_domain_apps_use_each_other_only_through_public_modules(graph):
     assert not wrong, "a domain app reaches into another's internals:\n" + "\n".join(sorted(wrong))
 
 
+def test_assessment_uses_domain_apps_only_through_public_modules_and_metrics(graph):
+    wrong = []
+    for importer in graph.find_descendants("apps.assessment") | {"apps.assessment"}:
+        if _is_test(importer):
+            continue
+        for imported in graph.find_modules_directly_imported_by(importer):
+            target = _app(imported)
+            if target in DOMAIN_APPS and imported != f"apps.{target}":
+                if imported.split(".")[2] not in ASSESSMENT_MAY_USE and imported not in PUBLIC_EXTRA:
+                    wrong.append(f"{importer} -> {imported}")
+    assert not wrong, "assessment reaches into a domain app's internals:\n" + "\n".join(sorted(wrong))
+
+
 def _view_modules():
     for path in sorted((ROOT / "apps").rglob("*.py")):
         rel = path.relative_to(ROOT)
@@ -114,4 +130,4 @@ def test_every_domain_app_declares_its_scopes():
     from apps.access import scoping
 
     labels = {model._meta.app_label for model in scoping.scoped_models()}
-    assert {"orgs", "members", "records", "evaluations", "cases", "audit"} <= labels
+    assert {"orgs", "members", "records", "evaluations", "cases", "audit", "assessment"} <= labels

@@ -3,7 +3,8 @@
 Every URL pattern is enumerated from the resolver (nothing listed by hand, so a route is covered the day it is added).
 Each pattern with an object in its path (pk, number, token, version …) is filled with an object of branch A — the
 branch itself, its member, post, record, plan, file, star, evaluation and participant, a case in its area with a photo
-and an extension, the township's handling unit, a job and an account of its secretary — and requested (GET; POST
+and an extension, the township's handling unit, a job, an account of its secretary, and an assessment group naming it
+with a draft indicator system and an indicator — and requested (GET; POST
 with no body when the route answers GET with 405) as users whose scope does not hold it: the secretary and a member
 of branch B, a case handler of branch B's township, the auditor, the system administrator and an anonymous visitor.
 
@@ -22,6 +23,7 @@ import io
 import re
 import uuid
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -87,6 +89,7 @@ def _jpeg(name="photo.jpg"):
 @pytest.fixture
 def world(tree, settings):
     """Branch A's objects of every kind a route names, and the users out of their scope."""
+    from apps.assessment import services as assessment
     from apps.cases import services as cases
     from apps.cases.intake import Intake, case_submit
     from apps.cases.models import HandlingUnit, Open311Client, RoutingRule, Service, ServiceAttribute, UnitKind
@@ -133,6 +136,12 @@ def world(tree, settings):
     cluster = Cluster.objects.create(name="东片区")
     job = Job.objects.create(kind="member_export", title="导出", created_by=secretary)
     client = Open311Client.objects.create(name="市民App", key_prefix="abcd1234", key_hash="0" * 64)
+    # 考核评价: a group of branch A (named in it) with a draft system and an indicator.
+    group = assessment.group_create(actor=admin, organization=tree.district,
+                                    data={"name": "甲村专项", "organizations": [tree.branch_a]})
+    system = assessment.system_create(actor=admin, group=group, data={"year": today.year, "name": "党建工作考核"})
+    indicator = assessment.indicator_create(actor=admin, system=system,
+                                            data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -142,6 +151,7 @@ def world(tree, settings):
         "cases": case.pk, "units": unit_a.pk, "rules": rule.pk, "services": service.pk, "attributes": attribute.pk,
         "jobs": job.pk, "users": secretary.pk, "cluster": cluster.pk, "activity-types": theme.pk, "files": photo.pk,
         "stars": star.pk, "extensions": extension.pk, "open311client": client.pk,
+        "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,

@@ -2,8 +2,9 @@
 
 Every URL pattern is enumerated from the resolver (nothing listed by hand, so a new route is swept the day it is
 added). Path parameters are filled with existing objects of the `tree` fixture plus a case, a record, a plan, an
-evaluation, a cluster and a job made here; a parameter with no object behind it (a photo, an extension) gets an id
-that does not exist, which sweeps the route's not-found path. Then, for the district administrator, the system
+evaluation, a cluster, a job and an assessment group with a draft system and an indicator made here; a parameter
+with no object behind it (a photo, an extension) gets an id that does not exist, which sweeps the route's not-found
+path. Then, for the district administrator, the system
 administrator (admin site and user pages) and an anonymous visitor:
 
 - GET with every query parameter any page of the sweep renders set to each bad value (NUL, control and direction
@@ -21,6 +22,7 @@ part of the routes (SHARES), each from a fresh world, so that the parts run in p
 import re
 import uuid
 from datetime import date, time
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -68,6 +70,7 @@ def form_fields(html: str) -> set[str]:
 @pytest.fixture
 def world(tree):
     """The tree plus one object of every kind a route names."""
+    from apps.assessment import services as assessment
     from apps.audit.models import AuditEvent  # noqa: F401 (imported for the model registry)
     from apps.cases.intake import Intake, case_submit
     from apps.cases.models import HandlingUnit, RoutingRule, Service, ServiceAttribute, UnitKind
@@ -100,12 +103,17 @@ def world(tree):
                                         term_start=date(2024, 1, 1))
     cluster = Cluster.objects.create(name="东片区")
     job = Job.objects.create(kind="member_export", title="导出", created_by=admin)
+    group = assessment.group_create(actor=admin, organization=tree.district, data={"name": "村", "domains": ["village"]})
+    system = assessment.system_create(actor=admin, group=group, data={"year": today.year, "name": "党建工作考核"})
+    indicator = assessment.indicator_create(actor=admin, system=system,
+                                            data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
     by_segment = {
         "orgs": tree.branch_a.pk, "posts": post.pk, "members": tree.member_a.pk, "records": record.pk, "plans": plan.pk,
         "types": theme.pk, "evaluations": evaluation.pk, "participants": evaluation.participants.first().pk,
         "cases": case.pk, "units": unit.pk, "rules": rule.pk, "services": service.pk,
         "attributes": attribute.pk, "jobs": job.pk, "users": tree.users["secretary_a"].pk,
         "cluster": cluster.pk, "activity-types": theme.pk,
+        "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": 1, "service_pk": service.pk, "participant_pk": by_segment["participants"],

@@ -1,0 +1,126 @@
+"""The catalogue of automatic metrics: what an automatic indicator may be scored by.
+
+Every entry is a figure the domain apps already compute and document for assessment — nothing is measured here:
+
+- organizational life: `apps.records.metrics.organization_metrics(org, period)` → `Metrics` (and its `TypeMetric` per
+  required activity type), over the organization's subtree, submitted records only;
+- citizen requests: `apps.cases.metrics.case_figures(period=…, area=org)` → `CaseFigures` (the three rates and their
+  score as defined there, cases submitted in the period).
+
+Each entry says where its value comes from (`source`: the class and attribute, checked against those modules by the
+tests), what it divides (numerator / denominator), its unit, and how the value becomes points (`conversion`, with
+`to_points`). Scoring itself is a later slice: here the catalogue describes, and validates that an automatic indicator
+names a known key (and an activity type or points per item where its entry needs them). A rate with nothing to
+measure (None: nothing was required, nothing rated) is *missing*; how a missing value is scored is that slice's rule,
+never silently 0 or full marks here.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+# How a value becomes points, for an indicator of `max_points` (and `points_per` for counts).
+RATE = "rate"
+INVERSE_RATE = "inverse_rate"
+SCORE = "score"
+PER_ITEM = "per_item"
+
+CONVERSIONS = {
+    RATE: _("得分 = 比率 × 分值"),
+    INVERSE_RATE: _("得分 = （1 − 比率）× 分值"),
+    SCORE: _("得分 = 综合得分 ÷ 100 × 分值"),
+    PER_ITEM: _("得分 = 分值 − 件数 × 每项扣分，扣完为止"),
+}
+
+RECORDS_SOURCE = "apps.records.metrics.organization_metrics"
+CASES_SOURCE = "apps.cases.metrics.case_figures"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    description: str
+    unit: str
+    source: str  # the entry point that computes it
+    attribute: str  # "Metrics.completion_rate": the class and attribute of the entry point's answer
+    numerator: str
+    denominator: str  # "" for a count
+    conversion: str
+    needs_activity_type: bool = False
+
+    @property
+    def formula(self):
+        return CONVERSIONS[self.conversion]
+
+    @property
+    def needs_points_per(self) -> bool:
+        return self.conversion == PER_ITEM
+
+    @property
+    def area(self):
+        return _("组织生活") if self.source == RECORDS_SOURCE else _("群众诉求")
+
+
+METRICS = (
+    Metric("records.completion", _("组织生活完成率"),
+           _("本组织及下级组织按要求开展组织生活的比例（所有必须开展的活动类型合计，只计已提交的纪实）"),
+           "%", RECORDS_SOURCE, "Metrics.completion_rate",
+           _("按要求已开展的期次"), _("应开展的期次（适用的组织数 × 周期数）"), RATE),
+    Metric("records.type_completion", _("单项组织生活完成率"),
+           _("选定的一种组织生活（如支部党员大会、主题党日）按要求开展的比例"),
+           "%", RECORDS_SOURCE, "TypeMetric.rate",
+           _("该活动类型已开展的期次"), _("该活动类型应开展的期次"), RATE, needs_activity_type=True),
+    Metric("records.attendance", _("党员参会率"), _("已提交纪实中实到人次占应到人次的比例"),
+           "%", RECORDS_SOURCE, "Metrics.attendance_rate", _("实到人次"), _("应到人次"), RATE),
+    Metric("records.late_rate", _("纪实逾期录入率"), _("活动结束后超过规定期限才录入的纪实所占比例，越低越好"),
+           "%", RECORDS_SOURCE, "Metrics.late_rate", _("逾期录入的纪实数"), _("已提交的纪实数"), INVERSE_RATE),
+    Metric("records.late_records", _("逾期录入纪实数"), _("活动结束后超过规定期限才录入的纪实件数，每件扣分"),
+           _("件"), RECORDS_SOURCE, "Metrics.late_records", _("逾期录入的纪实数"), "", PER_ITEM),
+    Metric("cases.response_rate", _("群众诉求响应率"), _("按时受理并按时签收的诉求所占比例（口径见群工系统三率说明）"),
+           "%", CASES_SOURCE, "CaseFigures.response_rate", _("按时受理且按时签收的诉求数"),
+           _("已签收或签收时限已过的诉求数"), RATE),
+    Metric("cases.solution_rate", _("群众诉求解决率"), _("回访评价中表示问题已解决的比例"),
+           "%", CASES_SOURCE, "CaseFigures.solution_rate", _("评价为已解决的诉求数"), _("已回访评价的诉求数"), RATE),
+    Metric("cases.satisfaction_rate", _("群众诉求满意率"), _("回访评价为满意或基本满意的比例"),
+           "%", CASES_SOURCE, "CaseFigures.satisfaction_rate", _("满意和基本满意的诉求数"), _("已回访评价的诉求数"), RATE),
+    Metric("cases.score", _("群工三率综合得分"), _("响应率、解决率、满意率按设定权重（默认30/35/35）加权的百分制得分"),
+           _("分"), CASES_SOURCE, "CaseFigures.score", _("三率加权和 × 100"), _("权重合计"), SCORE),
+    Metric("cases.overdue", _("超期诉求数"), _("超过办理时限才办结或仍在办理的诉求件数，每件扣分"),
+           _("件"), CASES_SOURCE, "CaseFigures.overdue", _("超期的诉求数"), "", PER_ITEM),
+)
+
+BY_KEY = {m.key: m for m in METRICS}
+
+
+def get(key) -> Metric | None:
+    return BY_KEY.get(key)
+
+
+def choices():
+    """(key, label) for forms, grouped by area."""
+    groups = {}
+    for m in METRICS:
+        groups.setdefault(str(m.area), []).append((m.key, m.label))
+    return list(groups.items())
+
+
+_CENT = Decimal("0.01")
+
+
+def to_points(metric: Metric, value, max_points: Decimal, points_per: Decimal | None = None) -> Decimal | None:
+    """The points an indicator of `max_points` earns for `value` (None when the value is missing), rounded to 0.01 and
+    kept within 0..max_points. The scoring slice calls this; the catalogue page shows the formula beside each entry."""
+    if value is None:
+        return None
+    value = Decimal(str(value))
+    if metric.conversion == RATE:
+        points = value * max_points
+    elif metric.conversion == INVERSE_RATE:
+        points = (1 - value) * max_points
+    elif metric.conversion == SCORE:
+        points = value / 100 * max_points
+    else:
+        points = max_points - value * (points_per or Decimal(0))
+    return min(max(points, Decimal(0)), max_points).quantize(_CENT, rounding=ROUND_HALF_UP)
