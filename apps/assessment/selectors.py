@@ -36,6 +36,8 @@ class Node:
     depth: int
     number: str
     children: list = field(default_factory=list)
+    first: bool = False  # among its siblings (上移 / 下移)
+    last: bool = False
 
     @property
     def is_leaf(self):
@@ -68,8 +70,9 @@ def tree(system) -> list[Node]:
 
     def walk(parent_id, prefix, depth):
         built = []
-        for i, n in enumerate(children.get(parent_id, []), start=1):
-            node = Node(n, depth, f"{prefix}{i}")
+        siblings = children.get(parent_id, [])
+        for i, n in enumerate(siblings, start=1):
+            node = Node(n, depth, f"{prefix}{i}", first=i == 1, last=i == len(siblings))
             flat.append(node)
             node.children = walk(n.pk, f"{node.number}.", depth + 1)
             built.append(node)

@@ -350,3 +350,26 @@ def indicator_delete(*, actor, indicator, request=None) -> int:
                             organization=system.group.organization) for n in gone])
     Indicator.objects.filter(pk=gone[0].pk).delete()  # its subtree follows (on_delete=CASCADE)
     return len(gone)
+
+
+@transaction.atomic
+def indicator_move(*, actor, indicator, up: bool, request=None) -> Indicator:
+    """上移 / 下移 among its siblings (the numbering follows); the siblings whose place changes are on the trail."""
+    system = _lock(indicator.system)
+    states.check(system, "edit")
+    siblings = list(system.indicators.filter(parent_id=indicator.parent_id).order_by("position", "id"))
+    i = next((k for k, s in enumerate(siblings) if s.pk == indicator.pk), None)
+    if i is None:
+        raise ValidationError(_("该指标已删除"))
+    j = i - 1 if up else i + 1
+    if not 0 <= j < len(siblings):
+        raise ValidationError(_("已是同级第一项") if up else _("已是同级最后一项"))
+    siblings[i], siblings[j] = siblings[j], siblings[i]
+    for position, node in enumerate(siblings, start=1):
+        if node.position != position:
+            before = snapshot(node)
+            node.position = position
+            node.save(update_fields=["position"])
+            audit_record(actor=actor, action=Action.UPDATE, obj=node, before=before, after=snapshot(node), request=request,
+                         organization=system.group.organization, note=_("调整顺序"))
+    return next(s for s in siblings if s.pk == indicator.pk)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("systems/<int:pk>/delete/", views.system_delete, name="delete"),
     path("indicators/<int:pk>/new/", views.indicator_create_child, name="indicator_create_child"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
+    path("indicators/<int:pk>/move/", views.indicator_move, name="indicator_move"),
     path("indicators/<int:pk>/delete/", views.indicator_delete, name="indicator_delete"),
 ]

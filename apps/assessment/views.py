@@ -197,6 +197,20 @@ def indicator_delete(request, pk):
     return redirect("assessment:detail", system.pk)
 
 
+@login_required
+@require_POST
+def indicator_move(request, pk):
+    indicator = policy.get(Indicator, request.user, pk, policy.ASSESSMENT_MANAGE)
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return refused(request, indicator.system, ValidationError(_("请选择上移或下移")))
+    try:
+        services.indicator_move(actor=request.user, indicator=indicator, up=direction == "up", request=request)
+    except ValidationError as exc:
+        return refused(request, indicator.system, exc)
+    return redirect(reverse("assessment:detail", args=[indicator.system_id]) + f"#indicator-{indicator.pk}")
+
+
 def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary"):
     """A one-click step of a system (publish, retire): confirmed first, refused with the reasons (400)."""
     system = policy.get(IndicatorSystem, request.user, pk, policy.ASSESSMENT_MANAGE)

@@ -171,3 +171,18 @@ def test_versions_are_numbered_per_group_and_year(make_system):
     assert [make_system().version for _ in range(3)] == [1, 2, 3]
     assert make_system(year=2027).version == 1
     assert make_system(group="village").version == 1
+
+
+def test_moving_an_indicator_renumbers_its_siblings(make_system, admin):
+    system = make_system()
+    names = lambda: [n.indicator.name for n in selectors.tree(system) if n.depth == 2 and n.number.startswith("1.")]  # noqa: E731
+    assert names() == ["组织生活完成率", "主题党日", "党员参会率"]
+    services.indicator_move(actor=admin, indicator=system.indicators.get(name="党员参会率"), up=True)
+    assert names() == ["组织生活完成率", "党员参会率", "主题党日"]
+    with pytest.raises(ValidationError) as refused:
+        services.indicator_move(actor=admin, indicator=system.indicators.get(name="组织生活完成率"), up=True)
+    assert refused.value.messages == ["已是同级第一项"]
+    assert AuditEvent.objects.filter(object_type="assessment.indicator", note="调整顺序").count() == 2
+    services.system_publish(actor=admin, system=system)
+    with pytest.raises(ValidationError):
+        services.indicator_move(actor=admin, indicator=system.indicators.get(name="主题党日"), up=True)

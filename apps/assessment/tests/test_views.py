@@ -101,7 +101,9 @@ def test_write_posts_outside_scope_change_nothing(users, systems, client):
     for url in (f"/assessment/systems/{system.pk}/publish/", f"/assessment/systems/{system.pk}/delete/",
                 f"/assessment/indicators/{node.pk}/delete/"):
         assert client.post(url, {"confirmed": "1"}).status_code == 404
+    assert client.post(f"/assessment/indicators/{node.pk}/move/", {"direction": "down"}).status_code == 404
     client.force_login(users["secretary_a"])
+    assert client.post(f"/assessment/indicators/{node.pk}/move/", {"direction": "down"}).status_code == 403
     assert client.post(f"/assessment/systems/{system.pk}/publish/", {"confirmed": "1"}).status_code == 403
     assert client.post(f"/assessment/indicators/{node.pk}/edit/", {"name": "x", "max_points": "1"}).status_code == 403
     system.refresh_from_db()
@@ -141,6 +143,11 @@ def test_set_up_a_system_through_the_pages(users, tree, types, client):
         assert response.status_code == 302, response.content.decode()
     client.post(f"/assessment/systems/{system.pk}/indicators/new/",
                 {"name": "负面清单", "max_points": "30", "method": "deduction", "points_per": "5", "cap": "30"})
+    # 基础工作 下移 (now second, the last: not again), then 上移 back to first.
+    assert client.post(f"/assessment/indicators/{root.pk}/move/", {"direction": "down"}).status_code == 302
+    assert client.post(f"/assessment/indicators/{root.pk}/move/", {"direction": "down"}).status_code == 400
+    assert client.post(f"/assessment/indicators/{root.pk}/move/", {"direction": "sideways"}).status_code == 400
+    assert client.post(f"/assessment/indicators/{root.pk}/move/", {"direction": "up"}).status_code == 302
     page = client.get(f"/assessment/systems/{system.pk}/").content.decode()
     assert "1.2" in page and "主题党日" in page and "得分 = 比率 × 分值" in page and "发布前需处理" not in page
     # Published with its confirmation; then the pages refuse to change it, with the reason.
