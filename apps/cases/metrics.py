@@ -346,8 +346,15 @@ def _area_rows(period, within, now):
     fits = rollups.answers(period, within) and all(t.depth <= rollups.area_depth() for t in towns)
     key = rollups.AREA if fits else "area_id"
     by_area = grouped(period, within, key, now)
-    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     rows = {t.pk: RankingRow(place_name(t), CaseFigures(), org=t) for t in towns}
+    if fits and all(t.depth == rollups.area_depth() for t in towns):
+        # Every key is its area's ancestor at the townships' depth: a township's key is the township itself (any
+        # other key lies outside them), so no paths to look up — a province's year has a key per township.
+        for area_id, figures in by_area.items():
+            if area_id in rows:
+                rows[area_id].figures.add(figures)
+        return list(rows.values())
+    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     by_path = {t.path: t for t in towns}  # a province's ~1,000 townships: looked up, not searched for every area
     for area_id, figures in by_area.items():
         town = next((by_path[p] for p in ancestor_paths_of(paths.get(area_id, "")) if p in by_path), None)
