@@ -1,6 +1,7 @@
 """The three rates (三率) and rankings of the citizen-request system — the documented entry point for assessment.
 
     case_figures(period=…, units=[…] | area=org | None, now=None) -> CaseFigures
+    figures_by_area(period, [org, …], now=None) -> {org pk: CaseFigures}   (many areas at once, one grouped query)
     rankings(period, group="township" | "department" | "area" | "service", within=org, now=None) -> [RankingRow]
 
 Every figure is about the cases *submitted* in the period (a cohort: a late rating still counts for the month the
@@ -226,6 +227,36 @@ def case_figures(*, period, units=None, area=None, now=None) -> CaseFigures:
     return _figures(qs.order_by().aggregate(**_aggregates(now)))
 
 
+def figures_by_area(period, areas, now=None) -> dict:
+    """{area pk: CaseFigures} of the cases located in each area's subtree, as case_figures(period=…, area=area) gives
+    them one by one, for many areas at once (an assessment round's villages, communities and townships): one grouped
+    query by the case's own area over the period's cases under the areas' common ancestor, summed up each case
+    area's ancestors in Python — no query per area."""
+    areas = list(areas)
+    out = {area.pk: CaseFigures() for area in areas}
+    if not areas:
+        return out
+    by_path = {area.path: area.pk for area in areas}
+    common = _common_ancestor([area.path for area in areas])
+    top = Organization.objects.filter(path=common).first() if common else None
+    by_area = figures_by(cohort(period, top), "area_id", now)
+    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
+    for area_id, figures in by_area.items():
+        for path in ancestor_paths_of(paths.get(area_id, "")):
+            if path in by_path:
+                out[by_path[path]].add(figures)
+    return out
+
+
+def _common_ancestor(paths) -> str:
+    """The longest whole-step prefix shared by the paths ("" when they lie under different roots)."""
+    first, last = min(paths), max(paths)
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length - length % Organization.steplen]
+
+
 def grouped(period, within, key, now=None) -> dict:
     """{value of key: CaseFigures} of the period's cohort (within an area): for whole months the monthly roll-ups
     plus the clock-driven parts of the cases still open (apps.cases.rollups), else one grouped query over the cases.
@@ -346,8 +377,15 @@ def _area_rows(period, within, now):
     fits = rollups.answers(period, within) and all(t.depth <= rollups.area_depth() for t in towns)
     key = rollups.AREA if fits else "area_id"
     by_area = grouped(period, within, key, now)
-    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     rows = {t.pk: RankingRow(place_name(t), CaseFigures(), org=t) for t in towns}
+    if fits and all(t.depth == rollups.area_depth() for t in towns):
+        # Every key is its area's ancestor at the townships' depth: a township's key is the township itself (any
+        # other key lies outside them), so no paths to look up — a province's year has a key per township.
+        for area_id, figures in by_area.items():
+            if area_id in rows:
+                rows[area_id].figures.add(figures)
+        return list(rows.values())
+    paths = dict(Organization.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "path"))
     by_path = {t.path: t for t in towns}  # a province's ~1,000 townships: looked up, not searched for every area
     for area_id, figures in by_area.items():
         town = next((by_path[p] for p in ancestor_paths_of(paths.get(area_id, "")) if p in by_path), None)

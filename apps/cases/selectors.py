@@ -18,7 +18,7 @@ from apps.core.paging import KeysetPage, capped_count, capped_total
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
-from . import areas, search
+from . import areas, lapses, search
 from .cleaning import clean_phone
 from .models import (
     HANDLING_STATUSES,
@@ -103,7 +103,7 @@ def queue_filter(user, queue, now=None):
         return Q(status__in=HANDLING_STATUSES, deadline__gte=now,
                  deadline__lt=now + timedelta(hours=settings.CASE_DUE_SOON_HOURS))
     if queue == "overdue":
-        return Q(status__in=HANDLING_STATUSES, deadline__lt=now) | Q(status=Status.SUBMITTED, accept_due__lt=now)
+        return lapses.handling_overdue(now) | Q(status=Status.SUBMITTED, accept_due__lt=now)
     if queue == "extensions":
         return Q(pk__in=CaseExtension.objects.filter(status=ExtensionStatus.PENDING).values("case_id"))
     raise ValueError(queue)

@@ -215,6 +215,25 @@ def _from_rollups(root, rules, group_by, domain):
     return org_counts, held_by
 
 
+def held_by_organization(orgs, rules) -> tuple[dict, dict]:
+    """({org pk: {applies_to: organizations}}, {(org pk, type id): held}) of each organization's whole subtree (itself
+    included), from its own rows of the two stored roll-ups: two grouped queries for any number of organizations. The
+    same figures as compliance_table(org)'s total row, which sums its children's rows and the organization itself."""
+    ids = [org.pk for org in orgs]
+    counts = {a: Coalesce(Sum(column), 0) for a, column in COUNT_COLUMNS.items()}
+    org_counts = {r["organization_id"]: r for r in OrgDomainCount.objects.filter(organization_id__in=ids).order_by()
+                  .values("organization_id").annotate(**counts)}
+    held = {}
+    if rules and ids:
+        rule_q, _current_q = _rule_filters(rules)
+        starts = [start for r in rules for start in r.starts]
+        span_q = Q(activity_type__in=[r.activity_type for r in rules], period_start__range=(min(starts), max(starts)))
+        rows = (FulfilmentRollup.objects.filter(span_q, rule_q, organization_id__in=ids, domain=ALL_DOMAINS).order_by()
+                .values("organization_id", "activity_type_id").annotate(n=Coalesce(Sum("held"), 0)))
+        held = {(r["organization_id"], r["activity_type_id"]): r["n"] for r in rows}
+    return org_counts, held
+
+
 def _add_root_itself(root, rules, org_counts, held_by):
     """The root's own bucket (by children): itself alone, from its class and its own Fulfilment rows."""
     full = OrgMemberCount.objects.filter(organization_id=root.pk).values_list("current_full", flat=True).first()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.cases import lapses, metrics, rollups, services
 from apps.cases.intake import Intake, case_submit
-from apps.cases.models import Case, CaseMonthRollup
+from apps.cases.models import HANDLING_STATUSES, Case, CaseMonthRollup
 from apps.core import workers
 from apps.core.periods import period_containing
 
@@ -289,6 +289,10 @@ def _exact(cases, *moments):
     """Stored + live = the case rows' figures at each moment, for every period, area and group; the stored rows as a
     rebuild from the case rows would write them."""
     assert rollups.differences() == []
+    for moment in moments:  # the overdue queue's condition, which adds the flags to help the planner
+        plain = Case.objects.filter(status__in=HANDLING_STATUSES, deadline__lt=moment)
+        assert set(Case.objects.filter(lapses.handling_overdue(moment)).values_list("pk", flat=True)) == \
+            set(plain.values_list("pk", flat=True))
     today = timezone.localdate()
     for period in (period_containing("year", today), period_containing("month", today),
                    period_containing("month", today).previous()):
