@@ -44,6 +44,8 @@ CASE_DISPATCH = "case.dispatch"
 # 考核评价: read the indicator systems that apply to one's subtree; set up groups and indicator systems (district).
 ASSESSMENT_VIEW = "assessment.view"
 ASSESSMENT_MANAGE = "assessment.manage"
+# Score the organizations of a round strictly below where it is held (the superior assesses those under it).
+ASSESSMENT_SCORE = "assessment.score"
 
 _ORG_WORK = {ORG_VIEW, ORG_MANAGE, MEMBER_VIEW, MEMBER_MANAGE, MEMBER_EXPORT, MEMBER_IMPORT, RECORD_VIEW, RECORD_MANAGE}
 _CASE_WORK = {CASE_VIEW, CASE_HANDLE}
@@ -54,8 +56,9 @@ _ASSESSED = {ASSESSMENT_VIEW}
 # Duties kept apart (三员分立): administrators never read the audit trail, auditors and
 # system administrators never see member data.
 ROLE_CAPABILITIES = {
-    Role.DISTRICT_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW, RULES_MANAGE, CASE_DISPATCH, ASSESSMENT_MANAGE},
-    Role.ORG_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW},
+    Role.DISTRICT_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW, RULES_MANAGE, CASE_DISPATCH, ASSESSMENT_MANAGE,
+                                                           ASSESSMENT_SCORE},
+    Role.ORG_ADMIN: _ORG_WORK | _CASE_WORK | _ASSESSED | {RECORD_REVIEW, ASSESSMENT_SCORE},
     Role.SECRETARY: _ORG_WORK | _CASE_WORK | _ASSESSED,
     Role.MEMBER: set(),  # self-service only, see below
     Role.AUDITOR: {AUDIT_VIEW},

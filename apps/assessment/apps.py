@@ -8,4 +8,17 @@ class Config(AppConfig):
     label = "assessment"
 
     def ready(self):
-        from . import scopes  # noqa: F401  (declares how this app's models map to an organization)
+        from . import round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
+        _register_job_kinds()
+
+
+def _register_job_kinds():
+    from django.urls import reverse
+
+    from apps.core import jobs
+
+    from . import round_services
+
+    jobs.register_kind(round_services.SCORING_KIND, section="assessment", run=round_services.scoring_job,
+                       retry=round_services.scoring_retry,
+                       done_links=lambda job: [(_("查看考核轮次"), reverse("assessment:round_detail", args=[job.params["round"]]))])

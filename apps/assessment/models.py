@@ -207,3 +207,4 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)

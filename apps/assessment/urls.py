@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, views
+from . import group_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -23,4 +23,18 @@ urlpatterns = [
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
     path("indicators/<int:pk>/move/", views.indicator_move, name="indicator_move"),
     path("indicators/<int:pk>/delete/", views.indicator_delete, name="indicator_delete"),
+    # Slice 2: rounds and scoring (round_views.py).
+    path("rounds/", round_views.round_list, name="rounds"),
+    path("rounds/new/", round_views.round_create, name="round_create"),
+    path("rounds/<int:pk>/", round_views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/progress/", round_views.round_progress, name="round_progress"),
+    path("rounds/<int:pk>/open/", round_views.round_open, name="round_open"),
+    path("rounds/<int:pk>/close/", round_views.round_close, name="round_close"),
+    path("rounds/<int:pk>/delete/", round_views.round_delete, name="round_delete"),
+    path("rounds/<int:pk>/score/", round_views.round_score, name="round_score"),
+    path("rounds/<int:pk>/results/", round_views.round_results, name="round_results"),
+    path("rounds/entries/<int:pk>/", round_views.entry_sheet, name="entry_sheet"),
+    path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
+    path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),
+    path("rounds/evidence/<int:pk>/", round_views.evidence_download, name="evidence_download"),
 ]

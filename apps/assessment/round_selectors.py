@@ -1,0 +1,182 @@
+"""Reads of rounds for their pages: the results table (totals, grade band, rank, change from the previous round,
+what to improve) in a fixed number of queries whatever the number of organizations, one organization's score sheet
+in the indicator tree's order with the links to the records and cases behind its automatic scores, and year_total.
+
+year_total(group, year, org): the closed rounds of the group's in-use systems of that year, combined by the system's
+period weights. Several closed rounds of one period kind (the quarters, the months) count as their mean; a weighted
+period kind with no closed round yet counts 0 and is named in `missing` (the year is not complete), never silently
+re-weighted.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import reverse
+
+from apps.orgs.models import Organization
+
+from . import catalogue, selectors
+from .models import WEIGHT_FIELDS, GradeBand, IndicatorSystem, Method, Period
+from .round_models import Round, RoundEntry, RoundStatus, Score
+
+IMPROVE_COUNT = 3
+CENT = Decimal("0.01")
+
+
+def band_of(bands, total):
+    """The grade band of a total: min ≤ total < max, the highest band including 100."""
+    for band in bands:
+        if band.min_score <= total < band.max_score or (total == band.max_score == 100):
+            return band
+    return None
+
+
+def ranks(totals) -> list[int]:
+    """Competition ranking of totals in the given order (already sorted descending): ties share a rank, the next
+    rank skips (95, 90, 90, 80 → 1, 2, 2, 4)."""
+    out, previous, rank = [], None, 0
+    for i, total in enumerate(totals, start=1):
+        if total != previous:
+            rank, previous = i, total
+        out.append(rank)
+    return out
+
+
+def previous_round(rnd):
+    """The latest closed round before this one of the same group and period kind."""
+    return (Round.objects.filter(system__group_id=rnd.system.group_id, period_kind=rnd.period_kind,
+                                 status=RoundStatus.CLOSED, period_start__lt=rnd.period_start)
+            .order_by("-period_start", "-id").first())
+
+
+@dataclass
+class Row:
+    entry: RoundEntry
+    rank: int = 0
+    band: object = None
+    change: Decimal | None = None
+    improve: list = field(default_factory=list)  # (indicator, lost points)
+
+
+def results(rnd, entries) -> list[Row]:
+    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first: five queries."""
+    entries = list(entries.select_related("organization").order_by("-total", "organization__path"))
+    bands = list(GradeBand.objects.filter(system_id=rnd.system_id).order_by("-min_score"))
+    rows = [Row(e) for e in entries]
+    for row, rank in zip(rows, ranks([e.total for e in entries])):
+        row.rank, row.band = rank, band_of(bands, row.entry.total)
+    prev = previous_round(rnd)
+    if prev is not None:
+        before = dict(RoundEntry.objects.filter(round=prev, organization__in=[e.organization_id for e in entries])
+                      .values_list("organization_id", "total"))
+        for row in rows:
+            if row.entry.organization_id in before:
+                row.change = row.entry.total - before[row.entry.organization_id]
+    lost = defaultdict(list)
+    scores = (Score.objects.filter(entry__in=[e.pk for e in entries]).select_related("indicator")
+              .only("entry_id", "points", "indicator__name", "indicator__max_points", "indicator__method"))
+    for s in scores:
+        if s.indicator.method == Method.BONUS:
+            continue  # a bonus not earned is no loss
+        missed = s.indicator.max_points - (s.points or Decimal(0))
+        if missed > 0:
+            lost[s.entry_id].append((s.indicator, missed))
+    for row in rows:
+        row.improve = sorted(lost[row.entry.pk], key=lambda x: (-x[1], x[0].pk))[:IMPROVE_COUNT]
+    return rows
+
+
+@dataclass
+class SheetLine:
+    node: object
+    score: Score | None = None
+    links: list = field(default_factory=list)  # (label, url)
+
+
+def _township_of(org):
+    step = Organization.steplen
+    return org if org.depth <= 2 else Organization.objects.filter(path=org.path[:2 * step]).first()
+
+
+def evidence_links(rnd, org, metric):
+    """The records or cases behind an automatic score: the list pages filtered by organization and period. The case
+    list filters by township (乡镇（街道）): a village's cases are found under its township, within the same dates."""
+    if metric.source == catalogue.RECORDS_SOURCE:
+        query = {"org_pk": org.pk, "held_from": rnd.period_start.isoformat(), "held_to": rnd.period_end.isoformat(),
+                 "status": "submitted"}
+        if metric.key in ("records.late_rate", "records.late_records"):
+            query["late"] = "true"
+        return [(str(catalogue.get(metric.key).area), reverse("records:list") + "?" + urlencode(query))]
+    township = _township_of(org)
+    query = {"submitted_from": rnd.period_start.isoformat(), "submitted_to": rnd.period_end.isoformat()}
+    if township is not None and township.depth > 1:
+        query["area"] = township.pk
+    if metric.key == "cases.overdue":
+        query["overdue"] = "true"
+    return [(str(metric.area), reverse("cases:list") + "?" + urlencode(query))]
+
+
+def sheet(entry) -> list[SheetLine]:
+    """The entry's indicator tree in reading order, each leaf with its score (two queries plus the tree's one)."""
+    rnd = entry.round
+    nodes = selectors.tree(rnd.system)
+    scores = {s.indicator_id: s for s in Score.objects.filter(entry=entry).prefetch_related("items", "evidence")}
+    lines = []
+    for node in nodes:
+        line = SheetLine(node, scores.get(node.indicator.pk))
+        if node.is_leaf and node.indicator.method == Method.AUTOMATIC and node.metric:
+            line.links = evidence_links(rnd, entry.organization, node.metric)
+        lines.append(line)
+    return lines
+
+
+def node_totals(lines) -> dict:
+    """{indicator pk: points} of every node, a parent being the sum of its children."""
+    totals = {}
+    for line in reversed(lines):
+        node = line.node
+        if node.is_leaf:
+            totals[node.indicator.pk] = (line.score.points if line.score and line.score.points is not None else Decimal(0))
+        else:
+            totals[node.indicator.pk] = sum((totals[c.indicator.pk] for c in node.children), Decimal(0))
+    return totals
+
+
+@dataclass
+class YearTotal:
+    total: Decimal
+    parts: list  # (period kind, weight, mean total or None, number of rounds)
+    missing: list  # period kinds weighted above 0 without a closed round
+
+
+def year_total(group, year, org) -> YearTotal | None:
+    system = IndicatorSystem.objects.filter(group=group, year=year).filter(
+        Q(status="in_use") | Q(rounds__status=RoundStatus.CLOSED)).order_by("-version").first()
+    if system is None:
+        return None
+    rows = (RoundEntry.objects.filter(round__system__group=group, round__system__year=year, organization=org,
+                                      round__status=RoundStatus.CLOSED)
+            .values_list("round__period_kind", "total"))
+    by_kind = defaultdict(list)
+    for kind, total in rows:
+        by_kind[kind].append(total)
+    total, parts, missing = Decimal(0), [], []
+    for kind, weight_field in WEIGHT_FIELDS.items():
+        weight = getattr(system, weight_field)
+        if weight <= 0:
+            continue
+        values = by_kind.get(kind, [])
+        mean = sum(values, Decimal(0)) / len(values) if values else None
+        if mean is None:
+            missing.append(kind)
+        else:
+            total += mean * weight / 100
+        parts.append((Period(kind), weight, mean, len(values)))
+    return YearTotal(total.quantize(CENT, rounding=ROUND_HALF_UP), parts, missing)
+
+
+def round_list(queryset):
+    return queryset.select_related("system__group", "organization").order_by("-period_start", "-id")

@@ -1,0 +1,428 @@
+"""Every write of assessment rounds: create (the organizations fixed from the group's membership within the creator's
+scope), open, close, the automatic scoring job, manual scores with evidence, deduction and bonus items.
+
+Each write is atomic, asks round_states.py, and is audited in its transaction. Writes to one entry's scores lock the
+entry's row first (`_lock_entry`), so two assessors adding items at once are counted one after the other and the
+entry's total is always the sum of its leaves; the round's row is read FOR SHARE by them and FOR UPDATE by close and
+by the scoring job's write, so a round never closes halfway through a write.
+
+Deductions and bonuses: points = max − min(cap, n × points_per) for a deduction, min(cap, n × points_per) for a
+bonus (cap blank: the indicator's points). A bonus starts at 0 and only earns, a deduction starts full and only
+loses: both stay within 0..max, so a leaf never makes a node exceed its points. An item beyond the cap is refused
+(it could change nothing), counted under the score's row lock so concurrent adds never pass it.
+
+Missing automatic values (None: nothing was required, nothing rated): scored 0 with the reason "无数据，按0分计"
+(full points withheld). The district asked that an organization with nothing to show earn nothing for it; the page
+says 无数据 beside the 0, so it is never silent.
+"""
+
+import os
+import uuid
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.access import policy
+from apps.audit.services import Action, audit_record, snapshot
+from apps.core import jobs
+from apps.core.models import Job
+from apps.core.periods import Period as CorePeriod
+
+from . import catalogue, round_states, selectors
+from .models import WEIGHT_FIELDS, Indicator, IndicatorSystem, Method, Period, SystemStatus
+from .round_models import Round, RoundEntry, Score, ScoreEvidence, ScoreItem
+
+SCORING_KIND = "assessment_scoring"
+NO_DATA_NOTE = "无数据，按0分计（应得分不予计入）"
+MAX_COMMENT = 1000
+EVIDENCE_MAX = 5
+EVIDENCE_MAX_MB = 10
+_EVIDENCE_TYPES = {
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"), ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"), ".pdf": (b"%PDF-", "application/pdf"),
+    ".docx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+CENT = Decimal("0.01")
+PERIOD_COUNT = {Period.MONTH: 12, Period.QUARTER: 4, Period.HALF: 2, Period.YEAR: 1}
+
+
+# ---- periods ----
+
+def period_bounds(kind, year, number) -> tuple[str, date, date]:
+    """(key, start, end) of the number-th month, quarter or half of a year (the year: number 1)."""
+    if kind not in PERIOD_COUNT or not isinstance(number, int) or not 1 <= number <= PERIOD_COUNT[kind]:
+        raise ValidationError({"number": _("考核期间不正确")})
+    months = 12 // PERIOD_COUNT[kind]
+    first = (number - 1) * months + 1
+    last = first + months - 1
+    start = date(year, first, 1)
+    end = (date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)) - (date(2000, 1, 2) - date(2000, 1, 1))
+    key = {Period.MONTH: f"{year}-{first:02d}", Period.QUARTER: f"{year}Q{number}", Period.HALF: f"{year}H{number}",
+           Period.YEAR: str(year)}[kind]
+    return key, start, end
+
+
+def core_period(rnd) -> CorePeriod:
+    """The round's period as the metrics take it (a half-year is a span of days; the others their own kind)."""
+    kind = rnd.period_kind if rnd.period_kind != Period.HALF else "range"
+    return CorePeriod(kind, rnd.period_start, rnd.period_end)
+
+
+# ---- rounds ----
+
+def _clean_window(opens_at, closes_at):
+    if not isinstance(opens_at, datetime) or not isinstance(closes_at, datetime):
+        raise ValidationError({"closes_at": _("请填写评分开始和截止时间")})
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("评分截止时间须晚于开始时间")})
+
+
+@transaction.atomic
+def round_create(*, actor, system, data, request=None) -> Round:
+    """A draft round of an in-use system for one of its weighted periods; its organizations are the group's current
+    organizations within the actor's ASSESSMENT_MANAGE scope, fixed now."""
+    system = IndicatorSystem.objects.select_related("group__organization").get(pk=system.pk)
+    if system.status != SystemStatus.IN_USE:
+        raise ValidationError({"system": _("只能使用「使用中」的指标体系创建考核轮次")})
+    kind = data.get("period_kind")
+    if kind not in WEIGHT_FIELDS or getattr(system, WEIGHT_FIELDS[kind]) <= 0:
+        raise ValidationError({"period_kind": _("该指标体系的这一考核周期权重为0，不能按此周期考核")})
+    key, start, end = period_bounds(kind, system.year, data.get("number") or 1)
+    name = (data.get("name") or "").strip()
+    if not name:
+        name = f"{system.group.name} {key}"
+    if len(name) > 100 or "\x00" in name:
+        raise ValidationError({"name": _("轮次名称不能超过100个字符")})
+    _clean_window(data.get("opens_at"), data.get("closes_at"))
+    orgs = list(policy.restrict(selectors.members(system.group), actor, policy.ASSESSMENT_MANAGE).order_by("path"))
+    if not orgs:
+        raise ValidationError({"system": _("该考核类别在您的管理范围内没有被考核的组织")})
+    rnd = Round.objects.create(system=system, organization=system.group.organization, name=name, period_kind=kind,
+                               period_key=key, period_start=start, period_end=end, opens_at=data["opens_at"],
+                               closes_at=data["closes_at"], created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    entries = RoundEntry.objects.bulk_create(RoundEntry(round=rnd, organization=o) for o in orgs)
+    leaves = leaf_indicators(system)
+    Score.objects.bulk_create(Score(entry=e, indicator=leaf, points=_initial_points(leaf)) for e in entries for leaf in leaves)
+    for entry in entries:
+        _recount_total(entry)
+    audit_record(actor=actor, action=Action.CREATE, obj=rnd, request=request,
+                 after={**snapshot(rnd), "organizations": [o.pk for o in orgs]})
+    return rnd
+
+
+def leaf_indicators(system) -> list[Indicator]:
+    nodes = list(system.indicators.all())
+    parents = {n.parent_id for n in nodes}
+    return [n for n in nodes if n.pk not in parents]
+
+
+def _initial_points(leaf):
+    """A deduction starts at full points, a bonus at 0; manual and automatic are unscored until scored."""
+    if leaf.method == Method.DEDUCTION:
+        return leaf.max_points
+    if leaf.method == Method.BONUS:
+        return Decimal(0)
+    return None
+
+
+def _lock_round(rnd, *, share=False) -> Round:
+    qs = Round.objects.select_related("system__group__organization", "organization")
+    qs = qs.select_for_update(of=("self",), **({"no_key": True} if share else {}))
+    return qs.get(pk=rnd.pk)
+
+
+def _step(rnd, step, *, actor, request, stamp):
+    rnd = _lock_round(rnd)
+    before = snapshot(rnd)
+    round_states.enter(rnd, step)
+    setattr(rnd, stamp, timezone.now())
+    rnd.save(update_fields=["status", stamp])
+    audit_record(actor=actor, action=Action.UPDATE, obj=rnd, before=before, after=snapshot(rnd), request=request,
+                 note=str(round_states.STEPS[step].label))
+    return rnd
+
+
+@transaction.atomic
+def round_open(*, actor, round, request=None) -> Round:
+    return _step(round, "open", actor=actor, request=request, stamp="opened_at")
+
+
+@transaction.atomic
+def round_close(*, actor, round, request=None) -> Round:
+    """Freeze: every score stays as it is (the automatic ones with their inputs); nothing scores a closed round."""
+    return _step(round, "close", actor=actor, request=request, stamp="closed_at")
+
+
+@transaction.atomic
+def round_delete(*, actor, round, request=None):
+    rnd = _lock_round(round)
+    round_states.check(rnd, "delete")
+    audit_record(actor=actor, action=Action.DELETE, obj=rnd, before=snapshot(rnd), request=request)
+    rnd.delete()
+
+
+# ---- totals ----
+
+def _recount_total(entry):
+    total = Score.objects.filter(entry=entry).aggregate(t=Sum("points"))["t"] or Decimal(0)
+    RoundEntry.objects.filter(pk=entry.pk).update(total=total)
+    return total
+
+
+def _lock_entry(entry_pk) -> RoundEntry:
+    return RoundEntry.objects.select_for_update().get(pk=entry_pk)
+
+
+# ---- manual scores ----
+
+def parse_points(value, max_points) -> Decimal:
+    try:
+        points = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({"points": _("请填写数字形式的得分")}) from None
+    if not points.is_finite():
+        raise ValidationError({"points": _("请填写数字形式的得分")})
+    if points < 0:
+        raise ValidationError({"points": _("得分不能为负数")})
+    if points > max_points:
+        raise ValidationError({"points": _("得分不能超过该指标的分值{max}分").format(max=format(max_points.normalize(), "f"))})
+    if points != points.quantize(CENT):
+        raise ValidationError({"points": _("得分最多保留两位小数")})
+    return points.quantize(CENT)
+
+
+def _clean_text(value, limit, field, label):
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationError({field: _("{label}含有不允许的字符").format(label=label)})
+    if len(value) > limit:
+        raise ValidationError({field: _("{label}不能超过{n}个字符").format(label=label, n=limit)})
+    return value
+
+
+def check_evidence(upload) -> str:
+    ext = os.path.splitext(upload.name or "")[1].lower()
+    if ext not in _EVIDENCE_TYPES:
+        raise ValidationError({"files": _("不支持的文件类型：只接受 {types}").format(types="、".join(e[1:] for e in _EVIDENCE_TYPES))})
+    if upload.size > EVIDENCE_MAX_MB * 1024 * 1024:
+        raise ValidationError({"files": _("文件过大：不能超过 {mb} MB").format(mb=EVIDENCE_MAX_MB)})
+    if upload.size == 0:
+        raise ValidationError({"files": _("文件是空的")})
+    signature, content_type = _EVIDENCE_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(signature):
+        raise ValidationError({"files": _("文件内容与扩展名不符")})
+    return content_type
+
+
+def score_manual(*, actor, score, points, comment="", files=(), request=None, now=None) -> Score:
+    """An assessor's points (0..max) with a comment and optional evidence. Files saved before a refusal or any
+    failure later in the transaction are deleted: nothing half-saved stays on disk."""
+    saved = []
+    try:
+        with transaction.atomic():
+            result = _score_manual(actor=actor, score=score, points=points, comment=comment, files=files,
+                                   request=request, now=now, saved=saved)
+    except BaseException:
+        for stored in saved:
+            stored.storage.delete(stored.name)
+        raise
+    return result
+
+
+def _score_manual(*, actor, score, points, comment, files, request, now, saved):
+    rnd = _lock_round(score.entry.round, share=True)
+    round_states.check_scoring(rnd, now)
+    _lock_entry(score.entry_id)
+    score = Score.objects.select_for_update().select_related("indicator", "entry__organization").get(pk=score.pk)
+    if score.indicator.method != Method.MANUAL:
+        raise ValidationError({"points": _("该指标不是人工评分指标")})
+    before = snapshot(score)
+    score.points = parse_points(points, score.indicator.max_points)
+    score.comment = _clean_text(comment, MAX_COMMENT, "comment", _("评分说明"))
+    files = list(files or [])
+    if len(files) + score.evidence.count() > EVIDENCE_MAX:
+        raise ValidationError({"files": _("每项评分最多上传{n}个佐证材料").format(n=EVIDENCE_MAX)})
+    types = [check_evidence(f) for f in files]
+    score.scored_by, score.scored_at = actor, now or timezone.now()
+    score.save()
+    for upload, content_type in zip(files, types):
+        item = ScoreEvidence(score=score, name=upload.name[:200], size=upload.size, content_type=content_type,
+                             uploaded_by=actor)
+        item.file.save(f"{uuid.uuid4().hex}{os.path.splitext(upload.name)[1].lower()}", upload, save=False)
+        saved.append(item.file)
+        item.save()
+        audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
+    _recount_total(score.entry)
+    audit_record(actor=actor, action=Action.UPDATE, obj=score, before=before, after=snapshot(score), request=request)
+    return score
+
+
+# ---- deduction and bonus items ----
+
+def item_points(indicator, count) -> Decimal:
+    cap = indicator.cap or indicator.max_points
+    counted = min(cap, count * (indicator.points_per or Decimal(0)))
+    if indicator.method == Method.DEDUCTION:
+        return (indicator.max_points - counted).quantize(CENT)
+    return counted.quantize(CENT)
+
+
+@transaction.atomic
+def score_item_add(*, actor, score, what, happened_on, note="", request=None, now=None) -> ScoreItem:
+    rnd = _lock_round(score.entry.round, share=True)
+    round_states.check_scoring(rnd, now)
+    _lock_entry(score.entry_id)
+    # The row lock: a second assessor adding to the same score waits here and then counts the first one's item.
+    score = Score.objects.select_for_update().select_related("indicator", "entry__organization").get(pk=score.pk)
+    indicator = score.indicator
+    if indicator.method not in (Method.DEDUCTION, Method.BONUS):
+        raise ValidationError({"what": _("该指标不是负面清单或加分项")})
+    what = _clean_text(what, 200, "what", _("事项"))
+    if not what:
+        raise ValidationError({"what": _("请填写事项")})
+    note = _clean_text(note, 500, "note", _("备注"))
+    if not isinstance(happened_on, date) or not rnd.period_start <= happened_on <= rnd.period_end:
+        raise ValidationError({"happened_on": _("发生日期须在考核期间（{start}至{end}）内").format(
+            start=rnd.period_start.isoformat(), end=rnd.period_end.isoformat())})
+    cap = indicator.cap or indicator.max_points
+    if score.item_count * (indicator.points_per or 0) >= cap:
+        raise ValidationError({"what": (_("已扣满{cap}分，不能再添加扣分事项") if indicator.method == Method.DEDUCTION
+                                        else _("已加满{cap}分，不能再添加加分事项")).format(cap=format(cap.normalize(), "f"))})
+    before = snapshot(score)
+    item = ScoreItem.objects.create(score=score, what=what, happened_on=happened_on, note=note, created_by=actor)
+    score.item_count += 1
+    score.points = item_points(indicator, score.item_count)
+    score.scored_by, score.scored_at = actor, now or timezone.now()
+    score.save()
+    _recount_total(score.entry)
+    audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
+    audit_record(actor=actor, action=Action.UPDATE, obj=score, before=before, after=snapshot(score), request=request)
+    return item
+
+
+# ---- automatic scoring: a background job ----
+
+def scoring_start(*, actor, round, request=None, now=None) -> Job:
+    """The scoring job (re-run at will while open): its row and audit row together, queued once they commit."""
+    with transaction.atomic():
+        rnd = _lock_round(round)
+        round_states.check_scoring(rnd, now)
+        job = Job.objects.create(kind=SCORING_KIND, title=_("自动计分：{name}").format(name=rnd.name)[:200],
+                                 created_by=actor, params={"round": rnd.pk})
+        rnd.job = job
+        rnd.save(update_fields=["job"])
+        audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request, note=_("开始自动计分"))
+    return jobs.start(job)
+
+
+def scoring_retry(*, actor, job, request=None) -> Job:
+    rnd = policy.get(Round, actor, job.params.get("round"), policy.ASSESSMENT_MANAGE)
+    with transaction.atomic():
+        round_states.check_scoring(_lock_round(rnd))
+        if not jobs.reset_failed(job):
+            raise ValidationError(_("只有失败的任务可以重试"))
+        audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request, note=_("重试自动计分"))
+    return jobs.start(job)
+
+
+def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=None) -> dict:
+    """{(entry pk, indicator pk): (points, inputs)} for the automatic leaves: the GROUPED entry points only — one
+    metrics_by_organization call and one figures_by_area call for all the round's organizations."""
+    from apps.cases.metrics import figures_by_area
+    from apps.records.metrics import metrics_by_organization
+
+    period = core_period(rnd)
+    orgs = [e.organization for e in entries]
+    metrics = {catalogue.get(leaf.metric) for leaf in leaves}
+    records = metrics_by_organization(orgs, period, today) if any(m.source == catalogue.RECORDS_SOURCE for m in metrics) else {}
+    if progress:
+        progress(len(entries) // 3, len(entries), phase=_("计算组织生活指标"), force=True)
+    cases = figures_by_area(period, orgs, now) if any(m.source == catalogue.CASES_SOURCE for m in metrics) else {}
+    if progress:
+        progress(2 * len(entries) // 3, len(entries), phase=_("计算群众诉求指标"), force=True)
+    out = {}
+    for entry in entries:
+        for leaf in leaves:
+            metric = catalogue.get(leaf.metric)
+            num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id))
+            points = catalogue.to_points(metric, value, leaf.max_points, leaf.points_per)
+            inputs = {"metric": metric.key, "label": str(metric.label), "numerator": num, "denominator": den,
+                      "numerator_label": str(metric.numerator), "denominator_label": str(metric.denominator),
+                      "value": None if value is None else str(value), "formula": str(metric.formula),
+                      "max_points": str(leaf.max_points), "points_per": None if leaf.points_per is None else str(leaf.points_per),
+                      "period": rnd.period_key, "missing": points is None}
+            if points is None:
+                points = Decimal(0)
+                inputs["note"] = NO_DATA_NOTE
+            out[(entry.pk, leaf.pk)] = (points, inputs)
+    return out
+
+
+def figures_of(metric, leaf, records, cases):
+    """(numerator, denominator, value) of one catalogue metric from an organization's Metrics / CaseFigures."""
+    key = metric.key
+    if key == "records.completion":
+        return records.held, records.required, records.completion_rate
+    if key == "records.type_completion":
+        t = next((t for t in records.types if t.activity_type.pk == leaf.activity_type_id), None)
+        return (t.held, t.required, t.rate) if t else (0, 0, None)
+    if key == "records.attendance":
+        return records.present, records.expected, records.attendance_rate
+    if key == "records.late_rate":
+        return records.late_records, records.records, records.late_rate
+    if key == "records.late_records":
+        return records.late_records, None, records.late_records
+    if key == "cases.response_rate":
+        return cases.responded, cases.response_base, cases.response_rate
+    if key == "cases.solution_rate":
+        return cases.solved, cases.rated, cases.solution_rate
+    if key == "cases.satisfaction_rate":
+        return cases.satisfied, cases.rated, cases.satisfaction_rate
+    if key == "cases.score":
+        return None, None, cases.score
+    if key == "cases.overdue":
+        return cases.overdue, None, cases.overdue
+    raise ValueError(key)
+
+
+def scoring_job(job, progress):
+    """The job's work (any worker): compute outside the transaction, then write every automatic score and the totals
+    in one transaction under the round's lock, only if the round is still open (a round closed meanwhile is frozen)."""
+    rnd = Round.objects.select_related("system").get(pk=job.params["round"])
+    entries = list(RoundEntry.objects.filter(round=rnd).select_related("organization").order_by("organization__path"))
+    leaves = [leaf for leaf in leaf_indicators(rnd.system) if leaf.method == Method.AUTOMATIC]
+    progress(0, len(entries), phase=_("读取数据"), force=True)
+    computed = compute_automatic(rnd, entries, leaves, progress=progress)
+    with transaction.atomic():
+        rnd = _lock_round(rnd)
+        try:
+            round_states.check(rnd, "score")
+        except ValidationError as exc:
+            raise jobs.JobFailed(exc.messages[0]) from None
+        now = timezone.now()
+        scores = list(Score.objects.filter(entry__round=rnd, indicator__in=leaves))
+        for s in scores:
+            s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
+            s.comment = s.inputs.get("note", "")
+            s.scored_at, s.scored_by = now, None
+        Score.objects.bulk_update(scores, ["points", "inputs", "comment", "scored_at", "scored_by"], batch_size=500)
+        totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
+                      .values_list("entry_id", "t"))
+        for e in entries:
+            e.total = totals.get(e.pk) or Decimal(0)
+        RoundEntry.objects.bulk_update(entries, ["total"], batch_size=500)
+        rnd.scored_at = now
+        rnd.save(update_fields=["scored_at"])
+        audit_record(actor=job.created_by, action=Action.UPDATE, obj=rnd, note=_("自动计分完成：{n}个组织").format(n=len(entries)))
+        jobs.confirm_still_running(job)
+    progress(len(entries), len(entries), phase=_("完成"), force=True)
+    return {"message": _("已完成自动计分：{n}个组织，{m}项自动指标").format(n=len(entries), m=len(leaves))}

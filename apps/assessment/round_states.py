@@ -1,0 +1,89 @@
+"""The life of an assessment round, written once (like states.py for systems):
+
+    草稿 (draft) ──开始评分──▶ 评分中 (open) ──结束──▶ 已结束 (closed)
+
+A draft's organizations are fixed but nobody scores yet; an open round is scored between opens_at and closes_at
+(manual and item scores by the assessors, automatic scores by the scoring job, re-run at will); closing freezes it:
+every score, the automatic ones' inputs included, stays as it was, whatever the records or cases do afterwards.
+The services refuse a step through this table; the pages ask `round.may`.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from .round_models import RoundStatus
+
+
+@dataclass(frozen=True)
+class State:
+    key: str
+    badge: str
+
+    @property
+    def label(self):
+        return RoundStatus(self.key).label
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    allowed_from: tuple[str, ...]
+    leads_to: str | None
+    refusal: str
+
+
+STATES = {
+    RoundStatus.DRAFT: State(RoundStatus.DRAFT, "text-bg-secondary"),
+    RoundStatus.OPEN: State(RoundStatus.OPEN, "text-bg-primary"),
+    RoundStatus.CLOSED: State(RoundStatus.CLOSED, "text-bg-light border"),
+}
+
+STEPS = {
+    "open": Step(_("开始评分"), (RoundStatus.DRAFT,), RoundStatus.OPEN, _("只有草稿状态的轮次可以开始评分")),
+    # Scoring by hand, adding items, running the automatic scoring: only while open (and within the window, `check_window`).
+    "score": Step(_("评分"), (RoundStatus.OPEN,), None, _("该轮次不在评分中：草稿须先开始评分，已结束的轮次不能再评分")),
+    "close": Step(_("结束评分"), (RoundStatus.OPEN,), RoundStatus.CLOSED, _("只有评分中的轮次可以结束")),
+    "delete": Step(_("删除"), (RoundStatus.DRAFT,), None, _("只有草稿状态的轮次可以删除")),
+}
+
+
+def state(rnd) -> State:
+    return STATES[rnd.status]
+
+
+def allows(name, rnd) -> bool:
+    return rnd.status in STEPS[name].allowed_from
+
+
+def check(rnd, name):
+    if not allows(name, rnd):
+        raise ValidationError(str(STEPS[name].refusal))
+
+
+def enter(rnd, name):
+    check(rnd, name)
+    if STEPS[name].leads_to is not None:
+        rnd.status = STEPS[name].leads_to
+
+
+def check_window(rnd, now=None):
+    """Scoring is refused before opens_at and after closes_at, with the reason."""
+    now = now or timezone.now()
+    fmt = "%Y-%m-%d %H:%M"
+    if now < rnd.opens_at:
+        raise ValidationError(_g("评分尚未开始：{at} 起方可评分").format(at=timezone.localtime(rnd.opens_at).strftime(fmt)))
+    if now >= rnd.closes_at:
+        raise ValidationError(_g("评分已截止（截止时间 {at}），不能再评分").format(at=timezone.localtime(rnd.closes_at).strftime(fmt)))
+
+
+def check_scoring(rnd, now=None):
+    check(rnd, "score")
+    check_window(rnd, now)
+
+
+def available(rnd) -> dict:
+    return {name: allows(name, rnd) for name in STEPS}

@@ -1,0 +1,218 @@
+"""Pages of assessment rounds under /assessment/rounds/: the list, creating one (district administrators), a round's
+page with its scoring job's progress, one organization's score sheet (scoring by htmx), the results table.
+
+Access (round_scopes.py): ASSESSMENT_VIEW to read, ASSESSMENT_MANAGE on the round to create, open, score
+automatically and close it, ASSESSMENT_SCORE strictly above an organization to score it by hand; out of scope is 404,
+visible but not allowed 403."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+
+from apps.access import policy
+from apps.core.confirm import confirm_page, confirmed
+from apps.core.forms import apply_validation_error, submit
+
+from . import round_selectors, round_services
+from .models import IndicatorSystem, Method, SystemStatus
+from .round_forms import ItemForm, ManualScoreForm, RoundForm
+from .round_models import Round, RoundEntry, Score, ScoreEvidence
+
+OPEN_QUESTION = gettext_noop("开始评分后，评分人可在评分时间内评分。确定开始？")
+CLOSE_QUESTION = gettext_noop("结束后本轮次的全部得分（含自动计分的数据）将冻结，不能再评分或重新计分。确定结束？")
+DELETE_QUESTION = gettext_noop("确定删除这个草稿轮次？")
+
+
+def _require(user, capability, message):
+    if not policy.has_capability(user, capability):
+        raise PermissionDenied(message)
+
+
+@login_required
+def round_list(request):
+    _require(request.user, policy.ASSESSMENT_VIEW, _("您没有查看考核评价的权限"))
+    rounds = round_selectors.round_list(policy.restrict(Round, request.user))[:200]
+    return render(request, "assessment/rounds/list.html", {
+        "rounds": rounds, "section": "assessment", "tab": "rounds",
+        "can_manage": policy.has_capability(request.user, policy.ASSESSMENT_MANAGE)})
+
+
+@login_required
+def round_create(request):
+    _require(request.user, policy.ASSESSMENT_MANAGE, _("您没有创建考核轮次的权限"))
+    systems = policy.restrict(IndicatorSystem, request.user, policy.ASSESSMENT_MANAGE).filter(
+        status=SystemStatus.IN_USE).select_related("group")
+    form = RoundForm(request.POST or None, systems=systems)
+    rnd = submit(form, lambda d: round_services.round_create(actor=request.user, system=d["system"], data=d, request=request))
+    if rnd:
+        messages.success(request, _("已创建考核轮次（草稿），共{n}个被考核组织").format(n=rnd.entries.count()))
+        return redirect("assessment:round_detail", rnd.pk)
+    return render(request, "assessment/rounds/form.html", {"form": form, "section": "assessment"},
+                  status=400 if form.is_bound else 200)
+
+
+def _detail_context(request, rnd):
+    entries = policy.restrict(rnd.entries.all(), request.user)
+    return {"round": rnd, "section": "assessment", "job": rnd.job,
+            "can_manage": policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd),
+            "entry_count": entries.count(), "rows": round_selectors.results(rnd, entries)[:20],
+            "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
+
+
+@login_required
+def round_detail(request, pk, status=200):
+    rnd = policy.get(Round, request.user, pk)
+    return render(request, "assessment/rounds/detail.html", _detail_context(request, rnd), status=status)
+
+
+@login_required
+def round_progress(request, pk):
+    rnd = policy.get(Round, request.user, pk)
+    return render(request, "assessment/rounds/_progress.html", {"round": rnd, "job": rnd.job})
+
+
+def _refused(request, rnd, exc):
+    for message in exc.messages:
+        messages.error(request, message)
+    return render(request, "assessment/rounds/detail.html", _detail_context(request, rnd), status=400)
+
+
+def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary"):
+    rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
+    if not confirmed(request):
+        return confirm_page(request, title=title, message=question, label=label,
+                            back=reverse("assessment:round_detail", args=[rnd.pk]), button_class=button_class)
+    try:
+        service(actor=request.user, round=rnd, request=request)
+    except ValidationError as exc:
+        return _refused(request, rnd, exc)
+    messages.success(request, done)
+    return redirect("assessment:round_detail", rnd.pk)
+
+
+@login_required
+@require_POST
+def round_open(request, pk):
+    return _step(request, pk, title=_("开始评分"), question=_(OPEN_QUESTION), label=_("确认开始"),
+                 service=round_services.round_open, done=_("已开始评分"))
+
+
+@login_required
+@require_POST
+def round_close(request, pk):
+    return _step(request, pk, title=_("结束评分"), question=_(CLOSE_QUESTION), label=_("确认结束"),
+                 service=round_services.round_close, done=_("已结束，得分已冻结"), button_class="btn-danger")
+
+
+@login_required
+@require_POST
+def round_delete(request, pk):
+    rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
+    if not confirmed(request):
+        return confirm_page(request, title=_("删除轮次"), message=_(DELETE_QUESTION), label=_("确认删除"),
+                            back=reverse("assessment:round_detail", args=[rnd.pk]), button_class="btn-danger")
+    try:
+        round_services.round_delete(actor=request.user, round=rnd, request=request)
+    except ValidationError as exc:
+        return _refused(request, rnd, exc)
+    messages.success(request, _("已删除"))
+    return redirect("assessment:rounds")
+
+
+@login_required
+@require_POST
+def round_score(request, pk):
+    """Start (or run again) the automatic scoring job."""
+    rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
+    try:
+        round_services.scoring_start(actor=request.user, round=rnd, request=request)
+    except ValidationError as exc:
+        return _refused(request, rnd, exc)
+    messages.success(request, _("已开始自动计分"))
+    return redirect("assessment:round_detail", rnd.pk)
+
+
+@login_required
+def round_results(request, pk):
+    rnd = policy.get(Round, request.user, pk)
+    rows = round_selectors.results(rnd, policy.restrict(rnd.entries.all(), request.user))
+    return render(request, "assessment/rounds/results.html", {"round": rnd, "rows": rows, "section": "assessment"})
+
+
+def _sheet_context(request, entry, **extra):
+    lines = round_selectors.sheet(entry)
+    return {"entry": entry, "round": entry.round, "lines": lines, "totals": round_selectors.node_totals(lines),
+            "section": "assessment", "can_score": policy.can(request.user, policy.ASSESSMENT_SCORE, entry)
+            and entry.round.may["score"], "Method": Method, **extra}
+
+
+@login_required
+def entry_sheet(request, pk):
+    entry = policy.get(RoundEntry, request.user, pk)
+    return render(request, "assessment/rounds/sheet.html", _sheet_context(request, entry))
+
+
+def _score_refused(request, score, form, exc=None, status=400):
+    if exc is not None:
+        apply_validation_error(form, exc)
+    entry = score.entry
+    context = _sheet_context(request, entry, error_score=score.pk, error_form=form)
+    template = "assessment/rounds/_line.html" if request.headers.get("HX-Request") else "assessment/rounds/sheet.html"
+    if template.endswith("_line.html"):
+        context["line"] = next(line for line in context["lines"] if line.score and line.score.pk == score.pk)
+    return render(request, template, context, status=status)
+
+
+def _score_done(request, score, message):
+    if request.headers.get("HX-Request"):
+        context = _sheet_context(request, score.entry)
+        context["line"] = next(line for line in context["lines"] if line.score and line.score.pk == score.pk)
+        return render(request, "assessment/rounds/_line.html", context)
+    messages.success(request, message)
+    return redirect(reverse("assessment:entry_sheet", args=[score.entry_id]) + f"#score-{score.pk}")
+
+
+@login_required
+@require_POST
+def score_manual(request, pk):
+    score = policy.get(Score, request.user, pk, policy.ASSESSMENT_SCORE)
+    form = ManualScoreForm(request.POST)
+    if not form.is_valid():
+        return _score_refused(request, score, form)
+    try:
+        round_services.score_manual(actor=request.user, score=score, points=form.cleaned_data["points"],
+                                    comment=form.cleaned_data["comment"], files=request.FILES.getlist("files"),
+                                    request=request)
+    except ValidationError as exc:
+        return _score_refused(request, score, form, exc)
+    return _score_done(request, score, _("已保存评分"))
+
+
+@login_required
+@require_POST
+def score_item_add(request, pk):
+    score = policy.get(Score, request.user, pk, policy.ASSESSMENT_SCORE)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        return _score_refused(request, score, form)
+    try:
+        round_services.score_item_add(actor=request.user, score=score, request=request, **form.cleaned_data)
+    except ValidationError as exc:
+        return _score_refused(request, score, form, exc)
+    return _score_done(request, score, _("已添加"))
+
+
+@login_required
+def evidence_download(request, pk):
+    item = policy.get(ScoreEvidence, request.user, pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在")) from None
+    return FileResponse(handle, as_attachment=True, filename=item.name, content_type=item.content_type)
