@@ -29,7 +29,7 @@ class RoundForm(forms.Form):
 
 
 class ManualScoreForm(forms.Form):
-    points = forms.CharField(label=_("得分"), max_length=20)
+    points = forms.CharField(label=_("得分"), max_length=60)
     comment = forms.CharField(label=_("评分说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
