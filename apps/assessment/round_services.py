@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,9 +132,20 @@ def _initial_points(leaf):
 
 
 def _lock_round(rnd, *, share=False) -> Round:
+    """The round's row, locked FOR UPDATE (its steps, the scoring job's write) or FOR SHARE (a score's write: many
+    assessors at once, but never beside a close). Django has no FOR SHARE, hence the statement on PostgreSQL;
+    SQLite locks the whole database for a write anyway."""
+    if share and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM assessment_round WHERE id = %s FOR SHARE", [rnd.pk])
+        return Round.objects.select_related("system__group__organization", "organization").get(pk=rnd.pk)
     qs = Round.objects.select_related("system__group__organization", "organization")
-    qs = qs.select_for_update(of=("self",), **({"no_key": True} if share else {}))
-    return qs.get(pk=rnd.pk)
+    return qs.select_for_update(of=("self",)).get(pk=rnd.pk)
+
+
+def _lock_score(pk) -> Score:
+    """The score's row, locked: concurrent writes to one score are counted one after the other."""
+    return Score.objects.select_for_update(of=("self",)).select_related("indicator", "entry__organization").get(pk=pk)
 
 
 def _step(rnd, step, *, actor, request, stamp):
@@ -242,7 +253,7 @@ def _score_manual(*, actor, score, points, comment, files, request, now, saved):
     rnd = _lock_round(score.entry.round, share=True)
     round_states.check_scoring(rnd, now)
     _lock_entry(score.entry_id)
-    score = Score.objects.select_for_update().select_related("indicator", "entry__organization").get(pk=score.pk)
+    score = _lock_score(score.pk)
     if score.indicator.method != Method.MANUAL:
         raise ValidationError({"points": _("该指标不是人工评分指标")})
     before = snapshot(score)
@@ -282,7 +293,7 @@ def score_item_add(*, actor, score, what, happened_on, note="", request=None, no
     round_states.check_scoring(rnd, now)
     _lock_entry(score.entry_id)
     # The row lock: a second assessor adding to the same score waits here and then counts the first one's item.
-    score = Score.objects.select_for_update().select_related("indicator", "entry__organization").get(pk=score.pk)
+    score = _lock_score(score.pk)
     indicator = score.indicator
     if indicator.method not in (Method.DEDUCTION, Method.BONUS):
         raise ValidationError({"what": _("该指标不是负面清单或加分项")})
