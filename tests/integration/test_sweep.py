@@ -107,6 +107,8 @@ def world(tree):
     system = assessment.system_create(actor=admin, group=group, data={"year": today.year, "name": "党建工作考核"})
     indicator = assessment.indicator_create(actor=admin, system=system,
                                             data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
+    # A round of it (a published copy), open, branch A's manual score with an evidence file.
+    rnd_entry, rnd_score, rnd_evidence = _assessment_round(admin, system)
     by_segment = {
         "orgs": tree.branch_a.pk, "posts": post.pk, "members": tree.member_a.pk, "records": record.pk, "plans": plan.pk,
         "types": theme.pk, "evaluations": evaluation.pk, "participants": evaluation.participants.first().pk,
@@ -114,6 +116,7 @@ def world(tree):
         "attributes": attribute.pk, "jobs": job.pk, "users": tree.users["secretary_a"].pk,
         "cluster": cluster.pk, "activity-types": theme.pk,
         "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
+        "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": 1, "service_pk": service.pk, "participant_pk": by_segment["participants"],
@@ -251,3 +254,24 @@ def test_every_route_survives_bad_input(world, visitor, k, n):
         assert "report/" in pages and "accounts/login/" in pages
     assert failures == [], "\n".join(map(repr, failures))
     assert unsafe_text() == []
+
+
+def _assessment_round(admin, system):
+    """An open round of a published copy of `system`; its first entry, that entry's score and an evidence file."""
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from apps.assessment import round_services, services
+
+    published = services.system_publish(actor=admin, system=services.system_copy(actor=admin, system=system, year=system.year))
+    now = timezone.now()
+    rnd = round_services.round_create(actor=admin, system=published, data={
+        "period_kind": "year", "opens_at": now - timedelta(days=1), "closes_at": now + timedelta(days=10)})
+    rnd = round_services.round_open(actor=admin, round=rnd)
+    entry = rnd.entries.order_by("organization__path").first()
+    score = entry.scores.select_related("entry__round", "indicator").get()
+    pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    round_services.score_manual(actor=admin, score=score, points="90", files=[pdf])
+    return entry, score, score.evidence.get()
