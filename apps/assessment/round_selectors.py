@@ -101,7 +101,7 @@ def _township_of(org):
     return org if org.depth <= 2 else Organization.objects.filter(path=org.path[:2 * step]).first()
 
 
-def evidence_links(rnd, org, metric):
+def evidence_links(rnd, org, metric, activity_type_id=None):
     """The records or cases behind an automatic score: the list pages filtered by organization and period. The case
     list filters by township (乡镇（街道）): a village's cases are found under its township, within the same dates."""
     if metric.source == catalogue.RECORDS_SOURCE:
@@ -109,7 +109,9 @@ def evidence_links(rnd, org, metric):
                  "status": "submitted"}
         if metric.key in ("records.late_rate", "records.late_records"):
             query["late"] = "true"
-        return [(str(catalogue.get(metric.key).area), reverse("records:list") + "?" + urlencode(query))]
+        if metric.needs_activity_type and activity_type_id:
+            query["activity_type"] = activity_type_id
+        return [(str(metric.area), reverse("records:list") + "?" + urlencode(query))]
     township = _township_of(org)
     query = {"submitted_from": rnd.period_start.isoformat(), "submitted_to": rnd.period_end.isoformat()}
     if township is not None and township.depth > 1:
@@ -128,7 +130,7 @@ def sheet(entry) -> list[SheetLine]:
     for node in nodes:
         line = SheetLine(node, scores.get(node.indicator.pk))
         if node.is_leaf and node.indicator.method == Method.AUTOMATIC and node.metric:
-            line.links = evidence_links(rnd, entry.organization, node.metric)
+            line.links = evidence_links(rnd, entry.organization, node.metric, node.indicator.activity_type_id)
         lines.append(line)
     return lines
 

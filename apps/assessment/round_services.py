@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
@@ -38,7 +39,8 @@ from .models import WEIGHT_FIELDS, Indicator, IndicatorSystem, Method, Period, S
 from .round_models import Round, RoundEntry, Score, ScoreEvidence, ScoreItem
 
 SCORING_KIND = "assessment_scoring"
-NO_DATA_NOTE = "无数据，按0分计（应得分不予计入）"
+# Stored on the score in the language of the job's starter (like a job's message).
+NO_DATA_NOTE = gettext_noop("无数据，按0分计（应得分不予计入）")
 MAX_COMMENT = 1000
 EVIDENCE_MAX = 5
 EVIDENCE_MAX_MB = 10
@@ -373,7 +375,7 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
                       "period": rnd.period_key, "missing": points is None}
             if points is None:
                 points = Decimal(0)
-                inputs["note"] = NO_DATA_NOTE
+                inputs["note"] = _(NO_DATA_NOTE)
             out[(entry.pk, leaf.pk)] = (points, inputs)
     return out
 

@@ -3,7 +3,6 @@ not allowed; nobody scores their own organization), the main path, bad input (4x
 evidence files (private, removed when the write fails) and the results list's query count (5 vs 50 organizations)."""
 
 from datetime import timedelta
-from decimal import Decimal as D
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -71,7 +71,7 @@ def test_scoring_refused_before_opening_early_and_late(tree, admin, system):
     assert "评分尚未开始" in str(exc.value)
     late = make_round(admin, system)
     with pytest.raises(ValidationError) as exc:
-        manual(admin, late, tree.branch_a, 2) if False else round_states.check_window(late, now + timedelta(days=11))
+        round_states.check_window(late, now + timedelta(days=11))
     assert "评分已截止" in str(exc.value)
     with pytest.raises(ValidationError):
         round_services.score_manual(actor=admin, score=score_of(late, tree.branch_a, "民主测评"), points="2",
