@@ -62,12 +62,15 @@ class Row:
 
 
 def results(rnd, entries) -> list[Row]:
-    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first: five queries."""
+    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first: six queries."""
     entries = list(entries.select_related("organization").order_by("-total", "organization__path"))
     bands = list(GradeBand.objects.filter(system_id=rnd.system_id).order_by("-min_score"))
     rows = [Row(e) for e in entries]
-    for row, rank in zip(rows, ranks([e.total for e in entries])):
-        row.rank, row.band = rank, band_of(bands, row.entry.total)
+    # The rank is within the whole round, whoever reads it (a branch's secretary sees their own row, ranked among all).
+    higher = sorted(RoundEntry.objects.filter(round=rnd).values_list("total", flat=True), reverse=True)
+    for row in rows:
+        row.rank = 1 + sum(1 for t in higher if t > row.entry.total)
+        row.band = band_of(bands, row.entry.total)
     prev = previous_round(rnd)
     if prev is not None:
         before = dict(RoundEntry.objects.filter(round=prev, organization__in=[e.organization_id for e in entries])

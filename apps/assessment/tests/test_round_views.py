@@ -216,3 +216,12 @@ def test_results_query_count_does_not_grow(client, users, make_system, admin, tr
     assert counts[0] == counts[1], counts
     assert RoundEntry.objects.filter(round=large).count() == 50
     assert Score.objects.filter(entry__round=large).count() == 400
+
+
+def test_own_staff_see_their_rank_within_the_whole_round(client, users, rnd, tree, admin):
+    round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_b, "民主测评"), points="2")
+    client.force_login(users["secretary_a"])
+    page = client.get(f"/assessment/rounds/{rnd.pk}/results/").content.decode()
+    assert f'data-org="{tree.branch_a.pk}"' in page and f'data-org="{tree.branch_b.pk}"' not in page
+    row = page.split(f'data-org="{tree.branch_a.pk}"')[1]
+    assert row.split("<td>")[1].startswith("2<"), row[:200]
