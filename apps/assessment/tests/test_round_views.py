@@ -225,3 +225,47 @@ def test_own_staff_see_their_rank_within_the_whole_round(client, users, rnd, tre
     assert f'data-org="{tree.branch_a.pk}"' in page and f'data-org="{tree.branch_b.pk}"' not in page
     row = page.split(f'data-org="{tree.branch_a.pk}"')[1]
     assert row.split("<td>")[1].startswith("2<"), row[:200]
+
+
+def test_scoring_refused_with_the_reason_on_the_pages(client, users, make_system, admin, tree):
+    system = published(make_system, admin)
+    draft = make_round(admin, system, open_=False)
+    client.force_login(users["town_a_admin"])
+    score = score_of(draft, tree.branch_a, "民主测评")
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1"})
+    assert response.status_code == 400 and "草稿须先开始评分" in response.content.decode()
+    client.force_login(users["district_admin"])
+    response = client.post(f"/assessment/rounds/{draft.pk}/score/")
+    assert response.status_code == 400 and "草稿须先开始评分" in response.content.decode()
+    now = timezone.now()
+    early = make_round(admin, system, opens=now + timedelta(hours=2), closes=now + timedelta(days=2))
+    response = client.post(f"/assessment/rounds/scores/{score_of(early, tree.branch_a, '民主测评').pk}/", {"points": "1"},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 400 and "评分尚未开始" in response.content.decode()
+    closed = make_round(admin, system)
+    response = client.post(f"/assessment/rounds/{closed.pk}/close/", {"confirmed": "1"})
+    assert response.status_code == 302
+    response = client.post(f"/assessment/rounds/{closed.pk}/score/")
+    assert response.status_code == 400 and "已结束的轮次不能再评分" in response.content.decode()
+    response = client.post(f"/assessment/rounds/{closed.pk}/close/", {"confirmed": "1"})
+    assert response.status_code == 400 and "只有评分中的轮次可以结束" in response.content.decode()
+    assert Score.objects.filter(scored_by__isnull=False).count() == 0
+
+
+def test_main_path_open_score_close_through_the_pages(client, users, make_system, admin, tree):
+    rnd = make_round(admin, published(make_system, admin), open_=False)
+    client.force_login(users["district_admin"])
+    page = client.get(f"/assessment/rounds/{rnd.pk}/").content.decode()
+    assert 'data-testid="round-open"' in page and 'data-testid="round-close"' not in page
+    assert client.post(f"/assessment/rounds/{rnd.pk}/open/", {"confirmed": "1"}).status_code == 302
+    client.force_login(users["town_a_admin"])
+    score = score_of(rnd, tree.branch_a, "民主测评")
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "2", "comment": "好"})
+    assert response.status_code == 302
+    client.force_login(users["district_admin"])
+    assert client.post(f"/assessment/rounds/{rnd.pk}/close/", {"confirmed": "1"}).status_code == 302
+    rnd.refresh_from_db()
+    assert rnd.status == "closed" and rnd.entries.get(organization=tree.branch_a).total == 7
+    client.force_login(users["secretary_a"])
+    sheet = client.get(f"/assessment/rounds/entries/{score.entry_id}/").content.decode()
+    assert "好" in sheet and "<form" not in sheet.split('data-testid="sheet"')[1]
