@@ -5,9 +5,11 @@ Access (round_scopes.py): ASSESSMENT_VIEW to read, ASSESSMENT_MANAGE on the roun
 automatically and close it, ASSESSMENT_SCORE strictly above an organization to score it by hand; out of scope is 404,
 visible but not allowed 403."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,9 +39,10 @@ def _require(user, capability, message):
 @login_required
 def round_list(request):
     _require(request.user, policy.ASSESSMENT_VIEW, _("您没有查看考核评价的权限"))
-    rounds = round_selectors.round_list(policy.restrict(Round, request.user))[:200]
+    rounds = round_selectors.round_list(policy.restrict(Round, request.user))
+    page = Paginator(rounds, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessment/rounds/list.html", {
-        "rounds": rounds, "section": "assessment", "tab": "rounds",
+        "page": page, "section": "assessment", "tab": "rounds",
         "can_manage": policy.has_capability(request.user, policy.ASSESSMENT_MANAGE)})
 
 
