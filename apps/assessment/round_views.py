@@ -150,7 +150,9 @@ def round_results(request, pk):
 
 def _sheet_context(request, entry, **extra):
     lines = round_selectors.sheet(entry)
+    system = entry.round.system
     return {"entry": entry, "round": entry.round, "lines": lines, "totals": round_selectors.node_totals(lines),
+            "year": round_selectors.year_total(system.group, system.year, entry.organization),
             "section": "assessment", "can_score": policy.can(request.user, policy.ASSESSMENT_SCORE, entry)
             and entry.round.may["score"], "Method": Method, **extra}
 

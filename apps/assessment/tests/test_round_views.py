@@ -269,3 +269,4 @@ def test_main_path_open_score_close_through_the_pages(client, users, make_system
     client.force_login(users["secretary_a"])
     sheet = client.get(f"/assessment/rounds/entries/{score.entry_id}/").content.decode()
     assert "好" in sheet and "<form" not in sheet.split('data-testid="sheet"')[1]
+    assert 'data-testid="year-total"' in sheet and "7.00" in sheet  # the year's only weight (100 %) is this round
