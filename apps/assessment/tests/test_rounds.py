@@ -223,3 +223,15 @@ def test_round_delete_only_draft(admin, system):
     rnd = make_round(admin, system)
     with pytest.raises(ValidationError):
         round_services.round_delete(actor=admin, round=rnd)
+
+
+def test_half_year_round_scored_by_the_job(tree, admin, make_system, types):
+    system = published(make_system, admin, weight_half=D(50), weight_year=D(50))
+    rnd = make_round(admin, system, kind="half", number=1)
+    assert (rnd.period_key, rnd.period_start, rnd.period_end) == ("2026H1", date(2026, 1, 1), date(2026, 6, 30))
+    job = round_services.scoring_start(actor=admin, round=rnd)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.result
+    assert score_of(rnd, tree.branch_a, "超期诉求").inputs["period"] == "2026H1"
+    with pytest.raises(ValidationError):
+        make_round(admin, system, kind="quarter", number=1)
