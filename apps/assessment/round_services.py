@@ -108,11 +108,13 @@ def round_create(*, actor, system, data, request=None) -> Round:
     rnd = Round.objects.create(system=system, organization=system.group.organization, name=name, period_kind=kind,
                                period_key=key, period_start=start, period_end=end, opens_at=data["opens_at"],
                                closes_at=data["closes_at"], created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    entries = RoundEntry.objects.bulk_create(RoundEntry(round=rnd, organization=o) for o in orgs)
     leaves = leaf_indicators(system)
-    Score.objects.bulk_create(Score(entry=e, indicator=leaf, points=_initial_points(leaf)) for e in entries for leaf in leaves)
-    for entry in entries:
-        _recount_total(entry)
+    # Every entry starts at the same total (its deductions' full points): written with the rows, not recounted one
+    # entry at a time (a district round: ~2,600 entries).
+    start_total = sum((p for p in map(_initial_points, leaves) if p is not None), Decimal(0))
+    entries = RoundEntry.objects.bulk_create(RoundEntry(round=rnd, organization=o, total=start_total) for o in orgs)
+    Score.objects.bulk_create((Score(entry=e, indicator=leaf, points=_initial_points(leaf)) for e in entries for leaf in leaves),
+                              batch_size=2000)
     audit_record(actor=actor, action=Action.CREATE, obj=rnd, request=request,
                  after={**snapshot(rnd), "organizations": [o.pk for o in orgs]})
     return rnd
