@@ -71,7 +71,7 @@ def group_create(*, actor, organization, data, request=None) -> AssessmentGroup:
 
 @transaction.atomic
 def group_update(*, actor, group, data, request=None) -> AssessmentGroup:
-    group = AssessmentGroup.objects.select_for_update().select_related("organization").get(pk=group.pk)
+    group = AssessmentGroup.objects.select_for_update(of=("self",)).select_related("organization").get(pk=group.pk)
     before = _group_after(group, list(group.organizations.all()))
     organizations = list(data.get("organizations") or [])
     for k in GROUP_FIELDS:

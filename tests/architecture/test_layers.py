@@ -20,9 +20,9 @@ DOMAIN_APPS = {"orgs", "accounts", "members", "records", "evaluations", "cases"}
 # (views, forms, api, intake, excel ...) is that app's own.
 PUBLIC_MODULES = {"models", "selectors", "services", "scopes", "hooks"}
 PUBLIC_EXTRA = {"apps.orgs.picker"}  # the organization picker: a form field every app's forms use
-# Assessment sits above the domain apps (pyproject.toml) and scores from what they document for it: their public
-# modules and their metrics modules (apps.records.metrics, apps.cases.metrics).
-ASSESSMENT_MAY_USE = PUBLIC_MODULES | {"metrics"}
+# Assessment sits above the domain apps (pyproject.toml) and scores from what they document for it: their models,
+# selectors, services and metrics modules (apps.records.metrics, apps.cases.metrics), and the organization picker.
+ASSESSMENT_MAY_USE = {"models", "selectors", "services", "metrics"}
 VIEW_MODULES = ("views", "api", "open311", "picker")
 
 

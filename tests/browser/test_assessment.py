@@ -35,7 +35,7 @@ def test_set_up_publish_print_and_read_on_a_phone(demo, page, new_page, login, s
     add_tree(system, User.objects.get(username="district_admin"), {t.code: t for t in ActivityType.objects.all()})
     page.reload()
     expect(page.get_by_test_id("problems")).to_have_count(0)
-    expect(page.locator("#indicator-tree, [data-testid=indicator-tree] li")).to_have_count(11)
+    expect(page.locator("[data-testid=indicator-tree] > li")).to_have_count(11)
     page.once("dialog", lambda dialog: dialog.accept())  # 发布 asks for confirmation
     page.get_by_test_id("publish").click()
     expect(page.get_by_test_id("system-status")).to_contain_text("使用中")
