@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
@@ -100,8 +101,12 @@ class SheetLine:
 
 
 def _township_of(org):
-    step = Organization.steplen
-    return org if org.depth <= 2 else Organization.objects.filter(path=org.path[:2 * step]).first()
+    """The organization's township (its ancestor at the townships' depth, CASE_ROLLUP_AREA_DEPTH: 2 in a district, 3
+    in a province), or itself when no deeper."""
+    depth = settings.CASE_ROLLUP_AREA_DEPTH
+    if org.depth <= depth:
+        return org
+    return Organization.objects.filter(path=org.path[:depth * Organization.steplen]).first()
 
 
 def evidence_links(rnd, org, metric, activity_type_id=None):
