@@ -86,7 +86,9 @@ def _refused(request, rnd, exc):
     return render(request, "assessment/rounds/detail.html", _detail_context(request, rnd), status=400)
 
 
-def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary"):
+def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary", then=None):
+    """A one-click step of a round (open, close, delete): confirmed first, refused with the reasons (400); then the
+    round's page, or `then` (a URL name) when the step removes it."""
     rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
     if not confirmed(request):
         return confirm_page(request, title=title, message=question, label=label,
@@ -96,7 +98,7 @@ def _step(request, pk, *, title, question, label, service, done, button_class="b
     except ValidationError as exc:
         return _refused(request, rnd, exc)
     messages.success(request, done)
-    return redirect("assessment:round_detail", rnd.pk)
+    return redirect(then) if then else redirect("assessment:round_detail", rnd.pk)
 
 
 @login_required
@@ -116,16 +118,8 @@ def round_close(request, pk):
 @login_required
 @require_POST
 def round_delete(request, pk):
-    rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
-    if not confirmed(request):
-        return confirm_page(request, title=_("删除轮次"), message=_(DELETE_QUESTION), label=_("确认删除"),
-                            back=reverse("assessment:round_detail", args=[rnd.pk]), button_class="btn-danger")
-    try:
-        round_services.round_delete(actor=request.user, round=rnd, request=request)
-    except ValidationError as exc:
-        return _refused(request, rnd, exc)
-    messages.success(request, _("已删除"))
-    return redirect("assessment:rounds")
+    return _step(request, pk, title=_("删除轮次"), question=_(DELETE_QUESTION), label=_("确认删除"),
+                 service=round_services.round_delete, done=_("已删除"), button_class="btn-danger", then="assessment:rounds")
 
 
 @login_required

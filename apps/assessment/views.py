@@ -211,18 +211,19 @@ def indicator_move(request, pk):
     return redirect(reverse("assessment:detail", args=[indicator.system_id]) + f"#indicator-{indicator.pk}")
 
 
-def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary"):
-    """A one-click step of a system (publish, retire): confirmed first, refused with the reasons (400)."""
+def _step(request, pk, *, title, question, label, service, done, button_class="btn-primary", then=None):
+    """A one-click step of a system (publish, retire, delete): confirmed first, refused with the reasons (400); then
+    the system's page, or `then` (a URL name) when the step removes it."""
     system = policy.get(IndicatorSystem, request.user, pk, policy.ASSESSMENT_MANAGE)
     if not confirmed(request):
         return confirm_page(request, title=title, message=question, label=label,
                             back=reverse("assessment:detail", args=[system.pk]), button_class=button_class)
     try:
-        system = service(actor=request.user, system=system, request=request)
+        service(actor=request.user, system=system, request=request)
     except ValidationError as exc:
         return refused(request, system, exc)
     messages.success(request, done)
-    return redirect("assessment:detail", system.pk)
+    return redirect(then) if then else redirect("assessment:detail", system.pk)
 
 
 @login_required
@@ -242,16 +243,8 @@ def system_retire(request, pk):
 @login_required
 @require_POST
 def system_delete(request, pk):
-    system = policy.get(IndicatorSystem, request.user, pk, policy.ASSESSMENT_MANAGE)
-    if not confirmed(request):
-        return confirm_page(request, title=_("删除草稿"), message=_(DELETE_QUESTION), label=_("确认删除"),
-                            back=reverse("assessment:detail", args=[system.pk]), button_class="btn-danger")
-    try:
-        services.system_delete(actor=request.user, system=system, request=request)
-    except ValidationError as exc:
-        return refused(request, system, exc)
-    messages.success(request, _("已删除草稿"))
-    return redirect("assessment:list")
+    return _step(request, pk, title=_("删除草稿"), question=_(DELETE_QUESTION), label=_("确认删除"),
+                 service=services.system_delete, done=_("已删除草稿"), button_class="btn-danger", then="assessment:list")
 
 
 @login_required
