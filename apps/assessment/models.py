@@ -207,4 +207,12 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .honour_models import (  # noqa: E402,F401  (honours: 示范创建)
+    HonourCampaign,
+    HonourKind,
+    Nomination,
+    NominationFile,
+    NominationStatus,
+    NomineeType,
+)
 from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)

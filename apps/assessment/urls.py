@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, round_views, views
+from . import group_views, honour_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -37,4 +37,16 @@ urlpatterns = [
     path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
     path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),
     path("rounds/evidence/<int:pk>/", round_views.evidence_download, name="evidence_download"),
+    # Honours, 示范创建 (honour_views.py); the public pages are at /honours/ (honour_public_urls.py).
+    path("honours/", honour_views.campaign_list, name="honour_campaigns"),
+    path("honours/new/", honour_views.campaign_create, name="honour_campaign_create"),
+    path("honours/<int:pk>/", honour_views.campaign_detail, name="honour_campaign"),
+    path("honours/<int:pk>/nominate/", honour_views.nominate, name="honour_nominate"),
+    path("honours/<int:pk>/nominations/", honour_views.nomination_list, name="honour_nominations"),
+    path("honours/kinds/<int:pk>/quota/", honour_views.kind_quota, name="honour_kind_quota"),
+    path("honours/nominations/<int:pk>/", honour_views.nomination_detail, name="nomination_detail"),
+    path("honours/nominations/<int:pk>/approve/", honour_views.nomination_approve, name="nomination_approve"),
+    path("honours/nominations/<int:pk>/reject/", honour_views.nomination_reject, name="nomination_reject"),
+    path("honours/nominations/<int:pk>/revoke/", honour_views.nomination_revoke, name="nomination_revoke"),
+    path("honours/files/<int:pk>/", honour_views.file_download, name="nomination_file"),
 ]
