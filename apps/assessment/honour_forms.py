@@ -38,7 +38,7 @@ class NominateForm(forms.Form):
                                  help_text=_("示范党支部、示范党小组：选择组织"))
     nominee_member = forms.CharField(label=_("被推荐的党员（姓名或身份证号）"), max_length=60, required=False,
                                      help_text=_("示范岗、示范户：填写推荐单位范围内党员的姓名，同名时填身份证号"))
-    reasons = forms.CharField(label=_("推荐理由（主要事迹）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    reasons = forms.CharField(label=_("推荐理由（主要事迹）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}))
 
     def __init__(self, *args, kinds, orgs, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,7 +38,7 @@ from tests.factories import make_user
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(4)]
 
 # Routes anyone may open, by prefix: the residents' site, the stars page, Open311, health, login, language, static.
-PUBLIC = ("report/", "stars/", "open311/", "healthz", "readyz", "accounts/login/", "favicon.ico", "i18n/", "static/")
+PUBLIC = ("report/", "stars/", "honours/", "open311/", "healthz", "readyz", "accounts/login/", "favicon.ico", "i18n/", "static/")
 # Path parameters that name no object: formats, the admin site's catch-all.
 NOT_OBJECTS = {"format", "fmt", "app_label", "url"}
 # Routes whose object belongs to no branch (the district's own configuration, the admin site's models) are requested
@@ -144,6 +144,7 @@ def world(tree, settings):
                                             data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
     # A round of it (a published copy), open, branch A's manual score with an evidence file.
     rnd_entry, rnd_score, rnd_evidence = _assessment_round(admin, system)
+    campaign, honour_kind, nomination, honour_file = _honours(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -155,6 +156,7 @@ def world(tree, settings):
         "stars": star.pk, "extensions": extension.pk, "open311client": client.pk,
         "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
         "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
+        "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -163,7 +165,7 @@ def world(tree, settings):
     # Parameters a route's own prefix decides: photos of a case and of a starred record share a segment name, and
     # the admin site's "view on site" names an object by its content type.
     by_route = {"cases/photos/": {"photos": case.photos.get().pk}, "report/photos/": {"photos": case.photos.get().pk},
-                "stars/photos/": {"photos": photo.pk},
+                "stars/photos/": {"photos": photo.pk}, "assessment/honours/files/": {"files": honour_file.pk},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk}}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
@@ -289,3 +291,18 @@ def _assessment_round(admin, system):
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
     round_services.score_manual(actor=admin, score=score, points="90", files=[pdf])
     return entry, score, score.evidence.get()
+
+
+def _honours(tree):
+    """示范创建: a campaign of 甲镇 (out of branch B's sight, unlike a district-wide one every branch sees to nominate),
+    its kind, a nomination of branch A with an evidence file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.assessment import honour_services
+
+    campaign = honour_services.campaign_create(actor=None, organization=tree.town_a, data={"year": 2026, "name": "甲镇示范"})
+    kind = campaign.kinds.get(name="五好示范党支部")
+    pdf = SimpleUploadedFile("事迹.pdf", b"%PDF-1.4 deeds", content_type="application/pdf")
+    nomination = honour_services.nomination_create(actor=None, kind=kind, nominated_by_org=tree.town_a,
+                                                   nominee_org=tree.branch_a, reasons="事迹突出", files=[pdf])
+    return campaign, kind, nomination, nomination.files.get()
