@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
-from apps.core.forms import apply_validation_error, submit
+from apps.core.forms import apply_refusal, apply_validation_error, submit
 from apps.members import selectors as member_selectors
 from apps.members import services as member_services
 from apps.orgs.models import Organization
@@ -97,18 +97,22 @@ def kind_quota(request, pk):
 
 
 def _find_member(request, form, by_org):
-    """The member a typed name or full ID number names within the nominating organization's subtree, or None with
-    the error on the form (a typed number counts against the member-search limit, like every number lookup)."""
+    """(member, limited): the member a typed name or full ID number names within the nominating organization's
+    subtree, or None with the error on the form; a typed number counts against the member-search limit, like every
+    number lookup (limited: refused by it, 429)."""
     raw = form.cleaned_data["nominee_member"]
+    if not raw:
+        form.add_error("nominee_member", _("请填写被推荐的党员"))
+        return None, False
     limited = member_services.member_number_search(actor=request.user, raw=raw, where="示范推荐", request=request)
     if limited:
         form.add_error("nominee_member", limited)
-        return None
+        return None, True
     found = member_selectors.committee_candidates(request.user, by_org, raw)
     if len(found) != 1:
         form.add_error("nominee_member", _("未找到该党员") if not found else _("有多名同名党员，请输入身份证号"))
-        return None
-    return found[0]
+        return None, False
+    return found[0], False
 
 
 @login_required
@@ -118,13 +122,12 @@ def nominate(request, pk):
     orgs = policy.restrict(Organization, request.user, NOMINATE).filter(path__startswith=campaign.organization.path)
     form = NominateForm(request.POST or None, request.FILES or None, kinds=campaign.kinds.all(), orgs=orgs,
                         initial={"kind": request.GET.get("kind")})
+    limited = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = None
         if data["kind"].nominee_type == NomineeType.MEMBER:
-            member = _find_member(request, form, data["nominated_by_org"]) if data["nominee_member"] else None
-            if member is None and not form.errors:
-                form.add_error("nominee_member", _("请填写被推荐的党员"))
+            member, limited = _find_member(request, form, data["nominated_by_org"])
         if not form.errors:
             try:
                 nomination = honour_services.nomination_create(
@@ -136,9 +139,8 @@ def nominate(request, pk):
             else:
                 messages.success(request, _("已提交推荐，等待审核"))
                 return redirect("assessment:nomination_detail", nomination.pk)
-    status = 429 if request.method == "POST" and any("上限" in e for e in form.errors.get("nominee_member", [])) else 400
     return render(request, "assessment/honours/nominate.html", {"form": form, "campaign": campaign, "section": "assessment"},
-                  status=status if form.is_bound else 200)
+                  status=429 if limited else 400 if form.is_bound else 200)
 
 
 @login_required
@@ -194,7 +196,7 @@ def _decision(request, pk, *, form_class, prefix, name, title, question, label, 
         try:
             service(actor=request.user, nomination=nomination, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            apply_validation_error(form, exc)
+            apply_refusal(request, form, exc)  # a refusal of the step itself (名额已满 …) on top of the page
         else:
             messages.success(request, done)
             return redirect("assessment:nomination_detail", nomination.pk)

@@ -22,6 +22,9 @@ def nominate(tree, campaign, kind_name, *, org=None, member=None, by=None, actor
         nominated_by_org=by or tree.district, nominee_org=org, nominee_member=member, reasons=reasons)
 
 
-def approve(tree, nomination, on=date(2026, 6, 1), number="", actor="district_admin"):
+def approve(tree, nomination, on=None, number="", actor="district_admin"):
+    """Awarded on 1 June of the campaign's year (or `on`), as seen on 30 June of it."""
+    year = nomination.kind.campaign.year
     return honour_services.nomination_approve(actor=tree.users[actor] if actor else None, nomination=nomination,
-                                              awarded_on=on, certificate_no=number, today=TODAY)
+                                              awarded_on=on or date(year, 6, 1), certificate_no=number,
+                                              today=date(year, 6, 30))

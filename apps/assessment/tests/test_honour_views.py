@@ -18,6 +18,7 @@ from tests.factories import make_member, make_user
 from .honour_helpers import approve, campaign, kind, nominate
 
 pytestmark = pytest.mark.django_db
+YEAR = date.today().year  # the pages approve as of today: a campaign of this year
 
 ROLES = ["district_admin", "town_a_admin", "secretary_a", "secretary_b", "handler_b", "member_a", "auditor", "anonymous"]
 VIEWERS = {"district_admin", "town_a_admin", "secretary_a", "secretary_b", "handler_b"}  # ASSESSMENT_VIEW
@@ -33,7 +34,7 @@ def users(tree):
 
 @pytest.fixture
 def honours(tree):
-    c = campaign(tree)
+    c = campaign(tree, year=YEAR)
     pending = nominate(tree, c, "五好示范党支部", org=tree.branch_a,
                        reasons="组织生活规范").pk
     awarded = approve(tree, nominate(tree, c, "优秀党员示范岗", member=tree.member_a))
@@ -64,7 +65,7 @@ def test_access_matrix(client, users, honours, tree):
         ("get", f"/assessment/honours/nominations/{pending.pk}/", {}, SEES_A, SEES_A),
         ("get", f"/assessment/honours/files/{honours['file'].pk}/", {}, SEES_A, SEES_A),
         # decisions without confirmed=1: the confirmation page only
-        ("post", f"/assessment/honours/nominations/{pending.pk}/approve/", {"awarded_on": "2026-01-05"}, SEES_A, MANAGES),
+        ("post", f"/assessment/honours/nominations/{pending.pk}/approve/", {"awarded_on": date.today().isoformat()}, SEES_A, MANAGES),
         ("post", f"/assessment/honours/nominations/{pending.pk}/reject/", {"reject-note": "材料不全"}, SEES_A, MANAGES),
         ("post", f"/assessment/honours/nominations/{awarded.pk}/revoke/", {"revoke-note": "撤销"}, SEES_A, MANAGES),
     ]
@@ -92,7 +93,7 @@ def test_access_matrix(client, users, honours, tree):
 
 
 def test_nominate_and_approve_through_the_pages(client, users, tree):
-    c = campaign(tree)
+    c = campaign(tree, year=YEAR)
     client.force_login(users["secretary_a"])
     page = client.get(f"/assessment/honours/{c.pk}/nominate/")
     assert "推荐单位" in page.content.decode()
@@ -117,7 +118,7 @@ def test_nominate_and_approve_through_the_pages(client, users, tree):
 
 
 def test_bad_input_is_4xx_in_chinese(client, users, tree):
-    c = campaign(tree)
+    c = campaign(tree, year=YEAR)
     client.force_login(users["secretary_a"])
     url = f"/assessment/honours/{c.pk}/nominate/"
     base = {"kind": kind(c, "五好示范党支部").pk, "nominated_by_org": tree.branch_a.code, "reasons": "好"}
@@ -136,7 +137,7 @@ def test_bad_input_is_4xx_in_chinese(client, users, tree):
     n = nominate(tree, c, "五好示范党支部", org=tree.branch_a)
     client.force_login(users["district_admin"])
     for data, message in [({"awarded_on": "2026-13-01", "confirmed": "1"}, "请填写正确的日期"),
-                          ({"awarded_on": "2030-01-01", "confirmed": "1"}, "授予日期须在"),
+                          ({"awarded_on": f"{YEAR + 2}-01-01", "confirmed": "1"}, "授予日期须在"),
                           ({"awarded_on": ""}, "必填")]:
         response = client.post(f"/assessment/honours/nominations/{n.pk}/approve/", data)
         assert response.status_code == 400 and message in response.content.decode(), (data, response.status_code)
@@ -157,7 +158,7 @@ def test_create_campaign_through_the_page(client, users, tree):
 
 
 def test_public_pages_show_awards_only_masked(client, tree):
-    c = campaign(tree)
+    c = campaign(tree, year=YEAR)
     member = make_member(tree.branch_b, "欧阳明月", phone="13912345678")
     approve(tree, nominate(tree, c, "五好示范党支部", org=tree.branch_a))
     approve(tree, nominate(tree, c, "攻坚示范党小组", org=tree.group_a))
@@ -184,7 +185,7 @@ def _count(client, url):
 
 
 def test_lists_query_counts_do_not_grow(client, users, tree, django_assert_max_num_queries):
-    c = campaign(tree)
+    c = campaign(tree, year=YEAR)
     members = [make_member(tree.branch_a, f"党员{i}") for i in range(12)]
     for m in members[:2]:
         approve(tree, nominate(tree, c, "优秀党员示范岗", member=m))
@@ -200,3 +201,28 @@ def test_lists_query_counts_do_not_grow(client, users, tree, django_assert_max_n
     assert few == many
     with django_assert_max_num_queries(12):
         client.get(f"/assessment/honours/{c.pk}/nominations/?status=approved")
+
+
+def test_member_by_id_number_counts_against_the_search_limit(client, users, tree, settings):
+    settings.MEMBER_NUMBER_SEARCH_LIMIT = 1
+    c = campaign(tree, year=YEAR)
+    client.force_login(users["secretary_a"])
+    data = {"kind": kind(c, "党员示范户").pk, "nominated_by_org": tree.branch_a.code,
+            "nominee_member": tree.member_a.id_number, "reasons": "家风好"}
+    assert client.post(f"/assessment/honours/{c.pk}/nominate/", data).status_code == 302
+    assert Nomination.objects.get().nominee_member == tree.member_a
+    again = client.post(f"/assessment/honours/{c.pk}/nominate/", {**data, "kind": kind(c, "优秀党员示范岗").pk})
+    assert again.status_code == 429 and "上限" in again.content.decode()
+    assert Nomination.objects.count() == 1
+
+
+def test_a_full_quota_is_refused_on_the_page(client, users, tree):
+    c = campaign(tree, year=YEAR)
+    honour_services.kind_set_quota(actor=tree.users["district_admin"], kind=kind(c, "五好示范党支部"), quota=1)
+    approve(tree, nominate(tree, c, "五好示范党支部", org=tree.branch_a))
+    n = nominate(tree, c, "五好示范党支部", org=tree.branch_b)
+    client.force_login(users["district_admin"])
+    response = client.post(f"/assessment/honours/nominations/{n.pk}/approve/",
+                           {"awarded_on": date.today().isoformat(), "confirmed": "1"}, follow=False)
+    assert response.status_code == 400 and "名额已满（1个）" in response.content.decode()
+    assert Nomination.objects.get(pk=n.pk).status == NominationStatus.NOMINATED
