@@ -13,9 +13,10 @@ from apps.orgs.models import CommitteePost, Organization
 def test_login_page_links_to_the_public_pages(client):
     html = client.get("/accounts/login/").content.decode()
     for href, text in (('href="/report/"', "我要反映"), ('href="/report/track/"', "查询办理进度"),
-                       ('href="/report/cases/"', "诉求公开"), ('href="/stars/"', "特色活动之星")):
+                       ('href="/report/cases/"', "诉求公开"), ('href="/stars/"', "特色活动之星"),
+                       ('href="/honours/"', "示范创建")):
         assert href in html and text in html
-    for url in ("/report/", "/report/track/", "/report/cases/", "/stars/"):
+    for url in ("/report/", "/report/track/", "/report/cases/", "/stars/", "/honours/"):
         assert client.get(url).status_code == 200, url
 
 
