@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("apps.cases.urls")),
     path("report/", include("apps.cases.public.urls")),
     path("assessment/", include("apps.assessment.urls")),
+    path("results/", include("apps.assessment.public_urls")),
     path("api/", include("config.api_urls")),
     path("open311/", include("apps.cases.open311.urls")),
     path("system/admin/", admin.site.urls),

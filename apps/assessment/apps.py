@@ -8,7 +8,8 @@ class Config(AppConfig):
     label = "assessment"
 
     def ready(self):
-        from . import round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
+        from . import round_scopes, scopes  # noqa: F401, I001  (round_scopes before result_scopes: a publication is scoped by its round)
+        from . import result_scopes  # noqa: F401  (declares how this app's models map to an organization)
         _register_job_kinds()
 
 

@@ -207,4 +207,5 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .result_models import NoteKind, PublicationStatus, ResultPublication, Selection  # noqa: E402,F401  (slice 3: published results)
 from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)
