@@ -23,7 +23,7 @@ CENT = Decimal("0.01")
 
 
 def page_of(entries, number, size=None):
-    """(page, rows) of a round's entries (a scoped queryset), best first."""
+    """A page of a round's entries (a scoped queryset), best first."""
     page = Paginator(round_selectors.ordered(entries), size or settings.LIST_PAGE_SIZE).get_page(number)
     return page
 

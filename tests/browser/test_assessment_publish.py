@@ -48,7 +48,8 @@ def test_close_publish_and_read_the_public_page(demo, page, new_page, login, sho
     public_url = page.get_by_test_id("public-link").get_attribute("href")
 
     visitor = new_page()  # nobody signed in
-    visitor.goto("/results/")
+    visitor.goto("/accounts/login/")  # where the public pages are offered
+    visitor.get_by_test_id("public-links").get_by_role("link", name="考核结果公示").click()
     visitor.get_by_role("link", name="村 年度考核 考核结果").click()
     expect(visitor).to_have_url(f"{visitor.url.split('/results/')[0]}{public_url}")
     expect(visitor.get_by_test_id("note")).to_contain_text("年述评")
