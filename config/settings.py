@@ -343,6 +343,8 @@ CASE_RANKING_MIN_CASES = env_int("CASE_RANKING_MIN_CASES", 5)
 # The rankings page charts the first this many ranked rows (a province has ~1,000 townships: a chart of them all
 # would be 26,000 px tall); the table below lists every row.
 CASE_RANKING_CHART_ROWS = env_int("CASE_RANKING_CHART_ROWS", 30)
+# The same for an assessment round's ranking, staff and public (a district round: ~2,600 organizations).
+ASSESSMENT_RANKING_CHART_ROWS = env_int("ASSESSMENT_RANKING_CHART_ROWS", 30)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups
 # store a case's area at this depth (apps.cases.rollups). After a change, run `manage.py case_rollups --rebuild`.
 CASE_ROLLUP_AREA_DEPTH = env_int("CASE_ROLLUP_AREA_DEPTH", 2)

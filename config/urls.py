@@ -21,6 +21,7 @@ urlpatterns = [
     path("report/", include("apps.cases.public.urls")),
     path("assessment/", include("apps.assessment.urls")),
     path("honours/", include("apps.assessment.honour_public_urls")),
+    path("results/", include("apps.assessment.public_urls")),
     path("api/", include("config.api_urls")),
     path("open311/", include("apps.cases.open311.urls")),
     path("system/admin/", admin.site.urls),

@@ -8,6 +8,7 @@ period kind with no closed round yet counts 0 and is named in `missing` (the yea
 re-weighted.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,15 +63,32 @@ class Row:
     improve: list = field(default_factory=list)  # (indicator, lost points)
 
 
-def results(rnd, entries) -> list[Row]:
-    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first: six queries."""
-    entries = list(entries.select_related("organization").order_by("-total", "organization__path"))
+def ordered(entries):
+    """A round's entries best first (the ranking's order), with their organizations."""
+    return entries.select_related("organization").order_by("-total", "organization__path")
+
+
+def all_totals(rnd) -> list:
+    """Every total of the round, ascending: the ranks of any rows are read from it (`rank_in`)."""
+    return sorted(RoundEntry.objects.filter(round=rnd).values_list("total", flat=True))
+
+
+def rank_in(totals_ascending, total) -> int:
+    """1 + the number of totals above `total` (competition ranking: ties share a rank)."""
+    return 1 + len(totals_ascending) - bisect_right(totals_ascending, total)
+
+
+def results(rnd, entries, *, improve=True) -> list[Row]:
+    """Rows of a round's results for `entries` — a scoped queryset of its entries (all of them, best first) or a
+    list already in that order (one page of them, `ordered`) — in six queries whatever their number."""
+    if not isinstance(entries, list):
+        entries = list(ordered(entries))
     bands = list(GradeBand.objects.filter(system_id=rnd.system_id).order_by("-min_score"))
     rows = [Row(e) for e in entries]
     # The rank is within the whole round, whoever reads it (a branch's secretary sees their own row, ranked among all).
-    higher = sorted(RoundEntry.objects.filter(round=rnd).values_list("total", flat=True), reverse=True)
+    totals = all_totals(rnd)
     for row in rows:
-        row.rank = 1 + sum(1 for t in higher if t > row.entry.total)
+        row.rank = rank_in(totals, row.entry.total)
         row.band = band_of(bands, row.entry.total)
     prev = previous_round(rnd)
     if prev is not None:
@@ -79,6 +97,8 @@ def results(rnd, entries) -> list[Row]:
         for row in rows:
             if row.entry.organization_id in before:
                 row.change = row.entry.total - before[row.entry.organization_id]
+    if not improve:
+        return rows
     lost = defaultdict(list)
     scores = (Score.objects.filter(entry__in=[e.pk for e in entries]).select_related("indicator")
               .only("entry_id", "points", "indicator__name", "indicator__max_points", "indicator__method"))

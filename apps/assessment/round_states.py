@@ -1,6 +1,6 @@
 """The life of an assessment round, written once (like states.py for systems):
 
-    草稿 (draft) ──开始评分──▶ 评分中 (open) ──结束──▶ 已结束 (closed)
+    草稿 (draft) ──开始评分──▶ 评分中 (open) ──结束──▶ 已结束 (closed) ──发布结果──▶ (result_states.py)
 
 A draft's organizations are fixed but nobody scores yet; an open round is scored between opens_at and closes_at
 (manual and item scores by the assessors, automatic scores by the scoring job, re-run at will); closing freezes it:
@@ -48,6 +48,8 @@ STEPS = {
     "score": Step(_("评分"), (RoundStatus.OPEN,), None, _("该轮次不在评分中：草稿须先开始评分，已结束的轮次不能再评分")),
     "close": Step(_("结束评分"), (RoundStatus.OPEN,), RoundStatus.CLOSED, _("只有评分中的轮次可以结束")),
     "delete": Step(_("删除"), (RoundStatus.DRAFT,), None, _("只有草稿状态的轮次可以删除")),
+    # Results go public only once frozen (result_services.publication_create).
+    "publish": Step(_("发布结果"), (RoundStatus.CLOSED,), None, _("只有已结束的轮次可以发布结果：评分中的得分还会变化")),
 }
 
 

@@ -1,5 +1,6 @@
 """Pages of assessment rounds under /assessment/rounds/: the list, creating one (district administrators), a round's
-page with its scoring job's progress, one organization's score sheet (scoring by htmx), the results table.
+page with its scoring job's progress, one organization's score sheet (scoring by htmx); the results table, its chart,
+workbook and publication are in result_views.py.
 
 Access (round_scopes.py): ASSESSMENT_VIEW to read, ASSESSMENT_MANAGE on the round to create, open, score
 automatically and close it, ASSESSMENT_SCORE strictly above an organization to score it by hand; out of scope is 404,
@@ -64,7 +65,7 @@ def _detail_context(request, rnd):
     entries = policy.restrict(rnd.entries.all(), request.user)
     return {"round": rnd, "section": "assessment", "job": rnd.job,
             "can_manage": policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd),
-            "entry_count": entries.count(), "rows": round_selectors.results(rnd, entries)[:20],
+            "entry_count": entries.count(), "rows": round_selectors.results(rnd, list(round_selectors.ordered(entries)[:20])),
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
 
 
@@ -133,13 +134,6 @@ def round_score(request, pk):
         return _refused(request, rnd, exc)
     messages.success(request, _("已开始自动计分"))
     return redirect("assessment:round_detail", rnd.pk)
-
-
-@login_required
-def round_results(request, pk):
-    rnd = policy.get(Round, request.user, pk)
-    rows = round_selectors.results(rnd, policy.restrict(rnd.entries.all(), request.user))
-    return render(request, "assessment/rounds/results.html", {"round": rnd, "rows": rows, "section": "assessment"})
 
 
 def _sheet_context(request, entry, **extra):

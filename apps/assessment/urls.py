@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, honour_views, round_views, views
+from . import group_views, honour_views, result_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -32,7 +32,12 @@ urlpatterns = [
     path("rounds/<int:pk>/close/", round_views.round_close, name="round_close"),
     path("rounds/<int:pk>/delete/", round_views.round_delete, name="round_delete"),
     path("rounds/<int:pk>/score/", round_views.round_score, name="round_score"),
-    path("rounds/<int:pk>/results/", round_views.round_results, name="round_results"),
+    # Slice 3: rankings, the workbook, publishing (result_views.py; the public page: public_urls.py).
+    path("rounds/<int:pk>/results/", result_views.round_results, name="round_results"),
+    path("rounds/<int:pk>/results.xlsx", result_views.round_export, name="round_export"),
+    path("rounds/<int:pk>/year/", result_views.round_year, name="round_year"),
+    path("rounds/<int:pk>/publish/", result_views.round_publish, name="round_publish"),
+    path("rounds/<int:pk>/withdraw/", result_views.round_withdraw, name="round_withdraw"),
     path("rounds/entries/<int:pk>/", round_views.entry_sheet, name="entry_sheet"),
     path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
     path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),

@@ -72,7 +72,7 @@ def test_login_page_offers_the_public_pages(demo, phone_page, shot):
     page = phone_page
     page.goto("/accounts/login/")
     links = page.get_by_test_id("public-links")
-    for text in ("我要反映", "查询办理进度", "诉求公开", "特色活动之星"):
+    for text in ("我要反映", "查询办理进度", "诉求公开", "特色活动之星", "考核结果公示", "示范创建"):
         expect(links.get_by_role("link", name=text)).to_be_visible()
     shot(page, "login_public_links")
     links.get_by_role("link", name="特色活动之星").click()
