@@ -11,6 +11,7 @@ import time
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.core import ratelimit
@@ -21,13 +22,56 @@ def _box():
     return _fernet(settings.SECRET_KEY + ":case-challenge")
 
 
+_DIGITS = "零一二三四五六七八九"
+_ENGLISH = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen").split()
+_ENGLISH_TENS = {2: "twenty", 3: "thirty"}
+
+
+def chinese_number(n: int) -> str:
+    """0..99 in Chinese numerals as spoken (十二, 二十, 二十一)."""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else _DIGITS[tens]}十{_DIGITS[ones] if ones else ''}"
+
+
+def english_number(n: int) -> str:
+    """0..39 in English words."""
+    if n < 20:
+        return _ENGLISH[n]
+    tens, ones = divmod(n, 10)
+    return _ENGLISH_TENS[tens] + (f"-{_ENGLISH[ones]}" if ones else "")
+
+
+# The same sum in words, for those who cannot see the picture (WCAG 1.1.1): a screen reader reads it, nothing leaves
+# the server. Several phrasings, numbers in words, so it is no easier for a script than the picture; what stops
+# scripts is the same for both: one guess per token, and the form's rate limits. Worded in the reader's language
+# when asked for (the token keeps the sum and which phrasing).
+_WORDED = {
+    "+": [gettext_lazy("{a}加{b}等于多少？"), gettext_lazy("{a}加上{b}是几？"), gettext_lazy("比{a}多{b}的数是几？")],
+    "-": [gettext_lazy("{a}减{b}等于多少？"), gettext_lazy("从{a}里减去{b}，还剩几？"), gettext_lazy("比{a}少{b}的数是几？")],
+}
+
+
 def new_challenge() -> str:
     rng = random.SystemRandom()
     a, b = rng.randint(2, 19), rng.randint(1, 9)
     op = rng.choice("+-") if a > b else "+"
     answer = a + b if op == "+" else a - b
-    payload = {"q": f"{a} {op} {b} = ?", "a": answer, "n": secrets.token_hex(8), "t": int(time.time())}
+    worded = [a, op, b, rng.randrange(len(_WORDED[op]))]
+    payload = {"q": f"{a} {op} {b} = ?", "w": worded, "a": answer, "n": secrets.token_hex(8), "t": int(time.time())}
     return _box().encrypt(json.dumps(payload).encode()).decode()
+
+
+def question_in_words(token) -> str | None:
+    """The token's question as text in the current language (None: expired or forged)."""
+    payload = _payload(token, ttl=settings.CASE_CHALLENGE_MINUTES * 60)
+    if not payload or not isinstance(payload.get("w"), list):
+        return None
+    a, op, b, phrasing = payload["w"]
+    words = chinese_number if (get_language() or "zh").startswith("zh") else english_number
+    return str(_WORDED[op][phrasing]).format(a=words(a), b=words(b))
 
 
 def _payload(token, ttl=None):

@@ -188,7 +188,7 @@ class CaseFieldsForm(forms.Form):
 class PublicCaseForm(CaseFieldsForm):
     emergency = forms.BooleanField(label=_("情况紧急：危及生命或财产安全"), required=False)
     challenge_token = forms.CharField(widget=forms.HiddenInput)
-    challenge_answer = forms.CharField(label=_("验证题：请计算图中算式的结果"), max_length=4,
+    challenge_answer = forms.CharField(label=_("验证题：请计算算式的结果（图片或文字题）"), max_length=4,
                                        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     # A field people never see: a program that fills in every input gives itself away.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))

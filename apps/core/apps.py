@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+REQUIRED_MESSAGE = _("此项为必填项，请填写或选择后再提交。")
+
 
 class Config(AppConfig):
     verbose_name = _("基础")
@@ -20,6 +22,10 @@ class Config(AppConfig):
         for field_class in (forms.DateField, forms.DateTimeField, serializers.DateField, serializers.DateTimeField):
             if validate_date_in_range not in field_class.default_validators:
                 field_class.default_validators = [*field_class.default_validators, validate_date_in_range]
+
+        # Every required field's message says what to do, not only what is wrong (WCAG 3.3.3); the error summary
+        # names the field in front of it. Set on forms.Field: every field class merges it in at __init__.
+        forms.Field.default_error_messages = {**forms.Field.default_error_messages, "required": REQUIRED_MESSAGE}
 
         from .lookups import register
 

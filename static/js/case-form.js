@@ -23,4 +23,14 @@
     area.addEventListener("input", update);
     update();
   });
+  // The challenge replaced by htmx: the focus goes where the user was (换一题 of the new challenge), or to the question
+  // in words when it was asked for, so a keyboard or screen-reader user is never left at the top of the page.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "challenge") {
+      var again = event.target.querySelector("[data-challenge-refresh]");
+      if (again) again.focus();
+    } else if (event.target.id === "challenge-text") {
+      event.target.focus();
+    }
+  });
 })();

@@ -38,7 +38,7 @@ def _submit_on_phone(phone, shot, town, service, description, name):
     phone.get_by_label("不公开我的姓名").check()
     token = phone.locator("input[name=challenge_token]").input_value()
     expect(phone.get_by_test_id("challenge-image")).to_be_visible()
-    phone.get_by_label("验证题：请计算图中算式的结果").fill(str(challenge.peek_answer(token)))
+    phone.get_by_label("验证题：请计算算式的结果（图片或文字题）").fill(str(challenge.peek_answer(token)))
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, f"the form scrolls sideways on a phone: {width}px"
     shot(phone, "cases-01-phone-form")

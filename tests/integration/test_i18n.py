@@ -69,7 +69,7 @@ def test_english_once_chosen(client, tree):
     assert response.status_code == 400 and "The check digit of the ID number is wrong" in html and "校验位" not in html
     response = client.post("/members/new/", {**data, "name": "", "id_number": number})
     html = response.content.decode()
-    assert response.status_code == 400 and "This field is required." in html
+    assert response.status_code == 400 and "This field is required: fill it in or choose an option before sending." in html
 
     # Back to Chinese.
     _choose(client, "zh-hans", "/members/")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("attributes/", views.attributes, name="attributes"),
     path("challenge/", views.challenge_refresh, name="challenge"),
     path("challenge.png", views.challenge_image, name="challenge_image"),
+    path("challenge/text/", views.challenge_text, name="challenge_text"),
     path("track/", views.track, name="track"),
     path("track/<str:number>/", views.status, name="status"),
     path("track/<str:number>/rate/", views.rate, name="rate"),

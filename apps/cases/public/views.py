@@ -132,6 +132,15 @@ def challenge_refresh(request):
 
 
 @never_cache
+def challenge_text(request):
+    """The challenge's question in words, asked for by "改用文字题" (screen readers, no picture)."""
+    question = challenge.question_in_words(request.GET.get("t", ""))
+    if question is None:
+        raise Http404(_("验证题已过期"))
+    return render(request, "cases/public/_challenge_text.html", {"question": question})
+
+
+@never_cache
 def challenge_image(request):
     png = challenge.render_png(request.GET.get("t", ""))
     if png is None:

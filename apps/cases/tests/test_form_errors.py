@@ -29,7 +29,7 @@ def test_a_wrong_answer_hides_no_other_error(cases, client):
     data = form_data(cases, client, challenge_answer="999", contact_name="", phone="123", description=TOO_SHORT)
     response, html = _post(client, data)
     assert response.status_code == 400
-    for message in ("验证题答案不正确", "该字段是必填项", "联系电话格式不正确", "问题描述太短"):
+    for message in ("验证题答案不正确", "此项为必填项", "联系电话格式不正确", "问题描述太短"):
         assert message in html, message
     assert data["challenge_token"] not in html  # one guess per token: a new challenge
     assert not Case.objects.exists()
@@ -39,10 +39,12 @@ def test_a_wrong_answer_hides_no_other_error(cases, client):
     assert "验证题答案不正确" in html and "联系电话格式不正确" in html
     # A field the form refused keeps its own message only.
     response, html = _post(client, form_data(cases, client, challenge_answer="999", description=""))
-    assert html.count("该字段是必填项") == 1 and "请填写问题描述" not in html
+    # (twice: beside the field and, linked to it, in the error summary at the top)
+    assert html.count("此项为必填项") == 2 and "请填写问题描述" not in html
+    assert '<a href="#id_description" data-error-link>' in html and 'id="id_description_error"' in html
     # No answer at all is an error on the answer too, next to the rest.
     response, html = _post(client, form_data(cases, client, challenge_answer="", phone="123"))
-    assert "该字段是必填项" in html and "联系电话格式不正确" in html
+    assert "此项为必填项" in html and "联系电话格式不正确" in html
     assert not Case.objects.exists()
 
 

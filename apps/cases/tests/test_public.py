@@ -62,7 +62,7 @@ def test_bad_forms_come_back_with_reasons_and_a_new_challenge(cases, client):
     data = form_data(cases, client, description="", phone="123", village=cases.tree.branch_b.pk)
     response = client.post("/report/", data)
     html = response.content.decode()
-    assert response.status_code == 400 and "该字段是必填项" in html
+    assert response.status_code == 400 and "此项为必填项" in html
     assert data["challenge_token"] not in html  # a new challenge
     response = client.post("/report/", form_data(cases, client, phone="123"))
     assert response.status_code == 400 and "联系电话格式不正确" in response.content.decode()

@@ -142,7 +142,7 @@ def test_refused_steps_answer_400_with_the_reason(cases, pair, client):
     response = client.post(f"/cases/{case.pk}/resolve/", {"answer": "已处理", "confirmed": "1"})
     assert response.status_code == 400 and "签收后才能办结" in response.content.decode()
     response = client.post(f"/cases/{case.pk}/return/", {"reason": ""})
-    assert response.status_code == 400 and "该字段是必填项" in response.content.decode()
+    assert response.status_code == 400 and "此项为必填项" in response.content.decode()
     client.post(f"/cases/{case.pk}/return/", {"reason": "不属于本镇"})
     client.force_login(cases.users["dispatcher"])
     client.post(f"/cases/{case.pk}/dispatch/", {"lead": cases.town_a.pk})

@@ -52,3 +52,20 @@ def thousands(value):
     if number.is_integer() and "." not in str(value):
         return f"{int(number):,}"
     return f"{number:,}"
+
+
+@register.filter
+def error_summary(form):
+    """[(anchor id or "", label, message)] of every error of a bound form, in field order: non-field errors first, then
+    each field's (errors added under a name that is no field, e.g. "area", are listed without a link)."""
+    if form is None or not getattr(form, "errors", None):
+        return []
+    items = [("", "", e) for e in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name == forms.forms.NON_FIELD_ERRORS:
+            continue
+        field = form.fields.get(name)
+        anchor = form[name].auto_id if field is not None and not field.widget.is_hidden else ""
+        label = (field.label if field is not None else "") or ""
+        items.extend((anchor, label, e) for e in errors)
+    return items
