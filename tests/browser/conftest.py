@@ -93,15 +93,25 @@ def demo(transactional_db, _demo_snapshot):
 
 @pytest.fixture
 def shot():
-    """Save a screenshot of the page to var/screenshots/<name>.png."""
+    """Save a screenshot of the page to var/screenshots/<name>.png — and check that state of the page with axe-core:
+    every state a user path stops to look at must have no critical or serious accessibility violation (the test
+    fails at its end, listing them by screenshot)."""
+    from .axe import audit, blocking, describe
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    found = {}
 
     def _shot(page, name, full_page=True):
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
+        if page.url.startswith("http"):  # a PDF or download has no document to check
+            bad = blocking(audit(page))
+            if bad:
+                found[name] = describe(bad)
         return path
 
-    return _shot
+    yield _shot
+    assert not found, "accessibility (axe-core):\n" + "\n\n".join(f"{k}\n{v}" for k, v in found.items())
 
 
 @pytest.fixture

@@ -85,8 +85,9 @@ def test_a_resident_reports_with_the_keyboard_and_the_worded_challenge(demo, pag
     assert focused(page, "#id_service")
 
     service = page.locator("#id_service option:not([value=''])").first.get_attribute("value")
-    arrow_to(page, service)
-    page.wait_for_load_state("networkidle")  # the category's own questions, loaded by htmx
+    with page.expect_response(lambda r: "/report/attributes/" in r.url):  # the category's own questions (htmx)
+        arrow_to(page, service)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
     for i in range(page.locator("#case-attributes select[required]").count()):
         question = page.locator("#case-attributes select[required]").nth(i)
         tab_to(page, f"#{question.get_attribute('id')}")
