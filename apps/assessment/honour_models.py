@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.orgs.models import Organization
 
@@ -25,7 +26,7 @@ class NominationStatus(models.TextChoices):
     NOMINATED = "nominated", _("已提名")
     APPROVED = "approved", _("审核通过")
     REJECTED = "rejected", _("未通过")
-    REVOKED = "revoked", _("已撤销")
+    REVOKED = "revoked", pgettext_lazy("honour", "已撤销")  # not the organizations' 已撤销 (dissolved)
 
 
 class HonourCampaign(models.Model):

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -225,7 +225,7 @@ def nomination_reject(request, pk):
 def nomination_revoke(request, pk):
     return _decision(request, pk, form_class=ReasonForm, prefix="revoke", name="revoke", title=_("撤销示范"),
                      question=_(REVOKE_QUESTION), label=_("确认撤销"), service=honour_services.nomination_revoke,
-                     done=_("已撤销"), button_class="btn-danger")
+                     done=pgettext("honour", "已撤销"), button_class="btn-danger")
 
 
 @login_required
