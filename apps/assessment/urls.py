@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, round_views, views
+from . import cross_views, group_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -37,4 +37,12 @@ urlpatterns = [
     path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
     path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),
     path("rounds/evidence/<int:pk>/", round_views.evidence_download, name="evidence_download"),
+    # Cross-assessment and 1+N (cross_views.py).
+    path("rounds/<int:pk>/cross/groups/", cross_views.group_create, name="cross_group_create"),
+    path("rounds/cross-groups/<int:pk>/delete/", cross_views.group_delete, name="cross_group_delete"),
+    path("rounds/cross-groups/<int:pk>/members/", cross_views.member_add, name="cross_member_add"),
+    path("rounds/cross-members/<int:pk>/remove/", cross_views.member_remove, name="cross_member_remove"),
+    path("cross/", cross_views.my_rounds, name="cross_mine"),
+    path("rounds/<int:pk>/cross/", cross_views.round_page, name="cross_round"),
+    path("rounds/entries/<int:pk>/cross/", cross_views.score, name="cross_score"),
 ]
