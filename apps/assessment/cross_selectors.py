@@ -43,9 +43,12 @@ def attach_opened(lines, entry, user):
         by_leaf[s.indicator_id].append(s)
     for line in lines:
         scores = by_leaf.get(line.node.indicator.pk)
-        if scores:
-            line.cross = [(s.assessor.name if named else _("评分单位{n}").format(n=i), s.points, s.comment)
-                          for i, s in enumerate(scores, start=1)]
+        if scores and named:
+            line.cross = [(s.assessor.name, s.points, s.comment) for s in scores]
+        elif scores:
+            # numbered by points, not by the assessors' order in the tree: the number tells nothing of who
+            scores.sort(key=lambda s: (-s.points, s.pk))
+            line.cross = [(_("评分单位{n}").format(n=i), s.points, s.comment) for i, s in enumerate(scores, start=1)]
 
 
 def groups(rnd):

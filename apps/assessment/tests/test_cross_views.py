@@ -147,3 +147,18 @@ def test_member_page_queries_do_not_grow(client, users, tree, make_system, admin
     with django_assert_max_num_queries(20):
         response = client.get(f"/assessment/rounds/{rnd.pk}/cross/")
     assert response.status_code == 200 and response.content.decode().count('data-testid="cross-entry"') == 13
+
+
+def test_indicator_form_sets_the_cross_weight(client, users, make_system, admin):
+    from apps.assessment.models import Indicator
+
+    system = make_system(group="village")
+    leaf = Indicator.objects.get(system=system, name="民主测评")
+    client.force_login(users["district_admin"])
+    data = {"name": leaf.name, "max_points": "2.5", "method": "manual", "cross_weight": "40", "standard": ""}
+    assert client.post(f"/assessment/indicators/{leaf.pk}/edit/", data).status_code == 302
+    assert Indicator.objects.get(pk=leaf.pk).cross_weight == 40
+    assert "1+N：互评占40%" in client.get(f"/assessment/systems/{system.pk}/").content.decode()
+    response = client.post(f"/assessment/indicators/{leaf.pk}/edit/", {**data, "cross_weight": "101"})
+    assert response.status_code == 400 and "0至100" in response.content.decode()
+    assert Indicator.objects.get(pk=leaf.pk).cross_weight == 40
