@@ -118,11 +118,17 @@ class IndicatorForm(forms.Form):
                                     help_text=_("负面清单每项扣分、加分项每项加分，或按件数扣分的自动指标每件扣分"))
     cap = forms.DecimalField(label=_("最多扣（加）分"), required=False, **POINTS_FIELD,
                              help_text=_("不超过该指标的分值；不填即以分值为限"))
+    cross_weight = forms.IntegerField(
+        label=_("交叉评分权重（%）"), required=False, min_value=0, max_value=100, initial=0,
+        help_text=_("仅人工评分：0 由上级评分；100 由交叉考核小组互评（取平均分）；其间为“1+N”，按此比例合计上级评分与互评平均分"),
+        error_messages={"min_value": _("交叉评分权重须为0至100之间的整数"), "max_value": _("交叉评分权重须为0至100之间的整数"),
+                        "invalid": _("交叉评分权重须为0至100之间的整数")})
 
     def __init__(self, *args, indicator=None, **kwargs):
         if indicator is not None:
             kwargs.setdefault("initial", {f: getattr(indicator, f) for f in
-                                          ("name", "standard", "max_points", "method", "metric", "points_per", "cap")}
+                                          ("name", "standard", "max_points", "method", "metric", "points_per", "cap",
+                                           "cross_weight")}
                               | {"activity_type": indicator.activity_type_id})
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = [("", "—"), *catalogue.choices()]

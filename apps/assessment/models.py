@@ -162,6 +162,9 @@ class Indicator(models.Model):
                                       on_delete=models.PROTECT, related_name="+")
     points_per = models.DecimalField(_("每项分值"), null=True, blank=True, **POINTS)
     cap = models.DecimalField(_("最多扣（加）分"), null=True, blank=True, **POINTS)
+    # A manual leaf's share scored by cross-assessment (交叉考核, cross_models.py), per cent: 0 the superior alone (the
+    # default), 100 the cross-assessment groups alone, between: 1+N (the superior's score and the peers' mean, weighted).
+    cross_weight = models.PositiveSmallIntegerField(_("交叉评分权重（%）"), default=0)
 
     class Meta:
         verbose_name = _("考核指标")
@@ -173,6 +176,7 @@ class Indicator(models.Model):
                                    name="assessment_indicator_points_per_positive"),
             models.CheckConstraint(condition=Q(cap__isnull=True) | Q(cap__gt=0, cap__lte=F("max_points")),
                                    name="assessment_indicator_cap_within_points"),
+            models.CheckConstraint(condition=Q(cross_weight__lte=100), name="assessment_indicator_cross_weight_range"),
         ]
 
     def __str__(self):
@@ -207,6 +211,7 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .cross_models import CrossGroup, CrossMember, CrossScore  # noqa: E402,F401  (cross-assessment, 1+N)
 from .honour_models import (  # noqa: E402,F401  (honours: 示范创建)
     HonourCampaign,
     HonourKind,

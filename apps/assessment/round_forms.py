@@ -4,6 +4,9 @@ field messages)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.access import policy
+from apps.orgs.picker import OrgChoiceField
+
 from .models import Period
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -38,3 +41,21 @@ class ItemForm(forms.Form):
     happened_on = forms.DateField(label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"}),
                                   error_messages={"invalid": _("请填写正确的日期")})
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
+
+
+class CrossGroupForm(forms.Form):
+    name = forms.CharField(label=_("小组名称"), max_length=40, error_messages={"max_length": _("小组名称不能超过40个字符")})
+
+
+class CrossMemberForm(forms.Form):
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"] = OrgChoiceField(label=_("成员单位"), capability=policy.ASSESSMENT_MANAGE,
+                                                     queryset=scope)
+
+
+class CrossScoreForm(forms.Form):
+    indicator = forms.IntegerField(widget=forms.HiddenInput, error_messages={"invalid": _("指标不正确")})
+    member = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    points = forms.CharField(label=_("得分"), max_length=60)
+    comment = forms.CharField(label=_("评分说明"), max_length=1000, required=False)

@@ -170,8 +170,13 @@ def round_open(*, actor, round, request=None) -> Round:
 
 @transaction.atomic
 def round_close(*, actor, round, request=None) -> Round:
-    """Freeze: every score stays as it is (the automatic ones with their inputs); nothing scores a closed round."""
-    return _step(round, "close", actor=actor, request=request, stamp="closed_at")
+    """Freeze: every score stays as it is (the automatic ones with their inputs); nothing scores a closed round. The
+    sealed cross-assessment scores are opened and their means written in the same transaction."""
+    from . import cross_services  # it builds on this module
+
+    rnd = _step(round, "close", actor=actor, request=request, stamp="closed_at")
+    cross_services.cross_finalize(rnd, actor=actor, request=request)
+    return rnd
 
 
 @transaction.atomic
@@ -261,7 +266,14 @@ def _score_manual(*, actor, score, points, comment, files, request, now, saved):
     if score.indicator.method != Method.MANUAL:
         raise ValidationError({"points": _("该指标不是人工评分指标")})
     before = snapshot(score)
-    score.points = parse_points(points, score.indicator.max_points)
+    weight = score.indicator.cross_weight
+    if weight >= 100:
+        raise ValidationError({"points": _("该指标由交叉考核小组互评，上级不直接评分")})
+    if weight:
+        # 1+N: the superior's part, combined with the peers' mean at close (cross_services); blank until then.
+        score.inputs = {"superior": str(parse_points(points, score.indicator.max_points)), "weight": weight}
+    else:
+        score.points = parse_points(points, score.indicator.max_points)
     score.comment = _clean_text(comment, MAX_COMMENT, "comment", _("评分说明"))
     files = list(files or [])
     if len(files) + score.evidence.count() > EVIDENCE_MAX:

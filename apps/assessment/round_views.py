@@ -21,10 +21,11 @@ from django.views.decorators.http import require_POST
 from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
+from apps.orgs.models import Organization
 
-from . import round_selectors, round_services
+from . import cross_selectors, round_selectors, round_services
 from .models import IndicatorSystem, Method, SystemStatus
-from .round_forms import ItemForm, ManualScoreForm, RoundForm
+from .round_forms import CrossMemberForm, ItemForm, ManualScoreForm, RoundForm
 from .round_models import Round, RoundEntry, Score, ScoreEvidence
 
 OPEN_QUESTION = gettext_noop("开始评分后，评分人可在评分时间内评分。确定开始？")
@@ -61,10 +62,20 @@ def round_create(request):
                   status=400 if form.is_bound else 200)
 
 
+def _cross_context(request, rnd, can_manage):
+    """The cross-assessment groups for the round's managers (each with its own member picker)."""
+    if not can_manage:
+        return {}
+    scope = policy.restrict(Organization, request.user, policy.ASSESSMENT_MANAGE)
+    return {"cross_groups": [(g, CrossMemberForm(scope=scope, auto_id=f"id_g{g.pk}_%s"))
+                             for g in cross_selectors.groups(rnd)]}
+
+
 def _detail_context(request, rnd):
     entries = policy.restrict(rnd.entries.all(), request.user)
-    return {"round": rnd, "section": "assessment", "job": rnd.job,
-            "can_manage": policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd),
+    can_manage = policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd)
+    return {"round": rnd, "section": "assessment", "job": rnd.job, **_cross_context(request, rnd, can_manage),
+            "can_manage": can_manage,
             "entry_count": entries.count(), "rows": round_selectors.results(rnd, list(round_selectors.ordered(entries)[:20])),
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
 
@@ -138,6 +149,7 @@ def round_score(request, pk):
 
 def _sheet_context(request, entry, **extra):
     lines = round_selectors.sheet(entry)
+    cross_selectors.attach_opened(lines, entry, request.user)  # the sealed cross scores, once the round is closed
     system = entry.round.system
     return {"entry": entry, "round": entry.round, "lines": lines, "totals": round_selectors.node_totals(lines),
             "year": round_selectors.year_total(system.group, system.year, entry.organization),

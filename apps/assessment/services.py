@@ -22,8 +22,9 @@ from .models import WEIGHT_FIELDS, AssessmentGroup, GradeBand, Indicator, Indica
 
 GROUP_FIELDS = ("name", "domains", "kinds", "note", "sort_order")
 SYSTEM_FIELDS = ("name", "note", *WEIGHT_FIELDS.values())
-INDICATOR_FIELDS = ("name", "standard", "max_points", "method", "metric", "activity_type", "points_per", "cap")
-COPIED_FIELDS = ("position", "name", "standard", "max_points", "method", "metric", "activity_type_id", "points_per", "cap")
+INDICATOR_FIELDS = ("name", "standard", "max_points", "method", "metric", "activity_type", "points_per", "cap", "cross_weight")
+COPIED_FIELDS = ("position", "name", "standard", "max_points", "method", "metric", "activity_type_id", "points_per", "cap",
+                 "cross_weight")
 # A new system's grades until the district sets its own: names are stored data, in the district's language.
 DEFAULT_BANDS = (("好", Decimal(90), Decimal(100)), ("较好", Decimal(80), Decimal(90)), ("一般", Decimal(60), Decimal(80)),
                  ("差", Decimal(0), Decimal(60)))
@@ -278,6 +279,8 @@ def _normalized(values: dict) -> dict:
             values["cap"] = values.get("max_points")  # at most the indicator's whole points
     else:
         values["cap"] = None
+    if method != Method.MANUAL or values.get("cross_weight") in (None, ""):
+        values["cross_weight"] = 0  # only a manual leaf is scored by cross-assessment
     return values
 
 
@@ -288,6 +291,9 @@ def _validate_indicator(values):
     errors.update(rules.indicator_problems(
         max_points=values.get("max_points"), method=values["method"], metric=values.get("metric", ""),
         activity_type=values.get("activity_type"), points_per=values.get("points_per"), cap=values.get("cap")))
+    weight = values.get("cross_weight")
+    if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 100:
+        errors["cross_weight"] = _("交叉评分权重须为0至100之间的整数")
     activity_type = values.get("activity_type")
     if activity_type is not None and not activity_type.is_required:
         errors["activity_type"] = _("「{name}」不是必须开展的组织生活，没有完成率").format(name=activity_type.name)

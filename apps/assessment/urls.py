@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, honour_views, result_views, round_views, views
+from . import cross_views, group_views, honour_views, result_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -54,4 +54,12 @@ urlpatterns = [
     path("honours/nominations/<int:pk>/reject/", honour_views.nomination_reject, name="nomination_reject"),
     path("honours/nominations/<int:pk>/revoke/", honour_views.nomination_revoke, name="nomination_revoke"),
     path("honours/files/<int:pk>/", honour_views.file_download, name="nomination_file"),
+    # Cross-assessment and 1+N (cross_views.py).
+    path("rounds/<int:pk>/cross/groups/", cross_views.group_create, name="cross_group_create"),
+    path("rounds/cross-groups/<int:pk>/delete/", cross_views.group_delete, name="cross_group_delete"),
+    path("rounds/cross-groups/<int:pk>/members/", cross_views.member_add, name="cross_member_add"),
+    path("rounds/cross-members/<int:pk>/remove/", cross_views.member_remove, name="cross_member_remove"),
+    path("cross/", cross_views.my_rounds, name="cross_mine"),
+    path("rounds/<int:pk>/cross/", cross_views.round_page, name="cross_round"),
+    path("rounds/entries/<int:pk>/cross/", cross_views.score, name="cross_score"),
 ]

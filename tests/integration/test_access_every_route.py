@@ -91,6 +91,7 @@ def _jpeg(name="photo.jpg"):
 @pytest.fixture
 def world(tree, settings):
     """Branch A's objects of every kind a route names, and the users out of their scope."""
+    from apps.assessment import cross_services
     from apps.assessment import services as assessment
     from apps.cases import services as cases
     from apps.cases.intake import Intake, case_submit
@@ -147,6 +148,10 @@ def world(tree, settings):
     # A round of it (a published copy), open, branch A's manual score with an evidence file.
     rnd_entry, rnd_score, rnd_evidence = _assessment_round(admin, system)
     campaign, honour_kind, nomination, honour_file = _honours(tree)
+    # Its cross-assessment groups: township A a member of the second (the first is deleted by its route first).
+    cross_group = cross_services.group_create(actor=admin, round=rnd_entry.round, name="第一组")
+    cross_member = cross_services.member_add(actor=admin, organization=tree.town_a, group=cross_services.group_create(
+        actor=admin, round=rnd_entry.round, name="第二组"))
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -159,6 +164,7 @@ def world(tree, settings):
         "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
         "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
+        "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
