@@ -8,8 +8,9 @@ class Config(AppConfig):
     label = "assessment"
 
     def ready(self):
-        from . import round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
+        from . import duty_scopes, round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
         _register_job_kinds()
+        _register_feeds()
 
 
 def _register_job_kinds():
@@ -22,3 +23,10 @@ def _register_job_kinds():
     jobs.register_kind(round_services.SCORING_KIND, section="assessment", run=round_services.scoring_job,
                        retry=round_services.scoring_retry,
                        done_links=lambda job: [(_("查看考核轮次"), reverse("assessment:round_detail", args=[job.params["round"]]))])
+
+
+def _register_feeds():
+    from . import duty_selectors, feeds
+
+    # Sources of deduction and bonus items (feeds.py); other apps register theirs from their own ready().
+    feeds.register(duty_selectors.VIOLATIONS_FEED, _("负面清单检查：违反"), duty_selectors.violations)

@@ -8,7 +8,7 @@ from apps.core.dates import MAX_YEAR, MIN_YEAR
 from apps.orgs.models import OrgDomain, OrgKind
 from apps.records.models import ActivityType
 
-from . import catalogue, rules
+from . import catalogue, feeds, rules
 from .models import WEIGHT_FIELDS, Method
 
 POINTS_FIELD = {"max_digits": 6, "decimal_places": 2}
@@ -118,14 +118,17 @@ class IndicatorForm(forms.Form):
                                     help_text=_("负面清单每项扣分、加分项每项加分，或按件数扣分的自动指标每件扣分"))
     cap = forms.DecimalField(label=_("最多扣（加）分"), required=False, **POINTS_FIELD,
                              help_text=_("不超过该指标的分值；不填即以分值为限"))
+    item_feed = forms.ChoiceField(label=_("扣（加）分事项来源"), required=False,
+                                  help_text=_("负面清单、加分项：不选即由评分人逐项录入；选择后可在考核轮次中一键提取"))
 
     def __init__(self, *args, indicator=None, **kwargs):
         if indicator is not None:
             kwargs.setdefault("initial", {f: getattr(indicator, f) for f in
-                                          ("name", "standard", "max_points", "method", "metric", "points_per", "cap")}
+                                          ("name", "standard", "max_points", "method", "metric", "points_per", "cap", "item_feed")}
                               | {"activity_type": indicator.activity_type_id})
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = [("", "—"), *catalogue.choices()]
+        self.fields["item_feed"].choices = [("", _("逐项录入")), *feeds.choices()]
         self.fields["activity_type"].queryset = ActivityType.objects.filter(is_active=True).exclude(frequency="none")
 
     def clean(self):

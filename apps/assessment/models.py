@@ -162,6 +162,8 @@ class Indicator(models.Model):
                                       on_delete=models.PROTECT, related_name="+")
     points_per = models.DecimalField(_("每项分值"), null=True, blank=True, **POINTS)
     cap = models.DecimalField(_("最多扣（加）分"), null=True, blank=True, **POINTS)
+    # A deduction or bonus leaf's items pulled from a registered source (feeds.py); blank: entered by hand.
+    item_feed = models.CharField(_("扣（加）分事项来源"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("考核指标")
@@ -181,6 +183,13 @@ class Indicator(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+
+    @property
+    def item_feed_label(self):
+        from . import feeds
+
+        feed = feeds.get(self.item_feed) if self.item_feed else None
+        return feed.label if feed else self.item_feed
 
 
 class GradeBand(models.Model):
@@ -207,4 +216,14 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .duty_models import (  # noqa: E402,F401  (duty lists and their inspections)
+    DutyItem,
+    DutyKind,
+    DutyList,
+    DutyPost,
+    Inspection,
+    InspectionEvidence,
+    InspectionResult,
+    Outcome,
+)
 from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, round_views, views
+from . import duty_views, group_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -37,4 +37,18 @@ urlpatterns = [
     path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
     path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),
     path("rounds/evidence/<int:pk>/", round_views.evidence_download, name="evidence_download"),
+    path("rounds/<int:pk>/pull/", round_views.round_pull, name="round_pull"),
+    # Duty lists and their quarterly inspections (duty_views.py).
+    path("duties/", duty_views.duty_home, name="duties"),
+    path("duties/new/", duty_views.duty_list_create, name="duty_list_create"),
+    path("duties/<int:pk>/", duty_views.duty_list_detail, name="duty_list"),
+    path("duties/<int:pk>/edit/", duty_views.duty_list_edit, name="duty_list_edit"),
+    path("duties/<int:pk>/delete/", duty_views.duty_list_delete, name="duty_list_delete"),
+    path("duties/<int:pk>/items/", duty_views.duty_item_add, name="duty_item_add"),
+    path("duties/items/<int:pk>/delete/", duty_views.duty_item_delete, name="duty_item_delete"),
+    path("duties/org/<int:pk>/", duty_views.org_duties, name="org_duties"),
+    path("duties/org/<int:pk>/inspect/", duty_views.inspection_create, name="inspection_create"),
+    path("inspections/", duty_views.inspection_list, name="inspections"),
+    path("inspections/<int:pk>/", duty_views.inspection_detail, name="inspection_detail"),
+    path("inspections/evidence/<int:pk>/", duty_views.inspection_evidence, name="inspection_evidence"),
 ]
