@@ -55,6 +55,12 @@ class DutyList(models.Model):
     def audit_organization(self):
         return self.organization
 
+    @property
+    def kind_labels(self):
+        from apps.orgs.models import OrgKind
+
+        return [OrgKind(k).label for k in self.kinds if k in OrgKind.values]
+
 
 class DutyItem(models.Model):
     duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items")
@@ -123,7 +129,7 @@ class InspectionResult(models.Model):
     class Meta:
         verbose_name = _("检查结果")
         verbose_name_plural = _("检查结果")
-        ordering = ["inspection_id", "kind", "id"]
+        ordering = ["inspection_id", "id"]  # the order of the organization's list when inspected
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], condition=Q(item__isnull=False),
                                                name="assessment_inspection_result_unique")]
 

@@ -186,6 +186,7 @@ def test_create_pages(client, users, tree):
     assert response.status_code == 302
     tpl = DutyList.objects.get(name="党员责任清单")
     assert tpl.is_template and tpl.organization == tree.district and tpl.kinds == ["branch", "joint_branch"]
+    assert "党支部、联合党支部" in client.get(f"/assessment/duties/{tpl.pk}/").content.decode()
     response = client.post(f"/assessment/duties/{tpl.pk}/items/", {"kind": "task", "text": "学习", "deadline": ""})
     assert response.status_code == 400 and "完成时限" in response.content.decode()
     assert client.post(f"/assessment/duties/{tpl.pk}/items/", {"kind": "task", "text": "学习",

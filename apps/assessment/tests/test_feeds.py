@@ -45,6 +45,9 @@ def test_pull_is_idempotent_and_links_the_result(tree, admin, make_system, dutie
     s.refresh_from_db()
     assert s.points == D(3)
     assert AuditEvent.objects.filter(object_type="assessment.scoreitem").count() == 2
+    # the source is copied with the system (next year's draft keeps it)
+    copy = services.system_copy(actor=admin, system=rnd.system, year=2027)
+    assert copy.indicators.get(name="负面清单").item_feed == "duties.violations"
 
 
 def test_cap_respected_with_items_entered_by_hand(tree, admin, make_system, duties):
