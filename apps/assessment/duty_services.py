@@ -189,3 +189,16 @@ def _inspection_create(*, actor, organization, data, results, files, request, sa
                  after={**snapshot(inspection), "results": {r.text[:40]: r.outcome for r in by_item.values()}})
     audit_bulk(events)
     return inspection
+
+
+@transaction.atomic
+def inspection_delete(*, actor, inspection, request=None):
+    """An inspection entered by mistake, with its results and evidence (the files go once the deletion commits). Items
+    already pulled into a round stay there: they keep their own text, and a closed round is never changed."""
+    inspection = Inspection.objects.select_for_update().select_related("organization").get(pk=inspection.pk)
+    files = [e.file.name for e in InspectionEvidence.objects.filter(result__inspection=inspection)]
+    audit_record(actor=actor, action=Action.DELETE, obj=inspection, request=request,
+                 before={**snapshot(inspection), "results": list(inspection.results.values_list("text", "outcome"))})
+    inspection.delete()
+    storage = InspectionEvidence._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])

@@ -31,6 +31,7 @@ from .duty_scopes import DUTY_KEEP
 
 DELETE_LIST_QUESTION = gettext_noop("删除这个清单及其全部事项？已录入的检查结果保留。")
 DELETE_ITEM_QUESTION = gettext_noop("删除这个事项？已录入的检查结果保留。")
+DELETE_INSPECTION_QUESTION = gettext_noop("删除这次检查及其全部结果和佐证材料？已提取到考核轮次的扣分事项不受影响。")
 
 
 def _require(user, capability, message):
@@ -209,7 +210,21 @@ def inspection_detail(request, pk):
     results = list(inspection.results.prefetch_related("evidence"))
     return render(request, "assessment/duties/inspection.html", {
         "inspection": inspection, "results": results, "failed": sum(1 for r in results if r.failed),
-        "section": "assessment"})
+        "can_delete": policy.can(request.user, policy.ASSESSMENT_SCORE, inspection),
+        "delete_question": _(DELETE_INSPECTION_QUESTION), "section": "assessment"})
+
+
+@login_required
+@require_POST
+def inspection_delete(request, pk):
+    inspection = policy.get(Inspection, request.user, pk, policy.ASSESSMENT_SCORE)
+    if not confirmed(request):
+        return confirm_page(request, title=_("删除检查"), message=_(DELETE_INSPECTION_QUESTION), label=_("确认删除"),
+                            back=reverse("assessment:inspection_detail", args=[inspection.pk]), button_class="btn-danger")
+    org = inspection.organization_id
+    duty_services.inspection_delete(actor=request.user, inspection=inspection, request=request)
+    messages.success(request, _("已删除"))
+    return redirect("assessment:org_duties", org)
 
 
 @login_required

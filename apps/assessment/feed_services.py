@@ -41,7 +41,12 @@ class PullReport:
 def _clean(entry):
     return {"ref": str(entry.get("ref") or "")[:100], "what": str(entry.get("what") or "").replace("\x00", "")[:200],
             "happened_on": entry.get("happened_on"), "note": str(entry.get("note") or "").replace("\x00", "")[:500],
-            "url": str(entry.get("url") or "")[:300]}
+            "url": _local(str(entry.get("url") or ""))[:300]}
+
+
+def _local(url):
+    """Only a page of this site (a path): never another site's address nor a script."""
+    return url if url.startswith("/") and not url.startswith("//") else ""
 
 
 @transaction.atomic

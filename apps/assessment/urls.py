@@ -50,5 +50,6 @@ urlpatterns = [
     path("duties/org/<int:pk>/inspect/", duty_views.inspection_create, name="inspection_create"),
     path("inspections/", duty_views.inspection_list, name="inspections"),
     path("inspections/<int:pk>/", duty_views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/delete/", duty_views.inspection_delete, name="inspection_delete"),
     path("inspections/evidence/<int:pk>/", duty_views.inspection_evidence, name="inspection_evidence"),
 ]

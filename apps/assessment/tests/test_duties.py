@@ -142,6 +142,7 @@ def test_access_matrix(client, users, tree, duties):
         ("get", f"/assessment/duties/org/{a}/inspect/", {}, SEES_A | {"member_a"}, INSPECTS_A),
         ("get", f"/assessment/inspections/{inspection.pk}/", {}, SEES_A, SEES_A),
         ("get", f"/assessment/inspections/evidence/{evidence.pk}/", {}, SEES_A, SEES_A),
+        ("post", f"/assessment/inspections/{inspection.pk}/delete/", {}, SEES_A, INSPECTS_A),  # the question only
     ]
     for role in ROLES:
         client.force_login(users[role])
@@ -270,3 +271,32 @@ def test_list_query_counts_do_not_grow(client, users, tree, admin, duties, djang
             client.get("/assessment/duties/")
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_delete_an_inspection(client, users, tree, admin, duties, make_system, django_capture_on_commit_callbacks):
+    from apps.assessment import feed_services
+
+    from .duty_helpers import fed_system, score
+    from .round_helpers import make_round
+
+    _, _, inspection = duties
+    items = duty_selectors.applicable_items(tree.branch_b)
+    pdf = SimpleUploadedFile("记录.pdf", b"%PDF-1.4 ok", content_type="application/pdf")
+    other = duty_services.inspection_create(actor=admin, organization=tree.branch_b, data={
+        "period_key": "2026Q2", "inspected_on": date(2026, 6, 1)}, results={i.pk: ("done", "") for i in items},
+        files={items[0].pk: [pdf]})
+    name = InspectionEvidence.objects.get(result__inspection=other).file.name
+    rnd = make_round(admin, fed_system(make_system, admin))
+    feed_services.round_items_pull(actor=admin, round=rnd)
+    client.force_login(users["secretary_a"])  # its own staff read, never delete
+    assert client.post(f"/assessment/inspections/{inspection.pk}/delete/", {"confirmed": "1"}).status_code == 403
+    client.force_login(users["town_a_admin"])
+    page = client.get(f"/assessment/inspections/{inspection.pk}/").content.decode()
+    assert 'data-testid="delete-inspection"' in page
+    response = client.post(f"/assessment/inspections/{inspection.pk}/delete/", {"confirmed": "1"})
+    assert response.status_code == 302 and not Inspection.objects.filter(pk=inspection.pk).exists()
+    assert score(rnd, tree.branch_a).item_count == 2  # what was pulled stays
+    assert AuditEvent.objects.filter(object_type="assessment.inspection", action="delete").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        duty_services.inspection_delete(actor=admin, inspection=other)
+    assert not default_storage.exists(name)

@@ -102,7 +102,7 @@ def test_a_generic_feed_for_a_bonus_and_a_feed_out_of_period(tree, admin, make_s
         return {tree.branch_b.pk: [
             {"ref": "h1", "what": "示范党支部", "happened_on": date(2026, 4, 1), "note": "", "url": "/x/1"},
             {"ref": "h2", "what": "过期", "happened_on": date(2025, 4, 1)},
-            {"ref": "h3", "what": "先进", "happened_on": date(2026, 5, 1)},
+            {"ref": "h3", "what": "先进", "happened_on": date(2026, 5, 1), "url": "javascript:alert(1)"},
             {"ref": "h4", "what": "第五", "happened_on": date(2026, 6, 1)},
             {"ref": "h5", "what": "第六", "happened_on": date(2026, 7, 1)},
             {"ref": "h6", "what": "第七", "happened_on": date(2026, 8, 1)}]}
@@ -126,7 +126,9 @@ def test_a_generic_feed_for_a_bonus_and_a_feed_out_of_period(tree, admin, make_s
     assert calls == [(sorted([tree.branch_a.pk, tree.branch_b.pk]), date(2026, 1, 1), date(2026, 12, 31))]
     # 0.5 a honour, at most 2 points: four counted, one beyond the cap, one out of the period
     assert (report.added, len(report.over_cap), report.out_of_period) == (4, 1, 1)
-    assert score(rnd, tree.branch_b, "表彰加分").points == D(2)
+    bonus = score(rnd, tree.branch_b, "表彰加分")
+    assert bonus.points == D(2)
+    assert dict(bonus.items.values_list("source_ref", "url")) == {"h1": "/x/1", "h3": "", "h4": "", "h5": ""}
 
 
 def test_the_round_page_button_and_the_sheet(client, tree, admin, make_system, duties):
