@@ -8,7 +8,7 @@ from apps.core.dates import MAX_YEAR, MIN_YEAR
 from apps.orgs.models import OrgDomain, OrgKind
 from apps.records.models import ActivityType
 
-from . import catalogue, rules
+from . import catalogue, feeds, rules
 from .models import WEIGHT_FIELDS, Method
 
 POINTS_FIELD = {"max_digits": 6, "decimal_places": 2}
@@ -123,15 +123,18 @@ class IndicatorForm(forms.Form):
         help_text=_("仅人工评分：0 由上级评分；100 由交叉考核小组互评（取平均分）；其间为“1+N”，按此比例合计上级评分与互评平均分"),
         error_messages={"min_value": _("交叉评分权重须为0至100之间的整数"), "max_value": _("交叉评分权重须为0至100之间的整数"),
                         "invalid": _("交叉评分权重须为0至100之间的整数")})
+    item_feed = forms.ChoiceField(label=_("扣（加）分事项来源"), required=False,
+                                  help_text=_("负面清单、加分项：不选即由评分人逐项录入；选择后可在考核轮次中一键提取"))
 
     def __init__(self, *args, indicator=None, **kwargs):
         if indicator is not None:
             kwargs.setdefault("initial", {f: getattr(indicator, f) for f in
                                           ("name", "standard", "max_points", "method", "metric", "points_per", "cap",
-                                           "cross_weight")}
+                                           "cross_weight", "item_feed")}
                               | {"activity_type": indicator.activity_type_id})
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = [("", "—"), *catalogue.choices()]
+        self.fields["item_feed"].choices = [("", _("逐项录入")), *feeds.choices()]
         self.fields["activity_type"].queryset = ActivityType.objects.filter(is_active=True).exclude(frequency="none")
 
     def clean(self):

@@ -65,6 +65,9 @@ def public_awards(campaign):
 
 # ---- the feed of the bonus indicators ----
 
+AWARDS_FEED = "honours.awards"  # the key bonus indicators name (feeds.py)
+
+
 def award_items(org_ids, start: date, end: date) -> dict:
     """{organization id: [{"ref", "what", "happened_on", "note", "url"}]}: the awards approved (and not revoked) with
     an award date within [start, end], credited to each organization (an organization nominee itself, a 党小组 its

@@ -165,6 +165,8 @@ class Indicator(models.Model):
     # A manual leaf's share scored by cross-assessment (交叉考核, cross_models.py), per cent: 0 the superior alone (the
     # default), 100 the cross-assessment groups alone, between: 1+N (the superior's score and the peers' mean, weighted).
     cross_weight = models.PositiveSmallIntegerField(_("交叉评分权重（%）"), default=0)
+    # A deduction or bonus leaf's items pulled from a registered source (feeds.py); blank: entered by hand.
+    item_feed = models.CharField(_("扣（加）分事项来源"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("考核指标")
@@ -185,6 +187,13 @@ class Indicator(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+
+    @property
+    def item_feed_label(self):
+        from . import feeds
+
+        feed = feeds.get(self.item_feed) if self.item_feed else None
+        return feed.label if feed else self.item_feed
 
 
 class GradeBand(models.Model):
@@ -212,6 +221,16 @@ class GradeBand(models.Model):
     def audit_organization(self):
         return self.system.group.organization
 from .cross_models import CrossGroup, CrossMember, CrossScore  # noqa: E402,F401  (cross-assessment, 1+N)
+from .duty_models import (  # noqa: E402,F401  (duty lists and their inspections)
+    DutyItem,
+    DutyKind,
+    DutyList,
+    DutyPost,
+    Inspection,
+    InspectionEvidence,
+    InspectionResult,
+    Outcome,
+)
 from .honour_models import (  # noqa: E402,F401  (honours: 示范创建)
     HonourCampaign,
     HonourKind,

@@ -133,6 +133,9 @@ class ScoreItem(models.Model):
     what = models.CharField(_("事项"), max_length=200)
     happened_on = models.DateField(_("发生日期"))
     note = models.CharField(_("备注"), max_length=500, blank=True)
+    # An item pulled from a source (feeds.py): its reference there (once per score) and the page behind it.
+    source_ref = models.CharField(_("来源"), max_length=100, blank=True)
+    url = models.CharField(_("来源链接"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,6 +145,8 @@ class ScoreItem(models.Model):
         verbose_name = _("扣（加）分事项")
         verbose_name_plural = _("扣（加）分事项")
         ordering = ["happened_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["score", "source_ref"], condition=~Q(source_ref=""),
+                                               name="assessment_item_source_unique")]
 
     def __str__(self):
         return self.what

@@ -23,7 +23,8 @@ from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_validation_error, submit
 from apps.orgs.models import Organization
 
-from . import cross_selectors, round_selectors, round_services
+from . import cross_selectors, duty_selectors, feed_services, round_selectors, round_services
+from .duty_models import Inspection
 from .models import IndicatorSystem, Method, SystemStatus
 from .round_forms import CrossMemberForm, ItemForm, ManualScoreForm, RoundForm
 from .round_models import Round, RoundEntry, Score, ScoreEvidence
@@ -77,6 +78,7 @@ def _detail_context(request, rnd):
     return {"round": rnd, "section": "assessment", "job": rnd.job, **_cross_context(request, rnd, can_manage),
             "can_manage": can_manage,
             "entry_count": entries.count(), "rows": round_selectors.results(rnd, list(round_selectors.ordered(entries)[:20])),
+            "has_feeds": rnd.system.indicators.exclude(item_feed="").exists(),
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
 
 
@@ -147,6 +149,21 @@ def round_score(request, pk):
     return redirect("assessment:round_detail", rnd.pk)
 
 
+@login_required
+@require_POST
+def round_pull(request, pk):
+    """Pull the deduction and bonus items of the leaves naming a source (feeds.py)."""
+    rnd = policy.get(Round, request.user, pk, policy.ASSESSMENT_MANAGE)
+    try:
+        report = feed_services.round_items_pull(actor=request.user, round=rnd, request=request)
+    except ValidationError as exc:
+        return _refused(request, rnd, exc)
+    messages.success(request, report.message())
+    for org, indicator, what in report.over_cap[:5]:
+        messages.warning(request, _("{org}「{indicator}」已达上限，未计入：{what}").format(org=org, indicator=indicator, what=what))
+    return redirect("assessment:round_detail", rnd.pk)
+
+
 def _sheet_context(request, entry, **extra):
     lines = round_selectors.sheet(entry)
     cross_selectors.attach_opened(lines, entry, request.user)  # the sealed cross scores, once the round is closed
@@ -154,7 +171,17 @@ def _sheet_context(request, entry, **extra):
     return {"entry": entry, "round": entry.round, "lines": lines, "totals": round_selectors.node_totals(lines),
             "year": round_selectors.year_total(system.group, system.year, entry.organization),
             "section": "assessment", "can_score": policy.can(request.user, policy.ASSESSMENT_SCORE, entry)
-            and entry.round.may["score"], "Method": Method, **extra}
+            and entry.round.may["score"], "Method": Method,
+            "inspections": _inspections(request, entry, lines), **extra}
+
+
+def _inspections(request, entry, lines):
+    """The organization's inspections of the round's period, shown beside manual leaves (one query, only when the
+    sheet has a manual leaf)."""
+    if not any(line.score and line.node.indicator.method == Method.MANUAL for line in lines):
+        return []
+    rnd = entry.round
+    return duty_selectors.inspections_in(policy.restrict(Inspection, request.user), entry.organization, rnd.period_start, rnd.period_end)
 
 
 @login_required

@@ -17,14 +17,15 @@ from apps.audit.services import Action, audit_bulk, audit_record, build_event, s
 from apps.core.dates import MAX_YEAR, MIN_YEAR
 from apps.orgs.models import OrgDomain, OrgKind
 
-from . import catalogue, rules, selectors, states
+from . import catalogue, feeds, rules, selectors, states
 from .models import WEIGHT_FIELDS, AssessmentGroup, GradeBand, Indicator, IndicatorSystem, Method
 
 GROUP_FIELDS = ("name", "domains", "kinds", "note", "sort_order")
 SYSTEM_FIELDS = ("name", "note", *WEIGHT_FIELDS.values())
-INDICATOR_FIELDS = ("name", "standard", "max_points", "method", "metric", "activity_type", "points_per", "cap", "cross_weight")
+INDICATOR_FIELDS = ("name", "standard", "max_points", "method", "metric", "activity_type", "points_per", "cap", "cross_weight",
+                    "item_feed")
 COPIED_FIELDS = ("position", "name", "standard", "max_points", "method", "metric", "activity_type_id", "points_per", "cap",
-                 "cross_weight")
+                 "cross_weight", "item_feed")
 # A new system's grades until the district sets its own: names are stored data, in the district's language.
 DEFAULT_BANDS = (("好", Decimal(90), Decimal(100)), ("较好", Decimal(80), Decimal(90)), ("一般", Decimal(60), Decimal(80)),
                  ("差", Decimal(0), Decimal(60)))
@@ -277,8 +278,10 @@ def _normalized(values: dict) -> dict:
     if method in (Method.DEDUCTION, Method.BONUS):
         if values.get("cap") is None:
             values["cap"] = values.get("max_points")  # at most the indicator's whole points
+        values["item_feed"] = values.get("item_feed") or ""
     else:
         values["cap"] = None
+        values["item_feed"] = ""
     if method != Method.MANUAL or values.get("cross_weight") in (None, ""):
         values["cross_weight"] = 0  # only a manual leaf is scored by cross-assessment
     return values
@@ -294,6 +297,8 @@ def _validate_indicator(values):
     weight = values.get("cross_weight")
     if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 100:
         errors["cross_weight"] = _("交叉评分权重须为0至100之间的整数")
+    if values["item_feed"] and feeds.get(values["item_feed"]) is None:
+        errors["item_feed"] = _("未知的扣（加）分事项来源：{key}").format(key=values["item_feed"][:60])
     activity_type = values.get("activity_type")
     if activity_type is not None and not activity_type.is_required:
         errors["activity_type"] = _("「{name}」不是必须开展的组织生活，没有完成率").format(name=activity_type.name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cross_views, group_views, honour_views, result_views, round_views, views
+from . import cross_views, duty_views, group_views, honour_views, result_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -62,4 +62,19 @@ urlpatterns = [
     path("cross/", cross_views.my_rounds, name="cross_mine"),
     path("rounds/<int:pk>/cross/", cross_views.round_page, name="cross_round"),
     path("rounds/entries/<int:pk>/cross/", cross_views.score, name="cross_score"),
+    path("rounds/<int:pk>/pull/", round_views.round_pull, name="round_pull"),
+    # Duty lists and their quarterly inspections (duty_views.py).
+    path("duties/", duty_views.duty_home, name="duties"),
+    path("duties/new/", duty_views.duty_list_create, name="duty_list_create"),
+    path("duties/<int:pk>/", duty_views.duty_list_detail, name="duty_list"),
+    path("duties/<int:pk>/edit/", duty_views.duty_list_edit, name="duty_list_edit"),
+    path("duties/<int:pk>/delete/", duty_views.duty_list_delete, name="duty_list_delete"),
+    path("duties/<int:pk>/items/", duty_views.duty_item_add, name="duty_item_add"),
+    path("duties/items/<int:pk>/delete/", duty_views.duty_item_delete, name="duty_item_delete"),
+    path("duties/org/<int:pk>/", duty_views.org_duties, name="org_duties"),
+    path("duties/org/<int:pk>/inspect/", duty_views.inspection_create, name="inspection_create"),
+    path("inspections/", duty_views.inspection_list, name="inspections"),
+    path("inspections/<int:pk>/", duty_views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/delete/", duty_views.inspection_delete, name="inspection_delete"),
+    path("inspections/evidence/<int:pk>/", duty_views.inspection_evidence, name="inspection_evidence"),
 ]

@@ -62,7 +62,7 @@ def _tree(group_name, theme_day):
     ])
     lists = ({"name": "负面清单与示范创建", "max_points": Decimal(10), "standard": "违反负面清单扣分，示范创建加分"}, [
         {"name": "负面清单", "max_points": Decimal(5), "method": Method.DEDUCTION, "points_per": Decimal(2),
-         "cap": Decimal(5), "standard": "每查实一项负面清单行为扣2分，最多扣5分"},
+         "cap": Decimal(5), "standard": "每查实一项负面清单行为扣2分，最多扣5分", "item_feed": "duties.violations"},
         {"name": "示范创建加分", "max_points": Decimal(5), "method": Method.BONUS, "points_per": Decimal(1),
          "cap": Decimal(5), "standard": "获评示范党支部、党员先锋岗等每项加1分，最多加5分"},
     ])

@@ -152,6 +152,7 @@ def world(tree, settings):
     cross_group = cross_services.group_create(actor=admin, round=rnd_entry.round, name="第一组")
     cross_member = cross_services.member_add(actor=admin, organization=tree.town_a, group=cross_services.group_create(
         actor=admin, round=rnd_entry.round, name="第二组"))
+    duty_list, inspection, inspection_evidence = _duties(admin, tree, today)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -165,6 +166,7 @@ def world(tree, settings):
         "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
+        "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -174,6 +176,7 @@ def world(tree, settings):
     # the admin site's "view on site" names an object by its content type.
     by_route = {"cases/photos/": {"photos": case.photos.get().pk}, "report/photos/": {"photos": case.photos.get().pk},
                 "stars/photos/": {"photos": photo.pk}, "assessment/honours/files/": {"files": honour_file.pk},
+                "assessment/inspections/evidence/": {"evidence": inspection_evidence.pk},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk}}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
@@ -314,3 +317,15 @@ def _honours(tree):
     nomination = honour_services.nomination_create(actor=None, kind=kind, nominated_by_org=tree.town_a,
                                                    nominee_org=tree.branch_a, reasons="事迹突出", files=[pdf])
     return campaign, kind, nomination, nomination.files.get()
+def _duties(admin, tree, today):
+    """Branch A's own duty list with an item, and its inspection of last quarter with an evidence file."""
+    from apps.assessment import duty_selectors, duty_services
+
+    lst = duty_services.duty_list_create(actor=admin, organization=tree.branch_a,
+                                         data={"post": "organization", "name": "甲村清单"})
+    item = duty_services.duty_item_add(actor=admin, duty_list=lst, data={"kind": "duty", "text": "按时开展组织生活"})
+    key = duty_selectors.previous_quarter(today)
+    pdf = SimpleUploadedFile("检查.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    inspection = duty_services.inspection_create(actor=admin, organization=tree.branch_a, data={
+        "period_key": key, "inspected_on": today}, results={item.pk: ("not_done", "")}, files={item.pk: [pdf]})
+    return lst, inspection, inspection.results.get().evidence.get()

@@ -28,3 +28,20 @@ def test_the_demo_has_last_years_systems_in_use_for_every_group():
     assert village.indicators.filter(metric="cases.score").exists()
     assert village.indicators.get(metric="records.type_completion").activity_type.code == "theme_day"
     assert not IndicatorSystem.objects.get(group__name="学校").indicators.filter(metric__startswith="cases.").exists()
+
+
+def test_the_demo_has_duty_lists_and_last_quarters_inspections():
+    from apps.assessment import duty_selectors
+    from apps.assessment.duty_models import DutyList, Inspection, InspectionResult
+    from apps.demo.assessment_duties_seed import TEMPLATES
+
+    seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
+    assert DutyList.objects.filter(is_template=True).count() == len(TEMPLATES)
+    assert DutyList.objects.filter(is_template=False).exists()
+    inspections = Inspection.objects.all()
+    assert inspections.exists() and set(inspections.values_list("period_key", flat=True)) == {"2026Q3"}
+    assert InspectionResult.objects.filter(outcome="not_done").exists()
+    found = duty_selectors.violations(list(inspections.values_list("organization_id", flat=True)),
+                                      date(2026, 7, 1), date(2026, 9, 30))
+    assert sum(len(v) for v in found.values()) == InspectionResult.objects.filter(outcome="not_done").count()
+    assert IndicatorSystem.objects.get(group__name="村").indicators.get(name="负面清单").item_feed == "duties.violations"
