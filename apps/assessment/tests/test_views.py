@@ -204,7 +204,7 @@ def test_bad_input_gets_4xx_in_chinese_and_saves_nothing(users, make_system, cli
         ({"name": "x", "max_points": "5", "method": "deduction", "points_per": "1", "cap": "6"}, "不能超过该指标的分值"),
         ({"name": "x", "max_points": "5", "method": "automatic", "metric": "records.nope"}, ""),
         ({"name": "x" * 101, "max_points": "5"}, ""),
-        ({"name": "", "max_points": "5"}, "字段是必填项"),
+        ({"name": "", "max_points": "5"}, "此项为必填项"),
     ]
     for data, message in cases:
         response = client.post(url, data)
