@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-
-from apps.orgs.models import Organization
 
 from . import catalogue, selectors
 from .models import WEIGHT_FIELDS, GradeBand, IndicatorSystem, Method, Period
@@ -100,18 +97,21 @@ class SheetLine:
     links: list = field(default_factory=list)  # (label, url)
 
 
-def _township_of(org):
-    """The organization's township (its ancestor at the townships' depth, CASE_ROLLUP_AREA_DEPTH: 2 in a district, 3
-    in a province), or itself when no deeper."""
-    depth = settings.CASE_ROLLUP_AREA_DEPTH
-    if org.depth <= depth:
-        return org
-    return Organization.objects.filter(path=org.path[:depth * Organization.steplen]).first()
+# The counts behind each citizen-request metric (apps.cases.metrics.counted): (numerator's, denominator's).
+CASE_COUNTS = {
+    "cases.response_rate": ("responded", "response_base"),
+    "cases.solution_rate": ("solved", "rated"),
+    "cases.satisfaction_rate": ("satisfied", "rated"),
+    "cases.score": ("received", None),
+    "cases.overdue": ("overdue", None),
+}
 
 
 def evidence_links(rnd, org, metric, activity_type_id=None):
     """The records or cases behind an automatic score: the list pages filtered by organization and period. The case
-    list filters by township (乡镇（街道）): a village's cases are found under its township, within the same dates."""
+    links list exactly the cases the figures counted for the organization (cases.selectors.area_list_query: a
+    village's own cases by the list's village filter, a township's by its township filter), one link for the
+    numerator's count and one for the denominator's."""
     if metric.source == catalogue.RECORDS_SOURCE:
         query = {"org_pk": org.pk, "held_from": rnd.period_start.isoformat(), "held_to": rnd.period_end.isoformat(),
                  "status": "submitted"}
@@ -120,13 +120,15 @@ def evidence_links(rnd, org, metric, activity_type_id=None):
         if metric.needs_activity_type and activity_type_id:
             query["activity_type"] = activity_type_id
         return [(str(metric.area), reverse("records:list") + "?" + urlencode(query))]
-    township = _township_of(org)
-    query = {"submitted_from": rnd.period_start.isoformat(), "submitted_to": rnd.period_end.isoformat()}
-    if township is not None and township.depth > 1:
-        query["area"] = township.pk
-    if metric.key == "cases.overdue":
-        query["overdue"] = "true"
-    return [(str(metric.area), reverse("cases:list") + "?" + urlencode(query))]
+    from apps.cases.selectors import area_list_query
+
+    numerator, denominator = CASE_COUNTS.get(metric.key, (None, None))
+    url = reverse("cases:list") + "?"
+    links = [(str(metric.numerator) if numerator and metric.key != "cases.score" else str(metric.area),
+              url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, numerator)))]
+    if denominator:
+        links.append((str(metric.denominator), url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, denominator))))
+    return links
 
 
 def sheet(entry) -> list[SheetLine]:

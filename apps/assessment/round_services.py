@@ -326,8 +326,7 @@ def score_item_add(*, actor, score, what, happened_on, note="", request=None, no
 
 # ---- automatic scoring: a background job ----
 
-def scoring_start(*, actor, round, request=None, now=None) -> Job:
-    """The scoring job (re-run at will while open): its row and audit row together, queued once they commit."""
+def _scoring_job_row(*, actor, round, request, now) -> Job:
     with transaction.atomic():
         rnd = _lock_round(round)
         round_states.check_scoring(rnd, now)
@@ -336,7 +335,18 @@ def scoring_start(*, actor, round, request=None, now=None) -> Job:
         rnd.job = job
         rnd.save(update_fields=["job"])
         audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request, note=_("开始自动计分"))
-    return jobs.start(job)
+    return job
+
+
+def scoring_start(*, actor, round, request=None, now=None) -> Job:
+    """The scoring job (re-run at will while open): its row and audit row together, queued once they commit."""
+    return jobs.start(_scoring_job_row(actor=actor, round=round, request=request, now=now))
+
+
+def scoring_run(*, actor, round, now=None) -> Job:
+    """The same job run here and now, in this process and the caller's transaction (the demo seed, the bench): its
+    row, audit row and work as a worker would run them; the job afterwards (succeeded, or failed with its message)."""
+    return jobs.run(_scoring_job_row(actor=actor, round=round, request=None, now=now), scoring_job)
 
 
 def scoring_retry(*, actor, job, request=None) -> Job:
