@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core import jobs
+from apps.core.bulk import update_rows
 from apps.core.models import Job
 from apps.core.periods import Period as CorePeriod
 
@@ -439,12 +440,12 @@ def scoring_job(job, progress):
             s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
             s.comment = s.inputs.get("note", "")
             s.scored_at, s.scored_by = now, None
-        Score.objects.bulk_update(scores, ["points", "inputs", "comment", "scored_at", "scored_by"], batch_size=500)
+        update_rows(Score, scores, ["points", "inputs", "comment", "scored_at", "scored_by"])
         totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
                       .values_list("entry_id", "t"))
         for e in entries:
             e.total = totals.get(e.pk) or Decimal(0)
-        RoundEntry.objects.bulk_update(entries, ["total"], batch_size=500)
+        update_rows(RoundEntry, entries, ["total"])
         rnd.scored_at = now
         rnd.save(update_fields=["scored_at"])
         audit_record(actor=job.created_by, action=Action.UPDATE, obj=rnd, note=_("自动计分完成：{n}个组织").format(n=len(entries)))

@@ -210,3 +210,37 @@ def add_increments(model, *, keys, figures, rows, chunk=150) -> None:
             part = rows[start:start + chunk]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))} "
                            f"ON CONFLICT ({conflict}) DO UPDATE SET {added}", [x for row in part for x in row])
+
+
+def update_rows(model, objs, fields, *, chunk=500) -> int:
+    """Write `fields` of many saved instances at once: UPDATE … SET f = v.f FROM (VALUES (pk, f, …), …) AS v WHERE
+    pk = v.pk, a few hundred rows a statement (SQLite ≥ 3.33 and PostgreSQL), in primary-key order (two writers
+    sharing rows lock them in the same order). What Model.objects.bulk_update does without its CASE WHEN per row and
+    field, whose building took seconds for the ~30,000 scores of a district's assessment round. Values go through
+    the fields' own conversions (get_db_prep_save); no signals (as bulk_update). Returns the rows written."""
+    objs = sorted(objs, key=lambda o: o.pk)
+    if not objs:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    table, pk = qn(meta.db_table), meta.pk
+    columns = [pk, *(meta.get_field(name) for name in fields)]
+    if connection.vendor == "postgresql":  # VALUES' parameters have no type of their own there
+        one = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns) + ")"
+    else:
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    postgresql = connection.vendor == "postgresql"
+    # SQLite names a VALUES list's columns column1, column2 …; PostgreSQL takes the names given to the list.
+    names = [f"c{i}" for i in range(len(columns))] if postgresql else [f"column{i + 1}" for i in range(len(columns))]
+    assign = ", ".join(f"{qn(f.column)} = v.{n}" for f, n in zip(columns[1:], names[1:]))
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), chunk):
+            part = objs[start:start + chunk]
+            params = [f.get_db_prep_save(getattr(o, f.attname), connection) for o in part for f in columns]
+            values = f"(VALUES {', '.join([one] * len(part))}) AS v" + (f" ({', '.join(names)})" if postgresql else "")
+            sql = f"UPDATE {table} SET {assign} FROM {values} WHERE {table}.{qn(pk.column)} = v.{names[0]}"
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written

@@ -4,8 +4,9 @@ district scores a year by a quarterly and a yearly round (weights 40 / 60) over 
 most of them computed from the record.
 
 For the groups that serve residents (村, 社区): last quarter's round, closed — its automatic scores computed by the
-scoring job (run here, synchronously), its manual scores given by the demo township's assessor (town_admin) with a
-generated evidence file, the other townships' by the district's, a few deductions and bonuses — and the current
+scoring job (run here, synchronously), its manual scores given by the demo township's assessor (town_admin) through
+the services with a generated evidence file and a few deductions and bonuses, the other townships' written at once
+(the seed runs on every fresh `make run`: hundreds of organizations score in one statement) — and the current
 quarter's round, open (nothing scored yet: 自动计分 is the first thing to try on it).
 
 Written through the assessment services, so every rule is checked as it would be for the district's own, and the
@@ -16,12 +17,15 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.access import policy
 from apps.accounts.models import User
 from apps.assessment import round_services, selectors, services
-from apps.assessment.models import Method, Score
+from apps.assessment.models import Method, RoundEntry, Score
+from apps.audit.services import Action, audit_record
+from apps.core.bulk import update_rows
 from apps.records.models import ActivityType
 
 # (name, domains): the groups the seeds' district assesses separately.
@@ -155,31 +159,50 @@ def write_rounds(systems, today):
 SHARES = (Decimal("1"), Decimal("0.9"), Decimal("0.8"), Decimal("0.9"), Decimal("0.7"), Decimal("1"), Decimal("0.6"))
 DEDUCTIONS = ("“三会一课”记录与实际不符", "党费未按时收缴")
 BONUSES = ("获评区级示范党支部", "党员先锋岗获区级表彰")
+BY_SERVICES = 8  # the demo township's first organizations, scored one by one through the services
 
 
 def _score_by_hand(rnd, town_admin, district_admin, now):
-    """The manual leaves of every entry: the demo township's by town_admin (the first two with an evidence file),
-    the others by the district's administrator; a deduction for one organization in six, a bonus for one in five."""
-    scores = (Score.objects.filter(entry__round=rnd).select_related("indicator", "entry__organization", "entry__round")
-              .order_by("entry__organization__path", "indicator_id"))
-    own = set(policy.restrict(rnd.entries.all(), town_admin, policy.ASSESSMENT_SCORE).values_list("pk", flat=True))
+    """The manual leaves of every entry. The demo township's first BY_SERVICES organizations through the scoring
+    services, by its assessor (town_admin): the first two with an evidence file, a deduction for one organization in
+    six, a bonus for one in five. The others (hundreds at district scale) written at once — the demo township's as
+    given by town_admin, the other townships' by the district's administrator — with one audit row: the seed stays
+    quick (a service call is a few locks, reads and audit rows: seconds for a district's thousands of scores)."""
+    town_path = policy.scope_paths(town_admin, policy.ASSESSMENT_SCORE)[0]
+    scores = (Score.objects.filter(entry__round=rnd, indicator__method__in=[Method.MANUAL, Method.DEDUCTION, Method.BONUS])
+              .select_related("indicator", "entry__organization").order_by("entry__organization__path", "indicator_id"))
+    mine = policy.restrict(rnd.entries.all(), town_admin, policy.ASSESSMENT_SCORE).order_by("organization__path")
+    own = set(mine.values_list("pk", flat=True)[:BY_SERVICES])
     evidence_left = 2
-    entry_number = {}
+    entry_number, bulk = {}, []
     for i, score in enumerate(scores):
         method = score.indicator.method
-        actor = town_admin if score.entry_id in own else district_admin
         k = entry_number.setdefault(score.entry_id, len(entry_number))
-        if method == Method.MANUAL:
-            points = (score.indicator.max_points * SHARES[i % len(SHARES)]).quantize(Decimal("0.01"))
+        points = (score.indicator.max_points * SHARES[i % len(SHARES)]).quantize(Decimal("0.01"))
+        if score.entry_id not in own:
+            if method == Method.MANUAL:
+                score.points, score.scored_at = points, now
+                score.scored_by = town_admin if score.entry.organization.path.startswith(town_path) else district_admin
+                bulk.append(score)
+        elif method == Method.MANUAL:
             files = []
-            if actor is town_admin and evidence_left:
+            if evidence_left:
                 files, evidence_left = [_evidence_pdf(score)], evidence_left - 1
-            round_services.score_manual(actor=actor, score=score, points=points, now=now, files=files,
+            round_services.score_manual(actor=town_admin, score=score, points=points, now=now, files=files,
                                         comment="查阅会议记录和台账，访谈支部书记" if files else "")
         elif (method == Method.DEDUCTION and k % 6 == 1) or (method == Method.BONUS and k % 5 == 2):
             what = (DEDUCTIONS if method == Method.DEDUCTION else BONUSES)[k % 2]
-            round_services.score_item_add(actor=actor, score=score, what=what, happened_on=rnd.period_start + timedelta(days=20),
-                                          note="考核组核实", now=now)
+            round_services.score_item_add(actor=town_admin, score=score, what=what, now=now, note="考核组核实",
+                                          happened_on=rnd.period_start + timedelta(days=20))
+    update_rows(Score, bulk, ["points", "scored_by", "scored_at"])
+    totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
+                  .values_list("entry_id", "t"))
+    entries = list(RoundEntry.objects.filter(round=rnd).exclude(pk__in=own))
+    for entry in entries:
+        entry.total = totals.get(entry.pk) or Decimal(0)
+    update_rows(RoundEntry, entries, ["total"])
+    audit_record(actor=district_admin, action=Action.UPDATE, obj=rnd,
+                 note=f"演示数据：{len(entries)} 个组织的人工评分（{len(bulk)} 项）")
 
 
 def _evidence_pdf(score):
