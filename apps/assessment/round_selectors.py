@@ -8,6 +8,7 @@ period kind with no closed round yet counts 0 and is named in `missing` (the yea
 re-weighted.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from . import catalogue, selectors
-from .models import WEIGHT_FIELDS, GradeBand, IndicatorSystem, Method, Period
+from .models import WEIGHT_FIELDS, GradeBand, Indicator, IndicatorSystem, Method, Period
 from .round_models import Round, RoundEntry, RoundStatus, Score
 
 IMPROVE_COUNT = 3
@@ -59,15 +60,18 @@ class Row:
     improve: list = field(default_factory=list)  # (indicator, lost points)
 
 
-def results(rnd, entries) -> list[Row]:
-    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first: six queries."""
-    entries = list(entries.select_related("organization").order_by("-total", "organization__path"))
+def results(rnd, entries, limit=None) -> list[Row]:
+    """Rows of a round's results for `entries` (a scoped queryset of its entries), best first — the first `limit`
+    only when given (the round's page): six queries."""
+    entries = entries.select_related("organization").order_by("-total", "organization__path")
+    entries = list(entries[:limit] if limit is not None else entries)
     bands = list(GradeBand.objects.filter(system_id=rnd.system_id).order_by("-min_score"))
     rows = [Row(e) for e in entries]
-    # The rank is within the whole round, whoever reads it (a branch's secretary sees their own row, ranked among all).
-    higher = sorted(RoundEntry.objects.filter(round=rnd).values_list("total", flat=True), reverse=True)
+    # The rank is within the whole round, whoever reads it (a branch's secretary sees their own row, ranked among all):
+    # 1 + how many totals are higher, by bisection (a district round: thousands of rows, not their square).
+    totals = sorted(RoundEntry.objects.filter(round=rnd).values_list("total", flat=True))
     for row in rows:
-        row.rank = 1 + sum(1 for t in higher if t > row.entry.total)
+        row.rank = 1 + len(totals) - bisect_right(totals, row.entry.total)
         row.band = band_of(bands, row.entry.total)
     prev = previous_round(rnd)
     if prev is not None:
@@ -77,14 +81,16 @@ def results(rnd, entries) -> list[Row]:
             if row.entry.organization_id in before:
                 row.change = row.entry.total - before[row.entry.organization_id]
     lost = defaultdict(list)
-    scores = (Score.objects.filter(entry__in=[e.pk for e in entries]).select_related("indicator")
-              .only("entry_id", "points", "indicator__name", "indicator__max_points", "indicator__method"))
-    for s in scores:
-        if s.indicator.method == Method.BONUS:
+    # The system's indicators once, the scores as plain values: a district round has tens of thousands of scores.
+    indicators = {i.pk: i for i in Indicator.objects.filter(system_id=rnd.system_id).only("name", "max_points", "method")}
+    scores = Score.objects.filter(entry__in=[e.pk for e in entries]).values_list("entry_id", "indicator_id", "points")
+    for entry_id, indicator_id, points in scores.iterator(chunk_size=5000):
+        indicator = indicators[indicator_id]
+        if indicator.method == Method.BONUS:
             continue  # a bonus not earned is no loss
-        missed = s.indicator.max_points - (s.points or Decimal(0))
+        missed = indicator.max_points - (points or Decimal(0))
         if missed > 0:
-            lost[s.entry_id].append((s.indicator, missed))
+            lost[entry_id].append((indicator, missed))
     for row in rows:
         row.improve = sorted(lost[row.entry.pk], key=lambda x: (-x[1], x[0].pk))[:IMPROVE_COUNT]
     return rows

@@ -375,20 +375,25 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     cases = figures_by_area(period, orgs, now) if any(m.source == catalogue.CASES_SOURCE for m in metrics) else {}
     if progress:
         progress(2 * len(entries) // 3, len(entries), phase=_("计算群众诉求指标"), force=True)
+    # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
+    shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": str(m.numerator),
+                        "denominator_label": str(m.denominator), "formula": str(m.formula),
+                        "max_points": str(leaf.max_points), "period": rnd.period_key,
+                        "points_per": None if leaf.points_per is None else str(leaf.points_per)}
+              for leaf in leaves for m in [catalogue.get(leaf.metric)]}
+    metric_of = {leaf.pk: catalogue.get(leaf.metric) for leaf in leaves}
+    no_data = _(NO_DATA_NOTE)
     out = {}
     for entry in entries:
         for leaf in leaves:
-            metric = catalogue.get(leaf.metric)
+            metric = metric_of[leaf.pk]
             num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id))
             points = catalogue.to_points(metric, value, leaf.max_points, leaf.points_per)
-            inputs = {"metric": metric.key, "label": str(metric.label), "numerator": num, "denominator": den,
-                      "numerator_label": str(metric.numerator), "denominator_label": str(metric.denominator),
-                      "value": None if value is None else str(value), "formula": str(metric.formula),
-                      "max_points": str(leaf.max_points), "points_per": None if leaf.points_per is None else str(leaf.points_per),
-                      "period": rnd.period_key, "missing": points is None}
+            inputs = {**shared[leaf.pk], "numerator": num, "denominator": den,
+                      "value": None if value is None else str(value), "missing": points is None}
             if points is None:
                 points = Decimal(0)
-                inputs["note"] = _(NO_DATA_NOTE)
+                inputs["note"] = no_data
             out[(entry.pk, leaf.pk)] = (points, inputs)
     return out
 

@@ -64,7 +64,7 @@ def _detail_context(request, rnd):
     entries = policy.restrict(rnd.entries.all(), request.user)
     return {"round": rnd, "section": "assessment", "job": rnd.job,
             "can_manage": policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd),
-            "entry_count": entries.count(), "rows": round_selectors.results(rnd, entries)[:20],
+            "entry_count": entries.count(), "rows": round_selectors.results(rnd, entries, limit=20),
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
 
 
