@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
-from apps.orgs.models import Organization
-
 from . import catalogue, selectors
-from .models import WEIGHT_FIELDS, GradeBand, IndicatorSystem, Method, Period
+from .models import WEIGHT_FIELDS, GradeBand, Indicator, IndicatorSystem, Method, Period
 from .round_models import Round, RoundEntry, RoundStatus, Score
 
 IMPROVE_COUNT = 3
@@ -100,14 +97,16 @@ def results(rnd, entries, *, improve=True) -> list[Row]:
     if not improve:
         return rows
     lost = defaultdict(list)
-    scores = (Score.objects.filter(entry__in=[e.pk for e in entries]).select_related("indicator")
-              .only("entry_id", "points", "indicator__name", "indicator__max_points", "indicator__method"))
-    for s in scores:
-        if s.indicator.method == Method.BONUS:
+    # The system's indicators once, the scores as plain values: a district round has tens of thousands of scores.
+    indicators = {i.pk: i for i in Indicator.objects.filter(system_id=rnd.system_id).only("name", "max_points", "method")}
+    scores = Score.objects.filter(entry__in=[e.pk for e in entries]).values_list("entry_id", "indicator_id", "points")
+    for entry_id, indicator_id, points in scores.iterator(chunk_size=5000):
+        indicator = indicators[indicator_id]
+        if indicator.method == Method.BONUS:
             continue  # a bonus not earned is no loss
-        missed = s.indicator.max_points - (s.points or Decimal(0))
+        missed = indicator.max_points - (points or Decimal(0))
         if missed > 0:
-            lost[s.entry_id].append((s.indicator, missed))
+            lost[entry_id].append((indicator, missed))
     for row in rows:
         row.improve = sorted(lost[row.entry.pk], key=lambda x: (-x[1], x[0].pk))[:IMPROVE_COUNT]
     return rows
@@ -120,18 +119,21 @@ class SheetLine:
     links: list = field(default_factory=list)  # (label, url)
 
 
-def _township_of(org):
-    """The organization's township (its ancestor at the townships' depth, CASE_ROLLUP_AREA_DEPTH: 2 in a district, 3
-    in a province), or itself when no deeper."""
-    depth = settings.CASE_ROLLUP_AREA_DEPTH
-    if org.depth <= depth:
-        return org
-    return Organization.objects.filter(path=org.path[:depth * Organization.steplen]).first()
+# The counts behind each citizen-request metric (apps.cases.metrics.counted): (numerator's, denominator's).
+CASE_COUNTS = {
+    "cases.response_rate": ("responded", "response_base"),
+    "cases.solution_rate": ("solved", "rated"),
+    "cases.satisfaction_rate": ("satisfied", "rated"),
+    "cases.score": ("received", None),
+    "cases.overdue": ("overdue", None),
+}
 
 
 def evidence_links(rnd, org, metric, activity_type_id=None):
     """The records or cases behind an automatic score: the list pages filtered by organization and period. The case
-    list filters by township (乡镇（街道）): a village's cases are found under its township, within the same dates."""
+    links list exactly the cases the figures counted for the organization (cases.selectors.area_list_query: a
+    village's own cases by the list's village filter, a township's by its township filter), one link for the
+    numerator's count and one for the denominator's."""
     if metric.source == catalogue.RECORDS_SOURCE:
         query = {"org_pk": org.pk, "held_from": rnd.period_start.isoformat(), "held_to": rnd.period_end.isoformat(),
                  "status": "submitted"}
@@ -140,13 +142,15 @@ def evidence_links(rnd, org, metric, activity_type_id=None):
         if metric.needs_activity_type and activity_type_id:
             query["activity_type"] = activity_type_id
         return [(str(metric.area), reverse("records:list") + "?" + urlencode(query))]
-    township = _township_of(org)
-    query = {"submitted_from": rnd.period_start.isoformat(), "submitted_to": rnd.period_end.isoformat()}
-    if township is not None and township.depth > 1:
-        query["area"] = township.pk
-    if metric.key == "cases.overdue":
-        query["overdue"] = "true"
-    return [(str(metric.area), reverse("cases:list") + "?" + urlencode(query))]
+    from apps.cases.selectors import area_list_query
+
+    numerator, denominator = CASE_COUNTS.get(metric.key, (None, None))
+    url = reverse("cases:list") + "?"
+    links = [(str(metric.numerator) if numerator and metric.key != "cases.score" else str(metric.area),
+              url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, numerator)))]
+    if denominator:
+        links.append((str(metric.denominator), url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, denominator))))
+    return links
 
 
 def sheet(entry) -> list[SheetLine]:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core import jobs
+from apps.core.bulk import update_rows
 from apps.core.models import Job
 from apps.core.periods import Period as CorePeriod
 
@@ -338,8 +339,7 @@ def score_item_add(*, actor, score, what, happened_on, note="", request=None, no
 
 # ---- automatic scoring: a background job ----
 
-def scoring_start(*, actor, round, request=None, now=None) -> Job:
-    """The scoring job (re-run at will while open): its row and audit row together, queued once they commit."""
+def _scoring_job_row(*, actor, round, request, now) -> Job:
     with transaction.atomic():
         rnd = _lock_round(round)
         round_states.check_scoring(rnd, now)
@@ -348,7 +348,18 @@ def scoring_start(*, actor, round, request=None, now=None) -> Job:
         rnd.job = job
         rnd.save(update_fields=["job"])
         audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request, note=_("开始自动计分"))
-    return jobs.start(job)
+    return job
+
+
+def scoring_start(*, actor, round, request=None, now=None) -> Job:
+    """The scoring job (re-run at will while open): its row and audit row together, queued once they commit."""
+    return jobs.start(_scoring_job_row(actor=actor, round=round, request=request, now=now))
+
+
+def scoring_run(*, actor, round, now=None) -> Job:
+    """The same job run here and now, in this process and the caller's transaction (the demo seed, the bench): its
+    row, audit row and work as a worker would run them; the job afterwards (succeeded, or failed with its message)."""
+    return jobs.run(_scoring_job_row(actor=actor, round=round, request=None, now=now), scoring_job)
 
 
 def scoring_retry(*, actor, job, request=None) -> Job:
@@ -376,20 +387,25 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     cases = figures_by_area(period, orgs, now) if any(m.source == catalogue.CASES_SOURCE for m in metrics) else {}
     if progress:
         progress(2 * len(entries) // 3, len(entries), phase=_("计算群众诉求指标"), force=True)
+    # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
+    shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": str(m.numerator),
+                        "denominator_label": str(m.denominator), "formula": str(m.formula),
+                        "max_points": str(leaf.max_points), "period": rnd.period_key,
+                        "points_per": None if leaf.points_per is None else str(leaf.points_per)}
+              for leaf in leaves for m in [catalogue.get(leaf.metric)]}
+    metric_of = {leaf.pk: catalogue.get(leaf.metric) for leaf in leaves}
+    no_data = _(NO_DATA_NOTE)
     out = {}
     for entry in entries:
         for leaf in leaves:
-            metric = catalogue.get(leaf.metric)
+            metric = metric_of[leaf.pk]
             num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id))
             points = catalogue.to_points(metric, value, leaf.max_points, leaf.points_per)
-            inputs = {"metric": metric.key, "label": str(metric.label), "numerator": num, "denominator": den,
-                      "numerator_label": str(metric.numerator), "denominator_label": str(metric.denominator),
-                      "value": None if value is None else str(value), "formula": str(metric.formula),
-                      "max_points": str(leaf.max_points), "points_per": None if leaf.points_per is None else str(leaf.points_per),
-                      "period": rnd.period_key, "missing": points is None}
+            inputs = {**shared[leaf.pk], "numerator": num, "denominator": den,
+                      "value": None if value is None else str(value), "missing": points is None}
             if points is None:
                 points = Decimal(0)
-                inputs["note"] = _(NO_DATA_NOTE)
+                inputs["note"] = no_data
             out[(entry.pk, leaf.pk)] = (points, inputs)
     return out
 
@@ -441,12 +457,12 @@ def scoring_job(job, progress):
             s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
             s.comment = s.inputs.get("note", "")
             s.scored_at, s.scored_by = now, None
-        Score.objects.bulk_update(scores, ["points", "inputs", "comment", "scored_at", "scored_by"], batch_size=500)
+        update_rows(Score, scores, ["points", "inputs", "comment", "scored_at", "scored_by"])
         totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
                       .values_list("entry_id", "t"))
         for e in entries:
             e.total = totals.get(e.pk) or Decimal(0)
-        RoundEntry.objects.bulk_update(entries, ["total"], batch_size=500)
+        update_rows(RoundEntry, entries, ["total"])
         rnd.scored_at = now
         rnd.save(update_fields=["scored_at"])
         audit_record(actor=job.created_by, action=Action.UPDATE, obj=rnd, note=_("自动计分完成：{n}个组织").format(n=len(entries)))

@@ -42,6 +42,11 @@ def villages(township):
                                         domain__in=VILLAGE_DOMAINS, is_active=True).order_by("path"))
 
 
+def village_areas():
+    """Every organization of the village or community domains: the areas below a township, where cases lie."""
+    return Organization.objects.filter(domain__in=VILLAGE_DOMAINS)
+
+
 def ancestor_paths(org):
     """Paths of the organization and of every organization above it."""
     return ancestor_paths_of(org.path)

@@ -167,20 +167,35 @@ def period_bounds(period):
             timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz))
 
 
-def _aggregates(now):
+def counted(now) -> dict:
+    """{count of CaseFigures: the filter of the cases it counts} — the figures' aggregates and the case list's 统计口径
+    filter (`COUNTED_LABELS`) both read them, so a linked list shows exactly the cases a figure counted."""
     # A merged duplicate counts once, in the case it joined; a case not accepted (不予受理) is no unit's work.
     main = Q(master__isnull=True) & ~Q(status=Status.REJECTED)
     accepted = main & Q(accepted_at__isnull=False)
     return {
-        "received": Count("pk", filter=accepted),
-        "response_base": Count("pk", filter=accepted & (Q(signed_at__isnull=False) | Q(sign_due__lt=now))),
-        "responded": Count("pk", filter=main & Q(accept_on_time=True, sign_on_time=True)),
-        "resolved": Count("pk", filter=main & Q(resolved_at__isnull=False)),
-        "rated": Count("pk", filter=~Q(rating="")),
-        "solved": Count("pk", filter=Q(rating_solved=True)),
-        "satisfied": Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
-        "overdue": Count("pk", filter=main & (Q(resolved_on_time=False) | Q(ever_late=True)
-                                              | Q(status__in=HANDLING_STATUSES, deadline__lt=now))),
+        "received": accepted,
+        "response_base": accepted & (Q(signed_at__isnull=False) | Q(sign_due__lt=now)),
+        "responded": main & Q(accept_on_time=True, sign_on_time=True),
+        "resolved": main & Q(resolved_at__isnull=False),
+        "rated": ~Q(rating=""),
+        "solved": Q(rating_solved=True),
+        "satisfied": Q(rating__in=[Rating.SATISFIED, Rating.BASIC]),
+        "overdue": main & (Q(resolved_on_time=False) | Q(ever_late=True) | Q(status__in=HANDLING_STATUSES, deadline__lt=now)),
+    }
+
+
+COUNTED_LABELS = {
+    "received": _("已受理"), "response_base": _("应签收（已签收或签收时限已过）"), "responded": _("按时受理且按时签收"),
+    "resolved": _("已办结"), "rated": _("已回访评价"), "solved": _("评价为已解决"), "satisfied": _("满意和基本满意"),
+    "overdue": _("超期（计入超期诉求数）"),
+}
+
+
+def _aggregates(now):
+    main = Q(master__isnull=True) & ~Q(status=Status.REJECTED)
+    return {
+        **{name: Count("pk", filter=q) for name, q in counted(now).items()},
         "returned": Sum("return_count"),
         "handling_minutes": Sum("handling_minutes", filter=main),
     }

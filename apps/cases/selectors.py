@@ -18,7 +18,7 @@ from apps.core.paging import KeysetPage, capped_count, capped_total
 from apps.core.query import prefix_q
 from apps.orgs.models import Organization
 
-from . import areas, lapses, search
+from . import areas, lapses, metrics, search
 from .cleaning import clean_phone
 from .models import (
     HANDLING_STATUSES,
@@ -129,6 +129,12 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices, method="filter_status")
     lead_unit = django_filters.ModelChoiceFilter(label=_("承办单位"), queryset=HandlingUnit.objects.all())
     area = django_filters.ModelChoiceFilter(label=_("乡镇（街道）"), queryset=areas.townships(), method="filter_area")
+    # The cases located in one village or community (its subtree), as metrics.figures_by_area counts them for it: the
+    # links behind a village's assessment scores. Not a select on the page (a district has hundreds): shown as a chip.
+    village = django_filters.ModelChoiceFilter(label=_("村（社区）"), queryset=areas.village_areas(), method="filter_area")
+    # The cases one count of the figures counts (metrics.counted): 已受理, 已回访评价, 超期 …
+    counted = django_filters.ChoiceFilter(label=_("统计口径"), choices=list(metrics.COUNTED_LABELS.items()),
+                                          method="filter_counted")
     service = django_filters.ModelChoiceFilter(label=_("诉求类别"), queryset=Service.objects.all())
     channel = django_filters.ChoiceFilter(label=_("渠道"), choices=Channel.choices)
     triage = django_filters.ChoiceFilter(label=_("办理方式"), choices=Triage.choices)
@@ -167,6 +173,9 @@ class CaseFilter(django_filters.FilterSet):
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__in=Organization.objects.filter(prefix_q("path", value.path)).values("pk"))
 
+    def filter_counted(self, queryset, name, value):
+        return queryset.filter(metrics.counted(self.now)[value])
+
     def filter_from(self, queryset, name, value):
         if value.year < 2000:
             return queryset
@@ -191,6 +200,23 @@ def case_list(user, params, now=None):
           .order_by(*CASE_LIST_ORDER))
     f = CaseFilter(params, queryset=qs, user=user, now=now)
     return f, f.qs
+
+
+def area_list_query(area, start, end, counted=None) -> dict:
+    """The case list's query (GET parameters) for the cases metrics.figures_by_area counts in `area` — its subtree —
+    submitted from `start` to `end` (dates), optionally only those one count counts (metrics.COUNTED_LABELS): by
+    village for a village or community (or an organization below one), by township for a township. Any other
+    organization: its township's cases (the list filters no finer), or the whole list's when it lies in none."""
+    query = {"submitted_from": start.isoformat(), "submitted_to": end.isoformat()}
+    if areas.village_areas().filter(pk=area.pk).exists():
+        query["village"] = area.pk
+    else:
+        township = areas.township_of(area)
+        if township is not None:
+            query["area"] = township.pk
+    if counted:
+        query["counted"] = counted
+    return query
 
 
 def case_page(user, qs, params, *, per_page):

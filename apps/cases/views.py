@@ -19,7 +19,7 @@ from apps.core.confirm import confirm_or_reshow, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
 from apps.core.paging import keyset_page_or_first
 
-from . import intake, photos, scopes, selectors, services, states
+from . import intake, metrics, photos, scopes, selectors, services, states
 from .forms import (
     AcceptForm,
     CallbackForm,
@@ -56,6 +56,7 @@ def case_list(request):
         "filter": f, "page": page, "now": now, "section": "cases", "queues": selectors.QUEUES,
         "counts": selectors.queue_counts(request.user, now), "queue": request.GET.get("queue", ""),
         "can_intake": bool(scopes.case_units(request.user)), "paging_error": paging_error,
+        "counted_label": metrics.COUNTED_LABELS.get(f.form.cleaned_data.get("counted") or "", ""),
     }, status=200 if valid and not paging_error else 400)
 
 

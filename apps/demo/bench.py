@@ -37,7 +37,8 @@ DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "r
                  "records_recordmonthrollup", "orgs_orgdomaincount", "cases_casemonthrollup",
                  "records_activitytype",
                  "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
-                 "cases_routingrule")
+                 "cases_routingrule", "assessment_round", "assessment_roundentry", "assessment_score",
+                 "assessment_gradeband", "assessment_indicator", "assessment_indicatorsystem")
 
 
 # ---------------------------------------------------------------- database selection and data
@@ -316,7 +317,14 @@ def table(figures) -> list[str]:
     return lines
 
 
-def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district"):
+SECTIONS = ("members", "records", "cases", "assessment")
+
+
+def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district",
+        only=None):
+    """Every section's figures, or only those of the sections named in `only` (a run of some figures: the saved
+    figures of the scale are then those figures only)."""
+    from .bench_assessment import run_assessment
     from .bench_cases import run_cases, run_submissions
     from .bench_explain import explain_report
     from .bench_members import run_member_import, run_members
@@ -328,12 +336,18 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
     bench = Bench(log=log, reps=reps, username=PROVINCE_ADMIN if scale == "province" else "district_admin")
     throughput = None
     try:
-        run_members(bench)
-        run_records(bench)
-        run_cases(bench)
-        if not skip_submissions:
+        sections = set(only or SECTIONS)
+        if "members" in sections:
+            run_members(bench)
+        if "records" in sections:
+            run_records(bench)
+        if "cases" in sections:
+            run_cases(bench)
+        if "assessment" in sections:
+            run_assessment(bench)
+        if not skip_submissions and "cases" in sections:
             throughput = run_submissions(bench, submissions)
-        if not skip_import:
+        if not skip_import and "members" in sections:
             run_member_import(bench, runs=import_runs)
     finally:
         bench.client.logout()
@@ -354,8 +368,11 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
              ""]
     lines += explain_report(bench)
     lines.append("")
-    saved = save_figures(bench.figures, scale=scale, vendor=connection.vendor, size=size)
-    lines.append(f"figures saved to {saved} (the other scale's run prints them beside its own)")
+    if only:
+        lines.append("figures not saved (--only: a part of the figures would replace the whole set)")
+    else:
+        saved = save_figures(bench.figures, scale=scale, vendor=connection.vendor, size=size)
+        lines.append(f"figures saved to {saved} (the other scale's run prints them beside its own)")
     lines += compare_scales(bench.figures, scale=scale, vendor=connection.vendor)
     lines.append("")
     lines.append(f"bench finished in {time.perf_counter() - started:.0f} s")

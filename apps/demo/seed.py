@@ -70,13 +70,14 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
         # The demo town_admin's township has cases waiting to be signed for and cases past their deadline.
         write_cases(orgs, rng, today, log, total=CASE_COUNTS[scale], focus_town=admin_town)
-        write_assessment(next(o for o in orgs if o.depth == 1), today, log)  # last year's systems, in use
+        assessment = write_assessment(next(o for o in orgs if o.depth == 1), today, log)
         write_honours(next(o for o in orgs if o.depth == 1), today, log)  # this year's 1213 action
         write_duties(next(o for o in orgs if o.depth == 1), today, log)  # duty lists, last quarter's inspections
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")
-    return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values())}
+    return {"orgs": len(orgs), "members": sum(len(v) for v in members_by_org.values()),
+            "closed_rounds": [r.pk for r in assessment["closed_rounds"]], "open_rounds": [r.pk for r in assessment["open_rounds"]]}
 
 
 CLUSTER_NAMES = [f"第{n}组团" for n in "一二三四五六七八九"]  # the seeds' district grouped townships into 9 组团

@@ -34,7 +34,7 @@ def _expected(metric, leaf, org, period, now):
 def test_job_equals_per_organization_entry_points(monkeypatch):
     seed_demo(scale="small", today=TODAY, log=lambda line: None)
     admin = _district_admin()
-    system = IndicatorSystem.objects.filter(status="in_use", group__name="村").get()
+    system = IndicatorSystem.objects.filter(status="in_use", group__name="村", year=2026).get()
     now = timezone.now()
     rnd = round_services.round_create(actor=admin, system=system, data={
         "period_kind": "quarter", "number": 3, "opens_at": now - timedelta(days=1), "closes_at": now + timedelta(days=5)})

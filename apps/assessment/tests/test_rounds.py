@@ -182,6 +182,12 @@ def test_grade_bands_and_rank_ties(tree, admin, system):
     assert rows[0].band.name == "差"
     # what to improve: the three leaves that lost most (a bonus not earned is no loss)
     assert [i.name for i, _lost in rows[0].improve] == ["组织生活完成率", "主题党日", "群众诉求满意率"]
+    manual(admin, rnd, tree.branch_b, "2.5")
+    # The round's page reads the first rows only, ranked among all; a secretary's single row too.
+    [top] = round_selectors.results(rnd, list(round_selectors.ordered(rnd.entries.all())[:1]))
+    assert (top.entry.organization_id, top.rank) == (tree.branch_b.pk, 1)
+    [own] = round_selectors.results(rnd, rnd.entries.filter(organization=tree.branch_a))
+    assert own.rank == 2 and [i.name for i, _lost in own.improve] == ["组织生活完成率", "主题党日", "群众诉求满意率"]
 
 
 def test_change_from_previous_closed_round(tree, admin, system):

@@ -21,10 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--skip-submissions", action="store_true", help="leave out the public form's throughput")
         parser.add_argument("--submissions", type=int, default=200,
                             help="submissions of the public form timed (default 200, at least 100)")
+        parser.add_argument("--only", nargs="+", choices=("members", "records", "cases", "assessment"), default=None,
+                            help="only these sections' figures, e.g. --only assessment (the import and the public form's "
+                                 "throughput go with members and cases)")
         parser.add_argument("--analyze", action="store_true",
                             help="SQLite: bench a copy of the bench database with planner statistics (ANALYZE); PostgreSQL: ANALYZE first")
 
-    def handle(self, *args, scale, reps, skip_import, import_runs, analyze, skip_submissions, submissions, **options):
+    def handle(self, *args, scale, reps, skip_import, import_runs, analyze, skip_submissions, submissions, only,
+               **options):
         from apps.demo import bench
 
         # whitenoise warns once about a missing var/staticfiles/ (collectstatic not run): not a bench concern.
@@ -51,7 +55,8 @@ class Command(BaseCommand):
             if analyze:
                 bench.analyze_copy(log)
             lines = bench.run(log=log, reps=reps, skip_import=skip_import, import_runs=import_runs,
-                              skip_submissions=skip_submissions, submissions=submissions, scale=scale)
+                              skip_submissions=skip_submissions, submissions=submissions, scale=scale,
+                              only=only)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         for line in lines:
