@@ -14,6 +14,7 @@ from apps.assessment import selectors
 from apps.assessment.models import AssessmentGroup, IndicatorSystem, Method, SystemStatus
 from apps.assessment.round_models import Round, RoundStatus, Score, ScoreEvidence, ScoreItem
 from apps.core.models import Job
+from apps.demo.assessment_cross_seed import GROUP_NAME as CROSS_GROUP
 from apps.demo.assessment_seed import GROUPS
 from apps.demo.seed import seed_demo
 
@@ -22,8 +23,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow(10)]
 
 def test_the_demo_has_this_years_systems_and_a_closed_and_an_open_round():
     result = seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
-    assert list(AssessmentGroup.objects.values_list("name", flat=True)) == [name for name, _domains in GROUPS]
-    systems = list(IndicatorSystem.objects.select_related("group"))
+    # the five groups of party organizations, and the departments' 1+N group (this year's system only)
+    assert list(AssessmentGroup.objects.values_list("name", flat=True)) == [name for name, _domains in GROUPS] + [CROSS_GROUP]
+    systems = list(IndicatorSystem.objects.select_related("group").exclude(group__name=CROSS_GROUP))
     assert len(systems) == 2 * len(GROUPS)
     for system in systems:
         assert system.year in (2025, 2026) and system.status == SystemStatus.IN_USE and system.version == 1
@@ -74,4 +76,17 @@ def test_the_demo_has_duty_lists_and_last_quarters_inspections():
     found = duty_selectors.violations(list(inspections.values_list("organization_id", flat=True)),
                                       date(2026, 7, 1), date(2026, 9, 30))
     assert sum(len(v) for v in found.values()) == InspectionResult.objects.filter(outcome="not_done").count()
-    assert IndicatorSystem.objects.get(group__name="村").indicators.get(name="负面清单").item_feed == "duties.violations"
+    for system in IndicatorSystem.objects.filter(group__name="村"):  # last year's and its copy for this year
+        assert system.indicators.get(name="负面清单").item_feed == "duties.violations"
+
+
+def test_the_demo_has_a_departments_round_and_published_results():
+    from apps.assessment.cross_models import CrossGroup
+    from apps.assessment.result_models import ResultPublication
+
+    result = seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
+    departments = Round.objects.filter(system__group__name=CROSS_GROUP)
+    assert departments.filter(status=RoundStatus.OPEN).exists()
+    assert CrossGroup.objects.filter(round__in=departments).exists()
+    publication = ResultPublication.objects.get()
+    assert publication.round_id in result["closed_rounds"] and publication.note
