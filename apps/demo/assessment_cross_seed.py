@@ -126,6 +126,20 @@ def write_cross(district, today, log, closed_round=None):
         rng = random.Random(year)
         past = _round(actor, system, 1, *_window(today, 60, -30), departments)
         written = _score_closed(actor, past, rng, timezone.now())
-    log(f"  考核评价（区直部门“1+N”）：{len(departments)} 个部门，{year}年度指标体系，{rnd.name} 评分中"
+    sealed = _rate_first_group(rnd, random.Random(year + 1), timezone.now())
+    log(f"  考核评价（区直部门“1+N”）：{len(departments)} 个部门，{year}年度指标体系，{rnd.name} 评分中（{sealed} 条互评密封中）"
         + (f"；上半年已结束（{written} 条互评）" if written else ""))
     return rnd
+
+
+def _rate_first_group(rnd, rng, now):
+    """The open round's first group has rated its peers already: sealed until the round closes (the demo has no
+    departments' accounts, so written directly)."""
+    leaves = cross_services.cross_leaves(rnd.system)
+    group = rnd.cross_groups.prefetch_related("members__organization").order_by("pk").first()
+    rows = [CrossScore(entry=entry, indicator=leaf, assessor=member.organization, scored_at=now,
+                       points=(leaf.max_points * Decimal(rng.randint(70, 100)) / 100).quantize(Decimal("0.01")))
+            for member in (group.members.all() if group else []) for entry in cross_services.eligible_entries(member)
+            for leaf in leaves]
+    CrossScore.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

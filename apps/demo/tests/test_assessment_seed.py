@@ -81,12 +81,16 @@ def test_the_demo_has_duty_lists_and_last_quarters_inspections():
 
 
 def test_the_demo_has_a_departments_round_and_published_results():
-    from apps.assessment.cross_models import CrossGroup
+    from apps.assessment.cross_models import CrossGroup, CrossScore
     from apps.assessment.result_models import ResultPublication
 
     result = seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
     departments = Round.objects.filter(system__group__name=CROSS_GROUP)
     assert departments.filter(status=RoundStatus.OPEN).exists()
     assert CrossGroup.objects.filter(round__in=departments).exists()
+    sealed = CrossScore.objects.filter(entry__round__in=departments.filter(status=RoundStatus.OPEN))
+    assert sealed.exists()  # peers' ratings of the open round, sealed: no entry's cross leaf has points yet
+    assert not Score.objects.filter(entry__round__status=RoundStatus.OPEN, entry__round__in=departments,
+                                    indicator__cross_weight=100, points__isnull=False).exists()
     publication = ResultPublication.objects.get()
     assert publication.round_id in result["closed_rounds"] and publication.note
