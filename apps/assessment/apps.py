@@ -8,7 +8,7 @@ class Config(AppConfig):
     label = "assessment"
 
     def ready(self):
-        from . import round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
+        from . import pay_scopes, round_scopes, scopes  # noqa: F401  (declares how this app's models map to an organization)
         _register_job_kinds()
 
 

@@ -207,4 +207,5 @@ class GradeBand(models.Model):
     @property
     def audit_organization(self):
         return self.system.group.organization
+from .pay_models import PayBandRate, PayFormula, PayLine, PayRate, PayScheme, PaySheet, SheetStatus  # noqa: E402,F401  (slice 3: cadres' pay)
 from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)

@@ -48,6 +48,9 @@ STEPS = {
     "score": Step(_("评分"), (RoundStatus.OPEN,), None, _("该轮次不在评分中：草稿须先开始评分，已结束的轮次不能再评分")),
     "close": Step(_("结束评分"), (RoundStatus.OPEN,), RoundStatus.CLOSED, _("只有评分中的轮次可以结束")),
     "delete": Step(_("删除"), (RoundStatus.DRAFT,), None, _("只有草稿状态的轮次可以删除")),
+    # The cadres' pay sheet (pay_services.sheet_generate): only from frozen scores.
+    "pay": Step(_("生成绩效报酬表"), (RoundStatus.CLOSED,), None,
+                _("只有已结束的轮次可以生成报酬表：评分中或草稿轮次的得分还会变化")),
 }
 
 

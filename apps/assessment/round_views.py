@@ -23,6 +23,7 @@ from apps.core.forms import apply_validation_error, submit
 
 from . import round_selectors, round_services
 from .models import IndicatorSystem, Method, SystemStatus
+from .pay_models import PaySheet
 from .round_forms import ItemForm, ManualScoreForm, RoundForm
 from .round_models import Round, RoundEntry, Score, ScoreEvidence
 
@@ -62,8 +63,10 @@ def round_create(request):
 
 def _detail_context(request, rnd):
     entries = policy.restrict(rnd.entries.all(), request.user)
-    return {"round": rnd, "section": "assessment", "job": rnd.job,
-            "can_manage": policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd),
+    can_manage = policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd)
+    return {"round": rnd, "section": "assessment", "job": rnd.job, "can_manage": can_manage,
+            # The cadres' pay sheet of a closed round (pay_views): only for those who manage it.
+            "pay_sheet": policy.restrict(PaySheet, request.user).filter(round=rnd).first() if can_manage else None,
             "entry_count": entries.count(), "rows": round_selectors.results(rnd, entries)[:20],
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
 
@@ -80,7 +83,8 @@ def round_progress(request, pk):
     return render(request, "assessment/rounds/_progress.html", {"round": rnd, "job": rnd.job})
 
 
-def _refused(request, rnd, exc):
+def refused(request, rnd, exc):
+    """The round's page with the reasons a step was refused (400); also for the pay sheet's generation."""
     for message in exc.messages:
         messages.error(request, message)
     return render(request, "assessment/rounds/detail.html", _detail_context(request, rnd), status=400)
@@ -96,7 +100,7 @@ def _step(request, pk, *, title, question, label, service, done, button_class="b
     try:
         service(actor=request.user, round=rnd, request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return refused(request, rnd, exc)
     messages.success(request, done)
     return redirect(then) if then else redirect("assessment:round_detail", rnd.pk)
 
@@ -130,7 +134,7 @@ def round_score(request, pk):
     try:
         round_services.scoring_start(actor=request.user, round=rnd, request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return refused(request, rnd, exc)
     messages.success(request, _("已开始自动计分"))
     return redirect("assessment:round_detail", rnd.pk)
 

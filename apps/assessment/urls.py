@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import group_views, round_views, views
+from . import group_views, pay_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -37,4 +37,13 @@ urlpatterns = [
     path("rounds/scores/<int:pk>/", round_views.score_manual, name="score_manual"),
     path("rounds/scores/<int:pk>/items/", round_views.score_item_add, name="score_item_add"),
     path("rounds/evidence/<int:pk>/", round_views.evidence_download, name="evidence_download"),
+    # Slice 3: cadres' performance pay (pay_views.py).
+    path("rounds/<int:pk>/pay/", pay_views.sheet_generate, name="pay_generate"),
+    path("pay/", pay_views.pay_home, name="pay"),
+    path("pay/schemes/new/", pay_views.scheme_create, name="pay_scheme_create"),
+    path("pay/schemes/<int:pk>/", pay_views.scheme_detail, name="pay_scheme"),
+    path("pay/schemes/<int:pk>/edit/", pay_views.scheme_edit, name="pay_scheme_edit"),
+    path("pay/sheets/<int:pk>/", pay_views.sheet_detail, name="pay_sheet"),
+    path("pay/sheets/<int:pk>/confirm/", pay_views.sheet_confirm, name="pay_sheet_confirm"),
+    path("pay/sheets/<int:pk>/export/", pay_views.sheet_export, name="pay_sheet_export"),
 ]
