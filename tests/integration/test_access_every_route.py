@@ -32,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.access.models import Role
+from apps.assessment.tests.pay_helpers import pay_sheet_of
 from tests import routes as route_table
 from tests.factories import make_user
 
@@ -144,6 +145,8 @@ def world(tree, settings):
                                             data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
     # A round of it (a published copy), open, branch A's manual score with an evidence file.
     rnd_entry, rnd_score, rnd_evidence = _assessment_round(admin, system)
+    # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
+    pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -155,6 +158,7 @@ def world(tree, settings):
         "stars": star.pk, "extensions": extension.pk, "open311client": client.pk,
         "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
         "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,

@@ -52,3 +52,22 @@ def scheme(admin, groups, formula="band", year=2026, kind="year", threshold=None
         "name": "村干部绩效报酬", "year": year, "period_kind": kind, "formula": formula, "threshold": threshold,
         "full_score": full_score, "note": ""})
     return pay_services.scheme_rates_save(actor=admin, scheme=s, rates=rates, bands=bands if formula == "band" else {})
+
+
+def pay_sheet_of(admin, system):
+    """A scheme of an in-use `system`'s group and year (linear, the secretary paid) and the sheet of a closed yearly
+    round of it (the route-wide tests fill /assessment/pay/ routes with these)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    rnd = round_services.round_create(actor=admin, system=system, data={
+        "period_kind": "year", "opens_at": now - timedelta(days=1), "closes_at": now + timedelta(days=10)})
+    rnd = round_services.round_open(actor=admin, round=rnd)
+    rnd = round_services.round_close(actor=admin, round=rnd)
+    s = pay_services.scheme_create(actor=admin, group=system.group, data={
+        "name": "村干部绩效报酬", "year": system.year, "period_kind": "year", "formula": "linear", "threshold": "60",
+        "full_score": "100"})
+    s = pay_services.scheme_rates_save(actor=admin, scheme=s, rates={"secretary": ("3000", "12000")}, bands={})
+    return s, pay_services.sheet_generate(actor=admin, round=rnd)
