@@ -16,9 +16,14 @@ def scheme_bands(scheme) -> list[str]:
     return names
 
 
-def sheet_lines(sheet) -> list[PayLine]:
-    """The lines in order, each with `score_url`: the entry's score sheet in the round (one query)."""
-    lines = list(PayLine.objects.filter(sheet=sheet).order_by("position"))
+def sheet_lines(sheet):
+    """The sheet's lines in order (a queryset: the page pages it, the export reads it whole)."""
+    return PayLine.objects.filter(sheet=sheet).order_by("position")
+
+
+def with_score_urls(lines) -> list[PayLine]:
+    """Each line with `score_url`: the entry's score sheet in the round (no query)."""
+    lines = list(lines)
     for line in lines:
         line.score_url = reverse("assessment:entry_sheet", args=[line.entry_id])
     return lines

@@ -9,6 +9,7 @@ The formula (all Decimal; one rounding, at the end, to the cent with ROUND_HALF_
     linear: 0 below the threshold, else (total − threshold) / (full score − threshold), at most 1 — so at the threshold
     exactly 0, just above a little, at or above the full score the whole base.
 - total  = fixed + bonus
+The sheet shows the share as a percentage rounded to 0.01; the bonus is computed from the exact share.
 
 Who is paid: the current and former holders of the posts the scheme has a rate for, in the committee of each
 organization of the round (its own committee, not its branches'), read through orgs.selectors. Part of a period

@@ -10,6 +10,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from .pay_forms import RatesForm, SchemeForm
 from .pay_models import PayScheme, PaySheet
 from .round_models import Round
 
+SHEET_PAGE_SIZE = 500  # lines on one page of a sheet (a district's villages: a few pages; the export has them all)
 CONFIRM_QUESTION = gettext_noop("确认后报酬表不能再重新生成，将作为发放依据。确定确认？")
 
 
@@ -112,9 +114,10 @@ def sheet_generate(request, pk):
 
 @login_required
 def _sheet_page(request, sheet, status=200):
+    page = Paginator(pay_selectors.sheet_lines(sheet), SHEET_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "assessment/pay/sheet.html", {
-        "sheet": sheet, "round": sheet.round, "lines": pay_selectors.sheet_lines(sheet), "section": "assessment",
-        "confirm_question": _(CONFIRM_QUESTION)}, status=status)
+        "sheet": sheet, "round": sheet.round, "page": page, "lines": pay_selectors.with_score_urls(page.object_list),
+        "section": "assessment", "confirm_question": _(CONFIRM_QUESTION)}, status=status)
 
 
 @login_required
@@ -145,7 +148,7 @@ def sheet_export(request, pk):
     from .pay_excel import sheet_workbook
 
     sheet = policy.get(PaySheet, request.user, pk)
-    lines = pay_selectors.sheet_lines(sheet)
+    lines = pay_selectors.with_score_urls(pay_selectors.sheet_lines(sheet))
     buffer = io.BytesIO()
     sheet_workbook(sheet, lines, request.build_absolute_uri).save(buffer)
     buffer.seek(0)

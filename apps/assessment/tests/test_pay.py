@@ -163,3 +163,18 @@ def test_rates_checked_before_anything_is_saved(admin, groups):
     assert s.rates.count() == 3 and s.band_rates.count() == 4
     with pytest.raises(ValidationError, match="已有报酬方案"):
         scheme(admin, groups)
+
+
+def test_demo_seed_writes_the_schemes_and_the_sheet(make_system, admin, tree, groups):
+    from apps.demo.assessment_pay_seed import write_pay
+
+    cadres(tree)
+    rnd = closed_round(make_system, admin, tree, {tree.branch_a: "95", tree.branch_b: "80"})
+    logged = []
+    sheet = write_pay(tree.district, date(2026, 12, 31), logged.append, rnd)
+    # The tree's district has a group 村 (band) and none named 社区: one scheme, and the round's sheet.
+    assert list(PayScheme.objects.values_list("group__name", "formula", "period_kind")) == [("村", "band", "year")]
+    assert sheet.status == "draft" and sheet.lines.count() == 6
+    secretary = sheet.lines.get(position=1)
+    assert (secretary.band, secretary.bonus, secretary.fixed) == ("好", D("18000.00"), D("42000.00"))
+    assert "1 个报酬方案" in logged[0]

@@ -67,7 +67,7 @@ def test_access_matrix(client, users, sheet, tree):
     assert AuditEvent.objects.filter(object_type="assessment.paysheet", action="export").count() == 1
 
 
-def test_township_administrator_of_another_district_part_sees_nothing(client, users, sheet, tree):
+def test_township_administrator_sees_no_pay(client, users, sheet, tree):
     """Decided: pay is the district's (it sets and pays it); a township administrator scores its villages but sees no
     pay — neither the sheet nor its lines nor a link on the round's page."""
     client.force_login(users["town_a_admin"])
@@ -189,6 +189,19 @@ def test_sheet_page_query_count_does_not_grow(client, users, make_system, admin,
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_a_long_sheet_pages_and_keeps_its_totals(client, users, sheet, monkeypatch):
+    from apps.assessment import pay_views
+
+    monkeypatch.setattr(pay_views, "SHEET_PAGE_SIZE", 4)
+    client.force_login(users["district_admin"])
+    first = client.get(f"/assessment/pay/sheets/{sheet.pk}/").content.decode()
+    second = client.get(f"/assessment/pay/sheets/{sheet.pk}/?page=2").content.decode()
+    assert first.count('data-testid="pay-bonus"') == 4 and second.count('data-testid="pay-bonus"') == 2
+    assert 'data-line="5"' in second and "第 2 / 2 页" in second
+    assert f'data-testid="pay-total">{sheet.total}<' in first and f'data-testid="pay-total">{sheet.total}<' in second
+    assert client.get(f"/assessment/pay/sheets/{sheet.pk}/?page=x%00").status_code in (200, 400)
 
 
 def test_excel_links_every_bonus_to_its_score_page_and_keeps_formulas_as_text(client, users, sheet, tree):
