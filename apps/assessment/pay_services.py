@@ -59,6 +59,8 @@ def bonus_factor(scheme, total: Decimal, band_name: str | None, band_percents: d
         if total < threshold:
             return Decimal(0)
         return min(Decimal(1), (total - threshold) / (full - threshold))
+    if band_name not in band_percents:
+        return Decimal(0)  # in no band (a system's bands cover 0–100, so only a total outside it): nothing
     return band_percents[band_name] / 100
 
 

@@ -44,6 +44,10 @@ def test_band_factor_is_the_bands_share(band, percent):
     assert isinstance(got, D) and got == D(percent) / 100
 
 
+def test_band_factor_outside_every_band_is_nothing():
+    assert pay_services.bonus_factor(PayScheme(formula="band"), D("75"), "", {"好": D(100)}) == 0
+
+
 def test_rounding_is_half_up_to_the_cent_once():
     assert pay_services.bonus_amount(D("1.00"), 12, D("0.005")) == D("0.01")  # a tie: up, not to even
     assert pay_services.bonus_amount(D("1000.00"), 1, D("0.5")) == D("41.67")
