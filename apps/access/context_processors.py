@@ -22,5 +22,6 @@ def access(request):
             "rules": policy.has_capability(user, policy.RULES_MANAGE),
             "cases_dispatch": policy.has_capability(user, policy.CASE_DISPATCH),
             "assessment": policy.has_capability(user, policy.ASSESSMENT_VIEW),
+            "assessment_manage": policy.has_capability(user, policy.ASSESSMENT_MANAGE),
         }
     }

@@ -9,7 +9,7 @@ class Config(AppConfig):
 
     def ready(self):
         # round_scopes before result_scopes: a publication is scoped by its round.
-        from . import cross_scopes, duty_scopes, honour_scopes, round_scopes, scopes  # noqa: F401, I001  (declares how this app's models map to an organization)
+        from . import cross_scopes, duty_scopes, honour_scopes, pay_scopes, round_scopes, scopes  # noqa: F401, I001  (declares how this app's models map to an organization)
         from . import result_scopes  # noqa: F401
         _register_job_kinds()
         _register_feeds()

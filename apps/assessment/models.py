@@ -239,5 +239,6 @@ from .honour_models import (  # noqa: E402,F401  (honours: 示范创建)
     NominationStatus,
     NomineeType,
 )
+from .pay_models import PayBandRate, PayFormula, PayLine, PayRate, PayScheme, PaySheet, SheetStatus  # noqa: E402,F401  (slice 3: cadres' pay)
 from .result_models import NoteKind, PublicationStatus, ResultPublication, Selection  # noqa: E402,F401  (slice 3: published results)
 from .round_models import Round, RoundEntry, RoundStatus, Score, ScoreEvidence, ScoreItem  # noqa: E402,F401  (slice 2: rounds and scoring)

@@ -50,6 +50,9 @@ STEPS = {
     "delete": Step(_("删除"), (RoundStatus.DRAFT,), None, _("只有草稿状态的轮次可以删除")),
     # Results go public only once frozen (result_services.publication_create).
     "publish": Step(_("发布结果"), (RoundStatus.CLOSED,), None, _("只有已结束的轮次可以发布结果：评分中的得分还会变化")),
+    # The cadres' pay sheet (pay_services.sheet_generate): only from frozen scores.
+    "pay": Step(_("生成绩效报酬表"), (RoundStatus.CLOSED,), None,
+                _("只有已结束的轮次可以生成报酬表：评分中或草稿轮次的得分还会变化")),
 }
 
 

@@ -26,6 +26,7 @@ from apps.orgs.models import Organization
 from . import cross_selectors, duty_selectors, feed_services, round_selectors, round_services
 from .duty_models import Inspection
 from .models import IndicatorSystem, Method, SystemStatus
+from .pay_models import PaySheet
 from .round_forms import CrossMemberForm, ItemForm, ManualScoreForm, RoundForm
 from .round_models import Round, RoundEntry, Score, ScoreEvidence
 
@@ -77,6 +78,8 @@ def _detail_context(request, rnd):
     can_manage = policy.can(request.user, policy.ASSESSMENT_MANAGE, rnd)
     return {"round": rnd, "section": "assessment", "job": rnd.job, **_cross_context(request, rnd, can_manage),
             "can_manage": can_manage,
+            # The cadres' pay sheet of a closed round (pay_views): only for those who manage it.
+            "pay_sheet": policy.restrict(PaySheet, request.user).filter(round=rnd).first() if can_manage else None,
             "entry_count": entries.count(), "rows": round_selectors.results(rnd, list(round_selectors.ordered(entries)[:20])),
             "has_feeds": rnd.system.indicators.exclude(item_feed="").exists(),
             "open_question": _(OPEN_QUESTION), "close_question": _(CLOSE_QUESTION), "delete_question": _(DELETE_QUESTION)}
@@ -94,7 +97,8 @@ def round_progress(request, pk):
     return render(request, "assessment/rounds/_progress.html", {"round": rnd, "job": rnd.job})
 
 
-def _refused(request, rnd, exc):
+def refused(request, rnd, exc):
+    """The round's page with the reasons a step was refused (400); also for the pay sheet's generation."""
     for message in exc.messages:
         messages.error(request, message)
     return render(request, "assessment/rounds/detail.html", _detail_context(request, rnd), status=400)
@@ -110,7 +114,7 @@ def _step(request, pk, *, title, question, label, service, done, button_class="b
     try:
         service(actor=request.user, round=rnd, request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return refused(request, rnd, exc)
     messages.success(request, done)
     return redirect(then) if then else redirect("assessment:round_detail", rnd.pk)
 
@@ -144,7 +148,7 @@ def round_score(request, pk):
     try:
         round_services.scoring_start(actor=request.user, round=rnd, request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return refused(request, rnd, exc)
     messages.success(request, _("已开始自动计分"))
     return redirect("assessment:round_detail", rnd.pk)
 
@@ -157,7 +161,7 @@ def round_pull(request, pk):
     try:
         report = feed_services.round_items_pull(actor=request.user, round=rnd, request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return refused(request, rnd, exc)
     messages.success(request, report.message())
     for org, indicator, what in report.over_cap[:5]:
         messages.warning(request, _("{org}「{indicator}」已达上限，未计入：{what}").format(org=org, indicator=indicator, what=what))

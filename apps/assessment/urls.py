@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cross_views, duty_views, group_views, honour_views, result_views, round_views, views
+from . import cross_views, duty_views, group_views, honour_views, pay_views, result_views, round_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -77,4 +77,13 @@ urlpatterns = [
     path("inspections/<int:pk>/", duty_views.inspection_detail, name="inspection_detail"),
     path("inspections/<int:pk>/delete/", duty_views.inspection_delete, name="inspection_delete"),
     path("inspections/evidence/<int:pk>/", duty_views.inspection_evidence, name="inspection_evidence"),
+    # Slice 3: cadres' performance pay (pay_views.py).
+    path("rounds/<int:pk>/pay/", pay_views.sheet_generate, name="pay_generate"),
+    path("pay/", pay_views.pay_home, name="pay"),
+    path("pay/schemes/new/", pay_views.scheme_create, name="pay_scheme_create"),
+    path("pay/schemes/<int:pk>/", pay_views.scheme_detail, name="pay_scheme"),
+    path("pay/schemes/<int:pk>/edit/", pay_views.scheme_edit, name="pay_scheme_edit"),
+    path("pay/sheets/<int:pk>/", pay_views.sheet_detail, name="pay_sheet"),
+    path("pay/sheets/<int:pk>/confirm/", pay_views.sheet_confirm, name="pay_sheet_confirm"),
+    path("pay/sheets/<int:pk>/export/", pay_views.sheet_export, name="pay_sheet_export"),
 ]

@@ -54,6 +54,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .assessment_cross_seed import write_cross
     from .assessment_duties_seed import write_duties
     from .assessment_honours_seed import write_honours
+    from .assessment_pay_seed import write_pay
     from .assessment_results_seed import write_publication
     from .assessment_seed import write_assessment
     from .cases_seed import CASE_COUNTS, DEMO_QUERY_CODE, write_cases
@@ -77,8 +78,9 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         write_duties(next(o for o in orgs if o.depth == 1), today, log)  # duty lists, last quarter's inspections
         # The departments' 1+N (区直部门: this half-year's round open, the last one closed when it has ended).
         write_cross(next(o for o in orgs if o.depth == 1), today, log, closed_round=True)
-        if assessment["closed_rounds"]:  # last quarter's results published with the monthly review
+        if assessment["closed_rounds"]:  # last quarter's results published with the monthly review; the cadres' pay
             write_publication(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
+            write_pay(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")

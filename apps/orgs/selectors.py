@@ -373,3 +373,28 @@ def restructure_parent(user, org):
     if parent is None or not policy.can(user, policy.ORG_MANAGE, parent):
         return None
     return parent
+
+
+@dataclass(frozen=True)
+class PostHeld:
+    """A committee post held at some time within a span of dates (for the assessment's pay of cadres): names only."""
+
+    pk: int
+    organization_id: int
+    member_id: int
+    name: str
+    post: str
+    term_start: date
+    term_end: date | None
+
+
+def posts_held_between(org_ids, start: date, end: date, posts=None) -> list[PostHeld]:
+    """The committee posts of the organizations `org_ids` (their own committees, not their subtrees') held on some day
+    of start..end, ended ones included, optionally only of the post codes `posts`: one query, by the post's index."""
+    qs = CommitteePost.objects.filter(organization_id__in=list(org_ids), term_start__lte=end).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=start))
+    if posts is not None:
+        qs = qs.filter(post__in=list(posts))
+    rows = qs.order_by("organization_id", "term_start", "pk").values_list(
+        "pk", "organization_id", "member_id", "member__name", "post", "term_start", "term_end")
+    return [PostHeld(*row) for row in rows]

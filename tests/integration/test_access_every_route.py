@@ -32,6 +32,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.access.models import Role
+from apps.assessment.tests.pay_helpers import pay_sheet_of
 from tests import routes as route_table
 from tests.factories import make_user
 
@@ -153,6 +154,8 @@ def world(tree, settings):
     cross_member = cross_services.member_add(actor=admin, organization=tree.town_a, group=cross_services.group_create(
         actor=admin, round=rnd_entry.round, name="第二组"))
     duty_list, inspection, inspection_evidence = _duties(admin, tree, today)
+    # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
+    pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -167,6 +170,7 @@ def world(tree, settings):
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,

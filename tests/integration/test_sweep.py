@@ -31,6 +31,7 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
+from apps.assessment.tests.pay_helpers import pay_sheet_of
 from apps.core import inputguard
 from tests import routes as route_table
 
@@ -109,6 +110,8 @@ def world(tree):
                                             data={"name": "基础工作", "max_points": Decimal(100), "method": "manual"})
     # A round of it (a published copy), open, branch A's manual score with an evidence file.
     rnd_entry, rnd_score, rnd_evidence = _assessment_round(admin, system)
+    # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
+    pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     by_segment = {
         "orgs": tree.branch_a.pk, "posts": post.pk, "members": tree.member_a.pk, "records": record.pk, "plans": plan.pk,
         "types": theme.pk, "evaluations": evaluation.pk, "participants": evaluation.participants.first().pk,
@@ -117,6 +120,7 @@ def world(tree):
         "cluster": cluster.pk, "activity-types": theme.pk,
         "groups": group.pk, "systems": system.pk, "indicators": indicator.pk,
         "rounds": rnd_entry.round_id, "entries": rnd_entry.pk, "scores": rnd_score.pk, "evidence": rnd_evidence.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": 1, "service_pk": service.pk, "participant_pk": by_segment["participants"],

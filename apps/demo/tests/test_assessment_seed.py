@@ -82,6 +82,7 @@ def test_the_demo_has_duty_lists_and_last_quarters_inspections():
 
 def test_the_demo_has_a_departments_round_and_published_results():
     from apps.assessment.cross_models import CrossGroup, CrossScore
+    from apps.assessment.pay_models import PaySheet
     from apps.assessment.result_models import ResultPublication
 
     result = seed_demo(scale="small", today=date(2026, 11, 20), log=lambda line: None)
@@ -94,3 +95,5 @@ def test_the_demo_has_a_departments_round_and_published_results():
                                     indicator__cross_weight=100, points__isnull=False).exists()
     publication = ResultPublication.objects.get()
     assert publication.round_id in result["closed_rounds"] and publication.note
+    sheet = PaySheet.objects.get()  # the cadres' pay of that round, each bonus from a score
+    assert sheet.round_id == publication.round_id and sheet.lines.exists()
