@@ -63,12 +63,15 @@ def object_type_label(object_type: str) -> str:
 
 
 def _field(model, name):
+    """The model's own field of that name; None for a key that names no field, or a reverse relation (an audited
+    snapshot may list related rows under their relation's name, e.g. a group's "members"): shown as plain values."""
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    return field if isinstance(field, models.Field) else None
 
 
 def _is_fk(field) -> bool:

@@ -52,3 +52,16 @@ def test_a_write_is_recorded_only_inside_its_own_transaction(tree):
         audit_record(actor=actor, action="update", obj=tree.member_a)
         audit_bulk([build_event(actor=actor, action="update", obj=tree.branch_a)])
     assert AuditEvent.objects.count() == before + 2
+
+
+def test_a_snapshot_key_naming_a_reverse_relation_is_shown_as_a_value():
+    """An audited snapshot may list related rows under their relation's name (an organization's "posts"): the
+    trail shows the value instead of failing on the relation (it has no choices, no verbose name)."""
+    from apps.audit.display import Reader
+    from apps.audit.models import AuditEvent
+    from apps.orgs.models import Organization
+
+    event = AuditEvent(object_type="orgs.organization", action="update", before={"posts": [1]}, after={"posts": [1, 2]})
+    assert Organization._meta.get_field("posts").is_relation  # a reverse relation of that name exists
+    [change] = Reader([event]).changes(event)
+    assert change.field == "posts" and "2" in change.after
