@@ -31,10 +31,6 @@ def _back(rnd):
     return redirect(reverse("assessment:round_detail", args=[rnd.pk]) + "#cross-groups")
 
 
-def _refused(request, rnd, exc):
-    return round_views._refused(request, rnd, exc)
-
-
 def _member_scope(user):
     return policy.restrict(Organization, user, policy.ASSESSMENT_MANAGE)
 
@@ -49,7 +45,7 @@ def group_create(request, pk):
             raise ValidationError([e for errors in form.errors.values() for e in errors])
         cross_services.group_create(actor=request.user, round=rnd, name=form.cleaned_data["name"], request=request)
     except ValidationError as exc:
-        return _refused(request, rnd, exc)
+        return round_views.refused(request, rnd, exc)
     messages.success(request, _("已新建交叉考核小组"))
     return _back(rnd)
 
@@ -61,7 +57,7 @@ def group_delete(request, pk):
     try:
         cross_services.group_delete(actor=request.user, group=group, request=request)
     except ValidationError as exc:
-        return _refused(request, group.round, exc)
+        return round_views.refused(request, group.round, exc)
     messages.success(request, _("已删除交叉考核小组"))
     return _back(group.round)
 
@@ -77,7 +73,7 @@ def member_add(request, pk):
         cross_services.member_add(actor=request.user, group=group, organization=form.cleaned_data["organization"],
                                   request=request)
     except ValidationError as exc:
-        return _refused(request, group.round, exc)
+        return round_views.refused(request, group.round, exc)
     messages.success(request, _("已添加成员单位"))
     return _back(group.round)
 
@@ -89,7 +85,7 @@ def member_remove(request, pk):
     try:
         cross_services.member_remove(actor=request.user, member=member, request=request)
     except ValidationError as exc:
-        return _refused(request, member.round, exc)
+        return round_views.refused(request, member.round, exc)
     messages.success(request, _("已移出成员单位"))
     return _back(member.round)
 

@@ -33,24 +33,51 @@ def browser():
         browser.close()
 
 
+AXE_PAGES_PER_TAB = 30  # the pages a test opened, checked again at its end (the first ones, each address once)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
-    """A factory of pages, each in its own context (own cookies); fails the test on a 5xx or a JS error."""
-    contexts, problems = [], []
+    """A factory of pages, each in its own context (own cookies); fails the test on a 5xx or a JS error — and on a
+    critical or serious accessibility violation (axe-core) of any page the test opened: every HTML page a tab loaded
+    with GET is opened again at the end of the test, as that tab's user, and checked."""
+    from .axe import audit, blocking, describe
+
+    contexts, problems, tabs = [], [], []
 
     def make(**options):
         context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        visited = []
+        tabs.append((page, visited))
         page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+        page.on("response", lambda r: _note_document(page, r, visited))
         page.on("pageerror", lambda exc: problems.append(f"JS error: {exc}"))
         return page
 
     yield make
+    if not problems:
+        for page, visited in tabs:
+            if page.is_closed():
+                continue
+            for url in list(dict.fromkeys(visited))[:AXE_PAGES_PER_TAB]:
+                page.goto(url)
+                bad = blocking(audit(page))
+                if bad:
+                    problems.append(f"accessibility (axe-core) of {url}:\n{describe(bad)}")
     for context in contexts:
         context.close()
-    assert not problems, problems
+    assert not problems, "\n".join(problems)
+
+
+def _note_document(page, response, visited):
+    """An HTML page the tab's main frame loaded with GET (no download, no POST answer, no htmx fragment)."""
+    request = response.request
+    if (request.resource_type == "document" and request.method == "GET" and response.status < 400
+            and request.frame == page.main_frame and "text/html" in response.headers.get("content-type", "")):
+        visited.append(response.url)
 
 
 @pytest.fixture
