@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.evidence import PrivateFile, file_field
 from apps.orgs.models import Organization
 
 
@@ -142,26 +143,16 @@ class Nomination(models.Model):
         return honour_states.available(self)
 
 
-class NominationFile(models.Model):
+class NominationFile(PrivateFile):
     """Evidence behind a nomination (optional): private, served only through the access layer."""
 
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to="honours/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("honours/%Y/%m/")
 
     class Meta:
         verbose_name = _("推荐材料")
         verbose_name_plural = _("推荐材料")
         ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):

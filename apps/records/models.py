@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.evidence import PrivateFile, file_field
 from apps.orgs.models import Organization
 
 
@@ -291,25 +292,15 @@ class FileKind(models.TextChoices):
     ATTACHMENT = "attachment", _("附件")
 
 
-class RecordFile(models.Model):
+class RecordFile(PrivateFile):
     record = models.ForeignKey(ActivityRecord, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(_("类别"), max_length=12, choices=FileKind.choices)
-    file = models.FileField(_("文件"), upload_to="records/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("records/%Y/%m/")
 
     class Meta:
         verbose_name = _("纪实文件")
         verbose_name_plural = _("纪实文件")
         ordering = ["kind", "id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):
