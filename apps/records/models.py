@@ -107,9 +107,9 @@ class ActivityPlan(models.Model):
 
     @property
     def may(self):
-        from .states import PLAN_STEPS, plan_allows
+        from .states import plan_available
 
-        return {name: plan_allows(name, self) for name in PLAN_STEPS}
+        return plan_available(self)
 
 
 class RecordStatus(models.TextChoices):
