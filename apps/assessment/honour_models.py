@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 
@@ -81,9 +82,11 @@ class HonourKind(models.Model):
         return self.campaign.organization
 
 
-class Nomination(models.Model):
+class Nomination(Stateful, models.Model):
     """A nominee of a kind. `organization` is the organization credited (and whose subtree sees it): an organization
     nominee itself, a 党小组 its branch, a member their organization when nominated."""
+
+    STATE_TABLE = "apps.assessment.honour_states"
 
     kind = models.ForeignKey(HonourKind, verbose_name=_("示范类别"), on_delete=models.PROTECT, related_name="nominations")
     nominee_org = models.ForeignKey(Organization, verbose_name=_("推荐组织"), null=True, blank=True,
@@ -129,18 +132,6 @@ class Nomination(models.Model):
     @property
     def audit_organization(self):
         return self.organization
-
-    @property
-    def state(self):
-        from . import honour_states
-
-        return honour_states.state(self)
-
-    @property
-    def may(self):
-        from . import honour_states
-
-        return honour_states.available(self)
 
 
 class NominationFile(PrivateFile):

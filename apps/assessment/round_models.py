@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
@@ -23,7 +24,9 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", _("已结束")
 
 
-class Round(models.Model):
+class Round(Stateful, models.Model):
+    STATE_TABLE = "apps.assessment.round_states"
+
     system = models.ForeignKey("assessment.IndicatorSystem", verbose_name=_("指标体系"), on_delete=models.PROTECT,
                                related_name="rounds")
     # The organization whose administrator created it (the group's organization, or below it): the round assesses
@@ -61,18 +64,6 @@ class Round(models.Model):
     @property
     def audit_organization(self):
         return self.organization
-
-    @property
-    def state(self):
-        from . import round_states
-
-        return round_states.state(self)
-
-    @property
-    def may(self):
-        from . import round_states
-
-        return round_states.available(self)
 
 
 class RoundEntry(models.Model):

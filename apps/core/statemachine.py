@@ -10,10 +10,13 @@ An entity's module declares its two tables and hands out the machine's answers u
     STEPS = {"publish": Step(_("发布"), (Status.DRAFT,), Status.PUBLISHED, _("只有草稿可以发布")), ...}
     state, allows, check, enter, available = Machine(STATES, STEPS).functions()
 
+A model mixes in `Stateful` naming its module (`STATE_TABLE`) for `obj.state` and `obj.may`.
+
 A table needing more subclasses State (a flag of its own) or Step (`permits`: judged on more than the status).
 """
 
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.core.exceptions import ValidationError
 
@@ -68,3 +71,19 @@ class Machine:
     def functions(self):
         """(state, allows, check, enter, available): an entity module's public functions."""
         return self.state, self.allows, self.check, self.enter, self.available
+
+
+class Stateful:
+    """A model's status as the pages ask about it (`obj.state.badge`, `obj.may.publish`), from its table: the module
+    named by STATE_TABLE, its functions named by STATE_FUNCTIONS (imported when asked: the table imports the model)."""
+
+    STATE_TABLE = ""
+    STATE_FUNCTIONS = ("state", "available")
+
+    @property
+    def state(self):
+        return getattr(import_module(self.STATE_TABLE), self.STATE_FUNCTIONS[0])(self)
+
+    @property
+    def may(self):
+        return getattr(import_module(self.STATE_TABLE), self.STATE_FUNCTIONS[1])(self)

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 
@@ -73,7 +74,10 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class ActivityPlan(models.Model):
+class ActivityPlan(Stateful, models.Model):
+    STATE_TABLE = "apps.records.states"
+    STATE_FUNCTIONS = ("plan_state", "plan_available")
+
     organization = models.ForeignKey(Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="activity_plans")
     activity_type = models.ForeignKey(ActivityType, verbose_name=_("活动类型"), on_delete=models.PROTECT)
     planned_on = models.DateField(_("计划日期"))
@@ -99,18 +103,6 @@ class ActivityPlan(models.Model):
     def audit_organization(self):
         return self.organization
 
-    @property
-    def state(self):
-        from .states import plan_state
-
-        return plan_state(self)
-
-    @property
-    def may(self):
-        from .states import plan_available
-
-        return plan_available(self)
-
 
 class RecordStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -122,8 +114,10 @@ def _checkin_token():
     return secrets.token_urlsafe(18)
 
 
-class ActivityRecord(models.Model):
+class ActivityRecord(Stateful, models.Model):
     """What happened at one activity. Submitted records are versioned; only they count as held."""
+
+    STATE_TABLE = "apps.records.states"
 
     organization = models.ForeignKey(Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="activity_records")
     activity_type = models.ForeignKey(ActivityType, verbose_name=_("活动类型"), on_delete=models.PROTECT)
@@ -193,20 +187,6 @@ class ActivityRecord(models.Model):
     @property
     def attendance_rate(self):
         return self.present_count / self.expected_count if self.expected_count else None
-
-    # The states as the pages ask about them, from the table in apps/records/states.py (templates do not repeat
-    # the status codes): `record.state.badge`, `record.may.return`.
-    @property
-    def state(self):
-        from .states import state
-
-        return state(self)
-
-    @property
-    def may(self):
-        from .states import available
-
-        return available(self)
 
     @property
     def can_submit(self):
