@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.evidence import PrivateFile, file_field
 from apps.orgs.models import Organization
 
 
@@ -152,26 +153,16 @@ class InspectionResult(models.Model):
         return self.inspection.organization
 
 
-class InspectionEvidence(models.Model):
+class InspectionEvidence(PrivateFile):
     """A private file behind an inspection result: served only through the access layer."""
 
     result = models.ForeignKey(InspectionResult, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("文件"), upload_to="assessment/inspections/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("assessment/inspections/%Y/%m/")
 
     class Meta:
         verbose_name = _("检查佐证材料")
         verbose_name_plural = _("检查佐证材料")
         ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):

@@ -8,8 +8,6 @@ Evidence files are checked like a manual score's (round_services.check_evidence)
 write fails, so nothing half-saved stays on disk.
 """
 
-import os
-import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_bulk, audit_record, build_event, snapshot
+from apps.core import evidence
 from apps.orgs.models import OrgKind
 
 from . import duty_selectors, round_services
@@ -133,18 +132,12 @@ def duty_item_delete(*, actor, item, request=None):
 def inspection_create(*, actor, organization, data, results, files=None, request=None) -> Inspection:
     """One quarter's inspection. `data`: period_key ("2026Q3"), inspected_on, note; `results`: {item pk: (outcome,
     note)} for every item that applies to the organization; `files`: {item pk: [uploads]}."""
-    saved = []
-    try:
-        with transaction.atomic():
-            return _inspection_create(actor=actor, organization=organization, data=data, results=results,
-                                      files=files or {}, request=request, saved=saved)
-    except BaseException:
-        for stored in saved:
-            stored.storage.delete(stored.name)
-        raise
+    with evidence.atomic_with_files() as store:
+        return _inspection_create(actor=actor, organization=organization, data=data, results=results,
+                                  files=files or {}, request=request, store=store)
 
 
-def _inspection_create(*, actor, organization, data, results, files, request, saved):
+def _inspection_create(*, actor, organization, data, results, files, request, store):
     year, number = duty_selectors.parse_quarter(data.get("period_key"))
     key, start, end = round_services.period_bounds(Period.QUARTER, year, number)
     inspected_on = data.get("inspected_on")
@@ -178,10 +171,7 @@ def _inspection_create(*, actor, organization, data, results, files, request, sa
         if result is None:
             continue
         for upload, content_type in zip(fs, types[pk]):
-            ev = InspectionEvidence(result=result, name=upload.name[:200], size=upload.size, content_type=content_type,
-                                    uploaded_by=actor)
-            ev.file.save(f"{uuid.uuid4().hex}{os.path.splitext(upload.name)[1].lower()}", upload, save=False)
-            saved.append(ev.file)
+            ev = store(InspectionEvidence.of(upload, content_type, uploaded_by=actor, result=result), upload)
             ev.save()
             events.append(build_event(actor=actor, action=Action.CREATE, obj=ev, after=snapshot(ev), request=request,
                                       organization=organization))

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 
@@ -80,9 +82,11 @@ class HonourKind(models.Model):
         return self.campaign.organization
 
 
-class Nomination(models.Model):
+class Nomination(Stateful, models.Model):
     """A nominee of a kind. `organization` is the organization credited (and whose subtree sees it): an organization
     nominee itself, a 党小组 its branch, a member their organization when nominated."""
+
+    STATE_TABLE = "apps.assessment.honour_states"
 
     kind = models.ForeignKey(HonourKind, verbose_name=_("示范类别"), on_delete=models.PROTECT, related_name="nominations")
     nominee_org = models.ForeignKey(Organization, verbose_name=_("推荐组织"), null=True, blank=True,
@@ -129,39 +133,17 @@ class Nomination(models.Model):
     def audit_organization(self):
         return self.organization
 
-    @property
-    def state(self):
-        from . import honour_states
 
-        return honour_states.state(self)
-
-    @property
-    def may(self):
-        from . import honour_states
-
-        return honour_states.available(self)
-
-
-class NominationFile(models.Model):
+class NominationFile(PrivateFile):
     """Evidence behind a nomination (optional): private, served only through the access layer."""
 
     nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to="honours/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("honours/%Y/%m/")
 
     class Meta:
         verbose_name = _("推荐材料")
         verbose_name_plural = _("推荐材料")
         ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):

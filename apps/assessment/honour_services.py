@@ -8,9 +8,7 @@ the same lock. `actor=None` is the system (the demo seed); a person must hold th
 in the views (NOMINATE on the nominating organization, ASSESSMENT_MANAGE on the campaign).
 """
 
-import os
 import unicodedata
-import uuid
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core import evidence
 from apps.orgs.models import BRANCH_KINDS, Organization, OrgKind
 
 from . import honour_states
@@ -146,19 +145,13 @@ def nomination_create(*, actor, kind, nominated_by_org, reasons, nominee_org=Non
                       request=None) -> Nomination:
     """A nomination by an organization (NOMINATE on it) of a nominee within its subtree; files saved before a refusal
     or a later failure are deleted: nothing half-saved stays on disk."""
-    saved = []
-    try:
-        with transaction.atomic():
-            return _nomination_create(actor=actor, kind=kind, by_org=nominated_by_org, reasons=reasons,
-                                      nominee_org=nominee_org, nominee_member=nominee_member, files=files,
-                                      request=request, saved=saved)
-    except BaseException:
-        for stored in saved:
-            stored.storage.delete(stored.name)
-        raise
+    with evidence.atomic_with_files() as store:
+        return _nomination_create(actor=actor, kind=kind, by_org=nominated_by_org, reasons=reasons,
+                                  nominee_org=nominee_org, nominee_member=nominee_member, files=files,
+                                  request=request, store=store)
 
 
-def _nomination_create(*, actor, kind, by_org, reasons, nominee_org, nominee_member, files, request, saved):
+def _nomination_create(*, actor, kind, by_org, reasons, nominee_org, nominee_member, files, request, store):
     kind = HonourKind.objects.select_related("campaign__organization").get(pk=kind.pk)
     _require(actor, NOMINATE, by_org, _("您没有以该组织名义推荐的权限"))
     _check_nominee(kind, by_org, nominee_org, nominee_member)
@@ -179,10 +172,8 @@ def _nomination_create(*, actor, kind, by_org, reasons, nominee_org, nominee_mem
         raise ValidationError({next(iter(nominee)): _("已推荐过该对象（待审核或已通过），不能重复推荐")}) from None
     audit_record(actor=actor, action=Action.CREATE, obj=nomination, after=snapshot(nomination), request=request)
     for upload, content_type in zip(files, types):
-        item = NominationFile(nomination=nomination, name=upload.name[:200], size=upload.size,
-                              content_type=content_type, uploaded_by=_stamp_actor(actor))
-        item.file.save(f"{uuid.uuid4().hex}{os.path.splitext(upload.name)[1].lower()}", upload, save=False)
-        saved.append(item.file)
+        item = store(NominationFile.of(upload, content_type, uploaded_by=_stamp_actor(actor), nomination=nomination),
+                     upload)
         item.save()
         audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
     return nomination

@@ -8,31 +8,11 @@ against the kind's quota, a revocation gives the place back. Only approved nomin
 The services refuse a step through this table; the pages ask `nomination.may`.
 """
 
-from dataclasses import dataclass
-
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.statemachine import Machine, State, Step
+
 from .honour_models import NominationStatus
-
-
-@dataclass(frozen=True)
-class State:
-    key: str
-    badge: str
-
-    @property
-    def label(self):
-        return NominationStatus(self.key).label
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    allowed_from: tuple[str, ...]
-    leads_to: str | None
-    refusal: str
-
 
 STATES = {
     NominationStatus.NOMINATED: State(NominationStatus.NOMINATED, "text-bg-warning"),
@@ -52,24 +32,4 @@ AWARDED = (NominationStatus.APPROVED,)
 # A nominee has at most one of these per kind.
 LIVE = (NominationStatus.NOMINATED, NominationStatus.APPROVED)
 
-
-def state(nomination) -> State:
-    return STATES[nomination.status]
-
-
-def allows(name, nomination) -> bool:
-    return nomination.status in STEPS[name].allowed_from
-
-
-def check(nomination, name):
-    if not allows(name, nomination):
-        raise ValidationError(str(STEPS[name].refusal))
-
-
-def enter(nomination, name):
-    check(nomination, name)
-    nomination.status = STEPS[name].leads_to
-
-
-def available(nomination) -> dict:
-    return {name: allows(name, nomination) for name in STEPS}
+state, allows, check, enter, available = Machine(STATES, STEPS).functions()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 # Points: up to 9999.99, two decimals, never float (rules.md: scores are added up and published).
@@ -70,9 +71,11 @@ WEIGHT_FIELDS = {Period.MONTH: "weight_month", Period.QUARTER: "weight_quarter",
                  Period.YEAR: "weight_year"}
 
 
-class IndicatorSystem(models.Model):
+class IndicatorSystem(Stateful, models.Model):
     """One version of a group's indicator system for a year. Only a draft changes (states.py); a system in use is copied
     into a new draft version instead, so what an organization was assessed by never changes afterwards."""
+
+    STATE_TABLE = "apps.assessment.states"
 
     group = models.ForeignKey(AssessmentGroup, verbose_name=_("考核类别"), on_delete=models.PROTECT, related_name="systems")
     year = models.PositiveSmallIntegerField(_("考核年度"))
@@ -121,19 +124,6 @@ class IndicatorSystem(models.Model):
 
     def scored_periods(self):
         return [(period, label, weight) for period, label, weight in self.weights() if weight > 0]
-
-    # The state as pages ask about it, from the one table in states.py (templates repeat no status).
-    @property
-    def state(self):
-        from . import states
-
-        return states.state(self)
-
-    @property
-    def may(self):
-        from . import states
-
-        return states.available(self)
 
 
 class Method(models.TextChoices):

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 # Yuan, two decimals: up to 99,999,999.99 (a district's sheet total fits).
@@ -124,7 +125,9 @@ class SheetStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("已确认")
 
 
-class PaySheet(models.Model):
+class PaySheet(Stateful, models.Model):
+    STATE_TABLE = "apps.assessment.pay_states"
+
     round = models.OneToOneField("assessment.Round", verbose_name=_("考核轮次"), on_delete=models.PROTECT,
                                  related_name="pay_sheet")
     scheme = models.ForeignKey(PayScheme, verbose_name=_("报酬方案"), on_delete=models.PROTECT, related_name="sheets")
@@ -150,18 +153,6 @@ class PaySheet(models.Model):
     @property
     def audit_organization(self):
         return self.organization
-
-    @property
-    def state(self):
-        from . import pay_states
-
-        return pay_states.state(self)
-
-    @property
-    def may(self):
-        from . import pay_states
-
-        return pay_states.available(self)
 
 
 class PayLine(models.Model):

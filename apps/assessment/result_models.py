@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.statemachine import Stateful
+
 
 class NoteKind(models.TextChoices):
     MONTH = "month", _("月点评")
@@ -31,7 +33,9 @@ class PublicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-class ResultPublication(models.Model):
+class ResultPublication(Stateful, models.Model):
+    STATE_TABLE = "apps.assessment.result_states"
+
     round = models.ForeignKey("assessment.Round", verbose_name=_("考核轮次"), on_delete=models.PROTECT,
                               related_name="publications")
     title = models.CharField(_("标题"), max_length=100)
@@ -66,15 +70,3 @@ class ResultPublication(models.Model):
     @property
     def audit_organization(self):
         return self.round.organization
-
-    @property
-    def state(self):
-        from . import result_states
-
-        return result_states.state(self)
-
-    @property
-    def may(self):
-        from . import result_states
-
-        return result_states.available(self)

@@ -8,29 +8,17 @@ good and stays as the record of what was shown; the round may be published again
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from apps.core import statemachine
+from apps.core.statemachine import Machine, Step
 
 from .result_models import PublicationStatus
 
 
 @dataclass(frozen=True)
-class State:
-    key: str
-    badge: str
-    public: bool  # shown on /results/
-
-    @property
-    def label(self):
-        return PublicationStatus(self.key).label
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    allowed_from: tuple[str, ...]
-    leads_to: str | None
-    refusal: str
+class State(statemachine.State):
+    public: bool = False  # shown on /results/
 
 
 STATES = {
@@ -43,25 +31,4 @@ STEPS = {
     "withdraw": Step(_("撤回"), (PublicationStatus.PUBLISHED,), PublicationStatus.WITHDRAWN, _("该结果已撤回")),
 }
 
-
-def state(publication) -> State:
-    return STATES[publication.status]
-
-
-def allows(name, publication) -> bool:
-    return publication.status in STEPS[name].allowed_from
-
-
-def check(publication, name):
-    if not allows(name, publication):
-        raise ValidationError(str(STEPS[name].refusal))
-
-
-def enter(publication, name):
-    check(publication, name)
-    if STEPS[name].leads_to is not None:
-        publication.status = STEPS[name].leads_to
-
-
-def available(publication) -> dict:
-    return {name: allows(name, publication) for name in STEPS}
+state, allows, check, enter, available = Machine(STATES, STEPS).functions()

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
@@ -22,7 +24,9 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", _("已结束")
 
 
-class Round(models.Model):
+class Round(Stateful, models.Model):
+    STATE_TABLE = "apps.assessment.round_states"
+
     system = models.ForeignKey("assessment.IndicatorSystem", verbose_name=_("指标体系"), on_delete=models.PROTECT,
                                related_name="rounds")
     # The organization whose administrator created it (the group's organization, or below it): the round assesses
@@ -60,18 +64,6 @@ class Round(models.Model):
     @property
     def audit_organization(self):
         return self.organization
-
-    @property
-    def state(self):
-        from . import round_states
-
-        return round_states.state(self)
-
-    @property
-    def may(self):
-        from . import round_states
-
-        return round_states.available(self)
 
 
 class RoundEntry(models.Model):
@@ -156,26 +148,16 @@ class ScoreItem(models.Model):
         return self.score.entry.organization
 
 
-class ScoreEvidence(models.Model):
+class ScoreEvidence(PrivateFile):
     """A private file behind a manual score: served only through the access layer."""
 
     score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("文件"), upload_to="assessment/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("assessment/%Y/%m/")
 
     class Meta:
         verbose_name = _("评分佐证材料")
         verbose_name_plural = _("评分佐证材料")
         ordering = ["id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):

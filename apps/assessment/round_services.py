@@ -16,8 +16,6 @@ Missing automatic values (None: nothing was required, nothing rated): scored 0 w
 says 无数据 beside the 0, so it is never silent.
 """
 
-import os
-import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -30,7 +28,7 @@ from django.utils.translation import gettext_noop
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
-from apps.core import jobs
+from apps.core import evidence, jobs
 from apps.core.bulk import update_rows
 from apps.core.models import Job
 from apps.core.periods import Period as CorePeriod
@@ -45,12 +43,6 @@ NO_DATA_NOTE = gettext_noop("无数据，按0分计（应得分不予计入）")
 MAX_COMMENT = 1000
 EVIDENCE_MAX = 5
 EVIDENCE_MAX_MB = 10
-_EVIDENCE_TYPES = {
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"), ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"), ".pdf": (b"%PDF-", "application/pdf"),
-    ".docx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
 CENT = Decimal("0.01")
 PERIOD_COUNT = {Period.MONTH: 12, Period.QUARTER: 4, Period.HALF: 2, Period.YEAR: 1}
 
@@ -228,38 +220,19 @@ def _clean_text(value, limit, field, label):
 
 
 def check_evidence(upload) -> str:
-    ext = os.path.splitext(upload.name or "")[1].lower()
-    if ext not in _EVIDENCE_TYPES:
-        raise ValidationError({"files": _("不支持的文件类型：只接受 {types}").format(types="、".join(e[1:] for e in _EVIDENCE_TYPES))})
-    if upload.size > EVIDENCE_MAX_MB * 1024 * 1024:
-        raise ValidationError({"files": _("文件过大：不能超过 {mb} MB").format(mb=EVIDENCE_MAX_MB)})
-    if upload.size == 0:
-        raise ValidationError({"files": _("文件是空的")})
-    signature, content_type = _EVIDENCE_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(signature):
-        raise ValidationError({"files": _("文件内容与扩展名不符")})
-    return content_type
+    """The content type of an evidence file (scores, nominations, inspections); ValidationError otherwise."""
+    return evidence.check_upload(upload, evidence.EVIDENCE_TYPES, EVIDENCE_MAX_MB)
 
 
 def score_manual(*, actor, score, points, comment="", files=(), request=None, now=None) -> Score:
     """An assessor's points (0..max) with a comment and optional evidence. Files saved before a refusal or any
     failure later in the transaction are deleted: nothing half-saved stays on disk."""
-    saved = []
-    try:
-        with transaction.atomic():
-            result = _score_manual(actor=actor, score=score, points=points, comment=comment, files=files,
-                                   request=request, now=now, saved=saved)
-    except BaseException:
-        for stored in saved:
-            stored.storage.delete(stored.name)
-        raise
-    return result
+    with evidence.atomic_with_files() as store:
+        return _score_manual(actor=actor, score=score, points=points, comment=comment, files=files,
+                             request=request, now=now, store=store)
 
 
-def _score_manual(*, actor, score, points, comment, files, request, now, saved):
+def _score_manual(*, actor, score, points, comment, files, request, now, store):
     rnd = _lock_round(score.entry.round, share=True)
     round_states.check_scoring(rnd, now)
     _lock_entry(score.entry_id)
@@ -283,10 +256,7 @@ def _score_manual(*, actor, score, points, comment, files, request, now, saved):
     score.scored_by, score.scored_at = actor, now or timezone.now()
     score.save()
     for upload, content_type in zip(files, types):
-        item = ScoreEvidence(score=score, name=upload.name[:200], size=upload.size, content_type=content_type,
-                             uploaded_by=actor)
-        item.file.save(f"{uuid.uuid4().hex}{os.path.splitext(upload.name)[1].lower()}", upload, save=False)
-        saved.append(item.file)
+        item = store(ScoreEvidence.of(upload, content_type, uploaded_by=actor, score=score), upload)
         item.save()
         audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
     _recount_total(score.entry)

@@ -8,33 +8,14 @@ every score, the automatic ones' inputs included, stays as it was, whatever the 
 The services refuse a step through this table; the pages ask `round.may`.
 """
 
-from dataclasses import dataclass
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.statemachine import Machine, State, Step
+
 from .round_models import RoundStatus
-
-
-@dataclass(frozen=True)
-class State:
-    key: str
-    badge: str
-
-    @property
-    def label(self):
-        return RoundStatus(self.key).label
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    allowed_from: tuple[str, ...]
-    leads_to: str | None
-    refusal: str
-
 
 STATES = {
     RoundStatus.DRAFT: State(RoundStatus.DRAFT, "text-bg-secondary"),
@@ -56,23 +37,7 @@ STEPS = {
 }
 
 
-def state(rnd) -> State:
-    return STATES[rnd.status]
-
-
-def allows(name, rnd) -> bool:
-    return rnd.status in STEPS[name].allowed_from
-
-
-def check(rnd, name):
-    if not allows(name, rnd):
-        raise ValidationError(str(STEPS[name].refusal))
-
-
-def enter(rnd, name):
-    check(rnd, name)
-    if STEPS[name].leads_to is not None:
-        rnd.status = STEPS[name].leads_to
+state, allows, check, enter, available = Machine(STATES, STEPS).functions()
 
 
 def check_window(rnd, now=None):
@@ -88,7 +53,3 @@ def check_window(rnd, now=None):
 def check_scoring(rnd, now=None):
     check(rnd, "score")
     check_window(rnd, now)
-
-
-def available(rnd) -> dict:
-    return {name: allows(name, rnd) for name in STEPS}

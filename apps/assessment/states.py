@@ -12,29 +12,17 @@ system (`system.state`, `system.may`), so no page or service spells out the stat
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from apps.core import statemachine
+from apps.core.statemachine import Machine, Step
 
 from .models import SystemStatus
 
 
 @dataclass(frozen=True)
-class State:
-    key: str
-    badge: str  # how the status shows as a badge
+class State(statemachine.State):
     editable: bool = False
-
-    @property
-    def label(self):
-        return SystemStatus(self.key).label
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    allowed_from: tuple[str, ...]
-    leads_to: str | None  # None: the status stays (or the system goes)
-    refusal: str  # why the step is refused from any other status
 
 
 STATES = {
@@ -55,30 +43,7 @@ STEPS = {
 }
 
 
-def state(system) -> State:
-    return STATES[system.status]
-
-
-def allows(name, system) -> bool:
-    return system.status in STEPS[name].allowed_from
-
-
-def check(system, name):
-    """Refuse the step (ValidationError with the step's reason) unless the system's status allows it."""
-    if not allows(name, system):
-        raise ValidationError(str(STEPS[name].refusal))
-
-
-def enter(system, name):
-    """The system takes the step: refused unless the table allows it; then the status it leads to."""
-    check(system, name)
-    if STEPS[name].leads_to is not None:
-        system.status = STEPS[name].leads_to
-
-
-def available(system) -> dict:
-    """{step: allowed} for the pages (`system.may.publish`); who may take a step is the views' and the policy's."""
-    return {name: allows(name, system) for name in STEPS}
+state, allows, check, enter, available = Machine(STATES, STEPS).functions()
 
 
 def editable_statuses() -> tuple[str, ...]:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.evidence import PrivateFile, file_field
+from apps.core.statemachine import Stateful
 from apps.orgs.models import Organization
 
 
@@ -72,7 +74,10 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class ActivityPlan(models.Model):
+class ActivityPlan(Stateful, models.Model):
+    STATE_TABLE = "apps.records.states"
+    STATE_FUNCTIONS = ("plan_state", "plan_available")
+
     organization = models.ForeignKey(Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="activity_plans")
     activity_type = models.ForeignKey(ActivityType, verbose_name=_("活动类型"), on_delete=models.PROTECT)
     planned_on = models.DateField(_("计划日期"))
@@ -98,18 +103,6 @@ class ActivityPlan(models.Model):
     def audit_organization(self):
         return self.organization
 
-    @property
-    def state(self):
-        from .states import plan_state
-
-        return plan_state(self)
-
-    @property
-    def may(self):
-        from .states import PLAN_STEPS, plan_allows
-
-        return {name: plan_allows(name, self) for name in PLAN_STEPS}
-
 
 class RecordStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -121,8 +114,10 @@ def _checkin_token():
     return secrets.token_urlsafe(18)
 
 
-class ActivityRecord(models.Model):
+class ActivityRecord(Stateful, models.Model):
     """What happened at one activity. Submitted records are versioned; only they count as held."""
+
+    STATE_TABLE = "apps.records.states"
 
     organization = models.ForeignKey(Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="activity_records")
     activity_type = models.ForeignKey(ActivityType, verbose_name=_("活动类型"), on_delete=models.PROTECT)
@@ -192,20 +187,6 @@ class ActivityRecord(models.Model):
     @property
     def attendance_rate(self):
         return self.present_count / self.expected_count if self.expected_count else None
-
-    # The states as the pages ask about them, from the table in apps/records/states.py (templates do not repeat
-    # the status codes): `record.state.badge`, `record.may.return`.
-    @property
-    def state(self):
-        from .states import state
-
-        return state(self)
-
-    @property
-    def may(self):
-        from .states import available
-
-        return available(self)
 
     @property
     def can_submit(self):
@@ -291,25 +272,15 @@ class FileKind(models.TextChoices):
     ATTACHMENT = "attachment", _("附件")
 
 
-class RecordFile(models.Model):
+class RecordFile(PrivateFile):
     record = models.ForeignKey(ActivityRecord, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(_("类别"), max_length=12, choices=FileKind.choices)
-    file = models.FileField(_("文件"), upload_to="records/%Y/%m/")
-    name = models.CharField(_("文件名"), max_length=200)
-    size = models.PositiveIntegerField(_("大小"))
-    content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    AUDIT_EXCLUDE = ("uploaded_at",)
+    file = file_field("records/%Y/%m/")
 
     class Meta:
         verbose_name = _("纪实文件")
         verbose_name_plural = _("纪实文件")
         ordering = ["kind", "id"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def audit_organization(self):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
-from apps.core import jobs
+from apps.core import evidence, jobs
 from apps.core.dbrouter import reading_from_replica
 from apps.core.models import Job
 from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
@@ -419,17 +419,16 @@ def record_check_in(*, user, token, now=None, request=None) -> tuple[ActivityRec
 
 # ---- photos and attachments ----
 
-@transaction.atomic
 def record_file_add(*, actor, record, kind, upload, request=None) -> RecordFile:
-    if record.files.count() >= settings.RECORD_FILES_MAX:
-        raise ValidationError({"file": _("每条纪实最多上传{n}个文件").format(n=settings.RECORD_FILES_MAX)})
-    content_type = files.check_upload(kind, upload)
-    item = RecordFile(record=record, kind=kind, name=upload.name[:200], size=upload.size, content_type=content_type,
-                      uploaded_by=actor)
-    item.file.save(files.storage_name(upload.name), upload, save=False)
-    item.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
-    return item
+    """A photo or attachment; its file is deleted again if the write fails (nothing half-saved on disk)."""
+    with evidence.atomic_with_files() as store:
+        if record.files.count() >= settings.RECORD_FILES_MAX:
+            raise ValidationError({"file": _("每条纪实最多上传{n}个文件").format(n=settings.RECORD_FILES_MAX)})
+        content_type = files.check_upload(kind, upload)
+        item = store(RecordFile.of(upload, content_type, uploaded_by=actor, record=record, kind=kind), upload)
+        item.save()
+        audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request)
+        return item
 
 
 @transaction.atomic

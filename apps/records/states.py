@@ -7,31 +7,26 @@ the pages ask the record (`record.state`, `record.may`), so no page or service s
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from apps.core import statemachine
+from apps.core.statemachine import Machine
 
 from .models import AttendanceStatus, PlanStatus, RecordStatus
 
 
 @dataclass(frozen=True)
-class State:
-    key: str
-    badge: str  # how the status shows as a badge
+class State(statemachine.State):
     counts: bool = False  # the record counts as held: compliance (Fulfilment), attendance rates, members' dates
-
-    @property
-    def label(self):
-        return RecordStatus(self.key).label if self.key in RecordStatus.values else PlanStatus(self.key).label
 
 
 @dataclass(frozen=True)
-class Step:
-    label: str
-    allowed_from: tuple[str, ...]
-    leads_to: str | None  # None: the status stays (or the record goes)
-    refusal: str  # why the step is refused from any other status ("": a step no status refuses)
+class Step(statemachine.Step):
     # Judged on the record's history too: a record ever submitted keeps its versions, so it is never deleted.
     never_submitted: bool = False
+
+    def permits(self, record) -> bool:
+        return not (self.never_submitted and record.first_submitted_at is not None) and super().permits(record)
 
 
 RECORD_STATES = {
@@ -73,52 +68,6 @@ ATTENDANCE_TEXT = {AttendanceStatus.PRESENT: "text-success", AttendanceStatus.LE
                    AttendanceStatus.ABSENT: "text-danger"}
 
 
-# ---- records ----
-
-def state(record) -> State:
-    return RECORD_STATES[record.status]
-
-
-def allows(name, record) -> bool:
-    step = RECORD_STEPS[name]
-    if step.never_submitted and record.first_submitted_at is not None:
-        return False
-    return record.status in step.allowed_from
-
-
-def check(record, name):
-    """Refuse the step (ValidationError with the step's reason) unless the record's status allows it."""
-    if not allows(name, record):
-        raise ValidationError(str(RECORD_STEPS[name].refusal))
-
-
-def enter(record, name):
-    """The record takes the step: refused unless the table allows it; then the status it leads to."""
-    check(record, name)
-    if RECORD_STEPS[name].leads_to is not None:
-        record.status = RECORD_STEPS[name].leads_to
-
-
-def available(record) -> dict:
-    """{step: allowed} for the pages (`record.may.submit`); who may take a step is the views' and policy's."""
-    return {name: allows(name, record) for name in RECORD_STEPS}
-
-
-# ---- plans ----
-
-def plan_state(plan) -> State:
-    return PLAN_STATES[plan.status]
-
-
-def plan_allows(name, plan) -> bool:
-    return plan.status in PLAN_STEPS[name].allowed_from
-
-
-def plan_check(plan, name):
-    if not plan_allows(name, plan):
-        raise ValidationError(str(PLAN_STEPS[name].refusal))
-
-
-def plan_enter(plan, name):
-    plan_check(plan, name)
-    plan.status = PLAN_STEPS[name].leads_to
+# The records' answers (`check`, `enter`; `state`, `available` for `record.state`, `record.may`) and the plans'.
+state, allows, check, enter, available = Machine(RECORD_STATES, RECORD_STEPS).functions()
+plan_state, plan_allows, plan_check, plan_enter, plan_available = Machine(PLAN_STATES, PLAN_STEPS).functions()
