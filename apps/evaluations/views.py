@@ -150,11 +150,12 @@ def _render_participate(request, evaluation, *, self_form=None, rating_form=None
                                                     "comment": getattr(p.my_rating, "comment", "")})
         p.rating_form.auto_id = f"id_rate{p.member_id}_%s"  # one form per row: ids must not repeat
         p.rating_form.fields["grade"].widget.attrs["aria-label"] = p.member.name
+        p.rating_form.fields["comment"].widget.attrs["aria-label"] = _("对{name}的评议意见").format(name=p.member.name)
     if self_form is None:
         self_form = SelfEvaluationForm(initial={"text": me.self_evaluation})
     return render(request, "evaluations/participate.html", {
         "evaluation": evaluation, "me": me, "others": others, "self_form": self_form, "section": "evaluations",
-        "rating_errors": [e for errors in rating_form.errors.values() for e in errors] if rating_form is not None else [],
+        "rating_form": rating_form,  # the refused rating (None when there is none): its errors are summed up on top
         "rated_count": sum(1 for p in others if p.my_rating), "ratable_count": sum(1 for p in others if p.is_graded),
         "not_graded_message": _(services.NOT_GRADED_MESSAGE),
     }, status=status)

@@ -66,7 +66,7 @@ def test_evaluation_from_opening_to_the_member_record(demo, page, new_page, logi
     expect(phone.get_by_role("alert")).to_contain_text("个人自评已提交")
     ratee = next(p for p in graded if p.member_id != me.pk)
     row = phone.get_by_test_id(f"rate-{ratee.member_id}")
-    row.get_by_label(ratee.member.name).select_option(label="优秀")
+    row.get_by_label(ratee.member.name, exact=True).select_option(label="优秀")
     row.get_by_placeholder("评议意见（选填）").fill("工作积极，带头服务群众")
     row.get_by_role("button", name="保存").click()
     expect(phone.get_by_role("alert")).to_contain_text("互评意见已保存")

@@ -87,3 +87,51 @@ def test_the_minimum_length_holds_for_every_way_in(cases, client, posting):  # n
     with override_settings(CASE_DESCRIPTION_MIN_CHARS=2):
         case, _ = case_submit(intake=_intake(cases, TOO_SHORT))
     assert case.description == "垃 圾"
+
+
+def test_staff_intake_errors_are_told_to_assistive_technology(cases, client):
+    from tests.form_errors import assert_accessible_error
+
+    client.force_login(cases.users["town_a_admin"])
+    response = client.post("/cases/new/", {"channel": "", "unit": cases.town_a.pk, "service": cases.services["env"].pk,
+                                           "description": "", "township": cases.tree.town_a.pk, "phone": "123"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.count("data-error-summary") == 1
+    assert assert_accessible_error(html, name="channel") == {"id_channel_error"}
+    assert "id_description_error" in assert_accessible_error(html, name="description")
+    # An error intake finds once the form is valid, on a control written by hand.
+    response = client.post("/cases/new/", {"channel": "phone", "unit": cases.town_a.pk, "service": cases.services["env"].pk,
+                                           "description": "村口路灯坏了", "township": cases.tree.town_a.pk, "phone": "123"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "联系电话格式不正确" in html
+    assert "id_phone_error" in assert_accessible_error(html, name="phone")
+
+
+def test_filters_with_a_bad_date_mark_the_field(cases, client):
+    from tests.form_errors import assert_accessible_error
+
+    client.force_login(cases.tree.users["district_admin"])
+    html = client.get("/cases/", {"submitted_from": "2026-02-30"}).content.decode()
+    assert assert_accessible_error(html, name="submitted_from") == {"id_submitted_from_error"}
+    html = client.get("/cases/rankings/", {"period": "2026-13"}).content.decode()
+    assert assert_accessible_error(html, name="period") == {"id_period_error"}
+    client.force_login(cases.tree.users["auditor"])
+    html = client.get("/audit/", {"date_from": "2026-02-30"}).content.decode()
+    assert assert_accessible_error(html, name="date_from") == {"id_date_from_error"}
+
+
+def test_a_rating_without_a_choice_marks_its_group(cases, client):
+    from apps.cases import services
+    from tests.form_errors import assert_accessible_error
+
+    client.post("/report/", form_data(cases, client))
+    case = Case.objects.get()
+    services.case_sign(actor=cases.users["town_a_admin"], case=case, unit=cases.town_a)
+    services.case_resolve(actor=cases.users["town_a_admin"], case=case, unit=cases.town_a, answer="已清运干净")
+    response = client.post(f"/report/track/{case.number}/rate/", {"solved": "1"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert assert_accessible_error(html, id="r-rating-group") == {"r-rating_error"}
+    assert '<a href="#r-rating-satisfied" data-error-link>' in html and 'id="r-rating-satisfied"' in html
+    assert html.count('aria-invalid="true"') == 1  # 是否已解决 was answered

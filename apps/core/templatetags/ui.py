@@ -1,4 +1,6 @@
 from django import forms, template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -57,7 +59,17 @@ def thousands(value):
 @register.filter
 def error_summary(form):
     """[(anchor id or "", label, message)] of every error of a bound form, in field order: non-field errors first, then
-    each field's (errors added under a name that is no field, e.g. "area", are listed without a link)."""
+    each field's (errors added under a name that is no field, e.g. "area", are listed without a link). Takes a formset
+    too."""
+    if isinstance(form, forms.BaseFormSet):
+        # A formset: its own errors (and those a service raised after it validated, which the view sets as
+        # service_errors), then each form's.
+        if not form.is_bound:
+            return []
+        items = [("", "", e) for e in [*form.non_form_errors(), *getattr(form, "service_errors", ())]]
+        for each in form.forms:
+            items.extend(error_summary(each))
+        return items
     if form is None or not getattr(form, "errors", None):
         return []
     items = [("", "", e) for e in form.non_field_errors()]
@@ -65,7 +77,28 @@ def error_summary(form):
         if name == forms.forms.NON_FIELD_ERRORS:
             continue
         field = form.fields.get(name)
-        anchor = form[name].auto_id if field is not None and not field.widget.is_hidden else ""
+        anchor = ""
+        if field is not None and not field.widget.is_hidden:
+            bound = form[name]
+            # A group of radios or checkboxes: the link goes to its first option (Django's and the hand-written ones
+            # are "<id>_0"), which can take the focus.
+            anchor = f"{bound.auto_id}_0" if bound.use_fieldset and bound.auto_id else bound.auto_id
         label = (field.label if field is not None else "") or ""
         items.extend((anchor, label, e) for e in errors)
     return items
+
+
+@register.simple_tag
+def field_aria(field, *extra_ids, help=False):
+    """aria-invalid and aria-describedby for a control written by hand (not rendered with {{ field }}): what Django's
+    widgets carry by themselves, pointing at field_errors.html ("<id>_error") and, with help=True (the template renders
+    the help text with id "<id>_helptext"), at the help text; extra_ids (a hint of the template's own) come first."""
+    ids = [i for i in extra_ids if i]
+    if help and field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    html = ' aria-invalid="true"' if field.errors else ""
+    if ids:
+        html += format_html(' aria-describedby="{}"', " ".join(ids))
+    return mark_safe(html)  # built from constants and format_html

@@ -39,3 +39,31 @@ def test_rendered_ids_match_aria_describedby():
     assert 'aria-describedby="id_name_helptext id_name_error"' in html and 'aria-invalid="true"' in html
     assert 'id="id_name_helptext"' in html and 'id="id_name_error"' in html
     assert 'data-error-summary' in html and '<a href="#id_name" data-error-link>姓名：' in html
+
+
+def test_hand_written_controls_get_the_widgets_aria():
+    form = _Form(data={"code": "1"})
+    form.is_valid()
+    html = Template('{% load ui %}<input name="name"{% field_aria form.name "hint" %}>|<input{% field_aria form.name help=True %}>'
+                    '|<input{% field_aria form.code %}>').render(Context({"form": form}))
+    assert html == ('<input name="name" aria-invalid="true" aria-describedby="hint id_name_error">'
+                    '|<input aria-invalid="true" aria-describedby="id_name_helptext id_name_error">|<input>')
+
+
+def test_a_formset_summary_lists_its_own_and_each_forms_errors():
+    formset = forms.formset_factory(_Form, extra=0)(data={"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0",
+                                                          "form-0-name": "张三", "form-0-code": "1", "form-1-code": "2"})
+    formset.is_valid()
+    formset.service_errors = ["等次重叠"]
+    assert error_summary(formset) == [("", "", "等次重叠"),
+                                      ("id_form-1-name", "姓名", "此项为必填项，请填写或选择后再提交。")]
+    assert error_summary(forms.formset_factory(_Form)()) == []
+
+
+def test_a_group_of_options_is_linked_by_its_first_option():
+    class Choose(forms.Form):
+        kinds = forms.MultipleChoiceField(label="类别", choices=[("a", "甲"), ("b", "乙")],
+                                          widget=forms.CheckboxSelectMultiple)
+
+    form = Choose(data={})
+    assert error_summary(form) == [("id_kinds_0", "类别", "此项为必填项，请填写或选择后再提交。")]
