@@ -1,5 +1,6 @@
 """Reads over the tree: subtree counts and structure warnings from indexed aggregate queries."""
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -270,8 +271,6 @@ def structure_figures(orgs, today: date | None = None) -> dict[int, StructureFig
     existing organizations under the deepest common ancestor, annotated as with_structure_stats), the warnings
     written by structure_warnings in Python and summed up the paths. An organization no longer existing (dissolved)
     is left out: it has no current structure."""
-    import os
-
     orgs = list(orgs)
     if not orgs:
         return {}
