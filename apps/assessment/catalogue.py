@@ -5,7 +5,11 @@ Every entry is a figure the domain apps already compute and document for assessm
 - organizational life: `apps.records.metrics.organization_metrics(org, period)` → `Metrics` (and its `TypeMetric` per
   required activity type), over the organization's subtree, submitted records only;
 - citizen requests: `apps.cases.metrics.case_figures(period=…, area=org)` → `CaseFigures` (the three rates and their
-  score as defined there, cases submitted in the period).
+  score as defined there, cases submitted in the period);
+- organization structure: `apps.orgs.selectors.structure_figures(orgs, today)` → `StructureFigures`, over the
+  organization's subtree (a branch: itself and its 党小组; a township: every organization under it, which it answers
+  for). NOT period-based: the current state on the scoring day (the job's run; frozen with the score at close), as
+  the descriptions tell the assessed.
 
 Each entry says where its value comes from (`source`: the class and attribute, checked against those modules by the
 tests), what it divides (numerator / denominator), its unit, and how the value becomes points (`conversion`, with
@@ -35,6 +39,7 @@ CONVERSIONS = {
 
 RECORDS_SOURCE = "apps.records.metrics.organization_metrics"
 CASES_SOURCE = "apps.cases.metrics.case_figures"
+ORGS_SOURCE = "apps.orgs.selectors.structure_figures"
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,12 @@ class Metric:
 
     @property
     def area(self):
-        return _("组织生活") if self.source == RECORDS_SOURCE else _("群众诉求")
+        return {RECORDS_SOURCE: _("组织生活"), CASES_SOURCE: _("群众诉求"), ORGS_SOURCE: _("组织建设")}[self.source]
+
+    @property
+    def current_state(self) -> bool:
+        """Read on the scoring day, not over the round's period."""
+        return self.source == ORGS_SOURCE
 
 
 METRICS = (
@@ -89,6 +99,14 @@ METRICS = (
            _("分"), CASES_SOURCE, "CaseFigures.score", _("三率加权和 × 100"), _("权重合计"), SCORE),
     Metric("cases.overdue", _("超期诉求数"), _("超过办理时限才办结或仍在办理的诉求件数，每件扣分"),
            _("件"), CASES_SOURCE, "CaseFigures.overdue", _("超期的诉求数"), "", PER_ITEM),
+    Metric("orgs.structure_warnings", _("组织设置预警数"),
+           _("计分当日本组织及下级组织的组织设置预警条数（党员人数、支委会设置、书记配备、任期等，见组织设置预警页；"
+             "任期将满的提前提醒不计），每条扣分。按计分时的现状计算，不按考核期间统计；轮次结束后得分不再变化"),
+           _("条"), ORGS_SOURCE, "StructureFigures.warnings", _("计分当日的组织设置预警条数"), "", PER_ITEM),
+    Metric("orgs.term_overdue", _("任期届满未换届组织数"),
+           _("计分当日本组织及下级组织中任期已届满仍未换届的组织个数（党支部即本支部是否届满未换届），每个扣分。"
+             "按计分时的现状计算，不按考核期间统计；轮次结束后得分不再变化"),
+           _("个"), ORGS_SOURCE, "StructureFigures.term_overdue", _("计分当日任期届满未换届的组织数"), "", PER_ITEM),
 )
 
 BY_KEY = {m.key: m for m in METRICS}

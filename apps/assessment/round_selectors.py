@@ -130,7 +130,8 @@ CASE_COUNTS = {
 
 
 def evidence_links(rnd, org, metric, activity_type_id=None):
-    """The records or cases behind an automatic score: the list pages filtered by organization and period. The case
+    """The records, cases or organizations behind an automatic score: the list pages filtered by organization and
+    period (the structure metrics: by organization, as they are now). The case
     links list exactly the cases the figures counted for the organization (cases.selectors.area_list_query: a
     village's own cases by the list's village filter, a township's by its township filter), one link for the
     numerator's count and one for the denominator's."""
@@ -142,6 +143,13 @@ def evidence_links(rnd, org, metric, activity_type_id=None):
         if metric.needs_activity_type and activity_type_id:
             query["activity_type"] = activity_type_id
         return [(str(metric.area), reverse("records:list") + "?" + urlencode(query))]
+    if metric.source == catalogue.ORGS_SOURCE:
+        # The current state (what was counted on the scoring day, the score's inputs keep): the organization's
+        # warnings page (its subtree's organizations with their warnings), or the terms page filtered to its subtree
+        # and to the terms already ended — the very organizations StructureFigures.term_overdue counts.
+        if metric.key == "orgs.term_overdue":
+            return [(str(metric.label), reverse("orgs:terms") + "?" + urlencode({"org": org.pk, "overdue": 1}))]
+        return [(str(metric.label), reverse("orgs:warnings", args=[org.pk]))]
     from apps.cases.selectors import area_list_query
 
     numerator, denominator = CASE_COUNTS.get(metric.key, (None, None))

@@ -344,24 +344,32 @@ def scoring_retry(*, actor, job, request=None) -> Job:
 
 def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=None) -> dict:
     """{(entry pk, indicator pk): (points, inputs)} for the automatic leaves: the GROUPED entry points only — one
-    metrics_by_organization call and one figures_by_area call for all the round's organizations."""
+    metrics_by_organization call, one figures_by_area call and one structure_figures call for all the round's
+    organizations. The structure metrics are the current state on `today` (the scoring day), not the period's."""
     from apps.cases.metrics import figures_by_area
+    from apps.orgs.selectors import structure_figures
     from apps.records.metrics import metrics_by_organization
 
     period = core_period(rnd)
     orgs = [e.organization for e in entries]
     metrics = {catalogue.get(leaf.metric) for leaf in leaves}
-    records = metrics_by_organization(orgs, period, today) if any(m.source == catalogue.RECORDS_SOURCE for m in metrics) else {}
+    sources = {m.source for m in metrics}
+    records = metrics_by_organization(orgs, period, today) if catalogue.RECORDS_SOURCE in sources else {}
     if progress:
-        progress(len(entries) // 3, len(entries), phase=_("计算组织生活指标"), force=True)
-    cases = figures_by_area(period, orgs, now) if any(m.source == catalogue.CASES_SOURCE for m in metrics) else {}
+        progress(len(entries) // 4, len(entries), phase=_("计算组织生活指标"), force=True)
+    cases = figures_by_area(period, orgs, now) if catalogue.CASES_SOURCE in sources else {}
     if progress:
-        progress(2 * len(entries) // 3, len(entries), phase=_("计算群众诉求指标"), force=True)
+        progress(len(entries) // 2, len(entries), phase=_("计算群众诉求指标"), force=True)
+    as_of = today or date.today()
+    structure = structure_figures(orgs, as_of) if catalogue.ORGS_SOURCE in sources else {}
+    if progress:
+        progress(3 * len(entries) // 4, len(entries), phase=_("计算组织建设指标"), force=True)
     # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
-    shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": str(m.numerator),
+    shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": _numerator_label(m, as_of),
                         "denominator_label": str(m.denominator), "formula": str(m.formula),
                         "max_points": str(leaf.max_points), "period": rnd.period_key,
-                        "points_per": None if leaf.points_per is None else str(leaf.points_per)}
+                        "points_per": None if leaf.points_per is None else str(leaf.points_per),
+                        **({"as_of": as_of.isoformat()} if m.current_state else {})}
               for leaf in leaves for m in [catalogue.get(leaf.metric)]}
     metric_of = {leaf.pk: catalogue.get(leaf.metric) for leaf in leaves}
     no_data = _(NO_DATA_NOTE)
@@ -369,7 +377,8 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     for entry in entries:
         for leaf in leaves:
             metric = metric_of[leaf.pk]
-            num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id))
+            num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id),
+                                         structure.get(entry.organization_id))
             points = catalogue.to_points(metric, value, leaf.max_points, leaf.points_per)
             inputs = {**shared[leaf.pk], "numerator": num, "denominator": den,
                       "value": None if value is None else str(value), "missing": points is None}
@@ -380,9 +389,22 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     return out
 
 
-def figures_of(metric, leaf, records, cases):
-    """(numerator, denominator, value) of one catalogue metric from an organization's Metrics / CaseFigures."""
+def _numerator_label(metric, as_of) -> str:
+    """The numerator's text kept on the score; a current-state metric's names its day (the sheet shows it as is)."""
+    if metric.current_state:
+        return _("{label}（{day}）").format(label=metric.numerator, day=as_of.isoformat())
+    return str(metric.numerator)
+
+
+def figures_of(metric, leaf, records, cases, structure=None):
+    """(numerator, denominator, value) of one catalogue metric from an organization's Metrics / CaseFigures /
+    StructureFigures (None for an organization no longer existing: missing)."""
     key = metric.key
+    if metric.source == catalogue.ORGS_SOURCE:
+        if structure is None:
+            return None, None, None
+        count = {"orgs.structure_warnings": structure.warnings, "orgs.term_overdue": structure.term_overdue}[key]
+        return count, None, count
     if key == "records.completion":
         return records.held, records.required, records.completion_rate
     if key == "records.type_completion":

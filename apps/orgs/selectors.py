@@ -1,5 +1,6 @@
 """Reads over the tree: subtree counts and structure warnings from indexed aggregate queries."""
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -244,6 +245,61 @@ def warnings_page(root, params, *, per_page, today: date | None = None):
     return page
 
 
+@dataclass(frozen=True)
+class StructureFigures:
+    """The structure of an organization's subtree (itself and the existing organizations under it) on one day, as the
+    assessment scores it: what the warnings page (/orgs/<pk>/warnings/) and the terms page (/orgs/terms/) show."""
+
+    organizations: int = 0  # existing organizations in the subtree
+    warnings: int = 0  # their structure warnings (structure_warnings), the advance 换届 reminder not counted
+    flagged: int = 0  # organizations with at least one such warning
+    term_overdue: int = 0  # organizations whose term ended before the day (term_ends_on < today): 届满未换届
+
+
+def is_term_overdue(org, today: date) -> bool:
+    return org.term_ends_on is not None and org.term_ends_on < today
+
+
+def _is_term_reminder(org, today: date) -> bool:
+    """structure_warnings' advance reminder (任期将于…届满): the term still runs, so it is no breach."""
+    return (org.term_ends_on is not None
+            and today <= org.term_ends_on <= add_months(today, settings.TERM_REMINDER_MONTHS))
+
+
+def structure_figures(orgs, today: date | None = None) -> dict[int, StructureFigures]:
+    """{org id: StructureFigures} of each of `orgs` over its subtree, on `today`: ONE query whatever their number (the
+    existing organizations under the deepest common ancestor, annotated as with_structure_stats), the warnings
+    written by structure_warnings in Python and summed up the paths. An organization no longer existing (dissolved)
+    is left out: it has no current structure."""
+    orgs = list(orgs)
+    if not orgs:
+        return {}
+    today = today or date.today()
+    step = Organization.steplen
+    wanted = {o.path: o.pk for o in orgs}
+    common = os.path.commonprefix(list(wanted))
+    common = common[: len(common) // step * step]
+    qs = Organization.objects.filter(is_active=True)
+    if common:
+        qs = qs.filter(prefix_q("path", common))
+    totals, existing = {}, set()
+    for org in with_structure_stats(qs.order_by()).iterator(chunk_size=2000):
+        s = annotated_stats(org, today)
+        warnings = len(s.warnings) - _is_term_reminder(org, today)
+        overdue = is_term_overdue(org, today)
+        if org.path in wanted:
+            existing.add(org.pk)
+        for end in range(step, len(org.path) + 1, step):
+            pk = wanted.get(org.path[:end])
+            if pk is not None:
+                t = totals.setdefault(pk, [0, 0, 0, 0])
+                t[0] += 1
+                t[1] += warnings
+                t[2] += warnings > 0
+                t[3] += overdue
+    return {pk: StructureFigures(*t) for pk, t in totals.items() if pk in existing}
+
+
 def org_stats(org, *, subtree_total=None) -> OrgStats:
     """Stats and warnings for one organization (its direct members and its subtree).
 
@@ -261,11 +317,15 @@ def org_stats(org, *, subtree_total=None) -> OrgStats:
     return s
 
 
-def term_reminders(orgs_qs, today: date | None = None):
-    """Organizations whose term ends within the reminder window or is overdue (换届提醒)."""
+def term_reminders(orgs_qs, today: date | None = None, *, overdue_only=False):
+    """Organizations whose term ends within the reminder window or is overdue (换届提醒); `overdue_only`: those
+    whose term has ended before today only (届满未换届, as StructureFigures.term_overdue counts them)."""
     today = today or date.today()
     horizon = add_months(today, settings.TERM_REMINDER_MONTHS)
-    return orgs_qs.filter(is_active=True, term_ends_on__isnull=False, term_ends_on__lte=horizon).order_by("term_ends_on", "path")
+    qs = orgs_qs.filter(is_active=True, term_ends_on__isnull=False, term_ends_on__lte=horizon)
+    if overdue_only:
+        qs = qs.filter(term_ends_on__lt=today)
+    return qs.order_by("term_ends_on", "path")
 
 
 def is_branch_kind(kind) -> bool:

@@ -158,10 +158,16 @@ def post_end(request, pk):
 def terms(request):
     if not policy.has_capability(request.user, policy.ORG_VIEW):
         raise PermissionDenied(_("您没有查看党组织的权限"))
-    qs = selectors.term_reminders(policy.restrict(Organization, request.user))
+    # ?org=<pk>: that organization's subtree only (404 out of scope); ?overdue=1: terms already ended only — the
+    # assessment's 任期届满未换届 score links here.
+    within = policy.get(Organization, request.user, request.GET["org"]) if request.GET.get("org") else None
+    overdue = request.GET.get("overdue") == "1"
+    scope = policy.restrict(selectors.subtree(within) if within else Organization, request.user)
+    qs = selectors.term_reminders(scope, overdue_only=overdue)
     page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orgs/terms.html", {"page": page, "today": date.today(), "section": "terms",
-                                               "months": settings.TERM_REMINDER_MONTHS})
+                                               "months": settings.TERM_REMINDER_MONTHS, "within": within,
+                                               "overdue": overdue})
 
 
 @login_required

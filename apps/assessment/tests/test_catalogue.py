@@ -8,12 +8,14 @@ import pytest
 from apps.assessment import catalogue
 from apps.cases import metrics as case_metrics
 from apps.core.periods import parse_period
+from apps.orgs import selectors as org_selectors
 from apps.records import metrics as record_metrics
 
 SOURCES = {
     catalogue.RECORDS_SOURCE: (record_metrics.organization_metrics, {"Metrics": record_metrics.Metrics,
                                                                      "TypeMetric": record_metrics.TypeMetric}),
     catalogue.CASES_SOURCE: (case_metrics.case_figures, {"CaseFigures": case_metrics.CaseFigures}),
+    catalogue.ORGS_SOURCE: (org_selectors.structure_figures, {"StructureFigures": org_selectors.StructureFigures}),
 }
 
 
@@ -37,12 +39,14 @@ def test_the_values_come_out_of_the_entry_points(tree, types):
     period = parse_period("2026Q1")
     org_figures = record_metrics.organization_metrics(tree.branch_a, period, today=date(2026, 6, 1))
     case_figures = case_metrics.case_figures(period=period, area=tree.branch_a)
+    structure = org_selectors.structure_figures([tree.branch_a], date(2026, 6, 1))[tree.branch_a.pk]
     for m in catalogue.METRICS:
         cls, attribute = m.attribute.split(".")
         if cls == "TypeMetric":
             value = getattr(org_figures.types[0] if org_figures.types else record_metrics.TypeMetric(None, 1, 0), attribute)
         else:
-            value = getattr(org_figures if cls == "Metrics" else case_figures, attribute)
+            value = getattr({"Metrics": org_figures, "CaseFigures": case_figures, "StructureFigures": structure}[cls],
+                            attribute)
         assert value is None or isinstance(value, (int, float)), m.key
 
 
@@ -62,5 +66,6 @@ def test_values_become_points():
 
 def test_choices_group_by_area():
     groups = dict(catalogue.choices())
-    assert set(groups) == {"组织生活", "群众诉求"}
+    assert set(groups) == {"组织生活", "群众诉求", "组织建设"}
+    assert ("orgs.term_overdue", catalogue.get("orgs.term_overdue").label) in groups["组织建设"]
     assert ("cases.response_rate", catalogue.get("cases.response_rate").label) in groups["群众诉求"]
