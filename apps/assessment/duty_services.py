@@ -95,9 +95,8 @@ def duty_list_delete(*, actor, duty_list, request=None):
     lst.delete()
 
 
-@transaction.atomic
-def duty_item_add(*, actor, duty_list, data, request=None) -> DutyItem:
-    lst = DutyList.objects.select_for_update().get(pk=duty_list.pk)
+def _clean_item(data) -> dict:
+    """An item's kind, text and deadline (a task's deadline is required; the others have none)."""
     kind = data.get("kind")
     if kind not in DutyKind.values:
         raise ValidationError({"kind": _("请选择清单类别")})
@@ -110,11 +109,39 @@ def duty_item_add(*, actor, duty_list, data, request=None) -> DutyItem:
             raise ValidationError({"deadline": _("完成时限不正确")})
     else:
         deadline = None
+    return {"kind": kind, "text": text, "deadline": deadline}
+
+
+def _next_position(lst, kind) -> int:
+    return (lst.items.filter(kind=kind).aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def duty_item_add(*, actor, duty_list, data, request=None) -> DutyItem:
+    lst = DutyList.objects.select_for_update().get(pk=duty_list.pk)
+    values = _clean_item(data)
     if lst.items.count() >= MAX_ITEMS:
         raise ValidationError({"text": _("一个清单最多{n}项").format(n=MAX_ITEMS)})
-    position = (lst.items.filter(kind=kind).aggregate(top=Max("position"))["top"] or 0) + 1
-    item = DutyItem.objects.create(duty_list=lst, kind=kind, text=text, deadline=deadline, position=position)
+    item = DutyItem.objects.create(duty_list=lst, position=_next_position(lst, values["kind"]), **values)
     audit_record(actor=actor, action=Action.CREATE, obj=item, after=snapshot(item), request=request,
+                 organization=lst.organization)
+    return item
+
+
+@transaction.atomic
+def duty_item_update(*, actor, item, data, request=None) -> DutyItem:
+    """Correct an item in place. Inspections already held keep the kind and text they were held against (each result
+    copied them), so a correction never rewrites a past quarter; an item moved to another kind goes last in it."""
+    lst = DutyList.objects.select_for_update().get(pk=item.duty_list_id)
+    item = DutyItem.objects.select_for_update().get(pk=item.pk)
+    before = snapshot(item)
+    values = _clean_item(data)
+    if values["kind"] != item.kind:
+        item.position = _next_position(lst, values["kind"])
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.save()
+    audit_record(actor=actor, action=Action.UPDATE, obj=item, before=before, after=snapshot(item), request=request,
                  organization=lst.organization)
     return item
 

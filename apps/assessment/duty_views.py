@@ -143,6 +143,17 @@ def duty_item_add(request, pk):
 
 
 @login_required
+def duty_item_edit(request, pk):
+    item = policy.get(DutyItem, request.user, pk, DUTY_KEEP)
+    form = DutyItemForm(request.POST or None, initial={"kind": item.kind, "text": item.text, "deadline": item.deadline})
+    if submit(form, lambda d: duty_services.duty_item_update(actor=request.user, item=item, data=d, request=request)):
+        messages.success(request, _("已保存"))
+        return redirect("assessment:duty_list", item.duty_list_id)
+    return render(request, "assessment/duties/item_form.html", {"form": form, "item": item, "section": "assessment"},
+                  status=400 if form.is_bound else 200)
+
+
+@login_required
 @require_POST
 def duty_item_delete(request, pk):
     item = policy.get(DutyItem, request.user, pk, DUTY_KEEP)

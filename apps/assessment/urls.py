@@ -70,6 +70,7 @@ urlpatterns = [
     path("duties/<int:pk>/edit/", duty_views.duty_list_edit, name="duty_list_edit"),
     path("duties/<int:pk>/delete/", duty_views.duty_list_delete, name="duty_list_delete"),
     path("duties/<int:pk>/items/", duty_views.duty_item_add, name="duty_item_add"),
+    path("duties/items/<int:pk>/edit/", duty_views.duty_item_edit, name="duty_item_edit"),
     path("duties/items/<int:pk>/delete/", duty_views.duty_item_delete, name="duty_item_delete"),
     path("duties/org/<int:pk>/", duty_views.org_duties, name="org_duties"),
     path("duties/org/<int:pk>/inspect/", duty_views.inspection_create, name="inspection_create"),

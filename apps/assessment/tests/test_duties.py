@@ -135,6 +135,8 @@ def test_access_matrix(client, users, tree, duties):
         ("post", f"/assessment/duties/{tpl.pk}/items/", {"kind": "duty", "text": "新增"}, STAFF, MANAGES),
         ("post", f"/assessment/duties/{own.pk}/items/", {"kind": "duty", "text": "新增"}, SEES_A, KEEPS_A),
         ("post", f"/assessment/duties/{own.pk}/delete/", {}, SEES_A, KEEPS_A),  # unconfirmed: the question only
+        ("get", f"/assessment/duties/items/{tpl_item.pk}/edit/", {}, STAFF, MANAGES),
+        ("get", f"/assessment/duties/items/{own_item.pk}/edit/", {}, SEES_A, KEEPS_A),
         ("post", f"/assessment/duties/items/{tpl_item.pk}/delete/", {}, STAFF, MANAGES),
         ("post", f"/assessment/duties/items/{own_item.pk}/delete/", {}, SEES_A, KEEPS_A),
         # a member sees their own branch (403, not 404), not its assessment pages
@@ -300,3 +302,33 @@ def test_delete_an_inspection(client, users, tree, admin, duties, make_system, d
     with django_capture_on_commit_callbacks(execute=True):
         duty_services.inspection_delete(actor=admin, inspection=other)
     assert not default_storage.exists(name)
+
+
+def test_an_item_corrected_in_place_keeps_past_inspections(client, users, tree, admin, duties):
+    """修改: the item changes for the inspections to come; the quarter already inspected keeps what it was held
+    against; a task needs its deadline; moved to another kind it goes last there; audited; a bad form is a 400."""
+    tpl, own, inspection = duties
+    task = tpl.items.get(kind=DutyKind.TASK)
+    held = inspection.results.get(item=task)
+    client.force_login(users["district_admin"])
+    page = client.get(f"/assessment/duties/items/{task.pk}/edit/")
+    assert page.status_code == 200 and task.text in page.content.decode()
+    response = client.post(f"/assessment/duties/items/{task.pk}/edit/", {"kind": "task", "text": "每季度讲一次党课",
+                                                                         "deadline": ""})
+    assert response.status_code == 400 and "任务清单的事项须填写完成时限" in response.content.decode()
+    response = client.post(f"/assessment/duties/items/{task.pk}/edit/", {"kind": "task", "text": "每季度讲一次专题党课",
+                                                                         "deadline": "2026-06-30"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.text, task.deadline) == ("每季度讲一次专题党课", date(2026, 6, 30))
+    held.refresh_from_db()
+    assert held.text == "每季度讲一次党课"  # the quarter inspected keeps its text
+    event = AuditEvent.objects.filter(object_type="assessment.dutyitem", object_id=str(task.pk), action="update").get()
+    assert event.before["text"] == "每季度讲一次党课" and event.after["text"] == "每季度讲一次专题党课"
+
+    last = max(tpl.items.filter(kind=DutyKind.DUTY).values_list("position", flat=True))
+    item = duty_services.duty_item_update(actor=admin, item=task, data={"kind": "duty", "text": "讲党课"})
+    assert (item.kind, item.deadline, item.position) == (DutyKind.DUTY, None, last + 1)
+    with pytest.raises(ValidationError):
+        duty_services.duty_item_update(actor=admin, item=item, data={"kind": "duty", "text": "x\x00"})
+    assert client.post(f"/assessment/duties/items/{item.pk}/edit/", {"kind": "nope", "text": ""}).status_code == 400
