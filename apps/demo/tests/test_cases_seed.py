@@ -200,7 +200,8 @@ def case_problems(now=None, limit=50):
         if case.phone_hash != (keyed_hash(case.contact_phone) if case.contact_phone else "") or \
                 case.phone_masked != mask_phone(case.contact_phone):
             problems.append(f"{case.number}: phone hash or mask")
-        parts = (case.description, case.address, case.answer) if case.resolved_at else (case.description, case.address)
+        # case_reopen keeps the last answer (and its tokens) until the next resolve replaces it
+        parts = (case.description, case.address, case.answer) if case.answer else (case.description, case.address)
         if case.search_tokens != search.index_text(*parts):
             problems.append(f"{case.number}: search tokens")
     return problems[:limit]
