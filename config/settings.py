@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.evaluations",
     "apps.cases",
+    "apps.ballots",
     "apps.assessment",
     "apps.dashboards",
     "apps.demo",
@@ -343,6 +344,21 @@ CASE_RANKING_MIN_CASES = env_int("CASE_RANKING_MIN_CASES", 5)
 # The rankings page charts the first this many ranked rows (a province has ~1,000 townships: a chart of them all
 # would be 26,000 px tall); the table below lists every row.
 CASE_RANKING_CHART_ROWS = env_int("CASE_RANKING_CHART_ROWS", 30)
+# 民主测评 公示: results stay on the public page this many working days (rules: 5), then are archived. Working days
+# skip weekends and PUBLIC_HOLIDAYS and count WORKING_WEEKENDS (调休), ISO dates separated by commas.
+PUBLICITY_WORKING_DAYS = env_int("PUBLICITY_WORKING_DAYS", 5)
+PUBLIC_HOLIDAYS = os.environ.get(
+    "PUBLIC_HOLIDAYS",
+    "2026-01-01,2026-01-02,2026-02-16,2026-02-17,2026-02-18,2026-02-19,2026-02-20,2026-02-23,2026-04-06,"
+    "2026-05-01,2026-05-04,2026-05-05,2026-06-19,2026-09-25,2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07",
+)
+WORKING_WEEKENDS = os.environ.get("WORKING_WEEKENDS", "2026-01-04,2026-02-14,2026-02-28,2026-05-09,2026-09-20,2026-10-10")
+# A survey's results: a village's (or a question's) figures from fewer answers than this are not shown in detail.
+SURVEY_MIN_CELL = env_int("SURVEY_MIN_CELL", 5)
+# Failed ballot codes per client address (a code is 8 of 31 characters: guessing is hopeless, but typing one
+# wrong repeatedly is also someone probing): this many per window, then 429.
+BALLOT_CODE_FAILURES_MAX = env_int("BALLOT_CODE_FAILURES_MAX", 10)
+BALLOT_CODE_WINDOW_MINUTES = env_int("BALLOT_CODE_WINDOW_MINUTES", 15)
 # The same for an assessment round's ranking, staff and public (a district round: ~2,600 organizations).
 ASSESSMENT_RANKING_CHART_ROWS = env_int("ASSESSMENT_RANKING_CHART_ROWS", 30)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups

@@ -159,3 +159,15 @@ def remove_numbers(text) -> str:
     if not text:
         return "" if text is None else text
     return _substitute(str(text), remove=True)
+
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_phone(value) -> str:
+    """A mainland mobile number as 11 digits (full-width digits, spaces, dashes and +86 allowed), or "" if it is not
+    one: the form a number is hashed in, so the same phone typed two ways hashes alike."""
+    phone = unicodedata.normalize("NFKC", str(value or ""))
+    phone = re.sub(r"[\s\-()（）]", "", phone)
+    phone = re.sub(r"^(\+86|0086)", "", phone)
+    return phone if _MOBILE_RE.match(phone) else ""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BallotsConfig(AppConfig):
+    name = "apps.ballots"
+    verbose_name = _("民主测评与问卷")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import scopes  # noqa: F401  (registers the scoped models and the capabilities)
