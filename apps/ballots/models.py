@@ -119,6 +119,12 @@ class Poll(Stateful, models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        """A survey's pages are the runner's (surveys/); the others' the poll pages."""
+        from django.urls import reverse
+
+        return reverse("ballots:survey_detail" if self.kind == PollKind.SURVEY else "ballots:poll_detail", args=[self.pk])
+
     @property
     def audit_organization(self):
         return self.organization

@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -167,6 +168,8 @@ def subject_add(*, actor, poll, name, organization, member=None, post="", report
         raise ValidationError({"organization": _("测评对象应在本组织范围内")})
     if poll.kind == PollKind.SANSHU and member is None:
         raise ValidationError({"member": _("三述一评的对象应为党员（领导干部）")})
+    if member is not None and reporter is None:  # the leader writes their own reports, from their own account
+        reporter = get_user_model().objects.filter(member=member, is_active=True).first()
     if Subject.objects.filter(poll=poll, name=name, organization=organization).exists():
         raise ValidationError({"name": _("该测评对象已在名单中")})
     subject = Subject.objects.create(poll=poll, name=name, organization=organization, member=member, post=post,
