@@ -38,7 +38,8 @@ DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "r
                  "records_activitytype",
                  "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
                  "cases_routingrule", "assessment_round", "assessment_roundentry", "assessment_score",
-                 "assessment_gradeband", "assessment_indicator", "assessment_indicatorsystem")
+                 "assessment_gradeband", "assessment_indicator", "assessment_indicatorsystem",
+                 "ballots_poll", "ballots_subject", "ballots_item", "ballots_tallycell", "ballots_code", "ballots_comment")
 
 
 # ---------------------------------------------------------------- database selection and data
@@ -317,7 +318,7 @@ def table(figures) -> list[str]:
     return lines
 
 
-SECTIONS = ("members", "records", "cases", "assessment")
+SECTIONS = ("members", "records", "cases", "assessment", "ballots")
 
 
 def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district",
@@ -325,6 +326,7 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
     """Every section's figures, or only those of the sections named in `only` (a run of some figures: the saved
     figures of the scale are then those figures only)."""
     from .bench_assessment import run_assessment
+    from .bench_ballots import run_ballots
     from .bench_cases import run_cases, run_submissions
     from .bench_explain import explain_report
     from .bench_members import run_member_import, run_members
@@ -345,6 +347,8 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
             run_cases(bench)
         if "assessment" in sections:
             run_assessment(bench)
+        if "ballots" in sections:
+            run_ballots(bench)
         if not skip_submissions and "cases" in sections:
             throughput = run_submissions(bench, submissions)
         if not skip_import and "members" in sections:
