@@ -8,4 +8,5 @@ class BallotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import scopes  # noqa: F401  (registers the scoped models and the capabilities)
+        # the scoped models and the capabilities; 三述: the reports' scopes and the check before a vote opens
+        from . import report_scopes, report_services, scopes  # noqa: F401

@@ -360,3 +360,6 @@ class Objection(models.Model):
     @property
     def audit_organization(self):
         return self.poll.organization
+
+
+from .report_models import LeaderComment, Report, ReportFile, ReportKind  # noqa: E402,F401  (三述: reports, 领导点评)

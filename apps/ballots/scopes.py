@@ -36,7 +36,8 @@ def _visible(user, capability):
     if capability == SURVEY_RUN:
         return _surveys_run(user)
     if capability == BALLOT_VIEW:
-        return policy.subtree_q(policy.scope_paths(user, BALLOT_VIEW), "organization__path") | _surveys_run(user)
+        q = policy.subtree_q(policy.scope_paths(user, BALLOT_VIEW), "organization__path")
+        return q if not q.children else q | _surveys_run(user)  # Q() (everything) | X would be X alone
     return None
 
 
