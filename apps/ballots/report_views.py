@@ -20,7 +20,7 @@ from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
 
-from . import report_selectors, report_services
+from . import report_selectors, report_services, states
 from .report_forms import CommentForm, ReportForm
 from .report_models import ReportFile, ReportKind
 from .scopes import BALLOT_MANAGE
@@ -44,7 +44,7 @@ def _subject_context(request, subject, **extra):
     rows = report_selectors.report_rows(subject)
     return {"subject": subject, "poll": poll, "rows": rows, "comment": report_selectors.leader_comment(subject),
             "is_reporter": subject.reporter_id == request.user.pk, "section": "ballots", "can_manage": can_manage,
-            "can_comment": can_manage and poll.may.report and all(r for _k, _l, r in rows),
+            "can_comment": can_manage and states.allows("report", poll) and all(r for _k, _l, r in rows),
             "comment_form": extra.pop("comment_form", None), **extra}
 
 
