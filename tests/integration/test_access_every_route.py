@@ -156,6 +156,7 @@ def world(tree, settings):
     duty_list, inspection, inspection_evidence = _duties(admin, tree, today)
     # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
+    sanshu_subject, report_file = _ballot_reports(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -170,7 +171,7 @@ def world(tree, settings):
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
-        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -181,6 +182,7 @@ def world(tree, settings):
     by_route = {"cases/photos/": {"photos": case.photos.get().pk}, "report/photos/": {"photos": case.photos.get().pk},
                 "stars/photos/": {"photos": photo.pk}, "assessment/honours/files/": {"files": honour_file.pk},
                 "assessment/inspections/evidence/": {"evidence": inspection_evidence.pk},
+                "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk}}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
@@ -285,6 +287,21 @@ def test_the_district_administrator_finds_every_object(world):
             failures.append(f"{route} ({path}): {response.status_code}")
     assert checked > 60
     assert failures == [], "\n".join(failures)
+
+
+def _ballot_reports(tree):
+    """A 三述一评 of township A in 述职 over branch A's secretary (secretary_a writes), a report with an attachment."""
+    from apps.ballots import report_services
+    from apps.ballots import services as ballots
+    from tests.factories import make_member
+
+    poll = ballots.poll_create(actor=None, organization=tree.town_a, kind="sanshu", data={"year": 2026, "title": "三述一评"})
+    subject = ballots.subject_add(actor=None, poll=poll, name="甲村书记", organization=tree.branch_a,
+                                  member=make_member(tree.branch_a, "甲村书记"), reporter=tree.users["secretary_a"])
+    ballots.poll_start_reports(actor=None, poll=poll)
+    pdf = SimpleUploadedFile("述职.pdf", b"%PDF-1.4 report", content_type="application/pdf")
+    report = report_services.report_save(actor=None, subject=subject, kind="duty", text="述职报告", files=[pdf])
+    return subject, report.files.get()
 
 
 def _assessment_round(admin, system):
