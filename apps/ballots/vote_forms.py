@@ -52,8 +52,7 @@ class AnswersMixin:
             for item in items:
                 label = f"{subject.name} · {item.text}" if label_subject else item.text
                 if item.kind == ItemKind.RATING:
-                    message = gettext("请为“{subject}”的“{item}”选择一个等次").format(subject=subject.name, item=item.text) \
-                        if label_subject else gettext("请为“{item}”选择一个等次").format(item=item.text)
+                    message = gettext("请选择一个等次")  # the summary names the subject and the item (the label)
                     self.fields[_rating_key(subject, item)] = forms.TypedChoiceField(
                         label=label, choices=choices, coerce=int, widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                         error_messages={"required": message, "invalid_choice": message})

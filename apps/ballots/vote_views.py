@@ -74,6 +74,8 @@ def _ballot_form(poll, row, data=None, code=""):
 def _find(form, raw, poll_id):
     """(poll, code row) for a typed code, or BallotRefused; several open polls holding it: the form asks which."""
     polls = vote_selectors.polls_for_code(raw, poll_id)
+    if not polls and poll_id is not None:  # the poll named (a link's hint) does not hold it: any open poll may
+        polls = vote_selectors.polls_for_code(raw)
     if not polls:
         raise BallotRefused({"code": _("测评码不正确，请核对后重新输入")})
     if len(polls) > 1:

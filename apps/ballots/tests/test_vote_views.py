@@ -142,7 +142,7 @@ def test_a_ballot_missing_a_rating_comes_back_with_the_summary(client, two_way):
     page = client.post("/vote/ballot/", {"poll": p.pk, "code": code, **data})
     body = page.content.decode()
     assert page.status_code == 400
-    assert "data-error-summary" in body and "请为“甲村党支部委员会”的" in body
+    assert "data-error-summary" in body and "甲村党支部委员会 · 贯彻上级决策部署：请选择一个等次" in body
     assert f'href="#id_{first}_0"' in body  # the summary links to the group's first option
     assert f'name="code" value="{code}"' in body  # the ballot again, the code still carried
     out_of_range = cast(client, p, code, **{first: "9"})
@@ -203,7 +203,7 @@ def test_a_resident_answers_with_their_phone(client, tree, settings):
     assert page.status_code == 200 and "手机号码" in page.content.decode() and "乙村" not in page.content.decode()
     form = {k.replace(f"_{b.pk}_", f"_{a.pk}_"): v for k, v in answers(p, subjects=[a]).items()}
     missing = client.post(url, {"phone": "13912345678"})
-    assert missing.status_code == 400 and "请为" in missing.content.decode()
+    assert missing.status_code == 400 and "请选择一个等次" in missing.content.decode()
     done = client.post(url, {"phone": "139-1234-5678", **form})
     assert done.status_code == 302 and done["Location"] == "/vote/done/"
     assert PhoneEntry.objects.get().used
@@ -279,3 +279,16 @@ def test_my_codes_list_is_cheap(client, tree, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         page = client.get("/vote/mine/")
     assert page.status_code == 200 and page.content.decode().count('data-testid="reveal"') == 3
+
+
+def test_the_code_alone_finds_its_poll_among_several(client, tree):
+    first, second = open_two_way(tree), open_two_way(tree)
+    code = services.slip_codes(second)[0]
+    page = step1(client, code)
+    assert page.status_code == 200 and f'name="poll" value="{second.pk}"' in page.content.decode()
+    # a poll named by a link that does not hold the code: the code still finds its own
+    page = step1(client, code, poll=first.pk)
+    assert page.status_code == 200 and f'name="poll" value="{second.pk}"' in page.content.decode()
+    # a code posted with another poll in step 2 is unknown there
+    assert cast(client, first, code).status_code == 400
+    assert cast(client, second, code).status_code == 302
