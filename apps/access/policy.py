@@ -65,6 +65,8 @@ ROLE_CAPABILITIES = {
     Role.SYSTEM_ADMIN: {SYSTEM_MANAGE},
     Role.CASE_DISPATCHER: _CASE_WORK | _ASSESSED | {CASE_DISPATCH},
     Role.CASE_HANDLER: _CASE_WORK | _ASSESSED,
+    # Holds only what apps.ballots registers for it (running resident surveys): no member, record or case data.
+    Role.SURVEY_EVALUATOR: set(),
 }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy, scoping
 from apps.access.models import Role
+from apps.orgs import picker
 
 from .models import Code, CodeBatch, Comment, Item, Objection, PhoneEntry, Poll, PollKind, Subject, TallyCell, Voter
 
@@ -23,7 +24,9 @@ SURVEY_RUN = "survey.run"
 
 policy.register_capability(BALLOT_VIEW, (Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.SECRETARY))
 policy.register_capability(BALLOT_MANAGE, (Role.DISTRICT_ADMIN, Role.ORG_ADMIN))
-policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN,))
+policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN, Role.SURVEY_EVALUATOR))
+# The survey's organization is chosen with the picker under SURVEY_RUN (the evaluator holds no other capability).
+picker.allow_capability(SURVEY_RUN)
 
 
 
