@@ -5,7 +5,6 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from apps.ballots.urls import urlpatterns as ballot_patterns
-from config.urls import urlpatterns as site
 
 
 def _stub(request, pk, name):
@@ -13,4 +12,4 @@ def _stub(request, pk, name):
 
 
 ballots = ([path("<int:pk>/step/<str:name>/", _stub, name="poll_step"), *ballot_patterns], "ballots")
-urlpatterns = [path("ballots/", include(ballots)), *site]
+urlpatterns = [path("ballots/", include(ballots)), path("", include("config.urls"))]

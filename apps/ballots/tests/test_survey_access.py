@@ -104,10 +104,10 @@ def test_home_and_navigation_show_only_the_surveys(tree):
     assert client.get("/orgs/pick/", {"cap": "member.view", "q": "甲村"}).status_code == 403
 
 
-def _path(route, world):
+def _path(route, filled):
     if not set(route_table.params(route)) - NOT_OBJECTS:
-        return route_table.concrete(route, lambda name, conv, before: str(world["name"].get(name, "json")))
-    return concrete(route, world)
+        return route_table.concrete(route, lambda name, conv, before: str(filled["name"].get(name, "json")))
+    return concrete(route, filled)
 
 
 @pytest.mark.slow(4)
