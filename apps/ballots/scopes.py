@@ -29,10 +29,13 @@ policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN, Role.SURVEY_EVALUAT
 picker.allow_capability(SURVEY_RUN)
 # The evaluator's whole platform (apps.access.middleware refuses every other page): the survey pages, the generic step
 # view (open, close, publish), voting and 公示, the organization picker (it checks SURVEY_RUN itself), their own
-# account, the home page (it sends them to the surveys), the language switch, and the public pages anyone opens.
+# account, the home page (it sends them to the surveys), the language switch, and the public pages anyone opens. The
+# user and role pages are left to their own view, which refuses them and records the attempt (三员分立: a refused
+# grant is audited).
 policy.confine_role(Role.SURVEY_EVALUATOR,
                     names=("ballots:survey_*", "ballots:poll_step", "orgs:pick", "dashboards:home", "accounts:profile",
-                           "accounts:login", "accounts:logout", "set_language", "favicon", "healthz", "readyz"),
+                           "accounts:login", "accounts:logout", "accounts:users", "accounts:user_detail",
+                           "set_language", "favicon", "healthz", "readyz"),
                     namespaces=("vote", "publicity", "report", "stars", "open311", "honours", "results"))
 
 
