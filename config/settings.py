@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.accounts.middleware.PasswordChangeRequiredMiddleware",  # a password someone else set is changed first
+    "apps.access.middleware.ConfinedRoleMiddleware",  # the external evaluator: the surveys only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -23,5 +23,7 @@ def access(request):
             "cases_dispatch": policy.has_capability(user, policy.CASE_DISPATCH),
             "assessment": policy.has_capability(user, policy.ASSESSMENT_VIEW),
             "assessment_manage": policy.has_capability(user, policy.ASSESSMENT_MANAGE),
+            # 群众满意度测评 (apps.ballots registers the capability: the district and the external evaluator).
+            "surveys": policy.has_capability(user, "survey.run"),
         }
     }

@@ -10,7 +10,9 @@ Three duties are kept apart, each on its own accounts:
 - the **audit** duty (审计员): reads the audit trail, nothing else.
 
 A business role (managing organizations, members, records, cases) sees member data, so it never meets the system or
-the audit duty either. A member's self-service (`Role.MEMBER`) sees their own record only and goes with any duty.
+the audit duty either. The **survey** duty (第三方测评, the outside evaluator of the resident satisfaction surveys)
+runs the surveys and sees nothing else: it never meets the business, system, audit or security duty on one account,
+so an evaluator's account can never also read member data, the audit trail or settings. A member's self-service (`Role.MEMBER`) sees their own record only and goes with any duty.
 
 Grant rights follow the same split (the usual 三员 model: 系统管理员 / 安全保密管理员 / 安全审计员). The system
 administrator manages accounts and system settings; assigning permissions is not theirs: they grant the system
@@ -18,7 +20,7 @@ administrator's role only — no business role, no `can_unmask`, no audit duty. 
 accounts and knows their first password, so a business role they could grant would be a role they could use
 (create an account, make it an organization administrator, log in as it, read member data). Business roles are
 granted by a district administrator, within the subtree where they hold that role (with the district
-administrator's own role and the auditor's), and `can_unmask` only where the granter holds it themselves; an
+administrator's own role, the auditor's and the survey evaluator's), and `can_unmask` only where the granter holds it themselves; an
 organization administrator hands out the branch roles within their subtree. Nobody changes their own roles.
 
 Setting another account's password is a way into it, so it follows the grant rights too (`account_takeover_problem`):
@@ -45,6 +47,7 @@ DUTY_SECURITY = "security"
 DUTY_AUDIT = "audit"
 DUTY_BUSINESS = "business"
 DUTY_SELF = "self"
+DUTY_SURVEY = "survey"
 
 # Pairs of duties one account never holds together.
 INCOMPATIBLE_DUTIES = (
@@ -53,12 +56,16 @@ INCOMPATIBLE_DUTIES = (
     frozenset({DUTY_SYSTEM, DUTY_BUSINESS}),
     frozenset({DUTY_AUDIT, DUTY_SECURITY}),
     frozenset({DUTY_AUDIT, DUTY_BUSINESS}),
+    frozenset({DUTY_SURVEY, DUTY_BUSINESS}),
+    frozenset({DUTY_SURVEY, DUTY_SYSTEM}),
+    frozenset({DUTY_SURVEY, DUTY_AUDIT}),
+    frozenset({DUTY_SURVEY, DUTY_SECURITY}),
 )
 
 
 def duty_labels():
     return {DUTY_SYSTEM: _("系统管理"), DUTY_SECURITY: _("查看完整身份证号（安全保密）"), DUTY_AUDIT: _("审计"),
-            DUTY_BUSINESS: _("业务管理（党员信息）"), DUTY_SELF: _("本人自助")}
+            DUTY_BUSINESS: _("业务管理（党员信息）"), DUTY_SELF: _("本人自助"), DUTY_SURVEY: _("第三方测评")}
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,8 @@ _BUSINESS_ROLES = _BRANCH_ROLES | {Role.ORG_ADMIN, Role.CASE_DISPATCHER}
 GRANT_RULES = {
     # 三员分立: the system administrator grants no role that sees member data, security data or the audit trail.
     Role.SYSTEM_ADMIN: GrantRight(roles=frozenset({Role.SYSTEM_ADMIN}), unmask=False, scoped=False),
-    Role.DISTRICT_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.DISTRICT_ADMIN, Role.AUDITOR}, unmask=True, scoped=True),
+    Role.DISTRICT_ADMIN: GrantRight(roles=_BUSINESS_ROLES | {Role.DISTRICT_ADMIN, Role.AUDITOR, Role.SURVEY_EVALUATOR},
+                                    unmask=True, scoped=True),
     Role.ORG_ADMIN: GrantRight(roles=_BRANCH_ROLES, unmask=True, scoped=True),
 }
 
@@ -87,6 +95,8 @@ def duties(role, can_unmask=False) -> set:
         found = {DUTY_AUDIT}
     elif role == Role.MEMBER:
         found = {DUTY_SELF}
+    elif role == Role.SURVEY_EVALUATOR:
+        found = {DUTY_SURVEY}
     else:
         found = {DUTY_BUSINESS}
     if can_unmask:

@@ -14,6 +14,9 @@ class Role(models.TextChoices):
     # its cases without keeping party records.
     CASE_DISPATCHER = "case_dispatcher", _("群工调度员")
     CASE_HANDLER = "case_handler", _("群工办理员")
+    # 群众满意度测评: an outside evaluator who runs the resident surveys (codes, paper answers, the aggregated results)
+    # and sees nothing else of the platform, members least of all.
+    SURVEY_EVALUATOR = "survey_evaluator", _("第三方测评员")
 
 
 class RoleAssignment(models.Model):

@@ -65,6 +65,8 @@ ROLE_CAPABILITIES = {
     Role.SYSTEM_ADMIN: {SYSTEM_MANAGE},
     Role.CASE_DISPATCHER: _CASE_WORK | _ASSESSED | {CASE_DISPATCH},
     Role.CASE_HANDLER: _CASE_WORK | _ASSESSED,
+    # Holds only what apps.ballots registers for it (running resident surveys): no member, record or case data.
+    Role.SURVEY_EVALUATOR: set(),
 }
 
 
@@ -243,3 +245,37 @@ def register_capability(capability, roles):
         if role in (Role.AUDITOR, Role.SYSTEM_ADMIN):
             raise ValueError(f"{role} keeps its duties apart and cannot hold {capability}")
         ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES[role] | {capability}
+
+
+# ---- roles confined to a few pages ----
+
+# A role whose holder uses only some pages of the platform (the external evaluator: the surveys), registered by the
+# app that serves them: role -> the URL names (exact, or ending in "*" for a prefix) and namespaces it may open.
+# apps.access.middleware refuses every other page to an account whose every role is confined; the API refuses it too.
+CONFINED_ROLES: dict = {}
+
+
+def confine_role(role, *, names=(), namespaces=()):
+    entry = CONFINED_ROLES.setdefault(role, {"names": set(), "namespaces": set()})
+    entry["names"] |= set(names)
+    entry["namespaces"] |= set(namespaces)
+
+
+def confinement(user):
+    """(names, namespaces) a confined account may open, or None when some role of theirs is not confined (or they
+    hold none: such an account reaches nothing anyway)."""
+    assignments = role_assignments(user)
+    if not assignments or any(a.role not in CONFINED_ROLES for a in assignments):
+        return None
+    names, namespaces = set(), set()
+    for a in assignments:
+        names |= CONFINED_ROLES[a.role]["names"]
+        namespaces |= CONFINED_ROLES[a.role]["namespaces"]
+    return names, namespaces
+
+
+def confined_may_open(confined, view_name, namespaces) -> bool:
+    names, open_namespaces = confined
+    if view_name in names or any(n.endswith("*") and view_name.startswith(n[:-1]) for n in names):
+        return True
+    return bool(namespaces) and namespaces[0] in open_namespaces

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from apps.access import policy
+
 
 def token_expires_at(token):
     return token.created + timedelta(days=settings.API_TOKEN_DAYS)
@@ -29,4 +31,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             from .middleware import must_change_message
 
             raise exceptions.PermissionDenied(must_change_message())
+        if policy.confinement(user) is not None:  # the external evaluator: the surveys' pages only (access.middleware)
+            from apps.access.middleware import confined_message
+
+            raise exceptions.PermissionDenied(confined_message())
         return user, token

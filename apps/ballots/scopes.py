@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy, scoping
 from apps.access.models import Role
+from apps.orgs import picker
 
 from .models import Code, CodeBatch, Comment, Item, Objection, PhoneEntry, Poll, PollKind, Subject, TallyCell, Voter
 
@@ -23,7 +24,19 @@ SURVEY_RUN = "survey.run"
 
 policy.register_capability(BALLOT_VIEW, (Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.SECRETARY))
 policy.register_capability(BALLOT_MANAGE, (Role.DISTRICT_ADMIN, Role.ORG_ADMIN))
-policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN,))
+policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN, Role.SURVEY_EVALUATOR))
+# The survey's organization is chosen with the picker under SURVEY_RUN (the evaluator holds no other capability).
+picker.allow_capability(SURVEY_RUN)
+# The evaluator's whole platform (apps.access.middleware refuses every other page): the survey pages, the generic step
+# view (open, close, publish), voting and 公示, the organization picker (it checks SURVEY_RUN itself), their own
+# account, the home page (it sends them to the surveys), the language switch, and the public pages anyone opens. The
+# user and role pages are left to their own view, which refuses them and records the attempt (三员分立: a refused
+# grant is audited).
+policy.confine_role(Role.SURVEY_EVALUATOR,
+                    names=("ballots:survey_*", "ballots:poll_step", "orgs:pick", "dashboards:home", "accounts:profile",
+                           "accounts:login", "accounts:logout", "accounts:users", "accounts:user_detail",
+                           "set_language", "favicon", "healthz", "readyz"),
+                    namespaces=("vote", "publicity", "report", "stars", "open311", "honours", "results"))
 
 
 

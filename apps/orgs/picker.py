@@ -27,11 +27,17 @@ from .selectors import no_organizations, search_orgs, with_path_labels
 RESULTS_MAX = 20  # a picker lists at most this many matches; typing more narrows them
 
 # Capabilities a picker may search under: each is checked against the user's own roles by the access layer.
-CAPABILITIES = frozenset({
+CAPABILITIES = {
     policy.ORG_VIEW, policy.ORG_MANAGE, policy.MEMBER_VIEW, policy.MEMBER_MANAGE, policy.RECORD_VIEW,
     policy.RECORD_MANAGE, policy.RECORD_REVIEW, policy.AUDIT_VIEW, policy.CASE_VIEW, policy.CASE_DISPATCH,
     policy.RULES_MANAGE,
-})
+}
+
+
+def allow_capability(capability):
+    """Another app's capability a picker may search under (registered from its scopes, like the capability itself)."""
+    CAPABILITIES.add(capability)
+
 
 # Not a capability: the picker of the role form offers the organizations where the user may grant a role
 # (apps.access.grants.grant_orgs), the grant table's scope rather than the access layer's.

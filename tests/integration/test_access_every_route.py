@@ -157,6 +157,7 @@ def world(tree, settings):
     # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     sanshu_subject, report_file = _ballot_reports(tree)
+    survey_routes = _survey(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -184,7 +185,8 @@ def world(tree, settings):
                 "assessment/inspections/evidence/": {"evidence": inspection_evidence.pk},
                 "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
-                                    "object_id": tree.branch_a.pk}}
+                                    "object_id": tree.branch_a.pk},
+                "ballots/surveys/": survey_routes}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -350,3 +352,16 @@ def _duties(admin, tree, today):
     inspection = duty_services.inspection_create(actor=admin, organization=tree.branch_a, data={
         "period_key": key, "inspected_on": today}, results={item.pk: ("not_done", "")}, files={item.pk: [pdf]})
     return lst, inspection, inspection.results.get().evidence.get()
+
+
+def _survey(tree):
+    """群众满意度测评: the district's open survey of branch A's village, with a batch of codes (the survey pages' ids)."""
+    from apps.ballots import services as ballots
+    from apps.ballots.models import PollKind
+
+    survey = ballots.poll_create(actor=None, organization=tree.district, kind=PollKind.SURVEY,
+                                 data={"year": 2026, "title": "群众满意度测评"})
+    subject = ballots.subject_add(actor=None, poll=survey, name=tree.branch_a.name, organization=tree.branch_a)
+    survey = ballots.poll_open(actor=None, poll=survey)
+    batch = ballots.batch_create(actor=None, poll=survey, subject=subject, size=2)
+    return {"pk": survey.pk, "subject": subject.pk, "item": survey.items.first().pk, "batch": batch.pk}

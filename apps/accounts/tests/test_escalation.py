@@ -26,6 +26,7 @@ def staff(tree):
     users = dict(tree.users)
     users["dispatcher"] = make_user("dispatcher", Role.CASE_DISPATCHER, tree.district)
     users["handler"] = make_user("handler", Role.CASE_HANDLER, tree.town_a)
+    users["evaluator"] = make_user("evaluator", Role.SURVEY_EVALUATOR, tree.district)
     held = {a.role for a in RoleAssignment.objects.all()}
     # A new role must be added here (and to the expectations below) before this test passes again.
     assert held == set(Role.values)
@@ -62,7 +63,7 @@ def _assert_refused(response, actor, before_rows, before_refusals):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["district_admin", "town_a_admin", "secretary_a", "member_a", "auditor", "sysadmin",
-                                 "dispatcher", "handler"])
+                                 "dispatcher", "handler", "evaluator"])
 def test_nobody_grants_themselves_any_role_or_unmask(staff, tree, client, who):
     me = staff[who]
     client.force_login(me)
@@ -77,7 +78,7 @@ def test_nobody_grants_themselves_any_role_or_unmask(staff, tree, client, who):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["district_admin", "town_a_admin", "secretary_a", "member_a", "auditor", "sysadmin",
-                                 "dispatcher", "handler"])
+                                 "dispatcher", "handler", "evaluator"])
 def test_nobody_revokes_or_edits_their_own_assignment(staff, client, who):
     me = staff[who]
     mine = RoleAssignment.objects.get(user=me)
@@ -113,11 +114,12 @@ MAY_GRANT = {
     "sysadmin": {(Role.SYSTEM_ADMIN, False)},
     # The district administrator holding unmask: business roles, district administrators, auditors; unmask with
     # the roles that see members.
-    "district_admin": {(r, False) for r in _BUSINESS | {Role.DISTRICT_ADMIN, Role.AUDITOR}}
+    "district_admin": {(r, False) for r in _BUSINESS | {Role.DISTRICT_ADMIN, Role.AUDITOR, Role.SURVEY_EVALUATOR}}
     | {(r, True) for r in (Role.DISTRICT_ADMIN, Role.ORG_ADMIN, Role.SECRETARY)},
     # An organization administrator without unmask: the branch roles in their subtree.
     "town_a_admin": {(r, False) for r in _BRANCH},
     "secretary_a": set(), "member_a": set(), "auditor": set(), "dispatcher": set(), "handler": set(),
+    "evaluator": set(),
 }
 
 
@@ -225,6 +227,15 @@ def test_unmask_is_granted_and_taken_only_by_its_holders(staff, tree, client):
     ((Role.MEMBER, False), (Role.SYSTEM_ADMIN, False), True),  # a member's self-service goes with any duty
     ((Role.MEMBER, False), (Role.AUDITOR, False), True),
     ((Role.SECRETARY, False), (Role.ORG_ADMIN, True), True),  # business + security: the district's own work
+    # 第三方测评: the external evaluator's duty meets no other (business, system, audit, security)
+    ((Role.SURVEY_EVALUATOR, False), (Role.SECRETARY, False), False),
+    ((Role.ORG_ADMIN, False), (Role.SURVEY_EVALUATOR, False), False),
+    ((Role.ORG_ADMIN, True), (Role.SURVEY_EVALUATOR, False), False),
+    ((Role.SURVEY_EVALUATOR, False), (Role.AUDITOR, False), False),
+    ((Role.AUDITOR, False), (Role.SURVEY_EVALUATOR, False), False),
+    ((Role.SURVEY_EVALUATOR, False), (Role.SYSTEM_ADMIN, False), False),
+    ((Role.SYSTEM_ADMIN, False), (Role.SURVEY_EVALUATOR, False), False),
+    ((Role.SURVEY_EVALUATOR, False), (Role.DISTRICT_ADMIN, False), False),
 ])
 def test_one_account_never_combines_the_separated_duties(staff, tree, held, grant, ok):
     target = make_user("target")
