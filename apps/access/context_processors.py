@@ -23,5 +23,7 @@ def access(request):
             "cases_dispatch": policy.has_capability(user, policy.CASE_DISPATCH),
             "assessment": policy.has_capability(user, policy.ASSESSMENT_VIEW),
             "assessment_manage": policy.has_capability(user, policy.ASSESSMENT_MANAGE),
+            # 民主测评 (apps.ballots registers these capabilities; named here, never imported)
+            "ballots": policy.has_capability(user, "ballot.view") or policy.has_capability(user, "survey.run"),
         }
     }

@@ -36,7 +36,10 @@ def _visible(user, capability):
     if capability == SURVEY_RUN:
         return _surveys_run(user)
     if capability == BALLOT_VIEW:
-        return policy.subtree_q(policy.scope_paths(user, BALLOT_VIEW), "organization__path") | _surveys_run(user)
+        q = policy.subtree_q(policy.scope_paths(user, BALLOT_VIEW), "organization__path")
+        if not q.children and not q.negated:  # everything (the whole tree): `Q() | x` would be x alone
+            return q
+        return q | _surveys_run(user)
     return None
 
 
