@@ -174,7 +174,6 @@ def _detail_context(request, poll, **forms):
         "members_form": forms.get("members_form") or (MembersForm(orgs=orgs) if editable else None),
         "voter_form": forms.get("voter_form") or (VoterForm(orgs=orgs) if editable else None),
         "void_form": forms.get("void_form") or (CodeVoidForm() if can_manage and poll.may["issue"] else None),
-        "publish_form": PublishForm(), "answer_form": AnswerForm(),
         "failed": forms.get("failed", ""),
     }
 

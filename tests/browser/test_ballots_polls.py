@@ -117,3 +117,7 @@ def test_two_way_poll_from_set_up_to_results(demo, page, new_page, login, shot):
     expect(phone.get_by_test_id("results")).to_be_visible()
     _no_horizontal_scroll(phone)
     shot(phone, "ballots-results-phone")
+    phone.goto(poll.get_absolute_url())
+    expect(phone.get_by_test_id("fingerprint")).to_be_visible()
+    _no_horizontal_scroll(phone)
+    shot(phone, "ballots-poll-phone")
