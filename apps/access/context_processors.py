@@ -25,5 +25,7 @@ def access(request):
             "assessment_manage": policy.has_capability(user, policy.ASSESSMENT_MANAGE),
             # 群众满意度测评 (apps.ballots registers the capability: the district and the external evaluator).
             "surveys": policy.has_capability(user, "survey.run"),
+            # 民主测评 (apps.ballots registers these capabilities; named here, never imported)
+            "ballots": policy.has_capability(user, "ballot.view"),
         }
     }

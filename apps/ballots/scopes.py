@@ -50,7 +50,9 @@ def _visible(user, capability):
         return _surveys_run(user)
     if capability == BALLOT_VIEW:
         q = policy.subtree_q(policy.scope_paths(user, BALLOT_VIEW), "organization__path")
-        return q if not q.children else q | _surveys_run(user)  # Q() (everything) | X would be X alone
+        if not q.children and not q.negated:  # everything (the whole tree): `Q() | x` would be x alone
+            return q
+        return q | _surveys_run(user)
     return None
 
 

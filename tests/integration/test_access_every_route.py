@@ -186,7 +186,7 @@ def world(tree, settings):
                 "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
-                "ballots/surveys/": survey_routes}
+                "ballots/surveys/": survey_routes, **_ballot_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -325,6 +325,31 @@ def _assessment_round(admin, system):
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
     round_services.score_manual(actor=admin, score=score, points="90", files=[pdf])
     return entry, score, score.evidence.get()
+
+
+def _ballot_routes(tree):
+    """民主测评 polls of branch A: a draft (its set-up pages, steps and removals), an open one (the slips) and a counted,
+    published one (results, export, an objection)."""
+    from apps.ballots import services as ballots
+    from apps.ballots.models import PollKind, VoterKind
+
+    def poll(title, status):
+        p = ballots.poll_create(actor=None, organization=tree.branch_a, kind=PollKind.TWO_WAY,
+                                data={"year": 2026, "title": title})
+        ballots.subject_add(actor=None, poll=p, name="甲村党支部委员会", organization=tree.branch_a)
+        ballots.voter_add(actor=None, poll=p, kind=VoterKind.INVITED, name="代表")
+        if status != "draft":
+            p = ballots.poll_open(actor=None, poll=p)
+        if status == "published":
+            p = ballots.poll_publish(actor=None, poll=ballots.poll_close(actor=None, poll=p))
+        return p
+
+    draft, opened, published = poll("准备中", "draft"), poll("测评中", "open"), poll("公示中", "published")
+    objection = ballots.objection_submit(poll=published, text="异议")
+    return {"ballots/<int:pk>/results": {"pk": published.pk}, "ballots/<int:pk>/slips/": {"pk": opened.pk},
+            "ballots/<int:pk>/step/": {"pk": draft.pk, "name": "open"}, "ballots/<int:pk>/": {"pk": draft.pk},
+            "ballots/subjects/": {"pk": draft.subjects.get().pk}, "ballots/items/": {"pk": draft.items.first().pk},
+            "ballots/voters/": {"pk": draft.voters.get().pk}, "ballots/objections/": {"pk": objection.pk}}
 
 
 def _honours(tree):
