@@ -4,11 +4,14 @@ with turnout reconciled; a few hundred survey answers, some villages under the m
 them."""
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
 
+from apps.accounts.models import User
+from apps.assessment import round_services
+from apps.assessment.round_models import Round, Score
 from apps.ballots import selectors, services
 from apps.ballots.models import CodeBatch, Comment, Poll, PollKind, PollStatus, QueuedBallot, VoterKind
 from apps.demo.ballot_seed import seed_ballots
@@ -20,7 +23,7 @@ TODAY = date(2026, 11, 20)
 
 
 def test_the_demo_ballots_reconcile_and_the_assessment_reads_them():
-    seed_demo(scale="small", today=TODAY, log=lambda line: None)
+    demo = seed_demo(scale="small", today=TODAY, log=lambda line: None)
     lines = []
     started = time.monotonic()
     result = seed_ballots(today=TODAY, log=lines.append)
@@ -53,6 +56,20 @@ def test_the_demo_ballots_reconcile_and_the_assessment_reads_them():
     two_way = selectors.organization_figures(PollKind.TWO_WAY, 2026, [p.organization_id for p in result["two_way"]])
     assert set(two_way) == {p.organization_id for p in result["two_way"]}
 
+
+    # The open round of 村 (this quarter, seeded before the polls) scored now: the ballots indicators read them.
+    rnd = Round.objects.get(pk__in=demo["open_rounds"])
+    admin = User.objects.get(username="district_admin")
+    job = round_services.scoring_run(actor=admin, round=rnd, now=rnd.opens_at + timedelta(days=1))
+    assert job.status == job.Status.SUCCEEDED, job.result
+    scores = {(s.entry.organization_id, s.indicator.metric): s for s in Score.objects.filter(
+        entry__round=rnd, indicator__metric__startswith="ballots.").select_related("entry", "indicator")}
+    rated = [org for org in answered if org not in small and (org, "ballots.survey") in scores]
+    assert rated and all(scores[(org, "ballots.survey")].points > 0 for org in rated)
+    assert all(scores[(org, "ballots.survey")].inputs["poll"] == survey.pk for org in rated)
+    assert all(scores[(org, "ballots.survey")].inputs["suppressed"] for org in small if (org, "ballots.survey") in scores)
+    branches = [p.organization_id for p in branch_polls if (p.organization_id, "ballots.two_way") in scores]
+    assert branches and all(scores[(org, "ballots.two_way")].points > 0 for org in branches)
 
     # Deterministic: written again, the same counts (the codes differ, nothing counted does).
     def counted(result):
