@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.test.utils import override_settings
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import NoReverseMatch, get_resolver, include, path, reverse
 
 from apps.assessment import catalogue, round_selectors, round_services, services
 from apps.ballots import selectors as ballot_selectors
@@ -49,8 +49,7 @@ def result_urls():
         reverse("ballots:survey_results", args=[1])
         yield
     except NoReverseMatch:
-        from config.urls import urlpatterns as real
-
+        real = get_resolver().url_patterns  # the project's own (settings.ROOT_URLCONF)
         global urlpatterns
         urlpatterns = [p for p in real if getattr(p, "namespace", None) != "ballots"] + STUB
         with override_settings(ROOT_URLCONF=__name__):
