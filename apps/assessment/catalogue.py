@@ -9,7 +9,13 @@ Every entry is a figure the domain apps already compute and document for assessm
 - organization structure: `apps.orgs.selectors.structure_figures(orgs, today)` → `StructureFigures`, over the
   organization's subtree (a branch: itself and its 党小组; a township: every organization under it, which it answers
   for). NOT period-based: the current state on the scoring day (the job's run; frozen with the score at close), as
-  the descriptions tell the assessed.
+  the descriptions tell the assessed;
+- democratic evaluations and surveys: `apps.ballots.selectors.organization_figures(kind, year, orgs)` →
+  `OrganizationFigures` (the grouped read behind `organization_scores`): the counted poll of the round's year that
+  rated the organization (the latest by its close) — 三述一评 of its leaders (the mean of several), 双向考核 of its
+  committee, a village's or community's 群众满意度 (满意 + 基本满意 over every rating answer; a village with fewer
+  than `settings.SURVEY_MIN_CELL` answers has no figure). By the poll's year, not the round's dates: the year's
+  evaluation is usually held in the next January; a poll counted after the round closed changes nothing (frozen).
 
 Each entry says where its value comes from (`source`: the class and attribute, checked against those modules by the
 tests), what it divides (numerator / denominator), its unit, and how the value becomes points (`conversion`, with
@@ -40,6 +46,7 @@ CONVERSIONS = {
 RECORDS_SOURCE = "apps.records.metrics.organization_metrics"
 CASES_SOURCE = "apps.cases.metrics.case_figures"
 ORGS_SOURCE = "apps.orgs.selectors.structure_figures"
+BALLOTS_SOURCE = "apps.ballots.selectors.organization_figures"
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,13 @@ class Metric:
 
     @property
     def area(self):
-        return {RECORDS_SOURCE: _("组织生活"), CASES_SOURCE: _("群众诉求"), ORGS_SOURCE: _("组织建设")}[self.source]
+        return {RECORDS_SOURCE: _("组织生活"), CASES_SOURCE: _("群众诉求"), ORGS_SOURCE: _("组织建设"),
+                BALLOTS_SOURCE: _("民主测评")}[self.source]
+
+    @property
+    def poll_kind(self) -> str | None:
+        """The kind of poll (apps.ballots PollKind value) a ballots metric reads."""
+        return self.key.split(".", 1)[1] if self.source == BALLOTS_SOURCE else None
 
     @property
     def current_state(self) -> bool:
@@ -107,6 +120,19 @@ METRICS = (
            _("计分当日本组织及下级组织中任期已届满仍未换届的组织个数（党支部即本支部是否届满未换届），每个扣分。"
              "按计分时的现状计算，不按考核期间统计；轮次结束后得分不再变化"),
            _("个"), ORGS_SOURCE, "StructureFigures.term_overdue", _("计分当日任期届满未换届的组织数"), "", PER_ITEM),
+    Metric("ballots.sanshu", _("三述一评测评得分"),
+           _("本组织书记（领导班子成员）三述一评民主测评的得分：各测评项目按好100、较好80、一般60、差0计平均分，"
+             "再取各项目的平均；测评对象有多名的取平均。按考核年度的测评计算（以最近计票的一次为准），不按考核期间统计"),
+           _("分"), BALLOTS_SOURCE, "OrganizationFigures.score", _("测评对象得分之和"), _("测评对象人数"), SCORE),
+    Metric("ballots.two_way", _("双向考核测评得分"),
+           _("党员（或下级党组织）对本组织委员会的双向考核测评得分：各测评项目按好100、较好80、一般60、差0计平均分，"
+             "再取各项目的平均。按考核年度的测评计算（以最近计票的一次为准），不按考核期间统计"),
+           _("分"), BALLOTS_SOURCE, "OrganizationFigures.score", _("被测评班子得分之和"), _("被测评班子数"), SCORE),
+    Metric("ballots.survey", _("群众满意度"),
+           _("本村（社区）群众满意度测评中评价为满意或基本满意的比例（各评价项目合计）。答卷少于规定份数"
+             "（默认5份）的不出结果，按无数据处理。按考核年度的测评计算（以最近计票的一次为准），不按考核期间统计"),
+           "%", BALLOTS_SOURCE, "OrganizationFigures.satisfaction_rate", _("满意和基本满意的评价项次"),
+           _("评价项次（答卷数 × 评价项目数）"), RATE),
 )
 
 BY_KEY = {m.key: m for m in METRICS}

@@ -129,12 +129,19 @@ CASE_COUNTS = {
 }
 
 
-def evidence_links(rnd, org, metric, activity_type_id=None):
+def evidence_links(rnd, org, metric, activity_type_id=None, inputs=None):
     """The records, cases or organizations behind an automatic score: the list pages filtered by organization and
     period (the structure metrics: by organization, as they are now). The case
     links list exactly the cases the figures counted for the organization (cases.selectors.area_list_query: a
     village's own cases by the list's village filter, a township's by its township filter), one link for the
-    numerator's count and one for the denominator's."""
+    numerator's count and one for the denominator's. A ballots score links to the results page of the very poll it
+    was computed from (kept in its inputs when scored): none before scoring or when no poll rated the organization."""
+    if metric.source == catalogue.BALLOTS_SOURCE:
+        poll = (inputs or {}).get("poll")
+        if not poll:
+            return []
+        name = "ballots:survey_results" if metric.poll_kind == "survey" else "ballots:poll_results"
+        return [(str(metric.label), reverse(name, args=[poll]))]
     if metric.source == catalogue.RECORDS_SOURCE:
         query = {"org_pk": org.pk, "held_from": rnd.period_start.isoformat(), "held_to": rnd.period_end.isoformat(),
                  "status": "submitted"}
@@ -170,7 +177,8 @@ def sheet(entry) -> list[SheetLine]:
     for node in nodes:
         line = SheetLine(node, scores.get(node.indicator.pk))
         if node.is_leaf and node.indicator.method == Method.AUTOMATIC and node.metric:
-            line.links = evidence_links(rnd, entry.organization, node.metric, node.indicator.activity_type_id)
+            line.links = evidence_links(rnd, entry.organization, node.metric, node.indicator.activity_type_id,
+                                        line.score.inputs if line.score else None)
         lines.append(line)
     return lines
 

@@ -19,6 +19,7 @@ says 无数据 beside the 0, so it is never silent.
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -40,6 +41,7 @@ from .round_models import Round, RoundEntry, Score, ScoreEvidence, ScoreItem
 SCORING_KIND = "assessment_scoring"
 # Stored on the score in the language of the job's starter (like a job's message).
 NO_DATA_NOTE = gettext_noop("无数据，按0分计（应得分不予计入）")
+FEW_ANSWERS_NOTE = gettext_noop("答卷{n}份，少于{min}份不出结果：无数据，按0分计（应得分不予计入）")
 MAX_COMMENT = 1000
 EVIDENCE_MAX = 5
 EVIDENCE_MAX_MB = 10
@@ -362,6 +364,7 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
         progress(len(entries) // 2, len(entries), phase=_("计算群众诉求指标"), force=True)
     as_of = today or date.today()
     structure = structure_figures(orgs, as_of) if catalogue.ORGS_SOURCE in sources else {}
+    ballots = ballot_figures(rnd, orgs, metrics)
     if progress:
         progress(3 * len(entries) // 4, len(entries), phase=_("计算组织建设指标"), force=True)
     # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
@@ -369,7 +372,8 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
                         "denominator_label": str(m.denominator), "formula": str(m.formula),
                         "max_points": str(leaf.max_points), "period": rnd.period_key,
                         "points_per": None if leaf.points_per is None else str(leaf.points_per),
-                        **({"as_of": as_of.isoformat()} if m.current_state else {})}
+                        **({"as_of": as_of.isoformat()} if m.current_state else {}),
+                        **({"year": rnd.period_start.year} if m.poll_kind else {})}
               for leaf in leaves for m in [catalogue.get(leaf.metric)]}
     metric_of = {leaf.pk: catalogue.get(leaf.metric) for leaf in leaves}
     no_data = _(NO_DATA_NOTE)
@@ -377,14 +381,18 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     for entry in entries:
         for leaf in leaves:
             metric = metric_of[leaf.pk]
+            ballot = ballots.get(metric.key, {}).get(entry.organization_id)
             num, den, value = figures_of(metric, leaf, records.get(entry.organization_id), cases.get(entry.organization_id),
-                                         structure.get(entry.organization_id))
+                                         structure.get(entry.organization_id), ballot)
             points = catalogue.to_points(metric, value, leaf.max_points, leaf.points_per)
             inputs = {**shared[leaf.pk], "numerator": num, "denominator": den,
                       "value": None if value is None else str(value), "missing": points is None}
+            if metric.source == catalogue.BALLOTS_SOURCE:
+                inputs.update(ballot_inputs(ballot))
             if points is None:
                 points = Decimal(0)
-                inputs["note"] = no_data
+                inputs["note"] = no_data if not inputs.get("suppressed") else _(FEW_ANSWERS_NOTE).format(
+                    n=inputs["answered"], min=settings.SURVEY_MIN_CELL)
             out[(entry.pk, leaf.pk)] = (points, inputs)
     return out
 
@@ -396,10 +404,48 @@ def _numerator_label(metric, as_of) -> str:
     return str(metric.numerator)
 
 
-def figures_of(metric, leaf, records, cases, structure=None):
+def ballot_figures(rnd, orgs, metrics) -> dict:
+    """{metric key: {organization id: OrganizationFigures}} of the ballots metrics among `metrics`: one grouped read
+    (apps.ballots.selectors.organization_figures, two queries) per kind of poll, for the round's year — the poll's
+    `year` (the year evaluated), whenever it was counted before the scoring: the year's 三述一评 and surveys are
+    usually held the next January, after the year's round has ended."""
+    kinds = {m.key: m.poll_kind for m in metrics if m.source == catalogue.BALLOTS_SOURCE}
+    if not kinds:
+        return {}
+    from apps.ballots.selectors import organization_figures
+
+    ids = [o.pk for o in orgs]
+    return {key: organization_figures(kind, rnd.period_start.year, ids) for key, kind in kinds.items()}
+
+
+def ballot_inputs(ballot) -> dict:
+    """What a ballots score keeps besides its figures: the poll (its results page is the evidence), the ballots that
+    rated the organization, its subjects' scores; a survey cell too small to show is `suppressed`."""
+    if ballot is None:
+        return {"poll": None}
+    poll = ballot.poll
+    out = {"poll": poll.pk, "poll_kind": poll.kind, "poll_title": poll.title, "answered": ballot.answered,
+           "suppressed": poll.kind == "survey" and ballot.answered < settings.SURVEY_MIN_CELL}
+    if not out["suppressed"]:
+        out["subjects"] = [[s.subject.name, str(s.score)] for s in ballot.scored]
+        if ballot.good_rate is not None:
+            out["good_rate"] = str(ballot.good_rate)
+    return out
+
+
+def figures_of(metric, leaf, records, cases, structure=None, ballot=None):
     """(numerator, denominator, value) of one catalogue metric from an organization's Metrics / CaseFigures /
-    StructureFigures (None for an organization no longer existing: missing)."""
+    StructureFigures / OrganizationFigures (None for an organization no longer existing, or never rated: missing).
+    A survey's village with fewer than settings.SURVEY_MIN_CELL answers has no figure (missing)."""
     key = metric.key
+    if metric.source == catalogue.BALLOTS_SOURCE:
+        if ballot is None:
+            return None, None, None
+        if key == "ballots.survey":
+            if ballot.answered < settings.SURVEY_MIN_CELL:
+                return None, None, None
+            return ballot.good, ballot.ratings, ballot.satisfaction_rate
+        return str(ballot.score_total), len(ballot.scored), ballot.score
     if metric.source == catalogue.ORGS_SOURCE:
         if structure is None:
             return None, None, None

@@ -1,7 +1,7 @@
 """The demo district's assessment (考核评价): the district's assessment groups (村, 社区, 机关和事业单位, 非公企业和社会组织,
 学校), for each last year's indicator system and this year's, copied from it (复制为下一年度), both in use — the seeds'
 district scores a year by a quarterly and a yearly round (weights 40 / 60) over a tree of about a dozen indicators,
-most of them computed from the record.
+most of them computed from the record (and from the year's 民主测评 and 群众满意度测评: `apps.demo.ballot_seed`).
 
 For the groups that serve residents (村, 社区): last quarter's round, closed — its automatic scores computed by the
 scoring job (run here, synchronously), its manual scores given by the demo township's assessor (town_admin) through
@@ -54,16 +54,19 @@ def _manual(name, points, standard):
 def _tree(group_name, theme_day):
     """[(first-level indicator, [its leaves])]: 100 points in four parts."""
     life = ({"name": "组织生活", "max_points": Decimal(35), "standard": "按规定开展“三会一课”、主题党日等组织生活并如实纪实"}, [
-        _auto("组织生活完成率", 15, "records.completion", "应开展的组织生活全部按期开展得满分，按完成率计分"),
+        _auto("组织生活完成率", 10, "records.completion", "应开展的组织生活全部按期开展得满分，按完成率计分"),
         _auto("主题党日按期开展", 10, "records.type_completion", "每月10日前后开展主题党日，按完成率计分",
               activity_type=theme_day),
         _auto("党员参会率", 5, "records.attendance", "已提交纪实的实到人次占应到人次的比例"),
         _auto("纪实按时录入", 5, "records.late_records", "活动结束后超过规定期限录入的纪实每件扣0.5分，扣完为止",
               points_per=Decimal("0.5")),
+        _auto("双向考核", 5, "ballots.two_way", "党员对党组织委员会的双向考核测评得分（含组织生活质量等项目）折算，按本年度测评计分"),
     ])
     if group_name in SERVING:
         serving = ({"name": "服务群众", "max_points": Decimal(30), "standard": "群众诉求按时响应、解决到位、群众满意"}, [
-            _auto("群工三率综合得分", 20, "cases.score", "响应率、解决率、满意率加权得分折算"),
+            _auto("群工三率综合得分", 15, "cases.score", "响应率、解决率、满意率加权得分折算"),
+            _auto("群众满意度测评", 5, "ballots.survey",
+                  "群众满意度测评中满意和基本满意的比例折算，按本年度测评计分；答卷少于5份的按无数据处理"),
             _auto("超期诉求", 10, "cases.overdue", "超过办理时限的诉求每件扣1分，扣完为止", points_per=Decimal(1)),
         ])
     else:
@@ -73,7 +76,8 @@ def _tree(group_name, theme_day):
         ])
     team = ({"name": "班子建设与党员管理", "max_points": Decimal(25), "standard": "班子健全、按期换届，党员教育管理规范"}, [
         _manual("班子建设", 10, "支部委员会健全、按期换届、书记履职情况，查阅资料并访谈评分"),
-        _manual("党员教育管理", 10, "党员学习教育、党费收缴、流动党员管理情况"),
+        _manual("党员教育管理", 5, "党员学习教育、党费收缴、流动党员管理情况"),
+        _auto("书记三述一评", 5, "ballots.sanshu", "书记（班子成员）三述一评民主测评得分折算，按本年度测评计分"),
         _manual("发展党员工作", 5, "发展党员程序规范、材料齐全"),
     ])
     lists = ({"name": "负面清单与示范创建", "max_points": Decimal(10), "standard": "违反负面清单扣分，示范创建加分"}, [

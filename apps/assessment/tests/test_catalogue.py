@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from apps.assessment import catalogue
+from apps.ballots import selectors as ballot_selectors
 from apps.cases import metrics as case_metrics
 from apps.core.periods import parse_period
 from apps.orgs import selectors as org_selectors
@@ -16,6 +17,8 @@ SOURCES = {
                                                                      "TypeMetric": record_metrics.TypeMetric}),
     catalogue.CASES_SOURCE: (case_metrics.case_figures, {"CaseFigures": case_metrics.CaseFigures}),
     catalogue.ORGS_SOURCE: (org_selectors.structure_figures, {"StructureFigures": org_selectors.StructureFigures}),
+    catalogue.BALLOTS_SOURCE: (ballot_selectors.organization_figures,
+                               {"OrganizationFigures": ballot_selectors.OrganizationFigures}),
 }
 
 
@@ -42,6 +45,9 @@ def test_the_values_come_out_of_the_entry_points(tree, types):
     structure = org_selectors.structure_figures([tree.branch_a], date(2026, 6, 1))[tree.branch_a.pk]
     for m in catalogue.METRICS:
         cls, attribute = m.attribute.split(".")
+        if cls == "OrganizationFigures":  # no poll counted: no figures at all (missing), tested in test_ballot_metrics
+            assert ballot_selectors.organization_figures(m.poll_kind, 2026, [tree.branch_a.pk]) == {}
+            continue
         if cls == "TypeMetric":
             value = getattr(org_figures.types[0] if org_figures.types else record_metrics.TypeMetric(None, 1, 0), attribute)
         else:
@@ -66,6 +72,6 @@ def test_values_become_points():
 
 def test_choices_group_by_area():
     groups = dict(catalogue.choices())
-    assert set(groups) == {"组织生活", "群众诉求", "组织建设"}
+    assert set(groups) == {"组织生活", "群众诉求", "组织建设", "民主测评"}
     assert ("orgs.term_overdue", catalogue.get("orgs.term_overdue").label) in groups["组织建设"]
     assert ("cases.response_rate", catalogue.get("cases.response_rate").label) in groups["群众诉求"]
