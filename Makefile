@@ -69,7 +69,9 @@ prepare: install
 	@echo "  sysadmin        系统管理员（用户与角色）"
 	@echo "  dispatcher      群工调度员（受理、派单、回访）"
 	@echo "  dept_handler    区住建委群工办理员（本部门诉求）"
+	@echo "  evaluator       第三方测评员（只能使用群众满意度测评）"
 	@echo "群众反映问题：http://127.0.0.1:$(PORT)/report/（无需登录；演示诉求的查询码均为 DEMO2026）"
+	@echo "测评投票：http://127.0.0.1:$(PORT)/vote/    测评结果公示：http://127.0.0.1:$(PORT)/publicity/"
 	@echo ""
 
 ## Debian packages the browser tests need (Chromium, CJK fonts, pdftotext for the printed pages); installed once.

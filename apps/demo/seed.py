@@ -27,6 +27,7 @@ DEMO_ACCOUNTS = [
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN),
     ("dispatcher", "群工调度员", Role.CASE_DISPATCHER),
     ("dept_handler", "区住建委群工办理员", Role.CASE_HANDLER),
+    ("evaluator", "第三方测评员", Role.SURVEY_EVALUATOR),
 ]
 
 
@@ -57,9 +58,11 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .assessment_pay_seed import write_pay
     from .assessment_results_seed import write_publication
     from .assessment_seed import write_assessment
+    from .ballot_seed import seed_ballots
     from .cases_seed import CASE_COUNTS, DEMO_QUERY_CODE, write_cases
     from .evaluations_seed import write_evaluations
     from .records_seed import write_records
+    from .sanshu_seed import seed_sanshu
 
     with transaction.atomic():
         orgs = _write_orgs(nodes, rng, today, log)
@@ -73,6 +76,10 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         write_evaluations(orgs, members_by_org, rng, today, log)  # last year's, finalized; none yet this year
         # The demo town_admin's township has cases waiting to be signed for and cases past their deadline.
         write_cases(orgs, rng, today, log, total=CASE_COUNTS[scale], focus_town=admin_town)
+        # 民主测评: the township's 三述一评 (last year's archived, this year's in 公示), its 双向考核 and the district's
+        # resident survey, before the assessment, whose rounds read them.
+        seed_sanshu(today=today, seed=seed, log=log)
+        seed_ballots(next(o for o in orgs if o.depth == 1), today, log=log)
         assessment = write_assessment(next(o for o in orgs if o.depth == 1), today, log)
         write_honours(next(o for o in orgs if o.depth == 1), today, log)  # this year's 1213 action
         write_duties(next(o for o in orgs if o.depth == 1), today, log)  # duty lists, last quarter's inspections
@@ -252,6 +259,7 @@ def _write_accounts(nodes, orgs, members_by_org, root_index, log):
     where = {
         Role.DISTRICT_ADMIN: root, Role.ORG_ADMIN: orgs[town_index], Role.SECRETARY: branch, Role.MEMBER: branch,
         Role.AUDITOR: root, Role.SYSTEM_ADMIN: None, Role.CASE_DISPATCHER: root, Role.CASE_HANDLER: department,
+        Role.SURVEY_EVALUATOR: root,
     }
     for username, display, role in DEMO_ACCOUNTS:
         user = User(username=username, display_name=display)
