@@ -1,5 +1,6 @@
 """One-time codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/l/I), drawn by `secrets`, stored only
-as a keyed hash (HMAC with the field-hash key and the poll's id: the same code in two polls hashes apart)."""
+as a keyed hash (HMAC with the field-hash key), unique across all polls: the code alone finds its poll in one index
+lookup, however many polls are open (a province's year-end evaluations run in thousands of branches at once)."""
 
 import secrets
 
@@ -28,8 +29,8 @@ def looks_like_code(code: str) -> bool:
     return len(code) == LENGTH and all(ch in ALPHABET for ch in code)
 
 
-def code_hash(poll_id: int, code: str) -> str:
-    return keyed_hash(f"ballot:{poll_id}:{code}")
+def code_hash(code: str) -> str:
+    return keyed_hash(f"ballot:{code}")
 
 
 def spaced(code: str) -> str:

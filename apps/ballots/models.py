@@ -258,14 +258,13 @@ class Code(models.Model):
 
     id = models.UUIDField(primary_key=True, default=random_key, editable=False)
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64, unique=True)  # unique across polls: the code finds its poll
     state = models.CharField(max_length=8, choices=CodeState.choices, default=CodeState.UNUSED)
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("测评码")
         verbose_name_plural = _("测评码")
-        constraints = [models.UniqueConstraint(fields=["poll", "code_hash"], name="ballots_code_unique")]
         indexes = [models.Index(fields=["poll", "state"], name="ballots_code_state_idx")]
 
     @property

@@ -304,8 +304,23 @@ def _shuffled(seq):
     return seq
 
 
+def _fresh_codes(n) -> list[str]:
+    """n new codes whose hashes no poll holds yet (codes are unique across polls; with 31^8 codes a clash is rare but
+    not impossible among a province's millions): a clashing one is drawn again."""
+    plain = set()
+    while len(plain) < n:
+        batch = [c for c in code_lib.new_codes(n - len(plain)) if c not in plain]
+        hashes = {code_lib.code_hash(c): c for c in batch}
+        keys = list(hashes)
+        taken = set()
+        for start in range(0, len(keys), 500):
+            taken.update(Code.objects.filter(code_hash__in=keys[start:start + 500]).values_list("code_hash", flat=True))
+        plain.update(c for h, c in hashes.items() if h not in taken)
+    return list(plain)
+
+
 def _create_codes(poll, plain, subject=None):
-    Code.objects.bulk_create(Code(poll=poll, code_hash=code_lib.code_hash(poll.pk, c), subject=subject)
+    Code.objects.bulk_create(Code(poll=poll, code_hash=code_lib.code_hash(c), subject=subject)
                              for c in _shuffled(plain))
 
 
@@ -335,7 +350,7 @@ def poll_open(*, actor, poll, request=None) -> Poll:
             raise ValidationError(_("参评名单为空"))
         lines = eligible_lines(poll)
         poll.eligible_fingerprint, poll.eligible_count = fingerprint(lines), len(voters) + poll.anonymous_slots
-        plain = code_lib.new_codes(poll.eligible_count)
+        plain = _fresh_codes(poll.eligible_count)
         online = [v for v in voters if v.channel == Channel.ONLINE]
         for voter, code in zip(online, plain, strict=False):
             voter.sealed_code = encrypt(code)
@@ -394,7 +409,7 @@ def code_void(*, actor, poll, code, request=None):
     poll = lock_poll(poll)
     _require_manage(actor, poll)
     states.check(poll, "issue")
-    row = Code.objects.select_for_update().filter(poll=poll, code_hash=code_lib.code_hash(poll.pk, code_lib.normalize(code))).first()
+    row = Code.objects.select_for_update().filter(poll=poll, code_hash=code_lib.code_hash(code_lib.normalize(code))).first()
     if row is None:
         raise ValidationError({"code": _("测评码不存在")})
     if row.state != CodeState.UNUSED:
@@ -417,7 +432,7 @@ def batch_create(*, actor, poll, subject, size, request=None) -> CodeBatch:
     if not isinstance(size, int) or not 1 <= size <= BATCH_MAX:
         raise ValidationError({"size": _("每批数量应在1至{n}之间").format(n=BATCH_MAX)})
     number = (poll.batches.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    plain = code_lib.new_codes(size)
+    plain = _fresh_codes(size)
     batch = CodeBatch.objects.create(poll=poll, subject=subject, number=number, size=size,
                                      sealed_codes=encrypt(json.dumps(plain)), created_by=_stamp(actor))
     _create_codes(poll, plain, subject=subject)
@@ -497,7 +512,7 @@ def _locked_open(poll):
 def check_code(poll, raw) -> Code:
     """The unused code a voter typed, or BallotRefused saying why (unknown, used, void). Read only: the cast locks."""
     code = code_lib.normalize(raw)
-    row = Code.objects.filter(poll=poll, code_hash=code_lib.code_hash(poll.pk, code)).first() \
+    row = Code.objects.filter(poll=poll, code_hash=code_lib.code_hash(code)).first() \
         if code_lib.looks_like_code(code) else None
     _refuse_code(row)
     return row
@@ -520,7 +535,7 @@ def ballot_cast(*, poll, code, ratings, texts=None) -> None:
     normalized = code_lib.normalize(code)
     row = None
     if code_lib.looks_like_code(normalized):
-        row = (Code.objects.select_for_update().filter(poll=poll, code_hash=code_lib.code_hash(poll.pk, normalized))
+        row = (Code.objects.select_for_update().filter(poll=poll, code_hash=code_lib.code_hash(normalized))
                .first())
     _refuse_code(row)
     answers = _clean_answers(poll, ballot_subjects(poll, row.subject_id), ratings, texts or {})

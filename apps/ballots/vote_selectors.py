@@ -2,11 +2,9 @@
 typed code belongs to, an open or published poll by its number, whether a poll takes ballots now, and a subject's
 grade distribution over all its rating items.
 
-Which poll a code belongs to: the code alone decides. A code's hash is keyed with its poll's id, so the typed code is
-hashed once per open poll (an HMAC, microseconds each) and looked up in ONE query on the unique (poll, code_hash)
-index — a few dozen open polls cost nothing. A match in two polls (two random 8-character codes alike, about one
-chance in 10^11 per code pair) is answered by asking which poll (the form's poll field); a slip or a member's page
-may name the poll itself, which skips the search.
+Which poll a code belongs to: the code alone decides — codes are unique across polls (`Code.code_hash` is a unique
+index), so the typed code is hashed once and looked up in one index probe, however many polls are open. A slip or a
+member's page may name the poll too; a code of another poll is then looked up alone.
 """
 
 from django.utils import timezone
@@ -14,9 +12,7 @@ from django.utils.translation import gettext as _
 
 from . import codes as code_lib
 from . import states
-from .models import Code, Poll, PollKind, PollStatus
-
-HASH_CHUNK = 500  # hashes per query (SQLite's and PostgreSQL's limits on parameters are far above it)
+from .models import Poll, PollKind, PollStatus
 
 
 def open_poll(pk, kind=None) -> Poll | None:
@@ -34,22 +30,16 @@ def open_survey(pk) -> Poll | None:
 
 
 def polls_for_code(raw, poll_id=None) -> list[Poll]:
-    """The open polls holding the typed code (in any state: used and void codes are told apart by the caller), at
-    most a few; [] for a code that is no code of an open poll. `poll_id` limits the search to that poll."""
+    """The open poll holding the typed code (in any state: used and void codes are told apart by the caller), as a
+    list of at most one; [] for a code that is no code of an open poll (or not of `poll_id`, when given). Codes are
+    unique across polls: one index lookup."""
     code = code_lib.normalize(raw)
     if not code_lib.looks_like_code(code):
         return []
-    qs = Poll.objects.filter(status=PollStatus.OPEN)
+    qs = Poll.objects.filter(status=PollStatus.OPEN, codes__code_hash=code_lib.code_hash(code))
     if poll_id is not None:
         qs = qs.filter(pk=poll_id)
-    hashes = {code_lib.code_hash(pk, code): pk for pk in qs.values_list("pk", flat=True)}
-    found, keys = set(), list(hashes)
-    for start in range(0, len(keys), HASH_CHUNK):
-        chunk = keys[start:start + HASH_CHUNK]
-        rows = Code.objects.filter(code_hash__in=chunk, poll_id__in=[hashes[h] for h in chunk])
-        found.update(poll_id for poll_id, code_hash in rows.values_list("poll_id", "code_hash")
-                     if hashes.get(code_hash) == poll_id)
-    return list(Poll.objects.filter(pk__in=found).select_related("organization").order_by("-opened_at", "-id"))
+    return list(qs.select_related("organization")[:1])
 
 
 def cast_refusal(poll) -> str | None:

@@ -72,15 +72,12 @@ def _ballot_form(poll, row, data=None, code=""):
 
 
 def _find(form, raw, poll_id):
-    """(poll, code row) for a typed code, or BallotRefused; several open polls holding it: the form asks which."""
+    """(poll, code row) for a typed code, or BallotRefused."""
     polls = vote_selectors.polls_for_code(raw, poll_id)
     if not polls and poll_id is not None:  # the poll named (a link's hint) does not hold it: any open poll may
         polls = vote_selectors.polls_for_code(raw)
     if not polls:
         raise BallotRefused({"code": _("测评码不正确，请核对后重新输入")})
-    if len(polls) > 1:
-        form.choose = polls
-        raise ValidationError(_("该测评码对应多项测评，请选择您要参加的测评"))
     poll = polls[0]
     return poll, services.check_code(poll, raw)
 
@@ -92,7 +89,6 @@ def enter(request):
     if request.method != "POST":
         return _enter_page(request, CodeForm(initial={"poll": parse_pk(request.GET.get("poll"))}), 200)
     form = CodeForm(request.POST)
-    form.choose = []
     if not form.is_valid():
         return _enter_page(request, form, 400)
     attempt = _attempt(request)
