@@ -32,7 +32,7 @@ from apps.members import services as member_services
 from apps.members.models import Member
 from apps.orgs.models import Organization
 
-from . import codes, poll_excel, selectors, services, states
+from . import codes, poll_excel, report_selectors, selectors, services, states
 from .models import Item, Objection, Poll, PollKind, PollStatus, Subject, Voter, VoterKind
 from .poll_forms import (
     AnswerForm,
@@ -161,7 +161,9 @@ def _detail_context(request, poll, **forms):
     orgs = _manage_orgs(request.user, poll) if editable else None
     return {
         "poll": poll, "section": "ballots", "can_manage": can_manage, "editable": editable, "steps": steps,
-        "subjects": policy.restrict(poll.subjects.all(), request.user).select_related("organization", "member"),
+        "subjects": report_selectors.with_reports(policy.restrict(poll.subjects.all(), request.user))
+        .select_related("member"),
+        "show_reports": poll.kind == PollKind.SANSHU,
         "items": policy.restrict(poll.items.all(), request.user),
         "voters": Paginator(voters, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "voter_counts": _voter_counts(poll),

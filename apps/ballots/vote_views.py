@@ -30,7 +30,8 @@ from apps.core.lookups import parse_pk
 from apps.core.net import rate_key
 
 from . import codes as code_lib
-from . import selectors, services, vote_selectors
+from . import report_selectors, selectors, services, vote_selectors
+from .models import PollKind
 from .services import BallotRefused
 from .vote_forms import BallotForm, CodeForm, PhoneBallotForm
 
@@ -62,11 +63,14 @@ def _enter_page(request, form, status):
 
 
 def _ballot_page(request, form, status=200):
-    return render(request, "ballots/vote/ballot.html", {"form": form, "poll": form.poll}, status=status)
+    return render(request, "ballots/vote/ballot.html", {"form": form, "poll": form.poll,
+                                                        "show_reports": form.poll.kind == PollKind.SANSHU}, status=status)
 
 
 def _ballot_form(poll, row, data=None, code=""):
     subjects = services.ballot_subjects(poll, row.subject_id)
+    if poll.kind == PollKind.SANSHU:  # the voters read the leaders' reports and the leader's comment above the grades
+        subjects = list(report_selectors.with_reports(poll.subjects.filter(pk__in=[s.pk for s in subjects])))
     return BallotForm(data, initial=None if data else {"poll": poll.pk, "code": code}, poll=poll, subjects=subjects,
                       items=list(poll.items.all()))
 
