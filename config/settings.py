@@ -360,6 +360,9 @@ SURVEY_MIN_CELL = env_int("SURVEY_MIN_CELL", 5)
 # wrong repeatedly is also someone probing): this many per window, then 429.
 BALLOT_CODE_FAILURES_MAX = env_int("BALLOT_CODE_FAILURES_MAX", 10)
 BALLOT_CODE_WINDOW_MINUTES = env_int("BALLOT_CODE_WINDOW_MINUTES", 15)
+# Objections to a 公示 per client address (anyone may raise one, no account): this many per window, then 429.
+BALLOT_OBJECTIONS_MAX = env_int("BALLOT_OBJECTIONS_MAX", 5)
+BALLOT_OBJECTION_WINDOW_MINUTES = env_int("BALLOT_OBJECTION_WINDOW_MINUTES", 60)
 # The same for an assessment round's ranking, staff and public (a district round: ~2,600 organizations).
 ASSESSMENT_RANKING_CHART_ROWS = env_int("ASSESSMENT_RANKING_CHART_ROWS", 30)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups

@@ -5,18 +5,18 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from apps.access import policy
 from apps.orgs.picker import OrgChoiceField
 
 from .models import Channel, ItemKind, PollKind, PollStatus, VoterKind
+from .scopes import BALLOT_MANAGE
 from .services import NOTE_MAX, TEXT_MAX, TITLE_MAX, VOTERS_MAX
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # The kinds made on these pages; a resident survey is the runner's (surveys/).
 STAFF_KINDS = [(PollKind.SANSHU.value, PollKind.SANSHU.label), (PollKind.TWO_WAY.value, PollKind.TWO_WAY.label)]
-# The picker's search runs under a capability the organization picker knows; the queryset (BALLOT_MANAGE or the
-# poll's subtree within it) decides what may be chosen.
-PICK = policy.ORG_MANAGE
+# The picker searches where the user manages polls (scopes.py allows it the capability); the queryset (BALLOT_MANAGE
+# or the poll's subtree within it) decides what may be chosen.
+PICK = BALLOT_MANAGE
 YEAR_ERRORS = {"min_value": _("年度应在2000至2100之间"), "max_value": _("年度应在2000至2100之间"), "invalid": _("请填写数字")}
 SLOT_ERRORS = {"min_value": format_lazy(_("不记名代表名额应在0至{n}之间"), n=VOTERS_MAX),
                "max_value": format_lazy(_("不记名代表名额应在0至{n}之间"), n=VOTERS_MAX), "invalid": _("请填写数字")}

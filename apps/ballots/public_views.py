@@ -54,8 +54,7 @@ def objection(request, pk):
     if not form.is_valid():
         return _detail(request, poll, form, 400)
     attempt = ratelimit.hit(OBJECTION_SCOPE, rate_key(request),
-                            limit=getattr(settings, "BALLOT_OBJECTIONS_MAX", 5),
-                            window=getattr(settings, "BALLOT_OBJECTION_WINDOW_MINUTES", 60) * 60)
+                            limit=settings.BALLOT_OBJECTIONS_MAX, window=settings.BALLOT_OBJECTION_WINDOW_MINUTES * 60)
     if not attempt.allowed:
         form.add_error(None, _("提交过于频繁，请{minutes}分钟后再试").format(minutes=attempt.retry_minutes))
         return _detail(request, poll, form, 429)

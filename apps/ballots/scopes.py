@@ -27,6 +27,7 @@ policy.register_capability(BALLOT_MANAGE, (Role.DISTRICT_ADMIN, Role.ORG_ADMIN))
 policy.register_capability(SURVEY_RUN, (Role.DISTRICT_ADMIN, Role.SURVEY_EVALUATOR))
 # The survey's organization is chosen with the picker under SURVEY_RUN (the evaluator holds no other capability).
 picker.allow_capability(SURVEY_RUN)
+picker.allow_capability(BALLOT_MANAGE)
 # The evaluator's whole platform (apps.access.middleware refuses every other page): the survey pages, the generic step
 # view (open, close, publish), voting and 公示, the organization picker (it checks SURVEY_RUN itself), their own
 # account, the home page (it sends them to the surveys), the language switch, and the public pages anyone opens. The
