@@ -294,11 +294,12 @@ class PhoneEntry(models.Model):
 
 class QueuedBallot(models.Model):
     """A cast ballot waiting for the close: a random key and the answers ({"r": {"subject:item": option}, "t":
-    {"subject:item": text}}). No code, voter or time."""
+    {"subject:item": text}} as JSON), encrypted — the rows lie in arrival order while the vote is open, so a dump or
+    a backup taken then (the keys are not in either) holds ciphertext only. No code, voter or time."""
 
     id = models.UUIDField(primary_key=True, default=random_key, editable=False)
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
-    answers = models.JSONField()
+    answers = EncryptedTextField()
 
     class Meta:
         verbose_name = _("待计选票")

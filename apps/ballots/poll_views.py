@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -89,6 +90,8 @@ def _poll(request, pk, *, manage=False):
 def _require_manage(request, poll):
     if not policy.can(request.user, services.manage_capability(poll), poll):
         raise PermissionDenied(_("您没有管理该测评的权限"))
+    if services.is_rated(request.user, poll):
+        raise PermissionDenied(_("您是本次测评的对象，不能管理这次测评"))
 
 
 def _manage_orgs(user, poll=None):
@@ -152,7 +155,7 @@ def poll_edit(request, pk):
 # ---- one poll ----
 
 def _detail_context(request, poll, **forms):
-    can_manage = policy.can(request.user, services.manage_capability(poll), poll)
+    can_manage = services.may_manage(request.user, poll)
     editable = can_manage and poll.may["edit"]
     voters = policy.restrict(poll.voters.all(), request.user).select_related("organization").order_by("kind", "id")
     may = poll.may
@@ -419,6 +422,7 @@ def poll_export(request, pk):
     return FileResponse(buffer, as_attachment=True, filename=_("测评结果-{pk}.xlsx").format(pk=poll.pk))
 
 
+@never_cache  # plain codes: never kept by a browser or a proxy
 @login_required
 def poll_slips(request, pk):
     """The paper slips of an open poll on A4 (2 × 5 a sheet); every print audited (how many, not which)."""

@@ -16,7 +16,7 @@ from apps.core.forms import apply_validation_error
 from apps.core.lookups import parse_pk
 from apps.core.net import rate_key
 
-from . import selectors, services, vote_selectors
+from . import selectors, services, survey_selectors, vote_selectors
 from .models import PollKind
 from .vote_forms import ObjectionForm
 
@@ -36,9 +36,12 @@ def index(request):
 
 def _detail(request, poll, form=None, status=200):
     results = selectors.poll_results(poll) or []
-    subjects = [(r, vote_selectors.subject_distribution(poll, r)) for r in results]
+    # A survey's village with fewer than SURVEY_MIN_CELL answers is not shown in detail here either (survey_selectors):
+    # one or two residents' answers would be theirs for anyone to read.
+    floor = survey_selectors.min_cell() if poll.kind == PollKind.SURVEY else 0
+    subjects = [(r, None if r.answered < floor else vote_selectors.subject_distribution(poll, r)) for r in results]
     return render(request, "ballots/public/detail.html", {
-        "poll": poll, "subjects": subjects, "turnout": services.turnout(poll), "labels": poll.scale_labels(),
+        "poll": poll, "subjects": subjects, "min_cell": floor, "turnout": services.turnout(poll), "labels": poll.scale_labels(),
         "form": form or ObjectionForm(poll=poll), "may_object": poll.may["object"],
         "is_survey": poll.kind == PollKind.SURVEY}, status=status)
 

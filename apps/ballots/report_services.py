@@ -122,6 +122,8 @@ def leader_comment_save(*, actor, subject, text, request=None) -> LeaderComment:
     poll, subject = _locked(subject)
     if actor is not None and not policy.can(actor, BALLOT_MANAGE, poll):
         raise PermissionDenied(_("只有测评的组织单位可以进行领导点评"))
+    if actor is not None and services.is_rated(actor, poll):
+        raise PermissionDenied(_("您是本次测评的对象，不能管理这次测评"))
     states.check(poll, "report")
     lacking = missing(subject, commented=True)
     if lacking:

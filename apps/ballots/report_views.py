@@ -20,10 +20,9 @@ from apps.access import policy
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.forms import apply_refusal, apply_validation_error
 
-from . import report_selectors, report_services, states
+from . import report_selectors, report_services, services, states
 from .report_forms import CommentForm, ReportForm
 from .report_models import ReportFile, ReportKind
-from .scopes import BALLOT_MANAGE
 
 DELETE_FILE_QUESTION = gettext_noop("确定删除这个附件？")
 
@@ -40,7 +39,7 @@ def my_reports(request):
 
 def _subject_context(request, subject, **extra):
     poll = subject.poll
-    can_manage = policy.can(request.user, BALLOT_MANAGE, poll)
+    can_manage = services.may_manage(request.user, poll)
     rows = report_selectors.report_rows(subject)
     return {"subject": subject, "poll": poll, "rows": rows, "comment": report_selectors.leader_comment(subject),
             "is_reporter": subject.reporter_id == request.user.pk, "section": "ballots", "can_manage": can_manage,

@@ -92,8 +92,29 @@ def manage_capability(poll) -> str:
     return SURVEY_RUN if poll.kind == PollKind.SURVEY else BALLOT_MANAGE
 
 
-def _require_manage(actor, poll):
+def is_rated(user, poll) -> bool:
+    """Whether the user is one of those the poll rates (a leader's member record, or the account writing their
+    reports): they may not run their own evaluation — comment on it, print its slips, open, close or publish it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    rated = Q(reporter_id=user.pk)
+    if getattr(user, "member_id", None):
+        rated |= Q(member_id=user.member_id)
+    return poll.subjects.filter(rated).exists()
+
+
+def may_manage(user, poll) -> bool:
+    """The pages' question: the manage capability on the poll, and not being rated by it."""
+    return policy.can(user, manage_capability(poll), poll) and not is_rated(user, poll)
+
+
+def require_manage(actor, poll):
     _require(actor, manage_capability(poll), poll, _("您没有管理该测评的权限"))
+    if actor is not None and is_rated(actor, poll):
+        raise PermissionDenied(_("您是本次测评的对象，不能管理这次测评"))
+
+
+_require_manage = require_manage
 
 
 def _stamp(actor):
@@ -541,7 +562,7 @@ def ballot_cast(*, poll, code, ratings, texts=None) -> None:
     answers = _clean_answers(poll, ballot_subjects(poll, row.subject_id), ratings, texts or {})
     row.state = CodeState.USED
     row.save(update_fields=["state"])
-    QueuedBallot.objects.create(poll=poll, answers=answers)
+    QueuedBallot.objects.create(poll=poll, answers=json.dumps(answers, ensure_ascii=False))
 
 
 @transaction.atomic
@@ -560,7 +581,7 @@ def ballot_cast_by_phone(*, poll, phone, ratings, texts=None) -> None:
     answers = _clean_answers(poll, ballot_subjects(poll, entry.subject_id), ratings, texts or {})
     entry.used = True
     entry.save(update_fields=["used"])
-    QueuedBallot.objects.create(poll=poll, answers=answers)
+    QueuedBallot.objects.create(poll=poll, answers=json.dumps(answers, ensure_ascii=False))
 
 
 @transaction.atomic
@@ -596,7 +617,7 @@ def poll_close(*, actor, poll, request=None) -> Poll:
         _require_manage(actor, poll)
     before = snapshot(poll)
     states.enter(poll, "close")
-    queued = _shuffled(QueuedBallot.objects.filter(poll=poll).values_list("answers", flat=True))
+    queued = _shuffled(json.loads(a) for a in QueuedBallot.objects.filter(poll=poll).values_list("answers", flat=True))
     used = poll.codes.filter(state=CodeState.USED).count() + poll.phones.filter(used=True).count()
     if used != len(queued):
         raise ValidationError(_("核对不一致：已使用测评码{used}个，选票{ballots}张，不能计票").format(used=used, ballots=len(queued)))
@@ -615,6 +636,16 @@ def poll_close(*, actor, poll, request=None) -> Poll:
         rows.append(Comment(poll=poll, subject_id=int(subject_id), item_id=int(item_id), text=text))
     Comment.objects.bulk_create(rows, batch_size=1000)
     QueuedBallot.objects.filter(poll=poll).delete()
+    # A code's row moved when it was marked used (PostgreSQL writes a new row version), so the table's storage lists
+    # used codes in the order they voted: written again in random order, under new random keys.
+    codes = list(poll.codes.values_list("code_hash", "state", "subject_id"))
+    poll.codes.all().delete()
+    Code.objects.bulk_create((Code(poll=poll, code_hash=h, state=state, subject_id=subject_id)
+                              for h, state, subject_id in _shuffled(codes)), batch_size=1000)
+    phones = list(poll.phones.values_list("subject_id", "phone_hash", "used"))
+    poll.phones.all().delete()
+    PhoneEntry.objects.bulk_create((PhoneEntry(poll=poll, subject_id=subject_id, phone_hash=h, used=used)
+                                    for subject_id, h, used in _shuffled(phones)), batch_size=1000)
     poll.voters.exclude(sealed_code="").update(sealed_code="")
     poll.batches.exclude(sealed_codes="").update(sealed_codes="")
     poll.sealed_slips, poll.ballots_counted, poll.closed_at = "", len(queued), timezone.now()

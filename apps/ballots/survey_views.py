@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.access import policy
@@ -193,6 +194,7 @@ def survey_batches(request, pk):
                   status=400 if form.is_bound else 200)
 
 
+@never_cache  # plain codes: never kept by a browser or a proxy
 @login_required
 def survey_batch_sheet(request, pk, batch):
     """A batch's printable A4 sheet of tear-off slips (第N批 · 村名 · 测评码, how to answer at /vote/). The codes are

@@ -132,3 +132,22 @@ def test_results_exist_only_after_the_close(tree):
     assert result.good_rate == 75
     scores = selectors.organization_scores("two_way", 2026, [tree.branch_a.pk])
     assert scores[tree.branch_a.pk][0] == 70
+
+
+def test_used_codes_are_not_stored_in_the_order_they_voted(tree):
+    """On PostgreSQL marking a code used moves its row; the close writes the codes again in random order."""
+    from apps.ballots import codes as code_lib
+
+    p = open_two_way(tree, members=20, invited=0, slots=0)
+    plain = all_codes(p)
+    for code in plain:
+        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
+    services.poll_close(actor=None, poll=p)
+    table = connection.ops.quote_name(Code._meta.db_table)
+    order = "rowid" if connection.vendor == "sqlite" else "ctid"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code_hash, state FROM {table} WHERE poll_id = %s ORDER BY {order}", [p.pk])
+        stored = cursor.fetchall()
+    used_order = [code_lib.code_hash(c) for c in plain]
+    assert {h for h, _s in stored} == set(used_order) and {s for _h, s in stored} == {"used"}
+    assert [h for h, _s in stored] != used_order

@@ -4,6 +4,7 @@ input (NUL, control characters, huge bodies, out-of-range answers → 4xx, nothi
 covering its village only, a resident's phone answer, a member's code shown once; casting writes no audit row and
 leaves the code in no session, cookie, URL or log; the access matrix."""
 
+import json
 import logging
 
 import pytest
@@ -171,7 +172,7 @@ def test_bad_input_is_refused_with_a_4xx(client, two_way, settings):
     # control characters pasted into a comment are stripped, the ballot taken
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
     assert cast(client, p, code, **{text_key: "建议\x07多开会"}).status_code == 302
-    stored = QueuedBallot.objects.get().answers["t"]
+    stored = json.loads(QueuedBallot.objects.get().answers)["t"]
     assert list(stored.values()) == ["建议多开会"]
 
 
@@ -190,7 +191,7 @@ def test_a_survey_code_answers_for_its_village_only(client, tree):
     body = page.content.decode()
     assert page.status_code == 200 and "乙村" in body and "甲村" not in body and "基本满意" in body
     assert cast(client, p, code, **answers(p, subjects=[b])).status_code == 302
-    stored = QueuedBallot.objects.get().answers["r"]
+    stored = json.loads(QueuedBallot.objects.get().answers)["r"]
     assert {k.split(":")[0] for k in stored} == {str(b.pk)}
 
 
@@ -207,7 +208,7 @@ def test_a_resident_answers_with_their_phone(client, tree, settings):
     done = client.post(url, {"phone": "139-1234-5678", **form})
     assert done.status_code == 302 and done["Location"] == "/vote/done/"
     assert PhoneEntry.objects.get().used
-    assert {k.split(":")[0] for k in QueuedBallot.objects.get().answers["r"]} == {str(a.pk)}
+    assert {k.split(":")[0] for k in json.loads(QueuedBallot.objects.get().answers)["r"]} == {str(a.pk)}
     again = client.post(url, {"phone": "13912345678", **form})
     assert again.status_code == 400 and "已经参加过" in again.content.decode()
     stranger = client.post(url, {"phone": "13800000000", **form})
