@@ -3,7 +3,7 @@ has passed is closed and counted; a 公示 whose period has ended is archived.""
 
 from django_tasks import task
 
-from . import services
+from . import publicity_services, services
 
 
 @task()
@@ -13,4 +13,4 @@ def close_due_polls() -> dict:
 
 @task()
 def archive_due_polls() -> dict:
-    return {"archived": services.archive_due()}
+    return {"archived": publicity_services.archive_due()}

@@ -33,7 +33,7 @@ from apps.members import services as member_services
 from apps.members.models import Member
 from apps.orgs.models import Organization
 
-from . import codes, poll_excel, report_selectors, selectors, services, states
+from . import codes, poll_excel, publicity_services, report_selectors, selectors, services, states
 from .models import Item, Objection, Poll, PollKind, PollStatus, Subject, Voter, VoterKind
 from .poll_forms import (
     AnswerForm,
@@ -62,10 +62,10 @@ STEPS = {
     "close": (services.poll_close,
               gettext_noop("结束后未使用的测评码全部失效，立即计票，结果不能更改。确定结束并计票？"),
               gettext_noop("结束并计票"), gettext_noop("已结束并计票"), "btn-warning"),
-    "publish": (services.poll_publish,
+    "publish": (publicity_services.poll_publish,
                 gettext_noop("公示后结果在公开页面展示，公示期内可以提出异议。确定公示？"),
                 gettext_noop("公示"), gettext_noop("已公示"), "btn-success"),
-    "archive": (services.poll_archive,
+    "archive": (publicity_services.poll_archive,
                 gettext_noop("归档后结果不再公开展示。确定归档？"),
                 gettext_noop("归档"), gettext_noop("已归档"), "btn-outline-dark"),
 }
@@ -386,7 +386,7 @@ def objection_answer(request, pk):
     objection = policy.get(Objection, request.user, pk)
     poll = _poll(request, objection.poll_id, manage=True)
     form = AnswerForm(request.POST)
-    if submit(form, lambda d: services.objection_answer(actor=request.user, objection=objection, answer=d["answer"],
+    if submit(form, lambda d: publicity_services.objection_answer(actor=request.user, objection=objection, answer=d["answer"],
                                                         request=request)):
         messages.success(request, _("已答复异议"))
         return redirect(poll.get_absolute_url())

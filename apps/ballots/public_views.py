@@ -16,7 +16,7 @@ from apps.core.forms import apply_validation_error
 from apps.core.lookups import parse_pk
 from apps.core.net import rate_key
 
-from . import selectors, services, survey_selectors, vote_selectors
+from . import publicity_services, selectors, services, survey_selectors, vote_selectors
 from .models import PollKind
 from .vote_forms import ObjectionForm
 
@@ -63,7 +63,7 @@ def objection(request, pk):
         return _detail(request, poll, form, 429)
     data = form.cleaned_data
     try:
-        services.objection_submit(poll=poll, text=data["text"], subject=data["subject"], contact=data["contact"],
+        publicity_services.objection_submit(poll=poll, text=data["text"], subject=data["subject"], contact=data["contact"],
                                   request=request)
     except ValidationError as exc:
         ratelimit.refund(attempt)

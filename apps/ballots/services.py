@@ -18,7 +18,6 @@ import secrets
 import unicodedata
 from collections import Counter
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
-from apps.core import workdays
 from apps.core.crypto import decrypt, encrypt, keyed_hash
 from apps.core.text import normalize_phone
 
@@ -43,7 +41,6 @@ from .models import (
     Comment,
     Item,
     ItemKind,
-    Objection,
     PhoneEntry,
     Poll,
     PollKind,
@@ -127,6 +124,21 @@ def lock_poll(poll) -> Poll:
 
 # ---- set-up ----
 
+def _editable(actor, poll) -> Poll:
+    """The poll locked for a change of its set-up: the manager's, before the vote opens."""
+    poll = lock_poll(poll)
+    _require_manage(actor, poll)
+    states.check(poll, "edit")
+    return poll
+
+
+def _remove_part(actor, part, request):
+    """A subject, item or voter taken off the set-up, audited."""
+    _editable(actor, part.poll)
+    audit_record(actor=actor, action=Action.DELETE, obj=part, before=snapshot(part), request=request)
+    part.delete()
+
+
 @transaction.atomic
 def poll_create(*, actor, organization, kind, data, request=None) -> Poll:
     """A poll of `organization` with the kind's default scale and items (editable until it opens)."""
@@ -156,9 +168,7 @@ def poll_create(*, actor, organization, kind, data, request=None) -> Poll:
 
 @transaction.atomic
 def poll_update(*, actor, poll, data, request=None) -> Poll:
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
+    poll = _editable(actor, poll)
     before = snapshot(poll)
     poll.title = clean_text(data.get("title", poll.title), TITLE_MAX, "title", _("名称"), required=True)
     poll.note = clean_text(data.get("note", poll.note), NOTE_MAX, "note", _("说明"), multiline=True)
@@ -180,9 +190,7 @@ def poll_update(*, actor, poll, data, request=None) -> Poll:
 def subject_add(*, actor, poll, name, organization, member=None, post="", reporter=None, request=None) -> Subject:
     """Who or what is rated. A 三述一评's subject is a leader (a member, whose account writes the reports); a survey's a
     village or community within the poll's organization."""
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
+    poll = _editable(actor, poll)
     name = clean_text(name, 100, "name", _("测评对象"), required=True)
     post = clean_text(post, 60, "post", _("职务"))
     if not organization.path.startswith(poll.organization.path):
@@ -201,18 +209,12 @@ def subject_add(*, actor, poll, name, organization, member=None, post="", report
 
 @transaction.atomic
 def subject_remove(*, actor, subject, request=None):
-    poll = lock_poll(subject.poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
-    audit_record(actor=actor, action=Action.DELETE, obj=subject, before=snapshot(subject), request=request)
-    subject.delete()
+    _remove_part(actor, subject, request)
 
 
 @transaction.atomic
 def item_add(*, actor, poll, text, kind=ItemKind.RATING, request=None) -> Item:
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
+    poll = _editable(actor, poll)
     if kind not in ItemKind.values:
         raise ValidationError({"kind": _("题型不正确")})
     text = clean_text(text, TEXT_MAX, "text", _("测评内容"), required=True)
@@ -223,11 +225,7 @@ def item_add(*, actor, poll, text, kind=ItemKind.RATING, request=None) -> Item:
 
 @transaction.atomic
 def item_remove(*, actor, item, request=None):
-    poll = lock_poll(item.poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
-    audit_record(actor=actor, action=Action.DELETE, obj=item, before=snapshot(item), request=request)
-    item.delete()
+    _remove_part(actor, item, request)
 
 
 def _check_room(poll, adding):
@@ -238,9 +236,7 @@ def _check_room(poll, adding):
 @transaction.atomic
 def voters_add_members(*, actor, poll, members, channel=Channel.ONLINE, request=None) -> int:
     """Members on the eligible list (those already on it are skipped): how many were added."""
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
+    poll = _editable(actor, poll)
     if poll.kind == PollKind.SURVEY:
         raise ValidationError(_("群众满意度测评没有党员名单，按村（社区）发放测评码"))
     if channel not in Channel.values:
@@ -258,9 +254,7 @@ def voters_add_members(*, actor, poll, members, channel=Channel.ONLINE, request=
 @transaction.atomic
 def voter_add(*, actor, poll, kind, name="", organization=None, request=None) -> Voter:
     """A named invited representative (paper), or a subordinate organization (双向考核 of a superior; paper)."""
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
+    poll = _editable(actor, poll)
     if poll.kind == PollKind.SURVEY:
         raise ValidationError(_("群众满意度测评没有参评名单，按村（社区）发放测评码"))
     if kind == VoterKind.INVITED:
@@ -281,11 +275,7 @@ def voter_add(*, actor, poll, kind, name="", organization=None, request=None) ->
 
 @transaction.atomic
 def voter_remove(*, actor, voter, request=None):
-    poll = lock_poll(voter.poll)
-    _require_manage(actor, poll)
-    states.check(poll, "edit")
-    audit_record(actor=actor, action=Action.DELETE, obj=voter, before=snapshot(voter), request=request)
-    voter.delete()
+    _remove_part(actor, voter, request)
 
 
 # ---- steps ----
@@ -488,111 +478,6 @@ def phones_add(*, actor, poll, subject, numbers, request=None) -> int:
     return len(new)
 
 
-# ---- casting ----
-
-class BallotRefused(ValidationError):
-    """A code or phone that cannot vote (unknown, used, void): counted by the views' failed-attempt limit."""
-
-
-def ballot_subjects(poll, subject_id=None) -> list[Subject]:
-    qs = poll.subjects.all()
-    return list(qs.filter(pk=subject_id) if subject_id else qs)
-
-
-def _clean_answers(poll, subjects, ratings, texts) -> dict:
-    """The ballot as stored: every rating item of every subject answered by an index into the scale; texts cleaned."""
-    items = list(poll.items.all())
-    answers, comments = {}, {}
-    for s in subjects:
-        for i in items:
-            key = f"{s.pk}:{i.pk}"
-            if i.kind == ItemKind.RATING:
-                value = ratings.get(key)
-                if not isinstance(value, int) or not 0 <= value < len(poll.scale):
-                    raise ValidationError({key: _("请为“{subject}”的“{item}”选择一个等次").format(subject=s.name, item=i.text)})
-                answers[key] = value
-            else:
-                text = clean_text(texts.get(key), COMMENT_MAX, key, i.text, multiline=True)
-                if text:
-                    comments[key] = text
-    return {"r": answers, "t": comments}
-
-
-def _locked_open(poll):
-    """The poll, locked against the close (casts queue behind each other on it: a vote is hundreds of ballots)."""
-    poll = Poll.objects.select_for_update(no_key=True).get(pk=poll.pk)
-    states.check(poll, "cast")
-    now = timezone.now()
-    if poll.opens_at and now < poll.opens_at:
-        raise ValidationError(_("测评尚未开始"))
-    if poll.closes_at and now >= poll.closes_at:
-        raise ValidationError(_("测评已于{at}截止").format(at=timezone.localtime(poll.closes_at).strftime("%Y-%m-%d %H:%M")))
-    return poll
-
-
-def check_code(poll, raw) -> Code:
-    """The unused code a voter typed, or BallotRefused saying why (unknown, used, void). Read only: the cast locks."""
-    code = code_lib.normalize(raw)
-    row = Code.objects.filter(poll=poll, code_hash=code_lib.code_hash(code)).first() \
-        if code_lib.looks_like_code(code) else None
-    _refuse_code(row)
-    return row
-
-
-def _refuse_code(row):
-    if row is None:
-        raise BallotRefused({"code": _("测评码不正确，请核对后重新输入")})
-    if row.state == CodeState.USED:
-        raise BallotRefused({"code": _("该测评码已经投过票，每个测评码只能使用一次")})
-    if row.state == CodeState.VOID:
-        raise BallotRefused({"code": _("该测评码已作废")})
-
-
-@transaction.atomic
-def ballot_cast(*, poll, code, ratings, texts=None) -> None:
-    """One ballot by a one-time code: the code marked used and the ballot queued in one transaction. No actor, no
-    audit row, no time: nothing written here can say who voted or when."""
-    poll = _locked_open(poll)
-    normalized = code_lib.normalize(code)
-    row = None
-    if code_lib.looks_like_code(normalized):
-        row = (Code.objects.select_for_update().filter(poll=poll, code_hash=code_lib.code_hash(normalized))
-               .first())
-    _refuse_code(row)
-    answers = _clean_answers(poll, ballot_subjects(poll, row.subject_id), ratings, texts or {})
-    row.state = CodeState.USED
-    row.save(update_fields=["state"])
-    QueuedBallot.objects.create(poll=poll, answers=json.dumps(answers, ensure_ascii=False))
-
-
-@transaction.atomic
-def ballot_cast_by_phone(*, poll, phone, ratings, texts=None) -> None:
-    """A resident on the survey's phone sample answers for their village, once; the answer does not name the phone."""
-    poll = _locked_open(poll)
-    if poll.kind != PollKind.SURVEY:
-        raise BallotRefused({"phone": _("该测评不接受电话号码参评")})
-    number = normalize_phone(phone)
-    entry = PhoneEntry.objects.select_for_update().filter(poll=poll, phone_hash=keyed_hash(number)).first() \
-        if number else None
-    if entry is None:
-        raise BallotRefused({"phone": _("该电话号码不在本次测评的抽样名单中")})
-    if entry.used:
-        raise BallotRefused({"phone": _("该电话号码已经参加过本次测评")})
-    answers = _clean_answers(poll, ballot_subjects(poll, entry.subject_id), ratings, texts or {})
-    entry.used = True
-    entry.save(update_fields=["used"])
-    QueuedBallot.objects.create(poll=poll, answers=json.dumps(answers, ensure_ascii=False))
-
-
-@transaction.atomic
-def paper_ballot_enter(*, actor, poll, code, ratings, texts=None, request=None) -> None:
-    """A paper answer sheet entered by the survey's runner (the external evaluator) with the sheet's code: the same
-    ballot; the audit says that a sheet was entered, never which code or what it said."""
-    _require(actor, SURVEY_RUN if poll.kind == PollKind.SURVEY else BALLOT_MANAGE, poll, _("您没有录入纸质答卷的权限"))
-    ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
-    audit_record(actor=actor, action=Action.CREATE, obj=poll, request=request, after={"paper_sheet_entered": 1})
-
-
 # ---- the close ----
 
 def turnout(poll) -> dict:
@@ -666,76 +551,3 @@ def close_due(now=None) -> int:
         except ValidationError:
             continue
     return closed
-
-
-# ---- 公示, objections, archive ----
-
-@transaction.atomic
-def poll_publish(*, actor, poll, note="", request=None) -> Poll:
-    """公示 on the public page for PUBLICITY_WORKING_DAYS working days from tomorrow (a setting; the district's
-    holidays are settings too)."""
-    poll = lock_poll(poll)
-    _require_manage(actor, poll)
-    before = snapshot(poll)
-    states.enter(poll, "publish")
-    poll.result_note = clean_text(note, NOTE_MAX, "note", _("公示说明"), multiline=True)
-    poll.published_at = timezone.now()
-    poll.publish_until = workdays.add_working_days(timezone.localdate(), settings.PUBLICITY_WORKING_DAYS)
-    poll.save()
-    audit_record(actor=actor, action=Action.UPDATE, obj=poll, before=before, after=snapshot(poll), request=request,
-                 note="publish")
-    return poll
-
-
-@transaction.atomic
-def objection_submit(*, poll, text, subject=None, contact="", request=None) -> Objection:
-    """An objection during the 公示 (anyone, no account): recorded; the poll's managers answer it."""
-    poll = Poll.objects.select_for_update(no_key=True).get(pk=poll.pk)
-    states.check(poll, "object")
-    if poll.publish_until and timezone.localdate() > poll.publish_until:
-        raise ValidationError(_("公示期已结束，不能再提出异议"))
-    text = clean_text(text, NOTE_MAX, "text", _("异议内容"), required=True, multiline=True)
-    contact = clean_text(contact, 60, "contact", _("联系方式"))
-    if subject is not None and subject.poll_id != poll.pk:
-        raise ValidationError({"subject": _("测评对象不属于该测评")})
-    objection = Objection.objects.create(poll=poll, subject=subject, text=text, contact=contact,
-                                         submitted_at=timezone.now())
-    audit_record(actor=None, action=Action.CREATE, obj=objection, after=snapshot(objection), request=request)
-    return objection
-
-
-@transaction.atomic
-def objection_answer(*, actor, objection, answer, request=None) -> Objection:
-    objection = Objection.objects.select_for_update().select_related("poll__organization").get(pk=objection.pk)
-    _require_manage(actor, objection.poll)
-    before = snapshot(objection)
-    objection.answer = clean_text(answer, NOTE_MAX, "answer", _("处理意见"), required=True, multiline=True)
-    objection.answered_at, objection.answered_by = timezone.now(), _stamp(actor)
-    objection.save(update_fields=["answer", "answered_at", "answered_by"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=objection, before=before, after=snapshot(objection),
-                 request=request)
-    return objection
-
-
-@transaction.atomic
-def poll_archive(*, actor, poll, request=None) -> Poll:
-    poll = lock_poll(poll)
-    if actor is not None:
-        _require_manage(actor, poll)
-    before = snapshot(poll)
-    states.enter(poll, "archive")
-    poll.archived_at = timezone.now()
-    poll.save(update_fields=["status", "archived_at"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=poll, before=before, after=snapshot(poll), request=request,
-                 note="archive")
-    return poll
-
-
-def archive_due(today=None) -> int:
-    """Archive every 公示 whose period has ended (the worker's periodic job): how many."""
-    today = today or timezone.localdate()
-    done = 0
-    for poll in Poll.objects.filter(status=PollStatus.PUBLISHED, publish_until__lt=today):
-        poll_archive(actor=None, poll=poll)
-        done += 1
-    return done

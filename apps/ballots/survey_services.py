@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from apps.access import policy
 from apps.orgs.models import Organization, OrgDomain
 
-from . import services
+from . import ballot_services, services
 from .models import PollKind
 from .scopes import SURVEY_RUN
 
@@ -55,6 +55,6 @@ def survey_paper_enter(*, actor, poll, code, answers, request=None) -> None:
     refused (unknown, used, void) before any answer is read."""
     if actor is not None and not policy.can(actor, SURVEY_RUN, poll):
         raise PermissionDenied(_("您没有录入纸质答卷的权限"))
-    row = services.check_code(poll, code)
+    row = ballot_services.check_code(poll, code)
     ratings, texts = answers(row.subject_id)
-    services.paper_ballot_enter(actor=actor, poll=poll, code=code, ratings=ratings, texts=texts, request=request)
+    ballot_services.paper_ballot_enter(actor=actor, poll=poll, code=code, ratings=ratings, texts=texts, request=request)

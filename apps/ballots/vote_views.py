@@ -2,7 +2,7 @@
 phone sample answers with their number (/vote/phone/<poll>/); a member's own online code shown once (/vote/mine/).
 
 The code travels only in POST bodies: step 1 (`enter`) checks it read-only and renders the ballot with the code in a
-hidden field; step 2 (`cast`) posts code and answers to `services.ballot_cast`. It is never put in a URL, the
+hidden field; step 2 (`cast`) posts code and answers to `ballot_services.ballot_cast`. It is never put in a URL, the
 session, a message, a cookie or a log line (`sensitive_post_parameters` keeps it out of error reports), and every
 page that carries it is `never_cache`. Which poll a code belongs to is found from the code alone
 (vote_selectors.polls_for_code).
@@ -29,10 +29,10 @@ from apps.core.confirm import confirm_page, confirmed
 from apps.core.lookups import parse_pk
 from apps.core.net import rate_key
 
+from . import ballot_services, report_selectors, selectors, services, vote_selectors
 from . import codes as code_lib
-from . import report_selectors, selectors, services, vote_selectors
+from .ballot_services import BallotRefused
 from .models import PollKind
-from .services import BallotRefused
 from .vote_forms import BallotForm, CodeForm, PhoneBallotForm
 
 SCOPE = "ballot-code"
@@ -68,7 +68,7 @@ def _ballot_page(request, form, status=200):
 
 
 def _ballot_form(poll, row, data=None, code=""):
-    subjects = services.ballot_subjects(poll, row.subject_id)
+    subjects = ballot_services.ballot_subjects(poll, row.subject_id)
     if poll.kind == PollKind.SANSHU:  # the voters read the leaders' reports and the leader's comment above the grades
         subjects = list(report_selectors.with_reports(poll.subjects.filter(pk__in=[s.pk for s in subjects])))
     return BallotForm(data, initial=None if data else {"poll": poll.pk, "code": code}, poll=poll, subjects=subjects,
@@ -83,7 +83,7 @@ def _find(form, raw, poll_id):
     if not polls:
         raise BallotRefused({"code": _("测评码不正确，请核对后重新输入")})
     poll = polls[0]
-    return poll, services.check_code(poll, raw)
+    return poll, ballot_services.check_code(poll, raw)
 
 
 @never_cache
@@ -129,7 +129,7 @@ def cast(request):
         ratelimit.refund(attempt)
         return _enter_page(request, _refused(_("该测评不存在或已经结束，请重新输入测评码")), 400)
     try:
-        row = services.check_code(poll, raw)
+        row = ballot_services.check_code(poll, raw)
     except BallotRefused as exc:
         return _enter_page(request, _refused(exc.messages), 400)
     ratelimit.refund(attempt)  # the code is good: whatever else is wrong is no failed attempt
@@ -138,7 +138,7 @@ def cast(request):
         return _ballot_page(request, form, 400)
     ratings, texts = form.answers()
     try:
-        services.ballot_cast(poll=poll, code=form.cleaned_data["code"], ratings=ratings, texts=texts)
+        ballot_services.ballot_cast(poll=poll, code=form.cleaned_data["code"], ratings=ratings, texts=texts)
     except BallotRefused as exc:  # used by a parallel request meanwhile
         return _enter_page(request, _refused(exc.messages), 400)
     except ValidationError as exc:
@@ -158,7 +158,7 @@ def phone(request, pk):
     poll = vote_selectors.open_survey(pk)
     if poll is None:
         raise Http404(_("该测评不存在或不接受电话号码参评"))
-    subjects = services.ballot_subjects(poll)
+    subjects = ballot_services.ballot_subjects(poll)
     items = list(poll.items.all())
     form = PhoneBallotForm(request.POST or None, poll=poll, subject=subjects[0], items=items)
     status = 200
@@ -175,7 +175,7 @@ def phone(request, pk):
             else:
                 ratings, texts = form.answers(subjects)
                 try:
-                    services.ballot_cast_by_phone(poll=poll, phone=form.cleaned_data["phone"], ratings=ratings,
+                    ballot_services.ballot_cast_by_phone(poll=poll, phone=form.cleaned_data["phone"], ratings=ratings,
                                                   texts=texts)
                 except BallotRefused as exc:
                     form.add_error("phone", exc.message_dict.get("phone") or exc.messages)

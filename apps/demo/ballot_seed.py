@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.access.models import Role, RoleAssignment
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import Channel, ItemKind, PollKind, VoterKind
 from apps.members.models import Member
 from apps.orgs.models import BRANCH_KINDS, Organization
@@ -109,7 +109,7 @@ def _branch_two_way(branch, people, year, rng):
     codes = services.slip_codes(poll)
     for code in codes[:max(1, round(len(codes) * TURNOUT))]:
         ratings, texts = _answers(poll, [committee], rng, TWO_WAY_WEIGHTS)
-        services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
+        ballot_services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
     return services.poll_close(actor=None, poll=poll)
 
 
@@ -126,7 +126,7 @@ def _township_two_way(town, year, rng):
     codes = services.slip_codes(poll)
     for code in codes[:max(1, len(codes) - 1)]:
         ratings, texts = _answers(poll, [committee], rng, TWO_WAY_WEIGHTS, comment_rate=0.3)
-        services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
+        ballot_services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
     return services.poll_close(actor=None, poll=poll)
 
 
@@ -154,11 +154,11 @@ def _survey(district, town, villages, year, rng):
         services.phones_add(actor=None, poll=poll, subject=subject, numbers=numbers)
         for phone in numbers[:by_phone]:
             ratings, texts = _answers(poll, [subject], rng, weights)
-            services.ballot_cast_by_phone(poll=poll, phone=phone, ratings=ratings, texts=texts)
+            ballot_services.ballot_cast_by_phone(poll=poll, phone=phone, ratings=ratings, texts=texts)
         batch = services.batch_create(actor=None, poll=poll, subject=subject, size=target - by_phone + 5)
         for code in services.batch_codes(batch)[:target - by_phone]:  # five codes per village never returned
             ratings, texts = _answers(poll, [subject], rng, weights)
-            services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
+            ballot_services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
     return services.poll_close(actor=None, poll=poll)
 
 

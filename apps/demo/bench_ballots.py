@@ -1,3 +1,4 @@
+
 """`make bench`, ballots (民主测评): a two-way questionnaire at a large meeting's size — BENCH_SUBJECTS committees × the four
 rating items, BENCH_VOTERS codes — timed at the two writes that matter: casting one ballot (the code's row and the
 poll's locked, the code marked used, the ballot queued) beside the bare two statements; and the close (the queue read,
@@ -35,7 +36,7 @@ def _poll(bench):
 
 
 def run_ballots(bench):
-    from apps.ballots import services
+    from apps.ballots import ballot_services, publicity_services, services
     from apps.ballots.models import Code, ItemKind, QueuedBallot
 
     bench.log(f"Ballots (民主测评), {bench.scope}:")
@@ -55,7 +56,7 @@ def run_ballots(bench):
         def cast():
             point = transaction.savepoint()
             try:
-                services.ballot_cast(poll=poll, code=next(spare), ratings=ballot())
+                ballot_services.ballot_cast(poll=poll, code=next(spare), ratings=ballot())
             finally:
                 transaction.savepoint_rollback(point)
 
@@ -84,7 +85,7 @@ def run_ballots(bench):
         # Half the codes vote (with a comment on one ballot in five), then the close is timed.
         for n, code in enumerate(codes[:BENCH_VOTERS // 2]):
             texts = {f"{poll.subjects.first().pk}:{text_item.pk}": f"建议{n}"} if n % 5 == 0 else {}
-            services.ballot_cast(poll=poll, code=code, ratings=ballot(), texts=texts)
+            ballot_services.ballot_cast(poll=poll, code=code, ratings=ballot(), texts=texts)
 
         def close():
             point = transaction.savepoint()
@@ -107,7 +108,7 @@ def run_ballots(bench):
         bench.log(f"  {label}: {median_ms(times):.1f} ms (bare read {median_ms(base):.1f} ms), {queries} queries")
 
         poll = services.poll_close(actor=bench.admin, poll=poll)
-        poll = services.poll_publish(actor=bench.admin, poll=poll)
+        poll = publicity_services.poll_publish(actor=bench.admin, poll=poll)
         bench.page("page poll results (10 subjects)", f"/ballots/{poll.pk}/results/")
         bench.page("page public 公示 (10 subjects)", f"/publicity/{poll.pk}/")
         transaction.set_rollback(True)  # leave the district as seeded

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.access.models import Role, RoleAssignment
-from apps.ballots import report_services, services
+from apps.ballots import ballot_services, publicity_services, report_services, services
 from apps.ballots.models import Channel, ItemKind, Poll, PollKind, VoterKind
 from apps.ballots.report_models import LeaderComment, Report
 from apps.core.crypto import decrypt
@@ -132,7 +132,7 @@ def _one_poll(rng, *, town, leaders, secretary, secretary_branch, year, members)
     poll = services.poll_open(actor=None, poll=poll)
     _cast(rng, poll, subjects)
     poll = services.poll_close(actor=None, poll=poll)
-    return services.poll_publish(actor=None, poll=poll, note="测评结果予以公示，对结果有异议的，可在公示期内提出。")
+    return publicity_services.poll_publish(actor=None, poll=poll, note="测评结果予以公示，对结果有异议的，可在公示期内提出。")
 
 
 def _cast(rng, poll, subjects):
@@ -149,7 +149,7 @@ def _cast(rng, poll, subjects):
         texts = {}
         if text_item and rng.random() < 0.2:
             texts[f"{rng.choice(subjects).pk}:{text_item.pk}"] = rng.choice(BALLOT_COMMENTS)
-        services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
+        ballot_services.ballot_cast(poll=poll, code=code, ratings=ratings, texts=texts)
 
 
 def _move_back(poll, day):
@@ -182,7 +182,7 @@ def seed_sanshu(*, today=None, seed=2026, log=print):
     with transaction.atomic():
         last = _one_poll(rng, town=town, leaders=leaders, secretary=secretary, secretary_branch=secretary_branch,
                          year=today.year - 1, members=members)
-        last = services.poll_archive(actor=None, poll=last)
+        last = publicity_services.poll_archive(actor=None, poll=last)
         _move_back(last, min(today.replace(month=1, day=10), today - timedelta(days=40)))
         last.refresh_from_db()
         this = _one_poll(rng, town=town, leaders=leaders, secretary=secretary, secretary_branch=secretary_branch,

@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Count, Q
 from playwright.sync_api import expect
 
-from apps.ballots import codes, services
+from apps.ballots import ballot_services, codes, services
 from apps.ballots.models import ItemKind, Poll
 from apps.members.models import CURRENT_STATUSES
 from apps.orgs.models import Organization
@@ -96,7 +96,7 @@ def test_two_way_poll_from_set_up_to_results(demo, page, new_page, login, shot):
     for code, option in zip(plain, ratings, strict=False):
         text_item = poll.items.get(kind=ItemKind.TEXT)
         subject = poll.subjects.get()
-        services.ballot_cast(poll=poll, code=code, texts={f"{subject.pk}:{text_item.pk}": "希望多下基层"},
+        ballot_services.ballot_cast(poll=poll, code=code, texts={f"{subject.pk}:{text_item.pk}": "希望多下基层"},
                              ratings={f"{subject.pk}:{i.pk}": option for i in poll.items.filter(kind=ItemKind.RATING)})
 
     page.goto(poll.get_absolute_url())

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.access.models import Role
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import PollKind
 from tests.browser.conftest import PHONE
 from tests.browser.test_phone import _no_horizontal_scroll
@@ -31,7 +31,7 @@ def survey(transactional_db):
     # 乙村: two residents answered by phone (too few to be shown)
     services.phones_add(actor=None, poll=p, subject=b, numbers=["13900000001", "13900000002"])
     for phone in ("13900000001", "13900000002"):
-        services.ballot_cast_by_phone(poll=p, phone=phone, ratings=_ratings(p, b, 2))
+        ballot_services.ballot_cast_by_phone(poll=p, phone=phone, ratings=_ratings(p, b, 2))
     return {"tree": tree, "poll": p}
 
 

@@ -6,7 +6,7 @@ public page shows the result and the reconciled turnout (and prints on A4)."""
 import pytest
 from playwright.sync_api import expect
 
-from apps.ballots import services
+from apps.ballots import publicity_services, services
 from apps.ballots.models import Code, CodeState, QueuedBallot
 from apps.ballots.tests.poll_helpers import open_two_way
 from apps.records.defaults import ensure_default_types
@@ -89,7 +89,7 @@ def test_voters_cast_ballots_and_the_result_is_published(tree, new_page, login, 
 
     # Counted and published: the public page shows the result and the turnout, no comment.
     poll = services.poll_close(actor=None, poll=poll)
-    poll = services.poll_publish(actor=tree.users["district_admin"], poll=poll, note="测评结果经核对无误，现予公示。")
+    poll = publicity_services.poll_publish(actor=tree.users["district_admin"], poll=poll, note="测评结果经核对无误，现予公示。")
     visitor = new_page(viewport={"width": 1280, "height": 900})
     visitor.goto("/publicity/")
     visitor.get_by_role("link", name=poll.title).click()

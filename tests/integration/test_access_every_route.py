@@ -330,6 +330,7 @@ def _assessment_round(admin, system):
 def _ballot_routes(tree):
     """民主测评 polls of branch A: a draft (its set-up pages, steps and removals), an open one (the slips) and a counted,
     published one (results, export, an objection)."""
+    from apps.ballots import publicity_services
     from apps.ballots import services as ballots
     from apps.ballots.models import PollKind, VoterKind
 
@@ -341,11 +342,11 @@ def _ballot_routes(tree):
         if status != "draft":
             p = ballots.poll_open(actor=None, poll=p)
         if status == "published":
-            p = ballots.poll_publish(actor=None, poll=ballots.poll_close(actor=None, poll=p))
+            p = publicity_services.poll_publish(actor=None, poll=ballots.poll_close(actor=None, poll=p))
         return p
 
     draft, opened, published = poll("准备中", "draft"), poll("测评中", "open"), poll("公示中", "published")
-    objection = ballots.objection_submit(poll=published, text="异议")
+    objection = publicity_services.objection_submit(poll=published, text="异议")
     return {"ballots/<int:pk>/results": {"pk": published.pk}, "ballots/<int:pk>/slips/": {"pk": opened.pk},
             "ballots/<int:pk>/step/": {"pk": draft.pk, "name": "open"}, "ballots/<int:pk>/": {"pk": draft.pk},
             "ballots/subjects/": {"pk": draft.subjects.get().pk}, "ballots/items/": {"pk": draft.items.first().pk},

@@ -11,6 +11,7 @@ from django.test.utils import override_settings
 from django.urls import NoReverseMatch, get_resolver, include, path, reverse
 
 from apps.assessment import catalogue, round_selectors, round_services, services
+from apps.ballots import ballot_services
 from apps.ballots import selectors as ballot_selectors
 from apps.ballots import services as ballots
 from apps.ballots.models import Channel, ItemKind, PollKind, VoterKind
@@ -74,7 +75,7 @@ def _vote(p, ballots_of_subjects):
         ratings = {}
         for subject, options in answers.items():
             ratings.update(_ratings(p, subject, options))
-        ballots.ballot_cast(poll=p, code=code, ratings=ratings)
+        ballot_services.ballot_cast(poll=p, code=code, ratings=ratings)
 
 
 def _poll(tree, kind, org, year=2026, title=None):
@@ -129,10 +130,10 @@ def survey(tree, answers_by_org, phones_of=None):
         if numbers:
             ballots.phones_add(actor=None, poll=p, subject=subjects[org], numbers=numbers)
         for phone, option in zip(numbers, options, strict=False):
-            ballots.ballot_cast_by_phone(poll=p, phone=phone, ratings=_ratings(p, subjects[org], option))
+            ballot_services.ballot_cast_by_phone(poll=p, phone=phone, ratings=_ratings(p, subjects[org], option))
         batch = ballots.batch_create(actor=None, poll=p, subject=subjects[org], size=len(options) + 2)
         for code, option in zip(ballots.batch_codes(batch), options[by_phone:], strict=False):
-            ballots.ballot_cast(poll=p, code=code, ratings=_ratings(p, subjects[org], option))
+            ballot_services.ballot_cast(poll=p, code=code, ratings=_ratings(p, subjects[org], option))
     return ballots.poll_close(actor=None, poll=p)
 
 

@@ -2,7 +2,7 @@
 district, batches of codes in plain text, ballots cast by code."""
 
 from apps.access.models import Role
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import PollKind
 from tests.factories import make_org, make_user, refresh
 
@@ -36,7 +36,7 @@ def batch_plain(p, subject, size):
 
 def cast(p, subject, codes, option=0):
     for code in codes:
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, option, subject))
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, option, subject))
 
 
 def other_district(tree):

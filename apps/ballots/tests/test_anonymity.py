@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection, models
 
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import Code, CodeState, Comment, QueuedBallot, TallyCell, Voter
 
 from .poll_helpers import all_codes, full_ratings, open_two_way, text_key
@@ -57,7 +57,7 @@ def test_dump_does_not_give_the_order_of_submission(tree):
     submitted = []
     for n, code in enumerate(codes):
         text = f"第{n:02d}张选票的意见"
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, n % 4), texts={text_key(p): text})
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, n % 4), texts={text_key(p): text})
         submitted.append(text)
     services.poll_close(actor=None, poll=p)
     stored = _rows_in_storage_order(Comment)
@@ -80,7 +80,7 @@ def test_sqlite_dump_has_no_trace_of_arrival(tree):
     p = open_two_way(tree, members=12, invited=0, slots=0)
     codes = all_codes(p)
     for n, code in enumerate(codes):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 1), texts={text_key(p): f"意见{n:02d}"})
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 1), texts={text_key(p): f"意见{n:02d}"})
     services.poll_close(actor=None, poll=p)
     dump = "\n".join(connection.connection.iterdump())
     comment_lines = [line for line in dump.splitlines() if 'INSERT INTO "ballots_comment"' in line]
@@ -97,7 +97,7 @@ def test_used_equals_ballots_and_turnout_reconciles(tree):
     random.shuffle(codes)
     services.code_void(actor=None, poll=p, code=codes[0])
     for code in codes[1:6]:
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
     t = services.turnout(p)
     assert (t["eligible"], t["issued"], t["voided"], t["used"], t["ballots"], t["reconciled"]) == (8, 8, 1, 5, 0, False)
     p = services.poll_close(actor=None, poll=p)
@@ -109,7 +109,7 @@ def test_used_equals_ballots_and_turnout_reconciles(tree):
 def test_close_refuses_when_codes_and_ballots_disagree(tree):
     p = open_two_way(tree, members=2, invited=0, slots=0)
     for code in all_codes(p):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
     QueuedBallot.objects.filter(poll=p).first().delete()  # a ballot lost behind the services' back
     with pytest.raises(Exception, match="核对不一致"):
         services.poll_close(actor=None, poll=p)
@@ -122,7 +122,7 @@ def test_results_exist_only_after_the_close(tree):
 
     p = open_two_way(tree, members=4, invited=0, slots=0)
     for n, code in enumerate(all_codes(p)):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, [0, 0, 1, 3][n]))
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, [0, 0, 1, 3][n]))
     assert selectors.poll_results(p) is None
     p = services.poll_close(actor=None, poll=p)
     (result,) = selectors.poll_results(p)
@@ -141,7 +141,7 @@ def test_used_codes_are_not_stored_in_the_order_they_voted(tree):
     p = open_two_way(tree, members=20, invited=0, slots=0)
     plain = all_codes(p)
     for code in plain:
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
     services.poll_close(actor=None, poll=p)
     table = connection.ops.quote_name(Code._meta.db_table)
     order = "rowid" if connection.vendor == "sqlite" else "ctid"

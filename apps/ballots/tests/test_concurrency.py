@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import Code, CodeState, PollKind, QueuedBallot
 from tests.parallel import run_parallel
 
@@ -19,20 +19,20 @@ pytestmark = [pytest.mark.skipif(connection.vendor != "postgresql", reason="para
 
 
 def _slow_answers(monkeypatch):
-    real = services._clean_answers
+    real = ballot_services._clean_answers
 
     def slow(*args):  # between reading the code and marking it used
         answers = real(*args)
         time.sleep(0.3)
         return answers
 
-    monkeypatch.setattr(services, "_clean_answers", slow)
+    monkeypatch.setattr(ballot_services, "_clean_answers", slow)
 
 
 def _cast(p, code):
     def work(_i):
         try:
-            services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
+            ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0))
         except ValidationError as exc:
             return exc.messages[0]
         return "cast"
@@ -70,7 +70,7 @@ def test_two_answers_with_one_phone(tree, monkeypatch):
 
     def work(_i):
         try:
-            services.ballot_cast_by_phone(poll=p, phone="139 0013 9000", ratings=full_ratings(p, 1))
+            ballot_services.ballot_cast_by_phone(poll=p, phone="139 0013 9000", ratings=full_ratings(p, 1))
         except ValidationError as exc:
             return exc.messages[0]
         return "cast"

@@ -5,7 +5,7 @@ the confirmation page, nothing changes."""
 
 import pytest
 
-from apps.ballots import services
+from apps.ballots import publicity_services, services
 from apps.ballots.models import Channel, PollKind, PollStatus, VoterKind
 
 from .poll_helpers import poll
@@ -31,8 +31,8 @@ def branch_poll(tree, *, status="draft"):
     if status == "open":
         return p
     p = services.poll_close(actor=None, poll=p)
-    p = services.poll_publish(actor=None, poll=p, note="")
-    services.objection_submit(poll=p, text="计票有疑问")
+    p = publicity_services.poll_publish(actor=None, poll=p, note="")
+    publicity_services.objection_submit(poll=p, text="计票有疑问")
     return p
 
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from apps.audit.models import AuditEvent
-from apps.ballots import codes, services
+from apps.ballots import ballot_services, codes, publicity_services, services
 from apps.ballots.models import Channel, CodeState, ItemKind, Poll, PollKind, PollStatus, VoterKind
 from tests.factories import make_member
 
@@ -73,7 +73,7 @@ def test_main_path_two_way(client, tree):
     # a lost slip voided (confirmed), then the votes
     assert client.post(f"/ballots/{p.pk}/void/", {"code": plain[0], "confirmed": "1"}).status_code == 302
     for n, code in enumerate(plain[1:4]):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, n % 2), texts={text_key(p): f"意见{n}"})
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, n % 2), texts={text_key(p): f"意见{n}"})
     assert client.post(f"/ballots/{p.pk}/void/", {"code": plain[1], "confirmed": "1"}).status_code == 400  # used
     assert _step(client, p, "close").status_code == 302
     p.refresh_from_db()
@@ -100,7 +100,7 @@ def test_main_path_two_way(client, tree):
     assert _step(client, p, "publish", note="公示5个工作日").status_code == 302
     p.refresh_from_db()
     assert p.status == PollStatus.PUBLISHED and p.result_note == "公示5个工作日"
-    objection = services.objection_submit(poll=p, text="有同志未收到测评码")
+    objection = publicity_services.objection_submit(poll=p, text="有同志未收到测评码")
     assert client.post(f"/ballots/objections/{objection.pk}/answer/", {"answer": ""}).status_code == 400
     assert client.post(f"/ballots/objections/{objection.pk}/answer/", {"answer": "已核实，补发"}).status_code == 302
     objection.refresh_from_db()
@@ -237,7 +237,7 @@ def test_void_unknown_code(client, tree):
 def test_results_formula_text_in_export(client, tree):
     p = open_two_way(tree, members=1, invited=0, slots=1)
     code = services.slip_codes(p)[0]
-    services.ballot_cast(poll=p, code=code, ratings=full_ratings(p), texts={text_key(p): '=HYPERLINK("http://evil")'})
+    ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p), texts={text_key(p): '=HYPERLINK("http://evil")'})
     services.poll_close(actor=None, poll=p)
     client.force_login(tree.users["district_admin"])
     response = client.get(f"/ballots/{p.pk}/results.xlsx")

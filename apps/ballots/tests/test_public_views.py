@@ -6,7 +6,7 @@ client); the access matrix and the query counts."""
 import pytest
 from django.test import Client
 
-from apps.ballots import services
+from apps.ballots import ballot_services, publicity_services, services
 from apps.ballots.models import Objection
 from apps.core import ratelimit
 
@@ -22,11 +22,11 @@ def _counted(tree, *, publish=True, note="经核对，结果如下。"):
     """A two-way poll with five ballots (好 ×3, 较好, 差) and a comment, closed and (by default) published."""
     p = open_two_way(tree)
     for code, option in zip(all_codes(p), (0, 0, 0, 1, 3), strict=True):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, option),
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, option),
                              texts={text_key(p): COMMENT} if option == 3 else {})
     p = services.poll_close(actor=None, poll=p)
     if publish:
-        p = services.poll_publish(actor=tree.users["district_admin"], poll=p, note=note)
+        p = publicity_services.poll_publish(actor=tree.users["district_admin"], poll=p, note=note)
     return p
 
 
@@ -60,7 +60,7 @@ def test_nothing_is_shown_outside_the_publicity(client, tree, stage):
     else:
         p = _counted(tree, publish=stage == "archived")
         if stage == "archived":
-            p = services.poll_archive(actor=None, poll=p)
+            p = publicity_services.poll_archive(actor=None, poll=p)
     assert client.get(f"/publicity/{p.pk}/").status_code == 404
     assert client.post(f"/publicity/{p.pk}/objection/", {"text": "有异议"}).status_code == 404
     assert p.title not in client.get("/publicity/").content.decode()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from apps.access.models import Role
-from apps.ballots import report_services, services
+from apps.ballots import ballot_services, publicity_services, report_services, services
 from apps.ballots.models import PollKind, ReportKind
 from tests.factories import make_member, make_user
 
@@ -48,10 +48,10 @@ def test_small_villages_are_not_shown_on_the_public_page(tree, settings):
     services.phones_add(actor=None, poll=p, subject=big, numbers=[f"1390013900{i}" for i in range(6)])
     services.phones_add(actor=None, poll=p, subject=small, numbers=["13700137000"])
     for i in range(6):
-        services.ballot_cast_by_phone(poll=p, phone=f"1390013900{i}", ratings=full_ratings(p, 0, big))
-    services.ballot_cast_by_phone(poll=p, phone="13700137000", ratings=full_ratings(p, 2, small))  # 不满意
+        ballot_services.ballot_cast_by_phone(poll=p, phone=f"1390013900{i}", ratings=full_ratings(p, 0, big))
+    ballot_services.ballot_cast_by_phone(poll=p, phone="13700137000", ratings=full_ratings(p, 2, small))  # 不满意
     p = services.poll_close(actor=None, poll=p)
-    services.poll_publish(actor=None, poll=p)
+    publicity_services.poll_publish(actor=None, poll=p)
     body = Client().get(f"/publicity/{p.pk}/").content.decode()
     assert body.count('data-testid="public-subject"') == 2
     assert body.count('data-testid="suppressed"') == 1 and "样本不足" in body

@@ -10,7 +10,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from apps.audit.models import AuditEvent
-from apps.ballots import services, survey_selectors
+from apps.ballots import ballot_services, services, survey_selectors
 from apps.ballots.models import ItemKind
 from tests.factories import make_org, refresh
 
@@ -126,9 +126,9 @@ def test_results_page_and_export(tree, settings):
     _b1, plain = batch_plain(p, a, 5)
     text_item = p.items.get(kind=ItemKind.TEXT)
     for n, code in enumerate(plain):
-        services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0, a), texts={f"{a.pk}:{text_item.pk}": f"甲村意见{n}"})
+        ballot_services.ballot_cast(poll=p, code=code, ratings=full_ratings(p, 0, a), texts={f"{a.pk}:{text_item.pk}": f"甲村意见{n}"})
     _b2, plain_b = batch_plain(p, b, 1)
-    services.ballot_cast(poll=p, code=plain_b[0], ratings=full_ratings(p, 2, b),
+    ballot_services.ballot_cast(poll=p, code=plain_b[0], ratings=full_ratings(p, 2, b),
                          texts={f"{b.pk}:{text_item.pk}": "乙村唯一一条意见"})
     client = Client()
     client.force_login(evaluator(tree))

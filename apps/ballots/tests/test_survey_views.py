@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.ballots import services
+from apps.ballots import ballot_services, services
 from apps.ballots.models import Code, CodeState, ItemKind, PhoneEntry, Poll, PollKind, QueuedBallot, Subject
 from tests.factories import make_org, refresh
 
@@ -240,7 +240,7 @@ def test_phones(tree, users):
     for data in ({"subject": a.pk, "numbers": ""}, {"subject": a.pk, "numbers": "1380000\x000001"},
                  {"subject": "999999", "numbers": "13800000005"}):
         assert client.post(f"/ballots/surveys/{p.pk}/phones/", data).status_code == 400
-    services.ballot_cast_by_phone(poll=p, phone="13800000002", ratings=full_ratings(p, 0, a))
+    ballot_services.ballot_cast_by_phone(poll=p, phone="13800000002", ratings=full_ratings(p, 0, a))
     assert PhoneEntry.objects.filter(poll=p, used=True).count() == 1
 
 
