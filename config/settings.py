@@ -360,6 +360,8 @@ SURVEY_MIN_CELL = env_int("SURVEY_MIN_CELL", 5)
 # wrong repeatedly is also someone probing): this many per window, then 429.
 BALLOT_CODE_FAILURES_MAX = env_int("BALLOT_CODE_FAILURES_MAX", 10)
 BALLOT_CODE_WINDOW_MINUTES = env_int("BALLOT_CODE_WINDOW_MINUTES", 15)
+# …and per network (an IPv4 /24, an IPv6 /48), so that many addresses of one network do not multiply the guesses.
+BALLOT_CODE_NETWORK_FAILURES_MAX = env_int("BALLOT_CODE_NETWORK_FAILURES_MAX", 100)
 # Objections to a 公示 per client address (anyone may raise one, no account): this many per window, then 429.
 BALLOT_OBJECTIONS_MAX = env_int("BALLOT_OBJECTIONS_MAX", 5)
 BALLOT_OBJECTION_WINDOW_MINUTES = env_int("BALLOT_OBJECTION_WINDOW_MINUTES", 60)

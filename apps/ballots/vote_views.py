@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from apps.core import ratelimit
 from apps.core.confirm import confirm_page, confirmed
 from apps.core.lookups import parse_pk
-from apps.core.net import rate_key
+from apps.core.net import network_key, rate_key
 
 from . import ballot_services, report_selectors, selectors, services, vote_selectors
 from . import codes as code_lib
@@ -39,10 +39,32 @@ SCOPE = "ballot-code"
 REVEAL_QUESTION = gettext_noop("测评码只显示这一次，离开页面后不能再查看。请在显示后直接投票，或抄写保存。确定现在查看？")
 
 
-def _attempt(request):
-    """Count one attempt against the failed-code limit (refunded when the code turns out good)."""
-    return ratelimit.hit(SCOPE, rate_key(request), limit=settings.BALLOT_CODE_FAILURES_MAX,
-                         window=settings.BALLOT_CODE_WINDOW_MINUTES * 60)
+class _Attempt:
+    """One attempt counted against both failed-code limits: the client's and its network's (a /24, an IPv6 /48), so
+    an attacker with many addresses of one network guesses no faster than the network's limit."""
+
+    def __init__(self, request):
+        window = settings.BALLOT_CODE_WINDOW_MINUTES * 60
+        self.hits = [ratelimit.hit(SCOPE, rate_key(request), limit=settings.BALLOT_CODE_FAILURES_MAX, window=window),
+                     ratelimit.hit(f"{SCOPE}/network", network_key(request),
+                                   limit=settings.BALLOT_CODE_NETWORK_FAILURES_MAX, window=window)]
+
+    @property
+    def allowed(self) -> bool:
+        return all(h.allowed for h in self.hits)
+
+    @property
+    def retry_minutes(self) -> int:
+        return max(h.retry_minutes for h in self.hits if not h.allowed) if not self.allowed else 0
+
+    def refund(self):
+        for h in self.hits:
+            ratelimit.refund(h)
+
+
+def _attempt(request) -> _Attempt:
+    """Count one attempt against the failed-code limits (refunded when the code turns out good)."""
+    return _Attempt(request)
 
 
 def _too_many(attempt) -> str:
@@ -105,10 +127,10 @@ def enter(request):
         form.add_error("code", exc.message_dict.get("code") or exc.messages)
         return _enter_page(request, form, 400)
     except ValidationError as exc:  # the code is good, in several polls
-        ratelimit.refund(attempt)
+        attempt.refund()
         form.add_error(None, exc.messages)
         return _enter_page(request, form, 400)
-    ratelimit.refund(attempt)
+    attempt.refund()
     if problem := vote_selectors.cast_refusal(poll):
         form.add_error(None, problem)
         return _enter_page(request, form, 400)
@@ -126,13 +148,13 @@ def cast(request):
     poll = vote_selectors.open_poll(parse_pk(request.POST.get("poll", "")[:20]))
     raw = request.POST.get("code", "")[:32]
     if poll is None:
-        ratelimit.refund(attempt)
+        attempt.refund()
         return _enter_page(request, _refused(_("该测评不存在或已经结束，请重新输入测评码")), 400)
     try:
         row = ballot_services.check_code(poll, raw)
     except BallotRefused as exc:
         return _enter_page(request, _refused(exc.messages), 400)
-    ratelimit.refund(attempt)  # the code is good: whatever else is wrong is no failed attempt
+    attempt.refund()  # the code is good: whatever else is wrong is no failed attempt
     form = _ballot_form(poll, row, data=request.POST)
     if not form.is_valid():
         return _ballot_page(request, form, 400)
@@ -180,10 +202,10 @@ def phone(request, pk):
                 except BallotRefused as exc:
                     form.add_error("phone", exc.message_dict.get("phone") or exc.messages)
                 except ValidationError as exc:
-                    ratelimit.refund(attempt)
+                    attempt.refund()
                     form.service_errors(exc)
                 else:
-                    ratelimit.refund(attempt)
+                    attempt.refund()
                     return redirect("vote:done")
     return render(request, "ballots/vote/phone.html", {"form": form, "poll": poll}, status=status)
 

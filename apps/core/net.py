@@ -97,3 +97,13 @@ def rate_key(request) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/{IPV6_RATE_PREFIX}", strict=False))
     return str(address)
+
+
+def network_key(request) -> str:
+    """A client's wider network for the limits that must hold against many addresses (one attacker with a whole IPv6
+    allocation has 65,536 /64s in a /48): the /24 of an IPv4 address, the /48 of an IPv6 one ("" when unknown)."""
+    address = client_address(request)
+    if address is None:
+        return ""
+    prefix = 48 if address.version == 6 else 24
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

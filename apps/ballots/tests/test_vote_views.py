@@ -293,3 +293,12 @@ def test_the_code_alone_finds_its_poll_among_several(client, tree):
     # a code posted with another poll in step 2 is unknown there
     assert cast(client, first, code).status_code == 400
     assert cast(client, second, code).status_code == 302
+
+
+def test_many_addresses_of_one_network_share_a_limit(two_way, settings):
+    """One attacker with a whole IPv6 /48 (65,536 /64s, each its own client) guesses no faster than the network's
+    limit; another network is not held up."""
+    settings.BALLOT_CODE_FAILURES_MAX, settings.BALLOT_CODE_NETWORK_FAILURES_MAX = 3, 5
+    statuses = [step1(Client(REMOTE_ADDR=f"2001:db8:1:{n:x}::1"), "ZZZZ9999").status_code for n in range(7)]
+    assert statuses == [400] * 5 + [429] * 2
+    assert step1(Client(REMOTE_ADDR="2001:db8:2::1"), services.slip_codes(two_way)[0]).status_code == 200
