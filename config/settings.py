@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "apps.evaluations",
     "apps.cases",
     "apps.ballots",
+    "apps.dues",
     "apps.assessment",
     "apps.dashboards",
     "apps.demo",
@@ -365,6 +366,23 @@ BALLOT_CODE_NETWORK_FAILURES_MAX = env_int("BALLOT_CODE_NETWORK_FAILURES_MAX", 1
 # Objections to a 公示 per client address (anyone may raise one, no account): this many per window, then 429.
 BALLOT_OBJECTIONS_MAX = env_int("BALLOT_OBJECTIONS_MAX", 5)
 BALLOT_OBJECTION_WINDOW_MINUTES = env_int("BALLOT_OBJECTION_WINDOW_MINUTES", 60)
+# 党费 (rules.md §1; local figures are settings). Farmers pay a flat monthly amount the locality fixes (0.2–1 yuan);
+# students, laid-off or unemployed members and members on relief 0.2. Decimal strings, never floats.
+DUES_FARMER_MONTHLY = os.environ.get("DUES_FARMER_MONTHLY", "0.50")
+DUES_FLAT_MONTHLY = os.environ.get("DUES_FLAT_MONTHLY", "0.20")
+# A voluntary one-off payment of this many yuan or more goes entirely to the Centre (marked to remit in full).
+DUES_VOLUNTARY_LARGE = os.environ.get("DUES_VOLUNTARY_LARGE", "1000")
+# Back-payment covers at most this many months; paying ahead (with the branch's consent) at most this many.
+DUES_BACKPAY_MONTHS = env_int("DUES_BACKPAY_MONTHS", 6)
+DUES_AHEAD_MONTHS = env_int("DUES_AHEAD_MONTHS", 3)
+# Arrears: a member this many months behind is warned; this many is listed for the branch to act on (6 consecutive
+# months unpaid is treated as lapsing, 自行脱党: never an automatic status change).
+DUES_ARREARS_WARN_MONTHS = env_int("DUES_ARREARS_WARN_MONTHS", 3)
+DUES_ARREARS_LIST_MONTHS = env_int("DUES_ARREARS_LIST_MONTHS", 6)
+# The first month the platform keeps dues for: nobody owes for a month before it (earlier years are on paper).
+DUES_START_MONTH = os.environ.get("DUES_START_MONTH", "2026-01")
+# The care fund's public summary merges cells (a type in a period) with fewer beneficiaries than this.
+FUND_PUBLIC_MIN_BENEFICIARIES = env_int("FUND_PUBLIC_MIN_BENEFICIARIES", 3)
 # The same for an assessment round's ranking, staff and public (a district round: ~2,600 organizations).
 ASSESSMENT_RANKING_CHART_ROWS = env_int("ASSESSMENT_RANKING_CHART_ROWS", 30)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups

@@ -25,6 +25,7 @@ urlpatterns = [
     path("publicity/", include("apps.ballots.public_urls")),
     path("honours/", include("apps.assessment.honour_public_urls")),
     path("results/", include("apps.assessment.public_urls")),
+    path("dues/", include("apps.dues.urls")),
     path("api/", include("config.api_urls")),
     path("open311/", include("apps.cases.open311.urls")),
     path("system/admin/", admin.site.urls),
