@@ -109,15 +109,15 @@ def hardship_new(request, pk):
 
 def _step(request, pk, step, service, done_message):
     decision = policy.get(HardshipDecision, request.user, pk)  # DUES_VIEW: out of scope is not found
+    # A step the status no longer allows (taken meanwhile) is a 400 with the reason; one the user may never take, 403.
+    if hardship_states.allows(step, decision) and not services.may_step(request.user, decision, step):
+        raise PermissionDenied(_("您不能对该申请执行此操作"))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
         return _refused(request, decision)
-    # A step the status no longer allows (taken meanwhile) is a 400 with the reason; one the user may never take, 403.
-    if hardship_states.allows(step, decision) and not services.may_step(request.user, decision, step):
-        raise PermissionDenied(_("您不能对该申请执行此操作"))
     kwargs = {} if step == "agree" else {"note": form.cleaned_data["note"]}
     try:
         service(actor=request.user, decision=decision, request=request, **kwargs)
