@@ -169,3 +169,49 @@ def hardship_list(request):
         d.steps = {step: services.may_step(request.user, d, step) for step in ("agree", "approve", "reject")}
     return render(request, "dues/hardship_list.html", {"page": page, "rows": rows, "section": "dues",
                                                        "decision_form": DecisionForm()})
+
+
+def _require_collect(user):
+    if not policy.has_capability(user, DUES_COLLECT):
+        raise PermissionDenied(_("您没有导入党费标准的权限"))
+
+
+@login_required
+def standard_import(request):
+    """Upload a filled template: all rows written, or none and every row's errors shown (400)."""
+    from . import standard_excel
+
+    _require_collect(request.user)
+    errors, message = [], ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError(_("请选择要导入的Excel文件"))
+            rows, errors = standard_excel.validate(request.user, standard_excel.read_upload(upload))
+            if not errors:
+                if not rows:
+                    raise ValidationError(_("文件中没有数据行"))
+                n = standard_excel.standard_import(actor=request.user, rows=rows, request=request)
+                messages.success(request, _("已导入党费标准{n}条").format(n=n))
+                return redirect("dues:standard_import")
+            message = _("文件有{n}处错误，未导入任何数据，请修改后重新上传").format(n=len(errors))
+        except ValidationError as exc:
+            message = "；".join(exc.messages)
+    return render(request, "dues/standard_import.html", {"errors": errors, "message": message, "section": "dues"},
+                  status=400 if message else 200)
+
+
+@login_required
+def standard_import_template(request):
+    import io
+
+    from django.http import FileResponse
+
+    from . import standard_excel
+
+    _require_collect(request.user)
+    buffer = io.BytesIO()
+    standard_excel.template_workbook().save(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=_("党费标准导入模板.xlsx"))
