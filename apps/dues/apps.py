@@ -8,4 +8,7 @@ class DuesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import scopes  # noqa: F401  the scoped models and the capabilities
+        from . import (
+            scopes,  # noqa: F401  the scoped models and the capabilities
+            standard_profile,  # noqa: F401  the dues section of a member's profile
+        )

@@ -60,6 +60,8 @@ def flat_amount(category: str) -> Decimal:
 
 def monthly_amount(category: str, base: Decimal | None) -> Decimal:
     """The monthly dues by the brackets (based categories) or the flat figure."""
+    if isinstance(base, float):
+        raise TypeError("a dues base is Decimal, never float")
     if category in BASED:
         if base is None or base < 0:
             raise ValueError("a based category needs a base of 0 or more")

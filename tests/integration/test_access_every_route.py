@@ -158,6 +158,7 @@ def world(tree, settings):
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     sanshu_subject, report_file = _ballot_reports(tree)
     survey_routes = _survey(tree)
+    hardship = _dues_hardship(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -172,7 +173,7 @@ def world(tree, settings):
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
-        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "hardship": hardship.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -190,6 +191,18 @@ def world(tree, settings):
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
+
+
+def _dues_hardship(tree):
+    """党费: member A's standard and a hardship decision the branch has agreed to (its steps' routes)."""
+    from apps.dues import standard_services
+
+    admin = tree.users["district_admin"]
+    standard_services.standard_set(actor=admin, member=tree.member_a, category="in_service", base=Decimal("4200"),
+                                   effective_from=date(2026, 1, 1), note="")
+    decision = standard_services.hardship_apply(actor=admin, member=tree.member_a, first_month=date(2026, 3, 1),
+                                                last_month=None, monthly_amount=Decimal(0), reason="困难")
+    return standard_services.hardship_agree(actor=admin, decision=decision)
 
 
 def routes(world):
