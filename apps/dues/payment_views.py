@@ -120,6 +120,8 @@ def sheet_pay(request):
     except BadInput as exc:
         return _bad(request, str(exc))
     member = policy.get(Member, request.user, request.POST.get("member"), DUES_COLLECT)
+    if org.pk not in (member.organization_id, member.party_group_id) or not member.is_current:
+        return _bad(request, _("该党员不在本收缴表中"))
     form = PaymentForm({**request.POST.dict(), "month": f"{month:%Y-%m}", "kind": "regular"})
     status = 400
     if form.is_valid():

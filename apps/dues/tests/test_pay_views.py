@@ -240,3 +240,16 @@ def test_mine(client, setup):
     body = r.content.decode()
     assert r.context["own"]["behind"] == 1 and r.context["own"]["due"] == D("12.50")
     assert "每月 12.50 元" in body and "2026年04月" in body and "作废" not in body
+
+
+def test_quick_pay_of_a_member_not_on_the_sheet(client, setup):
+    """A member the user may collect from but of another organization than the sheet's: refused before anything is
+    recorded (the district administrator, branch B's member on branch A's sheet)."""
+    tree = setup
+    client.force_login(tree.users["district_admin"])
+    r = client.post("/dues/sheet/pay/", {"org": tree.branch_a.pk, "month": "2026-06", "member": tree.member_b.pk,
+                                         "amount": "3.00", "method": "cash", "paid_on": "2026-06-15"})
+    assert r.status_code == 400 and not DuesPayment.objects.exists()
+    r = client.post("/dues/sheet/pay/", {"org": tree.branch_b.pk, "month": "2026-06", "member": tree.member_b.pk,
+                                         "amount": "3.00", "method": "cash", "paid_on": "2026-06-15"})
+    assert r.status_code == 302 and DuesPayment.objects.get().member == tree.member_b
