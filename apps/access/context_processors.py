@@ -27,5 +27,7 @@ def access(request):
             "surveys": policy.has_capability(user, "survey.run"),
             # 民主测评 (apps.ballots registers these capabilities; named here, never imported)
             "ballots": policy.has_capability(user, "ballot.view"),
+            # 党费 (apps.dues registers the capability; named here, never imported)
+            "dues": policy.has_capability(user, "dues.view"),
         }
     }

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import payment_views
 
 from . import standard_views
 
@@ -15,6 +17,15 @@ urlpatterns = [
     path("hardship/<int:pk>/approve/", standard_views.hardship_approve, name="hardship_approve"),
     path("hardship/<int:pk>/reject/", standard_views.hardship_reject, name="hardship_reject"),
     # payments, the monthly sheet, arrears, a member's own dues (payment_views.py)
+    path("sheet/", payment_views.sheet, name="sheet"),
+    path("sheet/pay/", payment_views.sheet_pay, name="sheet_pay"),
+    path("sheet/batch/", payment_views.sheet_batch, name="sheet_batch"),
+    path("sheet/export/", payment_views.sheet_export, name="sheet_export"),
+    path("sheet/import/", payment_views.sheet_import, name="sheet_import"),
+    path("payments/member/<int:pk>/", payment_views.payment_member, name="payment_member"),
+    path("payments/<int:pk>/void/", payment_views.payment_void, name="payment_void"),
+    path("arrears/", payment_views.arrears, name="arrears"),
+    path("mine/", payment_views.mine, name="mine"),
     # remittances, reconciliation, closed months, statements, the summary (book_views.py)
     # the care fund (fund_views.py)
 ]

@@ -157,6 +157,7 @@ def world(tree, settings):
     # Cadres' pay: a scheme of its group and year, the sheet of a closed round of the published copy.
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     sanshu_subject, report_file = _ballot_reports(tree)
+    dues_payment = _dues_payment(tree, today)
     survey_routes = _survey(tree)
     hardship = _dues_hardship(tree)
     users = dict(tree.users)
@@ -187,6 +188,7 @@ def world(tree, settings):
                 "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
+                "dues/payments/member/": {"member": tree.member_a.pk}, "dues/payments/": {"payments": dues_payment.pk},
                 "ballots/surveys/": survey_routes, **_ballot_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
@@ -391,6 +393,17 @@ def _duties(admin, tree, today):
     inspection = duty_services.inspection_create(actor=admin, organization=tree.branch_a, data={
         "period_key": key, "inspected_on": today}, results={item.pk: ("not_done", "")}, files={item.pk: [pdf]})
     return lst, inspection, inspection.results.get().evidence.get()
+
+
+def _dues_payment(tree, today):
+    """Branch A's member's dues standard and this month's payment (党费)."""
+    from apps.dues import payment_services
+    from apps.dues.models import DuesStandard
+
+    DuesStandard.objects.create(member=tree.member_a, category="farmer", effective_from=date(2025, 1, 1),
+                                monthly_amount=Decimal("0.50"), recorded_by=tree.users["secretary_a"])
+    return payment_services.payment_record(actor=tree.users["secretary_a"], member=tree.member_a,
+                                           month=today.replace(day=1), amount="0.50", method="cash", paid_on=today)
 
 
 def _survey(tree):
