@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow(4)]
 
 # Routes anyone may open, by prefix: the residents' site, the stars page, the published assessment results and honours,
 # voting with a one-time code and the ballots' 公示, Open311, health, login, language, static.
-PUBLIC = ("report/", "stars/", "results/", "honours/", "vote/", "publicity/", "open311/", "healthz", "readyz",
+PUBLIC = ("report/", "stars/", "results/", "honours/", "funds/", "vote/", "publicity/", "open311/", "healthz", "readyz",
           "accounts/login/", "favicon.ico", "i18n/", "static/")
 # Path parameters that name no object: formats, the admin site's catch-all.
 NOT_OBJECTS = {"format", "fmt", "app_label", "url"}
