@@ -141,6 +141,7 @@ class Summary:
     quarters: list
     year_other: Cell | None = None  # spending merged over the year
     withheld: bool = False  # the year's spending reaches fewer than the minimum: no spending figure shown
+    partly_withheld: bool = False  # all funds: some fund's spending withheld (not in the figures)
 
     @property
     def income_total(self):
@@ -167,13 +168,49 @@ def public_summary(year: int, fund=None) -> Summary:
     if the year's merged cell still has fewer than N, the smallest shown cells join it until it has N; if the whole
     year's spending has fewer than N, no spending figure is shown. Every total shown is the sum of shown cells, so no
     difference of shown figures isolates fewer than N people."""
-    minimum = settings.FUND_PUBLIC_MIN_BENEFICIARIES
     qs = FundEntry.objects.filter(status=FundEntryStatus.POSTED, reverses__isnull=True, occurred_on__year=year)
     qs = qs.exclude(Q(reversed_by__isnull=False) & Q(reversed_by__status=FundEntryStatus.POSTED))
     if fund is not None:
         qs = qs.filter(fund=fund)
     rows = (qs.order_by().annotate(q=ExtractQuarter("occurred_on"))
-            .values("q", "direction", "kind", "beneficiary_id").annotate(total=Sum("amount")))
+            .values("fund_id", "q", "direction", "kind", "beneficiary_id").annotate(total=Sum("amount")))
+    by_fund = defaultdict(list)
+    for r in rows:
+        by_fund[r["fund_id"]].append(r)
+    minimum = settings.FUND_PUBLIC_MIN_BENEFICIARIES
+    summaries = [merge(year, fund_rows, minimum) for _pk, fund_rows in sorted(by_fund.items())]
+    if fund is not None:
+        return summaries[0] if summaries else Summary(year, [Quarter(n) for n in range(1, 5)])
+    return combine(year, summaries)
+
+
+def combine(year, summaries) -> Summary:
+    """Every fund's merged summary added up cell by cell (quarter and label): each figure of the all-funds view is a
+    sum of figures the funds' own views show, so comparing the two views isolates no fewer than N people either. A
+    fund whose year's spending is withheld adds none of its spending (`partly_withheld` says so)."""
+    quarters = [Quarter(n) for n in range(1, 5)]
+    out = Summary(year, quarters)
+    for summary in summaries:
+        out.partly_withheld |= summary.withheld
+        for mine, theirs in zip(quarters, summary.quarters, strict=True):
+            for attr in ("income", "spending"):
+                cells = {c.label: c for c in getattr(mine, attr)}
+                for cell in getattr(theirs, attr):
+                    if cell.label in cells:
+                        cells[cell.label].add(cell)
+                    else:
+                        copy = Cell(cell.label, cell.amount, set(cell.members))
+                        cells[cell.label] = copy
+                        getattr(mine, attr).append(copy)
+        if summary.year_other:
+            if out.year_other is None:
+                out.year_other = Cell(summary.year_other.label)
+            out.year_other.add(summary.year_other)
+    return out
+
+
+def merge(year, rows, minimum) -> Summary:
+    """The merging rule over rows {q, direction, kind, beneficiary_id, total} (pure: tested on its own)."""
     labels = dict(FundEntryKind.choices)
     income = defaultdict(dict)
     spending = defaultdict(dict)

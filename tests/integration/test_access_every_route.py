@@ -158,6 +158,7 @@ def world(tree, settings):
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     sanshu_subject, report_file = _ballot_reports(tree)
     survey_routes = _survey(tree)
+    fund, fund_entry = _care_fund(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -172,7 +173,7 @@ def world(tree, settings):
         "honours": campaign.pk, "kinds": honour_kind.pk, "nominations": nomination.pk,
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
-        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk,
+        "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "funds": fund.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -186,10 +187,28 @@ def world(tree, settings):
                 "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
-                "ballots/surveys/": survey_routes, **_ballot_routes(tree)}
+                "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk},
+                **_ballot_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
+
+
+def _care_fund(tree):
+    """Branch A's care fund with a posted income and a pending spending for member A (entered by township A's
+    administrator, so the district administrator may decide it)."""
+    from apps.dues import fund_services
+
+    fund = fund_services.fund_open(actor=tree.users["district_admin"], organization=tree.branch_a, name="甲村关怀基金",
+                                   opened_on=date(2026, 1, 1))
+    today = timezone.localdate()
+    income = fund_services.fund_entry_create(actor=tree.users["town_a_admin"], fund=fund, direction="income",
+                                             kind="donation", amount=Decimal(500), occurred_on=today, reason="捐赠")
+    fund_services.fund_entry_approve(actor=tree.users["district_admin"], entry=income)
+    entry = fund_services.fund_entry_create(actor=tree.users["town_a_admin"], fund=fund, direction="spending",
+                                            kind="emergency_aid", amount=Decimal(50), occurred_on=today,
+                                            beneficiary=tree.member_a, reason="应急救助")
+    return fund, entry
 
 
 def routes(world):
