@@ -8,4 +8,10 @@ class DuesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from apps.access import policy
+        from apps.access.models import Role
+
         from . import scopes  # noqa: F401  the scoped models and the capabilities
+
+        # The survey evaluator's confined platform includes the public pages anyone opens: the fund's summary too.
+        policy.confine_role(Role.SURVEY_EVALUATOR, namespaces=("funds",))

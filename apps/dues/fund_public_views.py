@@ -7,14 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.access import policy
-from apps.access.models import Role
 from apps.core.lookups import parse_pk
 
 from . import fund_selectors
-
-# The survey evaluator's confined platform includes the public pages anyone opens: this one too.
-policy.confine_role(Role.SURVEY_EVALUATOR, namespaces=("funds",))
 
 
 def public_summary(request):

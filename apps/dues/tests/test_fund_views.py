@@ -192,3 +192,12 @@ def test_the_public_page(client, tree, fund, spent):
     assert "120.00" not in body  # one member's spending is never shown alone
     assert client.get("/funds/", {"fund": fund.pk, "year": "2026"}).status_code == 200
     assert reverse("funds:public") in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_the_survey_evaluator_opens_the_public_page_only(client, tree, fund):
+    from apps.access.models import Role
+    from tests.factories import make_user
+
+    client.force_login(make_user("evaluator", Role.SURVEY_EVALUATOR, tree.district))
+    assert client.get("/funds/").status_code == 200
+    assert client.get(reverse("dues:funds")).status_code == 403
