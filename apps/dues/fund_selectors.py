@@ -61,6 +61,11 @@ class EntryFilter:
     status: str = ""
 
 
+def entries_for_page():
+    """Entries with what an entry's page shows (for policy.get)."""
+    return FundEntry.objects.select_related("fund__organization", "beneficiary", "entered_by", "decided_by", "reverses")
+
+
 def filter_entries(qs, f: EntryFilter):
     if f.start:
         qs = qs.filter(occurred_on__gte=f.start)

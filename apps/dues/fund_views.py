@@ -128,8 +128,7 @@ def member_search(request, pk):
 
 @login_required
 def entry_detail(request, pk):
-    entry = policy.get(FundEntry.objects.select_related("fund__organization", "beneficiary", "entered_by", "decided_by",
-                                                        "reverses"), request.user, pk)
+    entry = policy.get(fund_selectors.entries_for_page(), request.user, pk)
     return _entry_page(request, entry)
 
 
@@ -146,7 +145,7 @@ def _entry_page(request, entry, *, status=200, reverse_form=None):
 
 
 def _step(request, pk, service, done):
-    entry = policy.get(FundEntry.objects.select_related("fund__organization"), request.user, pk, FUND_MANAGE)
+    entry = policy.get(fund_selectors.entries_for_page(), request.user, pk, FUND_MANAGE)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _entry_page(request, entry, status=400)
@@ -176,7 +175,7 @@ def entry_reject(request, pk):
 @login_required
 @require_POST
 def entry_reverse(request, pk):
-    entry = policy.get(FundEntry.objects.select_related("fund__organization"), request.user, pk, FUND_MANAGE)
+    entry = policy.get(fund_selectors.entries_for_page(), request.user, pk, FUND_MANAGE)
     form = ReverseForm(request.POST)
     if not form.is_valid():
         return _entry_page(request, entry, status=400, reverse_form=form)
