@@ -8,7 +8,13 @@ class DuesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from apps.access import policy
+        from apps.access.models import Role
+
         from . import (
             scopes,  # noqa: F401  the scoped models and the capabilities
             standard_profile,  # noqa: F401  the dues section of a member's profile
         )
+
+        # The survey evaluator's confined platform includes the public pages anyone opens: the fund's summary too.
+        policy.confine_role(Role.SURVEY_EVALUATOR, namespaces=("funds",))

@@ -59,6 +59,18 @@ class FundEntryStatus(models.TextChoices):
     REJECTED = "rejected", _("未批准")
 
 
+# The only fields a step (approve, reject) writes on a pending entry; anything else is never changed once entered.
+STEP_FIELDS = frozenset({"status", "decided_by", "decided_at", "decision_note"})
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("基金收支不可修改，更正请冲正")
+
+    def delete(self):
+        raise PermissionError("基金收支不可删除，更正请冲正")
+
+
 class FundEntry(Stateful, models.Model):
     STATE_TABLE = "apps.dues.fund_states"
 
@@ -83,6 +95,8 @@ class FundEntry(Stateful, models.Model):
 
     AUDIT_PERSONAL = ("reason",)
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("基金收支")
         verbose_name_plural = _("基金收支")
@@ -96,6 +110,21 @@ class FundEntry(Stateful, models.Model):
                                    name="fund_spending_names_beneficiary"),
         ]
         indexes = [models.Index(fields=["fund", "occurred_on"]), models.Index(fields=["fund", "status"])]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        # Entered once; afterwards only a pending entry's step (its status and decision) is written.
+        if self.pk is not None:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= STEP_FIELDS or not type(self)._base_manager.filter(
+                    pk=self.pk, status=FundEntryStatus.PENDING).exists():
+                raise PermissionError("基金收支不可修改，更正请冲正")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("基金收支不可删除，更正请冲正")
 
     @property
     def audit_organization(self):

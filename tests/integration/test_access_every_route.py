@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow(4)]
 
 # Routes anyone may open, by prefix: the residents' site, the stars page, the published assessment results and honours,
 # voting with a one-time code and the ballots' 公示, Open311, health, login, language, static.
-PUBLIC = ("report/", "stars/", "results/", "honours/", "vote/", "publicity/", "open311/", "healthz", "readyz",
+PUBLIC = ("report/", "stars/", "results/", "honours/", "funds/", "vote/", "publicity/", "open311/", "healthz", "readyz",
           "accounts/login/", "favicon.ico", "i18n/", "static/")
 # Path parameters that name no object: formats, the admin site's catch-all.
 NOT_OBJECTS = {"format", "fmt", "app_label", "url"}
@@ -160,6 +160,7 @@ def world(tree, settings):
     dues_payment = _dues_payment(tree, today)
     survey_routes = _survey(tree)
     hardship = _dues_hardship(tree)
+    fund, fund_entry = _care_fund(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -175,6 +176,7 @@ def world(tree, settings):
         "cross-groups": cross_group.pk, "cross-members": cross_member.pk,
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
         "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "hardship": hardship.pk,
+        "funds": fund.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -189,7 +191,7 @@ def world(tree, settings):
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
                 "dues/payments/member/": {"member": tree.member_a.pk}, "dues/payments/": {"payments": dues_payment.pk},
-                "ballots/surveys/": survey_routes, **_ballot_routes(tree)}
+                "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk}, **_ballot_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -205,6 +207,21 @@ def _dues_hardship(tree):
     decision = standard_services.hardship_apply(actor=admin, member=tree.member_a, first_month=date(2026, 3, 1),
                                                 last_month=None, monthly_amount=Decimal(0), reason="困难")
     return standard_services.hardship_agree(actor=admin, decision=decision)
+def _care_fund(tree):
+    """Branch A's care fund with a posted income and a pending spending for member A (entered by township A's
+    administrator, so the district administrator may decide it)."""
+    from apps.dues import fund_services
+
+    fund = fund_services.fund_open(actor=tree.users["district_admin"], organization=tree.branch_a, name="甲村关怀基金",
+                                   opened_on=date(2026, 1, 1))
+    today = timezone.localdate()
+    income = fund_services.fund_entry_create(actor=tree.users["town_a_admin"], fund=fund, direction="income",
+                                             kind="donation", amount=Decimal(500), occurred_on=today, reason="捐赠")
+    fund_services.fund_entry_approve(actor=tree.users["district_admin"], entry=income)
+    entry = fund_services.fund_entry_create(actor=tree.users["town_a_admin"], fund=fund, direction="spending",
+                                            kind="emergency_aid", amount=Decimal(50), occurred_on=today,
+                                            beneficiary=tree.member_a, reason="应急救助")
+    return fund, entry
 
 
 def routes(world):
