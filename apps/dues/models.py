@@ -174,6 +174,11 @@ class DuesStanding(models.Model):
     def audit_organization(self):
         return self.member.organization
 
+    @property
+    def waived_for_good(self):
+        """Covered by an approved open-ended waiver (standing.FOREVER): every month from its first."""
+        return self.last_covered is not None and self.last_covered.year == 9999
+
 
 class Remittance(models.Model):
     """党费上缴: money an organization hands to the level above for a month (`to_organization`, its parent; the Centre

@@ -106,6 +106,8 @@ def refresh_standing(member: Member) -> DuesStanding:
 
 def months_behind(standing: DuesStanding, today: date) -> int:
     """Consecutive months unpaid, from the month after the last covered (or the first owed) through last month."""
+    if standing.last_covered == FOREVER:
+        return 0
     last_month = add_months(month_start(today), -1)
     first_unpaid = standing.due_from
     if standing.last_covered is not None and standing.last_covered >= first_unpaid:

@@ -1,10 +1,6 @@
 from django.urls import path
 
-from . import payment_views
-
-from . import standard_views
-
-from . import fund_views
+from . import fund_views, payment_views, standard_views
 
 app_name = "dues"
 urlpatterns = [
