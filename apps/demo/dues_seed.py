@@ -9,10 +9,11 @@ every entry), so its audit trail reads like a real year.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.bulk import insert_returning_pks
@@ -54,6 +55,10 @@ def _category(rng, org, member, today):
         return DuesCategory.RELIEF, None
     base = {OrgDomain.PRIVATE_ENTERPRISE: (2800, 12000), OrgDomain.ORGAN: (4200, 11000)}.get(org.domain, (3200, 13000))
     return DuesCategory.IN_SERVICE, Decimal(rng.randrange(base[0], base[1], 10))
+
+
+def _at(day):
+    return datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone())
 
 
 def _pick_method(rng):
@@ -117,8 +122,8 @@ def write_dues(orgs, members_by_org, rng, today, log, *, focus_branch, fund_town
         decisions.append(HardshipDecision(
             member_id=member_id, first_month=months[0], last_month=None, monthly_amount=Decimal("0.00"),
             reason="演示数据：家庭困难，长期患病", status=HardshipStatus.APPROVED, applied_by=users["secretary"],
-            agreed_by=users["secretary"], agreed_at=today - timedelta(days=330), decided_by=users["town_admin"],
-            decided_at=today - timedelta(days=320), decision_note="同意免交"))
+            agreed_by=users["secretary"], agreed_at=_at(today - timedelta(days=330)), decided_by=users["town_admin"],
+            decided_at=_at(today - timedelta(days=320)), decision_note="同意免交"))
     HardshipDecision.objects.bulk_create(decisions)
 
     # Payments, month by month; this month's only partly in (members pay in the first weeks).
