@@ -372,13 +372,16 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     from apps.records.metrics import metrics_by_organization
 
     period = core_period(rnd)
+    # The moment the platform's data is read, kept on every score (`read_at`): the evidence links list only what
+    # existed then (round_selectors.evidence_links' `as_of`), so a frozen score's click-through stays its counted set.
+    read_at = now or timezone.now()
     orgs = [e.organization for e in entries]
     metrics = {catalogue.get(leaf.metric) for leaf in leaves}
     sources = {m.source for m in metrics}
     records = metrics_by_organization(orgs, period, today) if catalogue.RECORDS_SOURCE in sources else {}
     if progress:
         progress(len(entries) // 4, len(entries), phase=_("计算组织生活指标"), force=True)
-    cases = figures_by_area(period, orgs, now) if catalogue.CASES_SOURCE in sources else {}
+    cases = figures_by_area(period, orgs, read_at) if catalogue.CASES_SOURCE in sources else {}
     if progress:
         progress(len(entries) // 2, len(entries), phase=_("计算群众诉求指标"), force=True)
     as_of = today or date.today()
@@ -389,7 +392,7 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
     shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": _numerator_label(m, as_of),
                         "denominator_label": str(m.denominator), "formula": str(m.formula),
-                        "max_points": str(leaf.max_points), "period": rnd.period_key,
+                        "max_points": str(leaf.max_points), "period": rnd.period_key, "read_at": read_at.isoformat(),
                         "points_per": None if leaf.points_per is None else str(leaf.points_per),
                         **({"as_of": as_of.isoformat()} if m.current_state else {}),
                         **({"year": rnd.period_start.year} if m.poll_kind else {})}
@@ -504,7 +507,6 @@ def _write_automatic(rnd, computed, leaves, *, entries, only_missing=False, now=
     scores = list(scores)
     for s in scores:
         s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
-        s.inputs["scored_at"] = now.isoformat()  # the evidence links' cutoff (round_selectors.evidence_links)
         s.comment = s.inputs.get("note", "")
         s.scored_at, s.scored_by = now, None
     update_rows(Score, scores, ["points", "inputs", "comment", "scored_at", "scored_by"])
