@@ -538,4 +538,6 @@ def scoring_job(job, progress):
         audit_record(actor=job.created_by, action=Action.UPDATE, obj=rnd, note=_("自动计分完成：{n}个组织").format(n=len(entries)))
         jobs.confirm_still_running(job)
     progress(len(entries), len(entries), phase=_("完成"), force=True)
-    return {"message": _("已完成自动计分：{n}个组织，{m}项自动指标").format(n=len(entries), m=len(leaves))}
+    # The counts in the result too: the finished job's N/N whatever backend ran it (the page reads them).
+    return {"message": _("已完成自动计分：{n}个组织，{m}项自动指标").format(n=len(entries), m=len(leaves)),
+            "scored": len(entries), "organizations": len(entries)}

@@ -39,7 +39,7 @@ def test_close_without_the_job_scores_the_automatic_leaves(tree, make_system, ad
     # Every automatic leaf has its points and inputs (no records: 0 with the reason, or the cases' full points).
     assert not _auto(rnd).filter(points__isnull=True).exists()
     assert not _auto(rnd).filter(scored_at__isnull=True).exists()
-    assert all(s.inputs.get("metric") and s.inputs.get("scored_at") for s in _auto(rnd))
+    assert all(s.inputs.get("metric") and s.inputs.get("read_at") for s in _auto(rnd))
     overdue = score_of(rnd, tree.branch_a, "超期诉求")
     assert overdue.points == D("10.00") and overdue.inputs["value"] == "0"  # no overdue case: full points
     completion = score_of(rnd, tree.branch_a, "组织生活完成率")
