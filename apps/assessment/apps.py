@@ -13,6 +13,11 @@ class Config(AppConfig):
         from . import result_scopes  # noqa: F401
         _register_job_kinds()
         _register_feeds()
+        from apps.core.workers import register_periodic
+
+        from .round_tasks import rounds_due
+
+        register_periodic("assessment_rounds_due", rounds_due, 60)  # rounds open and close at their set times
 
 
 def _register_job_kinds():

@@ -73,6 +73,11 @@ class CrossScore(models.Model):
     scored_at = models.DateTimeField()
 
     AUDIT_EXCLUDE = ("scored_at",)
+    # Sealed, from the trail too: the district's auditor reads the trail while the round is open, so it records who
+    # scored which entry's leaf and when (the audit row's own time), never the points or the comment — not even
+    # after the close, when the means are on the sheets (Score, audited by the close).
+    AUDIT_PERSONAL = ("points", "comment")
+    AUDIT_MASKED = {"points": lambda row: "***", "comment": lambda row: "***" if row.comment else ""}
 
     class Meta:
         verbose_name = _("交叉评分")
@@ -84,7 +89,8 @@ class CrossScore(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.indicator}: {self.points}"
+        # No points: this is the audit row's object_repr too (sealed, see AUDIT_MASKED).
+        return f"{self.indicator}（{self.entry_id}）"
 
     @property
     def audit_organization(self):

@@ -33,7 +33,8 @@ class RoundForm(forms.Form):
 
 class ManualScoreForm(forms.Form):
     points = forms.CharField(label=_("得分"), max_length=60)
-    comment = forms.CharField(label=_("评分说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("评分说明"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                              error_messages={"required": _("请填写评分说明（评分依据）")})
 
 
 class ItemForm(forms.Form):

@@ -135,7 +135,11 @@ def evidence_links(rnd, org, metric, activity_type_id=None, inputs=None):
     links list exactly the cases the figures counted for the organization (cases.selectors.area_list_query: a
     village's own cases by the list's village filter, a township's by its township filter), one link for the
     numerator's count and one for the denominator's. A ballots score links to the results page of the very poll it
-    was computed from (kept in its inputs when scored): none before scoring or when no poll rated the organization."""
+    was computed from (kept in its inputs when scored): none before scoring or when no poll rated the organization.
+    Once scored, the records and cases links carry `as_of`, the moment the job read the data (the score's
+    inputs' `read_at`): the lists then show only records first submitted, cases submitted, by then — and a case's
+    counted state judged at that moment — so a record entered after the scoring never appears behind a frozen score."""
+    as_of = (inputs or {}).get("read_at")
     if metric.source == catalogue.BALLOTS_SOURCE:
         poll = (inputs or {}).get("poll")
         if not poll:
@@ -149,6 +153,8 @@ def evidence_links(rnd, org, metric, activity_type_id=None, inputs=None):
             query["late"] = "true"
         if metric.needs_activity_type and activity_type_id:
             query["activity_type"] = activity_type_id
+        if as_of:
+            query["as_of"] = as_of
         return [(str(metric.area), reverse("records:list") + "?" + urlencode(query))]
     if metric.source == catalogue.ORGS_SOURCE:
         # The current state (what was counted on the scoring day, the score's inputs keep): the organization's
@@ -161,10 +167,12 @@ def evidence_links(rnd, org, metric, activity_type_id=None, inputs=None):
 
     numerator, denominator = CASE_COUNTS.get(metric.key, (None, None))
     url = reverse("cases:list") + "?"
+    cutoff = {"as_of": as_of} if as_of else {}
     links = [(str(metric.numerator) if numerator and metric.key != "cases.score" else str(metric.area),
-              url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, numerator)))]
+              url + urlencode({**area_list_query(org, rnd.period_start, rnd.period_end, numerator), **cutoff}))]
     if denominator:
-        links.append((str(metric.denominator), url + urlencode(area_list_query(org, rnd.period_start, rnd.period_end, denominator))))
+        links.append((str(metric.denominator),
+                      url + urlencode({**area_list_query(org, rnd.period_start, rnd.period_end, denominator), **cutoff})))
     return links
 
 

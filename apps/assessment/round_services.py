@@ -164,12 +164,28 @@ def round_open(*, actor, round, request=None) -> Round:
 
 
 @transaction.atomic
-def round_close(*, actor, round, request=None) -> Round:
+def round_close(*, actor, round, request=None, today=None, now=None) -> Round:
     """Freeze: every score stays as it is (the automatic ones with their inputs); nothing scores a closed round. The
-    sealed cross-assessment scores are opened and their means written in the same transaction."""
+    automatic scores never computed (the job not run, or run before the entry's leaves existed) are computed first,
+    in this transaction under the round's lock, by the job's own grouped function (`_write_automatic`): a closed
+    round always has its automatic snapshot. The sealed cross-assessment scores are opened and their means written
+    in the same transaction."""
     from . import cross_services  # it builds on this module
 
-    rnd = _step(round, "close", actor=actor, request=request, stamp="closed_at")
+    rnd = _lock_round(round)
+    round_states.check(rnd, "close")
+    leaves = [leaf for leaf in leaf_indicators(rnd.system) if leaf.method == Method.AUTOMATIC]
+    missing = (Score.objects.filter(entry__round=rnd, indicator__in=leaves, scored_at__isnull=True)
+               .values_list("entry_id", flat=True).distinct()) if leaves else []
+    missing = set(missing)
+    if missing:
+        entries = list(RoundEntry.objects.filter(round=rnd, pk__in=missing).select_related("organization")
+                       .order_by("organization__path"))
+        computed = compute_automatic(rnd, entries, leaves, today=today, now=now)
+        n = _write_automatic(rnd, computed, leaves, entries=entries, only_missing=True, now=now)
+        audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request,
+                     note=_("结束前补算自动计分：{n}个组织，{m}项得分").format(n=len(entries), m=n))
+    rnd = _step(rnd, "close", actor=actor, request=request, stamp="closed_at")
     cross_services.cross_finalize(rnd, actor=actor, request=request)
     return rnd
 
@@ -227,7 +243,7 @@ def check_evidence(upload) -> str:
 
 
 def score_manual(*, actor, score, points, comment="", files=(), request=None, now=None) -> Score:
-    """An assessor's points (0..max) with a comment and optional evidence. Files saved before a refusal or any
+    """An assessor's points (0..max) with a comment (required: why these points) and optional evidence. Files saved before a refusal or any
     failure later in the transaction are deleted: nothing half-saved stays on disk."""
     with evidence.atomic_with_files() as store:
         return _score_manual(actor=actor, score=score, points=points, comment=comment, files=files,
@@ -251,6 +267,9 @@ def _score_manual(*, actor, score, points, comment, files, request, now, store):
     else:
         score.points = parse_points(points, score.indicator.max_points)
     score.comment = _clean_text(comment, MAX_COMMENT, "comment", _("评分说明"))
+    if not score.comment:
+        # The issue's "scored by an assessor with a comment": the reason stays beside the points.
+        raise ValidationError({"comment": _("请填写评分说明（评分依据）")})
     files = list(files or [])
     if len(files) + score.evidence.count() > EVIDENCE_MAX:
         raise ValidationError({"files": _("每项评分最多上传{n}个佐证材料").format(n=EVIDENCE_MAX)})
@@ -314,7 +333,7 @@ def score_item_add(*, actor, score, what, happened_on, note="", request=None, no
 def _scoring_job_row(*, actor, round, request, now) -> Job:
     with transaction.atomic():
         rnd = _lock_round(round)
-        round_states.check_scoring(rnd, now)
+        round_states.check_automatic(rnd, now)
         job = Job.objects.create(kind=SCORING_KIND, title=_("自动计分：{name}").format(name=rnd.name)[:200],
                                  created_by=actor, params={"round": rnd.pk})
         rnd.job = job
@@ -337,7 +356,7 @@ def scoring_run(*, actor, round, now=None) -> Job:
 def scoring_retry(*, actor, job, request=None) -> Job:
     rnd = policy.get(Round, actor, job.params.get("round"), policy.ASSESSMENT_MANAGE)
     with transaction.atomic():
-        round_states.check_scoring(_lock_round(rnd))
+        round_states.check_automatic(_lock_round(rnd))
         if not jobs.reset_failed(job):
             raise ValidationError(_("只有失败的任务可以重试"))
         audit_record(actor=actor, action=Action.UPDATE, obj=rnd, request=request, note=_("重试自动计分"))
@@ -353,13 +372,16 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     from apps.records.metrics import metrics_by_organization
 
     period = core_period(rnd)
+    # The moment the platform's data is read, kept on every score (`read_at`): the evidence links list only what
+    # existed then (round_selectors.evidence_links' `as_of`), so a frozen score's click-through stays its counted set.
+    read_at = now or timezone.now()
     orgs = [e.organization for e in entries]
     metrics = {catalogue.get(leaf.metric) for leaf in leaves}
     sources = {m.source for m in metrics}
     records = metrics_by_organization(orgs, period, today) if catalogue.RECORDS_SOURCE in sources else {}
     if progress:
         progress(len(entries) // 4, len(entries), phase=_("计算组织生活指标"), force=True)
-    cases = figures_by_area(period, orgs, now) if catalogue.CASES_SOURCE in sources else {}
+    cases = figures_by_area(period, orgs, read_at) if catalogue.CASES_SOURCE in sources else {}
     if progress:
         progress(len(entries) // 2, len(entries), phase=_("计算群众诉求指标"), force=True)
     as_of = today or date.today()
@@ -370,7 +392,7 @@ def compute_automatic(rnd, entries, leaves, *, today=None, now=None, progress=No
     # What every organization's inputs of a leaf share, translated once (not once per organization and leaf).
     shared = {leaf.pk: {"metric": m.key, "label": str(m.label), "numerator_label": _numerator_label(m, as_of),
                         "denominator_label": str(m.denominator), "formula": str(m.formula),
-                        "max_points": str(leaf.max_points), "period": rnd.period_key,
+                        "max_points": str(leaf.max_points), "period": rnd.period_key, "read_at": read_at.isoformat(),
                         "points_per": None if leaf.points_per is None else str(leaf.points_per),
                         **({"as_of": as_of.isoformat()} if m.current_state else {}),
                         **({"year": rnd.period_start.year} if m.poll_kind else {})}
@@ -475,6 +497,29 @@ def figures_of(metric, leaf, records, cases, structure=None, ballot=None):
     raise ValueError(key)
 
 
+def _write_automatic(rnd, computed, leaves, *, entries, only_missing=False, now=None) -> int:
+    """Write the computed automatic scores of `entries` (all of them, or only those never scored) and their totals,
+    the round locked by the caller (the job's write, or round_close's snapshot of what is missing). The count."""
+    now = now or timezone.now()
+    scores = Score.objects.filter(entry__in=[e.pk for e in entries], indicator__in=leaves)
+    if only_missing:
+        scores = scores.filter(scored_at__isnull=True)
+    scores = list(scores)
+    for s in scores:
+        s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
+        s.comment = s.inputs.get("note", "")
+        s.scored_at, s.scored_by = now, None
+    update_rows(Score, scores, ["points", "inputs", "comment", "scored_at", "scored_by"])
+    totals = dict(Score.objects.filter(entry__in=[e.pk for e in entries]).order_by().values("entry_id")
+                  .annotate(t=Sum("points")).values_list("entry_id", "t"))
+    for e in entries:
+        e.total = totals.get(e.pk) or Decimal(0)
+    update_rows(RoundEntry, entries, ["total"])
+    rnd.scored_at = now
+    rnd.save(update_fields=["scored_at"])
+    return len(scores)
+
+
 def scoring_job(job, progress):
     """The job's work (any worker): compute outside the transaction, then write every automatic score and the totals
     in one transaction under the round's lock, only if the round is still open (a round closed meanwhile is frozen)."""
@@ -489,21 +534,10 @@ def scoring_job(job, progress):
             round_states.check(rnd, "score")
         except ValidationError as exc:
             raise jobs.JobFailed(exc.messages[0]) from None
-        now = timezone.now()
-        scores = list(Score.objects.filter(entry__round=rnd, indicator__in=leaves))
-        for s in scores:
-            s.points, s.inputs = computed[(s.entry_id, s.indicator_id)]
-            s.comment = s.inputs.get("note", "")
-            s.scored_at, s.scored_by = now, None
-        update_rows(Score, scores, ["points", "inputs", "comment", "scored_at", "scored_by"])
-        totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
-                      .values_list("entry_id", "t"))
-        for e in entries:
-            e.total = totals.get(e.pk) or Decimal(0)
-        update_rows(RoundEntry, entries, ["total"])
-        rnd.scored_at = now
-        rnd.save(update_fields=["scored_at"])
+        _write_automatic(rnd, computed, leaves, entries=entries)
         audit_record(actor=job.created_by, action=Action.UPDATE, obj=rnd, note=_("自动计分完成：{n}个组织").format(n=len(entries)))
         jobs.confirm_still_running(job)
     progress(len(entries), len(entries), phase=_("完成"), force=True)
-    return {"message": _("已完成自动计分：{n}个组织，{m}项自动指标").format(n=len(entries), m=len(leaves))}
+    # The counts in the result too: the finished job's N/N whatever backend ran it (the page reads them).
+    return {"message": _("已完成自动计分：{n}个组织，{m}项自动指标").format(n=len(entries), m=len(leaves)),
+            "scored": len(entries), "organizations": len(entries)}

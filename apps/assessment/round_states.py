@@ -53,3 +53,12 @@ def check_window(rnd, now=None):
 def check_scoring(rnd, now=None):
     check(rnd, "score")
     check_window(rnd, now)
+
+
+def check_automatic(rnd, now=None):
+    """The automatic scoring job: while open, from opens_at on, and after closes_at too — it reads the platform's
+    data for the period, it is no late human score (those stay refused by check_window)."""
+    check(rnd, "score")
+    now = now or timezone.now()
+    if now < rnd.opens_at:
+        check_window(rnd, now)

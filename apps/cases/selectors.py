@@ -143,6 +143,9 @@ class CaseFilter(django_filters.FilterSet):
     submitted_to = django_filters.DateFilter(label=_("至"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"}))
     overdue = django_filters.BooleanFilter(label=_("超时"), method="filter_overdue",
                                            widget=forms.Select(choices=[("", "---------"), ("true", _("是")), ("false", _("否"))]))
+    # The cases as they stood at a moment (an assessment score's reading time): submitted by then, the 统计口径 and
+    # 超时 judged at it (a case's later steps still show: its rating, its close).
+    as_of = django_filters.IsoDateTimeFilter(label=_("截至"), method="filter_as_of", widget=forms.HiddenInput)
 
     class Meta:
         model = Case
@@ -173,8 +176,14 @@ class CaseFilter(django_filters.FilterSet):
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__in=Organization.objects.filter(prefix_q("path", value.path)).values("pk"))
 
+    def _at(self):
+        return self.form.cleaned_data.get("as_of") or self.now
+
     def filter_counted(self, queryset, name, value):
-        return queryset.filter(metrics.counted(self.now)[value])
+        return queryset.filter(metrics.counted(self._at())[value])
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.filter(submitted_at__lte=value)
 
     def filter_from(self, queryset, name, value):
         if value.year < 2000:
@@ -187,7 +196,7 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(submitted_at__lt=_local_day_start(value + timedelta(days=1)))
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(resolved_on_time=False) | Q(ever_late=True) | Q(status__in=HANDLING_STATUSES, deadline__lt=self.now)
+        late = Q(resolved_on_time=False) | Q(ever_late=True) | Q(status__in=HANDLING_STATUSES, deadline__lt=self._at())
         return queryset.filter(late if value else ~late)
 
 

@@ -185,7 +185,7 @@ def _score_by_hand(rnd, town_admin, district_admin, now):
         points = (score.indicator.max_points * SHARES[i % len(SHARES)]).quantize(Decimal("0.01"))
         if score.entry_id not in own:
             if method == Method.MANUAL:
-                score.points, score.scored_at = points, now
+                score.points, score.scored_at, score.comment = points, now, "对照考核细则逐项核查"
                 score.scored_by = town_admin if score.entry.organization.path.startswith(town_path) else district_admin
                 bulk.append(score)
         elif method == Method.MANUAL:
@@ -193,12 +193,12 @@ def _score_by_hand(rnd, town_admin, district_admin, now):
             if evidence_left:
                 files, evidence_left = [_evidence_pdf(score)], evidence_left - 1
             round_services.score_manual(actor=town_admin, score=score, points=points, now=now, files=files,
-                                        comment="查阅会议记录和台账，访谈支部书记" if files else "")
+                                        comment="查阅会议记录和台账，访谈支部书记" if files else "对照考核细则逐项核查")
         elif (method == Method.DEDUCTION and k % 6 == 1) or (method == Method.BONUS and k % 5 == 2):
             what = (DEDUCTIONS if method == Method.DEDUCTION else BONUSES)[k % 2]
             round_services.score_item_add(actor=town_admin, score=score, what=what, now=now, note="考核组核实",
                                           happened_on=rnd.period_start + timedelta(days=20))
-    update_rows(Score, bulk, ["points", "scored_by", "scored_at"])
+    update_rows(Score, bulk, ["points", "comment", "scored_by", "scored_at"])
     totals = dict(Score.objects.filter(entry__round=rnd).order_by().values("entry_id").annotate(t=Sum("points"))
                   .values_list("entry_id", "t"))
     entries = list(RoundEntry.objects.filter(round=rnd).exclude(pk__in=own))

@@ -1,7 +1,8 @@
 """`make bench`, assessment (考核评价): scoring a round of the whole district — every organization, party groups
 included (≈2,600) — and every automatic metric of the catalogue — through the scoring job's function, beside the two grouped
-metric calls it rests on (records.metrics.metrics_by_organization and cases.metrics.figures_by_area for the same
-organizations and period); then the round's results page at that scale beside its bare SQL (apps.demo.bench).
+metric calls it rests on (records.metrics.metrics_by_organization, cases.metrics.figures_by_area,
+orgs.selectors.structure_figures and ballots.selectors.organization_figures per poll kind, for the same organizations,
+period and day, exactly as the job calls them); then the round's results page at that scale beside its bare SQL (apps.demo.bench).
 
 Everything is written inside one transaction rolled back at the end (each timed scoring run in a savepoint rolled
 back too), so the district stays as seeded; on PostgreSQL the tables are vacuumed before and after (the rolled-back
@@ -46,9 +47,11 @@ def _system(bench, today):
 
 
 def run_assessment(bench):
-    from apps.assessment import round_services
+    from apps.assessment import catalogue, round_services
     from apps.assessment.round_models import RoundEntry
+    from apps.ballots.selectors import organization_figures
     from apps.cases.metrics import figures_by_area
+    from apps.orgs.selectors import structure_figures
     from apps.records.metrics import metrics_by_organization
 
     today, now = timezone.localdate(), timezone.now()
@@ -74,9 +77,16 @@ def run_assessment(bench):
             finally:
                 transaction.savepoint_rollback(point)
 
+        ids = [o.pk for o in orgs]
+        poll_kinds = sorted({m.poll_kind for m in catalogue.METRICS if m.source == catalogue.BALLOTS_SOURCE})
+
         def bare():
-            metrics_by_organization(orgs, period)
-            figures_by_area(period, orgs)
+            # Every grouped call compute_automatic makes, with the same arguments (the ballots': one per poll kind).
+            metrics_by_organization(orgs, period, today)
+            figures_by_area(period, orgs, now)
+            structure_figures(orgs, today)
+            for kind in poll_kinds:
+                organization_figures(kind, rnd.period_start.year, ids)
 
         score()
         with CaptureQueriesContext(connection) as ctx:
@@ -84,9 +94,11 @@ def run_assessment(bench):
         queries = len(ctx.captured_queries)
         times, base_times = measure(score, bare, reps=bench.reps, budget=20.0, min_reps=3, max_reps=10)
         label = f"score a round: {len(orgs):,} orgs × {n_metrics} automatic (scoring_job)"
-        bench.figures.append(Figure(label, times, base_times, "2 grouped calls", str(queries),
-                                    note="metrics_by_organization + figures_by_area, same orgs and period"))
-        bench.log(f"  {label}: {median_ms(times):.1f} ms (bare metrics_by_organization + figures_by_area "
+        calls = 3 + len(poll_kinds)
+        bare_names = "metrics_by_organization + figures_by_area + structure_figures + organization_figures"
+        bench.figures.append(Figure(label, times, base_times, f"{calls} grouped calls", str(queries),
+                                    note=f"{bare_names} ×{len(poll_kinds)}, same orgs and period"))
+        bench.log(f"  {label}: {median_ms(times):.1f} ms (bare {bare_names} ×{len(poll_kinds)} "
                   f"{median_ms(base_times):.1f} ms), n={len(times)}, {queries} queries")
         # Scored once more, kept (inside this transaction) for the results page.
         job = round_services.scoring_run(actor=bench.admin, round=rnd)

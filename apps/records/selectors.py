@@ -49,6 +49,9 @@ class RecordFilter(django_filters.FilterSet):
                                         widget=forms.DateInput(attrs={"type": "date"}))
     late = django_filters.BooleanFilter(label=_("逾期录入"), field_name="is_late",
                                         widget=forms.Select(choices=[("", "---------"), ("true", _("是")), ("false", _("否"))]))
+    # The records as they stood at a moment (an assessment score's reading time): first submitted at or before it.
+    as_of = django_filters.IsoDateTimeFilter(label=_("截至"), field_name="first_submitted_at", lookup_expr="lte",
+                                             widget=forms.HiddenInput)
 
     class Meta:
         model = ActivityRecord

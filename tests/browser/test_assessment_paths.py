@@ -93,8 +93,14 @@ def test_copy_publish_open_and_score_a_round(demo, page, login, shot, settings, 
             worker.kill()
             worker.wait(10)
     expect(progress).to_contain_text("已完成自动计分")
+    # Whatever status was seen first, the finished job's progress says every organization was scored: N/N.
+    n = rnd.entries.count()
+    expect(progress).to_have_attribute("data-done", str(n))
+    expect(progress).to_have_attribute("data-total", str(n))
+    expect(progress.get_by_test_id("progress-count")).to_have_text(f"{n}/{n} 个组织已计分")
+    expect(progress).to_contain_text(f"已完成自动计分：{n}个组织")
     rnd.refresh_from_db()
-    assert rnd.scored_at is not None
+    assert rnd.scored_at is not None and rnd.job.result["scored"] == rnd.job.result["organizations"] == n
     page.get_by_role("link", name="考核结果").first.click()
     best = RoundEntry.objects.filter(round=rnd).order_by("-total", "organization__path").select_related("organization").first()
     expect(page.locator("table").first).to_contain_text(best.organization.name)

@@ -30,7 +30,7 @@ def test_close_publish_and_read_the_public_page(demo, page, new_page, login, sho
     rnd = round_services.round_open(actor=admin, round=rnd)
     first = rnd.entries.order_by("organization__path").select_related("organization").first()
     score = first.scores.select_related("indicator", "entry__round").filter(indicator__method="manual").first()
-    round_services.score_manual(actor=admin, score=score, points=score.indicator.max_points)
+    round_services.score_manual(actor=admin, score=score, points=score.indicator.max_points, comment="全年工作突出")
 
     login(page, "district_admin")
     page.goto(f"/assessment/rounds/{rnd.pk}/")

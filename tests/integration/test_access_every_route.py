@@ -355,7 +355,7 @@ def _assessment_round(admin, system):
     entry = rnd.entries.order_by("organization__path").first()
     score = entry.scores.select_related("entry__round", "indicator").get()
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
-    round_services.score_manual(actor=admin, score=score, points="90", files=[pdf])
+    round_services.score_manual(actor=admin, score=score, points="90", comment="查阅会议记录", files=[pdf])
     return entry, score, score.evidence.get()
 
 

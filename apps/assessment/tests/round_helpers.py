@@ -28,4 +28,4 @@ def score_of(rnd, org, name):
 
 
 def manual(admin, rnd, org, points, name="民主测评"):
-    return round_services.score_manual(actor=admin, score=score_of(rnd, org, name), points=D(points), comment="")
+    return round_services.score_manual(actor=admin, score=score_of(rnd, org, name), points=D(points), comment="查阅记录")

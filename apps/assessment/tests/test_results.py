@@ -180,8 +180,9 @@ def test_workbook_content_scope_and_formula_name(client, users, make_system, adm
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[1][:6] == ["名次", "组织", "组织编码", "总分", "等次", "较上期"]
     assert rows[1][6:] == ["组织生活（60分）", "群众工作（30分）", "负面清单与加分（10分）"]
-    assert rows[2][:4] == [1, "甲村党支部", tree.branch_a.code, 7] and rows[2][6:] == [0, 0, 7]
-    assert rows[3][1] == tree.branch_b.name and rows[3][3] == 5
+    # 群众工作: 超期诉求's 10 (none overdue), from the automatic snapshot the close took
+    assert rows[2][:4] == [1, "甲村党支部", tree.branch_a.code, 17] and rows[2][6:] == [0, 10, 7]
+    assert rows[3][1] == tree.branch_b.name and rows[3][3] == 15
     formula_cell = list(ws.iter_rows())[3][1]
     assert formula_cell.data_type == "s" and formula_cell.quotePrefix
     assert AuditEvent.objects.filter(action="export", object_type="assessment.round").count() == 1
@@ -192,18 +193,18 @@ def test_workbook_content_scope_and_formula_name(client, users, make_system, adm
 
 def test_year_ranking_combines_periods_by_weight(client, users, make_system, admin, tree):
     system = published(make_system, admin, weight_quarter=D(40), weight_year=D(60))
-    quarter = closed_round(make_system, admin, tree, system=system, kind="quarter", number=1)  # A 7, B 5
+    quarter = closed_round(make_system, admin, tree, system=system, kind="quarter", number=1)  # A 17, B 15 (超期诉求's 10 each)
     client.force_login(users["district_admin"])
     page = client.get(f"/assessment/rounds/{quarter.pk}/year/").content.decode()
     table = page.split('data-testid="year-ranking"')[1]
-    assert "2.80" in table and "年度" in table.split(f'data-org="{tree.branch_a.pk}"')[1].split("</tr>")[0]  # 7 × 40 %
+    assert "6.80" in table and "年度" in table.split(f'data-org="{tree.branch_a.pk}"')[1].split("</tr>")[0]  # 17 × 40 %
     year = make_round(admin, system, kind="year")
-    manual(admin, year, tree.branch_b, "2.5")  # B 7.5, A 5
+    manual(admin, year, tree.branch_b, "2.5")  # B 17.5, A 15
     round_services.round_close(actor=admin, round=year)
     page = client.get(f"/assessment/rounds/{quarter.pk}/year/").content.decode()
     table = page.split('data-testid="year-ranking"')[1]
-    # A: 7 × 0.4 + 5 × 0.6 = 5.80; B: 5 × 0.4 + 7.5 × 0.6 = 6.50
-    assert table.index("乙村党支部") < table.index("甲村党支部") and "6.50" in table and "5.80" in table
+    # A: 17 × 0.4 + 15 × 0.6 = 15.80; B: 15 × 0.4 + 17.5 × 0.6 = 16.50
+    assert table.index("乙村党支部") < table.index("甲村党支部") and "16.50" in table and "15.80" in table
     client.force_login(users["secretary_a"])
     page = client.get(f"/assessment/rounds/{quarter.pk}/year/").content.decode()
     assert "甲村党支部" in page and "乙村党支部" not in page

@@ -143,7 +143,7 @@ def test_bad_manual_points_are_4xx_and_nothing_saved(client, users, rnd, tree, p
     score = score_of(rnd, tree.branch_a, "民主测评")
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     events = AuditEvent.objects.count()
-    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": points, "files": pdf})
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": points, "comment": "说明", "files": pdf})
     assert 400 <= response.status_code < 500
     assert message in response.content.decode() or points == "" and response.status_code == 400
     score.refresh_from_db()
@@ -162,7 +162,7 @@ def test_evidence_removed_when_the_write_fails(rnd, tree, admin, monkeypatch):
     score = score_of(rnd, tree.branch_a, "民主测评")
     pdf = SimpleUploadedFile("材料.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     with pytest.raises(RuntimeError):
-        round_services.score_manual(actor=admin, score=score, points="1", files=[pdf])
+        round_services.score_manual(actor=admin, score=score, points="1", comment="材料", files=[pdf])
     monkeypatch.setattr(ScoreEvidence, "save", real_save)
     from django.core.files.storage import default_storage
 
@@ -175,10 +175,10 @@ def test_bad_evidence_and_items(client, users, rnd, tree):
     client.force_login(users["district_admin"])
     score = score_of(rnd, tree.branch_a, "民主测评")
     fake = SimpleUploadedFile("材料.pdf", b"MZ not a pdf", content_type="application/pdf")
-    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1", "files": fake})
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1", "comment": "说明", "files": fake})
     assert response.status_code == 400 and "文件内容与扩展名不符" in response.content.decode()
     exe = SimpleUploadedFile("a.exe", b"MZ", content_type="application/octet-stream")
-    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1", "files": exe})
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1", "comment": "说明", "files": exe})
     assert response.status_code == 400 and "不支持的文件类型" in response.content.decode()
     deduction = score_of(rnd, tree.branch_a, "负面清单")
     for data in ({"what": "x\x00", "happened_on": "2026-03-01"}, {"what": "x", "happened_on": "2026-13-01"},
@@ -219,7 +219,7 @@ def test_results_query_count_does_not_grow(client, users, make_system, admin, tr
 
 
 def test_own_staff_see_their_rank_within_the_whole_round(client, users, rnd, tree, admin):
-    round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_b, "民主测评"), points="2")
+    round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_b, "民主测评"), points="2", comment="测评")
     client.force_login(users["secretary_a"])
     page = client.get(f"/assessment/rounds/{rnd.pk}/results/").content.decode()
     assert f'data-org="{tree.branch_a.pk}"' in page and f'data-org="{tree.branch_b.pk}"' not in page
@@ -232,14 +232,14 @@ def test_scoring_refused_with_the_reason_on_the_pages(client, users, make_system
     draft = make_round(admin, system, open_=False)
     client.force_login(users["town_a_admin"])
     score = score_of(draft, tree.branch_a, "民主测评")
-    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1"})
+    response = client.post(f"/assessment/rounds/scores/{score.pk}/", {"points": "1", "comment": "说明"})
     assert response.status_code == 400 and "草稿须先开始评分" in response.content.decode()
     client.force_login(users["district_admin"])
     response = client.post(f"/assessment/rounds/{draft.pk}/score/")
     assert response.status_code == 400 and "草稿须先开始评分" in response.content.decode()
     now = timezone.now()
     early = make_round(admin, system, opens=now + timedelta(hours=2), closes=now + timedelta(days=2))
-    response = client.post(f"/assessment/rounds/scores/{score_of(early, tree.branch_a, '民主测评').pk}/", {"points": "1"},
+    response = client.post(f"/assessment/rounds/scores/{score_of(early, tree.branch_a, '民主测评').pk}/", {"points": "1", "comment": "说明"},
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 400 and "评分尚未开始" in response.content.decode()
     closed = make_round(admin, system)
@@ -265,8 +265,9 @@ def test_main_path_open_score_close_through_the_pages(client, users, make_system
     client.force_login(users["district_admin"])
     assert client.post(f"/assessment/rounds/{rnd.pk}/close/", {"confirmed": "1"}).status_code == 302
     rnd.refresh_from_db()
-    assert rnd.status == "closed" and rnd.entries.get(organization=tree.branch_a).total == 7
+    # 2 (民主测评) + 5 (负面清单, none) + 10 (超期诉求, none overdue: the automatic snapshot taken by the close)
+    assert rnd.status == "closed" and rnd.entries.get(organization=tree.branch_a).total == 17
     client.force_login(users["secretary_a"])
     sheet = client.get(f"/assessment/rounds/entries/{score.entry_id}/").content.decode()
     assert "好" in sheet and "<form" not in sheet.split('data-testid="sheet"')[1]
-    assert 'data-testid="year-total"' in sheet and "7.00" in sheet  # the year's only weight (100 %) is this round
+    assert 'data-testid="year-total"' in sheet and "17.00" in sheet  # the year's only weight (100 %) is this round

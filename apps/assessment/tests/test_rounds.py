@@ -75,7 +75,7 @@ def test_scoring_refused_before_opening_early_and_late(tree, admin, system):
     assert "评分已截止" in str(exc.value)
     with pytest.raises(ValidationError):
         round_services.score_manual(actor=admin, score=score_of(late, tree.branch_a, "民主测评"), points="2",
-                                    now=now + timedelta(days=11))
+                                    comment="迟到", now=now + timedelta(days=11))
     assert score_of(late, tree.branch_a, "民主测评").points is None
 
 
@@ -84,8 +84,12 @@ def test_manual_points_checked_and_audited(tree, admin, system):
     for bad, message in (("-1", "负数"), ("2.6", "不能超过"), ("1e9", "不能超过"), ("abc", "数字"), ("NaN", "数字"),
                          ("1.234", "两位小数")):
         with pytest.raises(ValidationError) as exc:
-            round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_a, "民主测评"), points=bad)
+            round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_a, "民主测评"), points=bad,
+                                        comment="说明")
         assert message in str(exc.value), bad
+    with pytest.raises(ValidationError) as exc:  # a manual score says why
+        round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_a, "民主测评"), points="1", comment="  ")
+    assert exc.value.message_dict == {"comment": ["请填写评分说明（评分依据）"]}
     with pytest.raises(ValidationError):
         round_services.score_manual(actor=admin, score=score_of(rnd, tree.branch_a, "民主测评"), points="1",
                                     comment="bad\x00")
@@ -198,6 +202,8 @@ def test_change_from_previous_closed_round(tree, admin, system):
     manual(admin, q2, tree.branch_a, "2.5")
     year = make_round(admin, system)  # another period kind: not the previous of a quarter
     round_services.round_close(actor=admin, round=year)
+    # q1's close took its automatic snapshot (超期诉求's 10); q2's own scored by the job, so the two compare alike
+    assert round_services.scoring_run(actor=admin, round=q2).status == "succeeded"
     rows = {r.entry.organization_id: r for r in round_selectors.results(q2, q2.entries.all())}
     assert rows[tree.branch_a.pk].change == D("1.5")
     assert rows[tree.branch_b.pk].change == D(0)
@@ -211,15 +217,16 @@ def test_year_total_weights_and_mean_of_quarters(tree, admin, system):
         manual(admin, rnd, tree.branch_a, points)
         round_services.round_close(actor=admin, round=rnd)
     partial = round_selectors.year_total(system.group, 2026, tree.branch_a)
-    # totals 6 and 7 (5 of the deduction's full points + the manual points): mean 6.5 × 40 % = 2.6
-    assert partial.total == D("2.60") and partial.missing == [Period.YEAR]
+    # totals 16 and 17 (5 of the deduction's full points + 10 of 超期诉求, none overdue, from the automatic snapshot
+    # the close took + the manual points): mean 16.5 × 40 % = 6.6
+    assert partial.total == D("6.60") and partial.missing == [Period.YEAR]
     rnd = make_round(admin, system)
     manual(admin, rnd, tree.branch_a, "2.5")
     open_total = round_selectors.year_total(system.group, 2026, tree.branch_a)
-    assert open_total.total == D("2.60")  # an open round does not count
+    assert open_total.total == D("6.60")  # an open round does not count
     round_services.round_close(actor=admin, round=rnd)
     full = round_selectors.year_total(system.group, 2026, tree.branch_a)
-    assert full.total == D("7.10") and full.missing == []  # 2.6 + 7.5 × 60 %
+    assert full.total == D("17.10") and full.missing == []  # 6.6 + 17.5 × 60 %
 
 
 def test_round_delete_only_draft(admin, system):
