@@ -333,10 +333,16 @@ def monthly_summary(org: Organization, month: date) -> tuple[list[SummaryRow], S
                 .order_by())
     for row in payments:
         rows[row["p"]].collected, rows[row["p"]].paid = _q(row["s"]), row["paid"]
-    outward = Q(to_centre=True) | Q(to_organization=org) | Q(organization=org)
-    for row in (Remittance.objects.filter(_subtree("organization__path", org), month=month).filter(outward)
-                .annotate(p=_prefix(org, "organization__path")).values("p").annotate(s=Sum("amount")).order_by()):
+    # Out of a child's subtree: to `org` or to the Centre; out of `org`'s whole subtree (the total): its own
+    # remittances or to the Centre.
+    out_of_whole = Q(to_centre=True) | Q(organization=org)
+    whole_remitted = ZERO
+    for row in (Remittance.objects.filter(_subtree("organization__path", org), month=month)
+                .filter(out_of_whole | Q(to_organization=org))
+                .annotate(p=_prefix(org, "organization__path")).values("p")
+                .annotate(s=Sum("amount"), whole=Sum("amount", filter=out_of_whole)).order_by()):
         rows[row["p"]].remitted = _q(row["s"])
+        whole_remitted += _q(row["whole"])
     for row in (LedgerLeg.objects.filter(_subtree("account__organization__path", org), month=month,
                                          account__kind=AccountKind.DUES_CASH)
                 .annotate(p=_prefix(org, "account__organization__path")).values("p").annotate(s=Sum("amount"))
@@ -354,6 +360,6 @@ def monthly_summary(org: Organization, month: date) -> tuple[list[SummaryRow], S
     total = SummaryRow()
     for row in rows.values():
         total.add(row)
-    total.organization = org
+    total.organization, total.remitted = org, whole_remitted
     return out, total
 
