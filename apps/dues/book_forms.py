@@ -6,7 +6,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.xlsxread import CellError, parse_date_cell
+from apps.core.excel import CellError, parse_date_cell
 from apps.orgs.picker import OrgChoiceField
 
 from .models import PaymentMethod

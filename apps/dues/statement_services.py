@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core.evidence import check_upload
-from apps.core.xlsxread import CellError, parse_date_cell, read_only_workbook, text_cell
+from apps.core.excel import CellError, parse_date_cell, text_cell
+from apps.core.xlsxread import read_only_workbook
 
 from .models import DuesPayment, PaymentMethod, StatementImport, StatementLine
 from .rules import money
