@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -28,7 +30,6 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
@@ -94,8 +95,11 @@ class Books:
 
 
 def _q(value) -> Decimal:
-    """A sum as yuan with two decimals (SQLite's SUM of decimals comes back as 9 or 9.0)."""
-    return money(value) if value is not None else ZERO
+    """A sum as yuan with two decimals. SQLite's SUM of decimals comes back as 9, or as a float from a raw cursor:
+    read through its shortest repr and rounded to the fen, as Django's own SQLite converter does."""
+    if value is None:
+        return ZERO
+    return money(Decimal(repr(value)) if isinstance(value, float) else value)
 
 
 def _prefix(org: Organization, field_name: str):
@@ -314,15 +318,21 @@ def monthly_summary(org: Organization, month: date) -> tuple[list[SummaryRow], S
     month = month_start(month)
     rows: dict[str, SummaryRow] = defaultdict(SummaryRow)
     due = due_expression(month)
-    members = (owing_members(month).filter(_subtree("organization__path", org)).annotate(due=due)
-               .annotate(p=_prefix(org, "organization__path")).values("p")
-               .annotate(n=Count("pk"), owing=Count("pk", filter=Q(due__isnull=True) | Q(due__gt=0)),
-                         unassessed=Count("pk", filter=Q(due__isnull=True)),
-                         s=Coalesce(Sum("due"), Value(ZERO), output_field=MONEY_FIELD))
-               .order_by())
-    for row in members:
-        r = rows[row["p"]]
-        r.owing, r.unassessed, r.due = row["owing"], row["unassessed"], _q(row["s"])
+    # Each member's amount is computed once in an inner query and aggregated outside it: aggregating the annotation
+    # directly would repeat its three correlated subqueries in every aggregate (SUM, and each COUNT's filter).
+    inner = (owing_members(month).filter(_subtree("organization__path", org)).annotate(due=due, p=_prefix(org, "organization__path"))
+             .values("p", "due").order_by())
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a month before the platform's first: nobody owes
+        sql, params = "SELECT NULL AS p, CAST(NULL AS NUMERIC) AS due WHERE 1 = 0", ()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p, SUM(CASE WHEN due IS NULL OR due > 0 THEN 1 ELSE 0 END), "
+                       "SUM(CASE WHEN due IS NULL THEN 1 ELSE 0 END), SUM(due) "
+                       f"FROM ({sql}) AS owed GROUP BY p", params)
+        for p, owing, unassessed, total_due in cursor.fetchall():
+            r = rows[p]
+            r.owing, r.unassessed, r.due = int(owing or 0), int(unassessed or 0), _q(total_due)
     # Current members whatever month: the same filter without the joining date, from the same table.
     for row in (Member.objects.filter(_subtree("organization__path", org), status__in=CURRENT_STATUSES)
                 .annotate(p=_prefix(org, "organization__path")).values("p").annotate(n=Count("pk")).order_by()):

@@ -158,6 +158,7 @@ def world(tree, settings):
     pay_scheme, pay_sheet = pay_sheet_of(admin, rnd_entry.round.system)
     sanshu_subject, report_file = _ballot_reports(tree)
     survey_routes = _survey(tree)
+    dues_books = _dues_books(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -186,10 +187,28 @@ def world(tree, settings):
                 "ballots/reports/": {"files": report_file.pk, "kind": "duty"},
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
-                "ballots/surveys/": survey_routes, **_ballot_routes(tree)}
+                "ballots/surveys/": survey_routes, **_ballot_routes(tree), **dues_books}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
+
+
+def _dues_books(tree):
+    """党费 books of branch A: a voluntary payment waiting to go to the Centre, a remittance to 甲镇, a statement."""
+    from apps.dues import book_services
+    from apps.dues.models import PaymentKind, StatementImport
+    from apps.dues.tests.books_helpers import JAN, pay
+
+    admin = tree.users["district_admin"]
+    big = pay(admin, tree.member_a, "1500.00", kind=PaymentKind.VOLUNTARY, remit_in_full=True)
+    remittance = book_services.remittance_record(actor=admin, organization=tree.branch_a, month=JAN,
+                                                 amount=Decimal("10"), remitted_on=date(2026, 2, 1))
+    statement = StatementImport.objects.create(
+        organization=tree.branch_a, method="bank", first_day=date(2026, 1, 1), last_day=date(2026, 1, 31),
+        file_name="s.csv", line_count=0, line_total=0, recorded_count=0, recorded_total=0, matched=True,
+        imported_by=admin)
+    return {"dues/books/remittances/": {"remittances": remittance.pk}, "dues/books/full/": {"full": big.pk},
+            "dues/statements/": {"statements": statement.pk}}
 
 
 def routes(world):
