@@ -39,7 +39,8 @@ DOMAIN_TABLES = ("members_member", "orgs_organization", "orgs_committeepost", "r
                  "cases_case", "cases_caseevent", "cases_caseassignment", "cases_handlingunit", "cases_service",
                  "cases_routingrule", "assessment_round", "assessment_roundentry", "assessment_score",
                  "assessment_gradeband", "assessment_indicator", "assessment_indicatorsystem",
-                 "ballots_poll", "ballots_subject", "ballots_item", "ballots_tallycell", "ballots_code", "ballots_comment")
+                 "ballots_poll", "ballots_subject", "ballots_item", "ballots_tallycell", "ballots_code", "ballots_comment",
+                 "dues_duespayment", "dues_duesstandard", "dues_remittance", "dues_ledgerleg", "dues_hardshipdecision")
 
 
 # ---------------------------------------------------------------- database selection and data
@@ -318,7 +319,7 @@ def table(figures) -> list[str]:
     return lines
 
 
-SECTIONS = ("members", "records", "cases", "assessment", "ballots")
+SECTIONS = ("members", "records", "cases", "assessment", "ballots", "dues")
 
 
 def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district",
@@ -328,6 +329,7 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
     from .bench_assessment import run_assessment
     from .bench_ballots import run_ballots
     from .bench_cases import run_cases, run_submissions
+    from .bench_dues import run_dues
     from .bench_explain import explain_report
     from .bench_members import run_member_import, run_members
     from .bench_records import run_records
@@ -349,6 +351,8 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
             run_assessment(bench)
         if "ballots" in sections:
             run_ballots(bench)
+        if "dues" in sections:
+            run_dues(bench)
         if not skip_submissions and "cases" in sections:
             throughput = run_submissions(bench, submissions)
         if not skip_import and "members" in sections:

@@ -161,6 +161,7 @@ def world(tree, settings):
     survey_routes = _survey(tree)
     hardship = _dues_hardship(tree)
     fund, fund_entry = _care_fund(tree)
+    dues_books = _dues_books(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -191,7 +192,8 @@ def world(tree, settings):
                 "system/admin/r/": {"content_type_id": ContentType.objects.get_for_model(tree.branch_a).pk,
                                     "object_id": tree.branch_a.pk},
                 "dues/payments/member/": {"member": tree.member_a.pk}, "dues/payments/": {"payments": dues_payment.pk},
-                "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk}, **_ballot_routes(tree)}
+                "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk}, **_ballot_routes(tree),
+                **dues_books}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -207,6 +209,8 @@ def _dues_hardship(tree):
     decision = standard_services.hardship_apply(actor=admin, member=tree.member_a, first_month=date(2026, 3, 1),
                                                 last_month=None, monthly_amount=Decimal(0), reason="困难")
     return standard_services.hardship_agree(actor=admin, decision=decision)
+
+
 def _care_fund(tree):
     """Branch A's care fund with a posted income and a pending spending for member A (entered by township A's
     administrator, so the district administrator may decide it)."""
@@ -222,6 +226,22 @@ def _care_fund(tree):
                                             kind="emergency_aid", amount=Decimal(50), occurred_on=today,
                                             beneficiary=tree.member_a, reason="应急救助")
     return fund, entry
+def _dues_books(tree):
+    """党费 books of branch A: a voluntary payment waiting to go to the Centre, a remittance to 甲镇, a statement."""
+    from apps.dues import book_services
+    from apps.dues.models import PaymentKind, StatementImport
+    from apps.dues.tests.books_helpers import JAN, pay
+
+    admin = tree.users["district_admin"]
+    big = pay(admin, tree.member_a, "1500.00", kind=PaymentKind.VOLUNTARY, remit_in_full=True)
+    remittance = book_services.remittance_record(actor=admin, organization=tree.branch_a, month=JAN,
+                                                 amount=Decimal("10"), remitted_on=date(2026, 2, 1))
+    statement = StatementImport.objects.create(
+        organization=tree.branch_a, method="bank", first_day=date(2026, 1, 1), last_day=date(2026, 1, 31),
+        file_name="s.csv", line_count=0, line_total=0, recorded_count=0, recorded_total=0, matched=True,
+        imported_by=admin)
+    return {"dues/books/remittances/": {"remittances": remittance.pk}, "dues/books/full/": {"full": big.pk},
+            "dues/statements/": {"statements": statement.pk}}
 
 
 def routes(world):
