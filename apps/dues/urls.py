@@ -1,8 +1,6 @@
 from django.urls import path
 
-from . import fund_views, payment_views, standard_views
-
-from . import book_views
+from . import book_views, fund_views, payment_views, standard_views
 
 app_name = "dues"
 urlpatterns = [
