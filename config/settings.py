@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "apps.cases",
     "apps.ballots",
     "apps.dues",
+    "apps.membership",
     "apps.assessment",
     "apps.dashboards",
     "apps.demo",

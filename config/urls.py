@@ -27,6 +27,7 @@ urlpatterns = [
     path("results/", include("apps.assessment.public_urls")),
     path("dues/", include("apps.dues.urls")),
     path("funds/", include("apps.dues.fund_public_urls")),
+    path("membership/", include("apps.membership.urls")),
     path("api/", include("config.api_urls")),
     path("open311/", include("apps.cases.open311.urls")),
     path("system/admin/", admin.site.urls),

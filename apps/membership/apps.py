@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembershipConfig(AppConfig):
+    name = "apps.membership"
+    verbose_name = _("党员发展与组织关系")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        pass  # each surface registers its scopes here (admission_scopes, transfer_scopes, …)
