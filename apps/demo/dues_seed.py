@@ -31,7 +31,7 @@ from apps.dues.models import (
     Remittance,
 )
 from apps.dues.rules import DuesCategory, add_months, month_start
-from apps.dues.standing import FOREVER, start_month
+from apps.dues.standing import covered_through, start_month
 from apps.members.models import CURRENT_STATUSES
 from apps.orgs.models import Organization, OrgDomain
 
@@ -185,7 +185,7 @@ def write_dues(orgs, members_by_org, rng, today, log, *, focus_branch, fund_town
     legs_written += _post_remittances(remittances, accounts, clerk)
     log(f"  党费上缴 {len(remittances)} 笔；分录 {legs_written} 条")
 
-    _write_standings(plan, payments, waived, stops)
+    _write_standings(plan, payments, waived, months)
     fund = _write_fund(fund_town, members_by_org, org_by_pk, months, today, users, rng)
     # The months before last month are closed at the district committee: read-only from now on.
     root = next(o for o in orgs if o.depth == 1)
@@ -248,16 +248,18 @@ def _post_remittances(remittances, accounts, clerk):
     return _post(txns, legs)
 
 
-def _write_standings(plan, payments, waived, stops):
-    last_paid = {}
+def _write_standings(plan, payments, waived, months):
+    """Each member's standing by the services' own rule (`standing.covered_through`)."""
+    paid = defaultdict(set)
     for p in payments:
-        if p.kind == PaymentKind.REGULAR and (p.member_id not in last_paid or p.month > last_paid[p.member_id]):
-            last_paid[p.member_id] = p.month
+        if p.kind == PaymentKind.REGULAR:
+            paid[p.member_id].add(p.month)
     rows = []
     for member_id, (_org, _amounts, joined) in plan.items():
-        due_from = max(start_month(), joined)  # as standing.due_from
-        rows.append(DuesStanding(member_id=member_id, due_from=due_from,
-                                 last_covered=FOREVER if member_id in waived else last_paid.get(member_id)))
+        first_owed = max(start_month(), joined)  # as standing.due_from
+        waivers = [(months[0], None)] if member_id in waived else []
+        rows.append(DuesStanding(member_id=member_id, due_from=first_owed,
+                                 last_covered=covered_through(first_owed, paid.get(member_id, ()), waivers)))
     DuesStanding.objects.bulk_create(rows, batch_size=CHUNK)
 
 

@@ -29,11 +29,11 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
 )
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
 
+from apps.core.money import MoneySum
 from apps.members.models import CURRENT_STATUSES, Member
 from apps.orgs.models import Organization
 
@@ -116,22 +116,22 @@ def _grouped(org: Organization, month: date) -> dict[str, Books]:
     month = month_start(month)
     rows: dict[str, Books] = defaultdict(Books)
     payments = (DuesPayment.objects.filter(_subtree("organization__path", org), month=month, voided_at__isnull=True)
-                .annotate(p=_prefix(org, "organization__path")).values("p").annotate(s=Sum("amount")).order_by())
+                .annotate(p=_prefix(org, "organization__path")).values("p").annotate(s=MoneySum("amount")).order_by())
     for row in payments:
         rows[row["p"]].collected = _q(row["s"])
     received = (Remittance.objects.filter(_subtree("to_organization__path", org), month=month)
-                .annotate(p=_prefix(org, "to_organization__path")).values("p").annotate(s=Sum("amount")).order_by())
+                .annotate(p=_prefix(org, "to_organization__path")).values("p").annotate(s=MoneySum("amount")).order_by())
     for row in received:
         rows[row["p"]].received = _q(row["s"])
     remitted = (Remittance.objects.filter(_subtree("organization__path", org), month=month)
-                .annotate(p=_prefix(org, "organization__path")).values("p").annotate(s=Sum("amount")).order_by())
+                .annotate(p=_prefix(org, "organization__path")).values("p").annotate(s=MoneySum("amount")).order_by())
     for row in remitted:
         rows[row["p"]].remitted = _q(row["s"])
     legs = (LedgerLeg.objects.filter(_subtree("account__organization__path", org), month=month,
                                      account__kind__in=(AccountKind.DUES_CASH, AccountKind.DUES_COLLECTED,
                                                         AccountKind.DUES_RECEIVED, AccountKind.DUES_REMITTED))
             .annotate(p=_prefix(org, "account__organization__path")).values("p", "account__kind")
-            .annotate(s=Sum("amount")).order_by())
+            .annotate(s=MoneySum("amount")).order_by())
     for row in legs:
         books, kind, amount = rows[row["p"]], row["account__kind"], _q(row["s"])
         if kind == AccountKind.DUES_CASH:
@@ -149,12 +149,12 @@ def _own(org: Organization, month: date) -> Books:
     """The organization's own figures (not its subtree's): the same queries narrowed to its own rows."""
     month = month_start(month)
     books = Books(organization=org)
-    s = Sum("amount")
+    s = MoneySum("amount")
     books.collected = _q(DuesPayment.objects.filter(organization=org, month=month, voided_at__isnull=True).aggregate(s=s)["s"])
     books.received = _q(Remittance.objects.filter(to_organization=org, month=month).aggregate(s=s)["s"])
     books.remitted = _q(Remittance.objects.filter(organization=org, month=month).aggregate(s=s)["s"])
     for row in (LedgerLeg.objects.filter(account__organization=org, month=month).values("account__kind")
-                .annotate(s=Sum("amount")).order_by()):
+                .annotate(s=MoneySum("amount")).order_by()):
         kind, amount = row["account__kind"], _q(row["s"])
         if kind == AccountKind.DUES_CASH:
             books.held = amount
@@ -191,16 +191,16 @@ def subtree_problems(org: Organization, month: date) -> list[tuple[Organization 
     month = month_start(month)
     by_org: dict[int, Books] = defaultdict(Books)
     for row in (DuesPayment.objects.filter(_subtree("organization__path", org), month=month, voided_at__isnull=True)
-                .values("organization_id").annotate(s=Sum("amount")).order_by()):
+                .values("organization_id").annotate(s=MoneySum("amount")).order_by()):
         by_org[row["organization_id"]].collected = _q(row["s"])
     for row in (Remittance.objects.filter(_subtree("to_organization__path", org), month=month)
-                .values("to_organization_id").annotate(s=Sum("amount")).order_by()):
+                .values("to_organization_id").annotate(s=MoneySum("amount")).order_by()):
         by_org[row["to_organization_id"]].received = _q(row["s"])
     for row in (Remittance.objects.filter(_subtree("organization__path", org), month=month)
-                .values("organization_id").annotate(s=Sum("amount")).order_by()):
+                .values("organization_id").annotate(s=MoneySum("amount")).order_by()):
         by_org[row["organization_id"]].remitted = _q(row["s"])
     for row in (LedgerLeg.objects.filter(_subtree("account__organization__path", org), month=month)
-                .values("account__organization_id", "account__kind").annotate(s=Sum("amount")).order_by()):
+                .values("account__organization_id", "account__kind").annotate(s=MoneySum("amount")).order_by()):
         books, kind, amount = by_org[row["account__organization_id"]], row["account__kind"], _q(row["s"])
         if kind == AccountKind.DUES_CASH:
             books.held = amount
@@ -339,7 +339,7 @@ def monthly_summary(org: Organization, month: date) -> tuple[list[SummaryRow], S
         rows[row["p"]].current = row["n"]
     payments = (DuesPayment.objects.filter(_subtree("organization__path", org), month=month, voided_at__isnull=True)
                 .annotate(p=_prefix(org, "organization__path")).values("p")
-                .annotate(s=Sum("amount"), paid=Count("member", filter=Q(kind=PaymentKind.REGULAR), distinct=True))
+                .annotate(s=MoneySum("amount"), paid=Count("member", filter=Q(kind=PaymentKind.REGULAR), distinct=True))
                 .order_by())
     for row in payments:
         rows[row["p"]].collected, rows[row["p"]].paid = _q(row["s"]), row["paid"]
@@ -350,12 +350,12 @@ def monthly_summary(org: Organization, month: date) -> tuple[list[SummaryRow], S
     for row in (Remittance.objects.filter(_subtree("organization__path", org), month=month)
                 .filter(out_of_whole | Q(to_organization=org))
                 .annotate(p=_prefix(org, "organization__path")).values("p")
-                .annotate(s=Sum("amount"), whole=Sum("amount", filter=out_of_whole)).order_by()):
+                .annotate(s=MoneySum("amount"), whole=MoneySum("amount", filter=out_of_whole)).order_by()):
         rows[row["p"]].remitted = _q(row["s"])
         whole_remitted += _q(row["whole"])
     for row in (LedgerLeg.objects.filter(_subtree("account__organization__path", org), month=month,
                                          account__kind=AccountKind.DUES_CASH)
-                .annotate(p=_prefix(org, "account__organization__path")).values("p").annotate(s=Sum("amount"))
+                .annotate(p=_prefix(org, "account__organization__path")).values("p").annotate(s=MoneySum("amount"))
                 .order_by()):
         rows[row["p"]].held = _q(row["s"])
     out = []

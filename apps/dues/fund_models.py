@@ -93,7 +93,8 @@ class FundEntry(Stateful, models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
 
-    AUDIT_PERSONAL = ("reason",)
+    # Who was helped and why is personal: the audit reads that an entry was made, not for whom (FUND_BENEFICIARIES only).
+    AUDIT_PERSONAL = ("reason", "beneficiary")
 
     objects = EntryQuerySet.as_manager()
 

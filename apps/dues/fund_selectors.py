@@ -14,9 +14,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.money import MoneySum
 
 from .fund_models import SPENDING_KINDS, CareFund, FundDirection, FundEntry, FundEntryKind, FundEntryStatus
 from .ledger_models import AccountKind, LedgerLeg
@@ -33,20 +35,20 @@ def with_balance(funds):
     """Funds annotated with `balance`: their cash account's legs (one query for the list)."""
     legs = (LedgerLeg.objects.filter(account__organization_id=OuterRef("organization_id"),
                                      account__kind=AccountKind.FUND_CASH)
-            .order_by().values("account__organization_id").annotate(s=Sum("amount")).values("s"))
+            .order_by().values("account__organization_id").annotate(s=MoneySum("amount")).values("s"))
     return funds.annotate(balance=Coalesce(Subquery(legs, output_field=MONEY_FIELD), Value(ZERO),
                                            output_field=MONEY_FIELD))
 
 
 def balance(fund) -> Decimal:
     return (LedgerLeg.objects.filter(account__organization_id=fund.organization_id, account__kind=AccountKind.FUND_CASH)
-            .aggregate(s=Sum("amount"))["s"] or ZERO)
+            .aggregate(s=MoneySum("amount"))["s"] or ZERO)
 
 
 def year_totals(fund, year: int) -> dict:
     """{"income": …, "spending": …} posted this year (reversals signed), one query."""
     rows = (FundEntry.objects.filter(fund=fund, status=FundEntryStatus.POSTED, occurred_on__year=year)
-            .order_by().values("direction").annotate(total=Sum(SIGNED)))
+            .order_by().values("direction").annotate(total=MoneySum(SIGNED)))
     out = {FundDirection.INCOME.value: ZERO, FundDirection.SPENDING.value: ZERO}
     out.update({r["direction"]: r["total"] or ZERO for r in rows})
     return out
@@ -90,7 +92,7 @@ def report_rows(entries, period: str, year: int) -> list[dict]:
         qs = qs.annotate(p=ExtractQuarter("occurred_on"))
     else:
         qs = qs.annotate(p=Value(year))
-    rows = qs.values("p", "direction", "kind").annotate(total=Sum(SIGNED)).order_by("p", "direction", "kind")
+    rows = qs.values("p", "direction", "kind").annotate(total=MoneySum(SIGNED)).order_by("p", "direction", "kind")
     labels, directions = dict(FundEntryKind.choices), dict(FundDirection.choices)
     return [{"period": r["p"], "direction": r["direction"], "direction_label": directions.get(r["direction"], ""),
              "kind": r["kind"], "kind_label": labels.get(r["kind"], ""),
@@ -178,7 +180,7 @@ def public_summary(year: int, fund=None) -> Summary:
     if fund is not None:
         qs = qs.filter(fund=fund)
     rows = (qs.order_by().annotate(q=ExtractQuarter("occurred_on"))
-            .values("fund_id", "q", "direction", "kind", "beneficiary_id").annotate(total=Sum("amount")))
+            .values("fund_id", "q", "direction", "kind", "beneficiary_id").annotate(total=MoneySum("amount")))
     by_fund = defaultdict(list)
     for r in rows:
         by_fund[r["fund_id"]].append(r)

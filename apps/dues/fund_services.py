@@ -96,6 +96,8 @@ def fund_entry_create(*, actor, fund, direction, kind, amount, occurred_on, bene
     if direction == FundDirection.SPENDING:
         if beneficiary is None:
             raise ValidationError({"beneficiary": _("支出须选择受助党员")})
+        if getattr(actor, "member_id", None) == beneficiary.pk:
+            raise ValidationError({"beneficiary": _("不能为本人登记支出，须由其他人员录入")})
         if not beneficiary_candidates(actor, fund).filter(pk=beneficiary.pk).exists():
             raise ValidationError({"beneficiary": _("受助人须为本基金所属党组织的现有党员")})
     elif beneficiary is not None:
@@ -142,6 +144,8 @@ def _decide(actor, entry, step, note):
     fund_states.check(entry, step)
     if entry.entered_by_id == actor.pk:
         raise ValidationError(_("审批须由录入人以外的第二人进行：您录入了这笔收支，不能自己审批"))
+    if entry.beneficiary_id is not None and getattr(actor, "member_id", None) == entry.beneficiary_id:
+        raise ValidationError(_("受助党员本人不能审批给自己的支出"))
     note = _clean_text(note, "note", _("审批意见"), 500, required=False)
     return entry, note
 

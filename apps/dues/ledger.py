@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
+
+from apps.core.money import MoneySum
 
 from .ledger_models import NEVER_NEGATIVE, LedgerAccount, LedgerLeg, LedgerTransaction
 from .rules import money
@@ -38,7 +39,7 @@ def balance(acc: LedgerAccount, *, through: date | None = None) -> Decimal:
     legs = LedgerLeg.objects.filter(account=acc)
     if through is not None:
         legs = legs.filter(month__lte=through)
-    return legs.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return legs.aggregate(s=MoneySum("amount"))["s"] or Decimal("0.00")
 
 
 def post(*, actor, organization_id: int, kind: str, occurred_on: date, month: date,

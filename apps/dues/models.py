@@ -34,8 +34,9 @@ class DuesStandard(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    # The base is pay or pension: personal. The auditor reads that it changed, not its value.
-    AUDIT_PERSONAL = ("base",)
+    # The base is pay or pension: personal. The auditor reads that it changed, not its value — nor the amount and
+    # category, from which the base could be worked back (42.00 in service is a base of 4,200).
+    AUDIT_PERSONAL = ("base", "monthly_amount", "category")
 
     class Meta:
         verbose_name = _("党费标准")

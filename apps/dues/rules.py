@@ -38,7 +38,10 @@ def money(value) -> Decimal:
     """A Decimal in yuan, rounded half up to the fen. Floats are refused: they cannot hold fen exactly."""
     if isinstance(value, float):
         raise TypeError("money is Decimal, never float")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = Decimal(value)
+    if not amount.is_finite():  # NaN and Infinity pass Decimal() and quantize quietly: never an amount
+        raise ValueError("money is a finite amount")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rate_for(category: str, base: Decimal) -> Decimal | None:

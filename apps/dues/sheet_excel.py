@@ -71,6 +71,8 @@ def _amount(value) -> Decimal:
         amount = money(str(value).replace(",", "").replace("元", "").strip())
     except (InvalidOperation, ValueError):
         raise CellError(_("缴纳金额“{v}”不是数字").format(v=text_cell(value))) from None
+    if not amount.is_finite():
+        raise CellError(_("缴纳金额“{v}”不是数字").format(v=text_cell(value)))
     if amount <= 0:
         raise CellError(_("缴纳金额须大于0"))
     return amount

@@ -21,7 +21,7 @@ from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
 from apps.members.models import Member
 
-from . import hardship_states, standing
+from . import closing, hardship_states, standing
 from .models import MONEY, DuesStandard, HardshipDecision, HardshipStatus
 from .rules import BASED, CENT, DuesCategory, month_start, monthly_amount
 from .scopes import DUES_APPROVE, DUES_COLLECT
@@ -139,6 +139,8 @@ def standard_set(*, actor, member, category, base, effective_from, note="", requ
     effective_from = _clean_day(effective_from, "effective_from", _("执行日期"),
                                 earliest=max(EARLIEST, month_start(member.joined_on)))
     note = _clean_text(note, "note", _("说明"), NOTE_MAX)
+    # A closed month's dues are settled: a standard may not change what was owed in it.
+    closing.require_open(member.organization, effective_from)
     if DuesStandard.objects.filter(member=member, effective_from=effective_from).exists():
         raise ValidationError({"effective_from": _("该党员在{day}已有党费标准，同一天只能有一个标准；如需调整，请选择其他执行日期")
                                .format(day=effective_from)})
@@ -174,6 +176,7 @@ def hardship_apply(*, actor, member, first_month, last_month, monthly_amount, re
             raise ValidationError({"last_month": _("截止月份不能早于起始月份")})
     amount = clean_money(monthly_amount, "monthly_amount", _("减免后每月应缴"))
     reason = _clean_text(reason, "reason", _("困难情况"), REASON_MAX, required=True)
+    closing.require_open(member.organization, first)
     standard = _standard_amount(member, first)
     if standard is None:
         raise ValidationError(_("该党员尚未核定党费标准，请先核定标准再申请少交或免交"))
@@ -208,6 +211,15 @@ def _decide(actor, decision, step, note, request):
     hardship_states.check(decision, step)
     if not may_step(actor, decision, step):
         raise PermissionDenied(_("少交或免交党费须由党员所在支部的上级党委审批"))
+    if step == "approve":
+        # Three hands (rules.md §1: the member applies, the branch agrees, the higher committee approves): whoever
+        # applied or agreed, and the member themself, never approve it.
+        if getattr(actor, "member_id", None) == decision.member_id:
+            raise PermissionDenied(_("不能审批本人的少交或免交党费申请"))
+        if actor.pk in (decision.applied_by_id, decision.agreed_by_id):
+            raise PermissionDenied(_("申请或同意该申请的人不能再审批，须由上级党委的其他人员审批"))
+        # Approving changes what is owed from its first month: never in a month already closed.
+        closing.require_open(decision.member.organization, decision.first_month)
     before = snapshot(decision)
     hardship_states.enter(decision, step)
     decision.decided_by, decision.decided_at = actor, timezone.now()

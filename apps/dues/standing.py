@@ -7,9 +7,10 @@
   standard's amount, else unknown (None: no standard recorded yet, shown as 未核定).
 - **Who owes**: current members (normal, flowing, lost contact), from `due_from` = the later of `DUES_START_MONTH` and
   the month they joined.
-- **Standing** (`DuesStanding`): `last_covered` is the latest month paid (a regular payment, not voided) or waived
-  (an approved decision of 0; open-ended: every month from its first). Arrears are the consecutive months after it
-  up to last month: rules.md §1's "6 consecutive months unpaid". `refresh_standing` recomputes one member's row from
+- **Standing** (`DuesStanding`): `last_covered` is the last month of the unbroken run of covered months from the
+  first month owed — covered: paid (a regular payment, not voided) or waived (an approved decision of 0; open-ended:
+  every month from its first). Arrears are the months from the first gap up to last month: paying a later month
+  never hides an earlier one left unpaid (rules.md §1's "6 consecutive months unpaid" counts from the gap). `refresh_standing` recomputes one member's row from
   their own rows, under the row's lock; every write that pays, voids or waives calls it in its transaction.
 """
 
@@ -18,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from apps.members.models import Member
 
@@ -85,13 +86,38 @@ def amount_due(member: Member, month: date) -> Decimal | None:
     return amounts_due([member.pk], month)[member.pk]
 
 
+def covered_through(first_owed: date, paid_months, waivers) -> date | None:
+    """The last month of the unbroken run of covered months from `first_owed` (None when that month itself is not
+    covered; FOREVER when an open-ended waiver is reached). `paid_months`: months with a regular payment not voided;
+    `waivers`: (first month, last month or None) of approved decisions of 0."""
+    paid = set(paid_months)
+    ends = [*paid, *(last for _first, last in waivers if last is not None)]
+    if any(last is None for _first, last in waivers):  # reached from wherever the run starts
+        ends.append(max(first_owed, *(first for first, last in waivers if last is None)))
+    if not ends:
+        return None
+    month, last_covered, horizon = first_owed, None, max(ends)
+    while month <= horizon:
+        waiver = next(((first, last) for first, last in waivers if first <= month and (last is None or month <= last)),
+                      None)
+        if waiver is not None and waiver[1] is None:
+            return FOREVER
+        if month not in paid and waiver is None:
+            break
+        last_covered, month = month, add_months(month, 1)
+    return last_covered
+
+
+def waivers_of(decisions) -> list[tuple[date, date | None]]:
+    return [(d.first_month, d.last_month) for d in decisions
+            if d.status == HardshipStatus.APPROVED and d.monthly_amount == 0]
+
+
 def last_covered(member: Member) -> date | None:
-    paid = DuesPayment.objects.filter(member=member, kind=PaymentKind.REGULAR, voided_at__isnull=True).aggregate(
-        m=Max("month"))["m"]
-    covered = [paid] if paid else []
-    for d in HardshipDecision.objects.filter(member=member, status=HardshipStatus.APPROVED, monthly_amount=0):
-        covered.append(FOREVER if d.last_month is None else d.last_month)
-    return max(covered) if covered else None
+    paid = DuesPayment.objects.filter(member=member, kind=PaymentKind.REGULAR, voided_at__isnull=True).values_list(
+        "month", flat=True)
+    decisions = HardshipDecision.objects.filter(member=member, status=HardshipStatus.APPROVED, monthly_amount=0)
+    return covered_through(due_from(member), paid, waivers_of(decisions))
 
 
 def refresh_standing(member: Member) -> DuesStanding:
@@ -105,7 +131,8 @@ def refresh_standing(member: Member) -> DuesStanding:
 
 
 def months_behind(standing: DuesStanding, today: date) -> int:
-    """Consecutive months unpaid, from the month after the last covered (or the first owed) through last month."""
+    """Months behind: from the first month not covered (the month after the unbroken covered run, or the first owed)
+    through last month."""
     if standing.last_covered == FOREVER:
         return 0
     last_month = add_months(month_start(today), -1)

@@ -17,13 +17,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from apps.access import policy
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core.evidence import check_upload
 from apps.core.excel import CellError, parse_date_cell, text_cell
+from apps.core.money import MoneySum
 from apps.core.xlsxread import read_only_workbook
 
 from .models import DuesPayment, PaymentMethod, StatementImport, StatementLine
@@ -34,6 +35,7 @@ COLUMNS = {"日期": "paid_on", "金额": "amount", "流水号": "reference", "�
 MAX_ROWS = 20000
 MAX_MB = 5
 MAX_DAYS = 92
+TOTAL_MAX = Decimal("1000000000.00")  # below the 14-digit columns by far
 ZERO = Decimal("0.00")
 
 
@@ -173,6 +175,9 @@ def statement_import(*, actor, organization, method, first_day, last_day, upload
     _match(lines, payments)
     line_total = sum((ln["amount"] for ln in lines), ZERO)
     recorded_total = sum((p.amount for p in payments), ZERO)
+    if line_total >= TOTAL_MAX:
+        # The totals are stored in 14 digits: a statement beyond them is not a branch's dues.
+        raise ValidationError({"file": _("对账单合计金额过大（不能超过{n}元），请检查文件").format(n=TOTAL_MAX)})
     matched = (len(lines) == len(payments) and all(ln["payment"] is not None for ln in lines))
     statement = StatementImport.objects.create(
         organization=organization, method=method, first_day=first_day, last_day=last_day,
@@ -191,10 +196,10 @@ def statement_import(*, actor, organization, method, first_day, last_day, upload
 def statement_days(statement: StatementImport) -> list[dict]:
     """Per day: the statement's count and total beside the recorded payments' (two grouped queries)."""
     days: dict[date, dict] = defaultdict(lambda: {"lines": 0, "line_total": ZERO, "recorded": 0, "recorded_total": ZERO})
-    for row in statement.lines.values("paid_on").annotate(n=Count("pk"), s=Sum("amount")).order_by():
+    for row in statement.lines.values("paid_on").annotate(n=Count("pk"), s=MoneySum("amount")).order_by():
         days[row["paid_on"]].update(lines=row["n"], line_total=row["s"])
     for row in (recorded_payments(statement.organization, statement.method, statement.first_day, statement.last_day)
-                .values("paid_on").annotate(n=Count("pk"), s=Sum("amount")).order_by()):
+                .values("paid_on").annotate(n=Count("pk"), s=MoneySum("amount")).order_by()):
         days[row["paid_on"]].update(recorded=row["n"], recorded_total=row["s"])
     out = []
     for day in sorted(days):

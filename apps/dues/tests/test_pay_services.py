@@ -45,7 +45,8 @@ def setup(tree, today):
     return tree
 
 
-def test_record_posts_ledger_and_refreshes_standing(setup):
+def test_record_posts_ledger_and_refreshes_standing(setup, settings):
+    settings.DUES_START_MONTH = "2026-06"  # owed from June: paying it covers every month owed
     tree = setup
     p = pay(tree, month=date(2026, 6, 20))
     assert p.month == JUNE and p.organization == tree.branch_a and p.amount == D("12.50") and not p.remit_in_full
@@ -136,7 +137,8 @@ def test_closed_month_refused(setup):
     assert "已由甲镇党委结账" in refused(tree)
 
 
-def test_void_reverses_and_ledger_balances(setup):
+def test_void_reverses_and_ledger_balances(setup, settings):
+    settings.DUES_START_MONTH = "2026-05"  # owed from May
     tree = setup
     a = pay(tree)
     b = pay(tree, month=date(2026, 5, 1))
@@ -168,7 +170,8 @@ def test_void_in_closed_month_refused(setup):
         payment_services.payment_void(actor=tree.users["secretary_a"], payment=p, reason="错")
 
 
-def test_quarter_all_or_nothing(setup):
+def test_quarter_all_or_nothing(setup, settings):
+    settings.DUES_START_MONTH = "2026-03"  # owed from March
     tree = setup
     with pytest.raises(ValidationError) as exc:  # July–September ahead without consent: each month named
         payment_services.payments_record_quarter(actor=tree.users["secretary_a"], member=tree.member_a,
@@ -184,7 +187,8 @@ def test_quarter_all_or_nothing(setup):
                                                     first_month=date(2026, 3, 1), count=4, method="bank",
                                                     paid_on=TODAY)
     assert [p.month.month for p in done] == [3, 4, 5, 6]
-    assert DuesStanding.objects.get(member=tree.member_a).last_covered == date(2026, 8, 1)
+    # August was paid ahead, but July is not: the unbroken run of months covered ends in June.
+    assert DuesStanding.objects.get(member=tree.member_a).last_covered == date(2026, 6, 1)
 
 
 def test_batch_all_or_nothing(setup):

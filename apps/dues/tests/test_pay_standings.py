@@ -22,7 +22,8 @@ def _today(settings):
     yield from frozen(settings)
 
 
-def test_check_and_rebuild(tree, today, capsys):
+def test_check_and_rebuild(tree, today, capsys, settings):
+    settings.DUES_START_MONTH = "2026-05"  # owed from May
     standard(tree.member_a, by=tree.users["secretary_a"])
     payment_services.payment_record(actor=tree.users["secretary_a"], member=tree.member_a, month=date(2026, 5, 1),
                                     amount="12.50", method="cash", paid_on=TODAY)

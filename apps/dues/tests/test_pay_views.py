@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.dues import payment_services
 from apps.dues.models import DuesPayment
+from apps.members.models import Member
 from tests.factories import make_member
 
 from .pay_helpers import JUNE, TODAY, frozen, standard
@@ -34,6 +35,9 @@ def pay(tree, member, month=JUNE, amount="12.50"):
 
 @pytest.fixture
 def setup(tree, today):
+    # 张三 was admitted in April 2026: owed from April (everyone else from the start month, 2025-01).
+    Member.objects.filter(pk=tree.member_a.pk).update(joined_on=date(2026, 4, 10))
+    tree.member_a.refresh_from_db()
     standard(tree.member_a, by=tree.users["secretary_a"])
     standard(tree.member_b, "3.00", by=tree.users["secretary_b"])
     return tree
@@ -83,6 +87,7 @@ def test_sheet_figures_and_quick_pay(client, setup):
     other = make_member(tree.branch_a, "王五", party_group=tree.group_a)
     standard(other, "0.50")
     make_member(tree.branch_a, "赵六")  # no standard: 未核定
+    pay(tree, tree.member_a, month=date(2026, 4, 1))
     pay(tree, tree.member_a, month=date(2026, 5, 1))
     client.force_login(tree.users["secretary_a"])
     page = client.get(f"/dues/sheet/?org={tree.branch_a.pk}&month=2026-06")
@@ -110,13 +115,15 @@ def test_sheet_figures_and_quick_pay(client, setup):
 
 def test_batch(client, setup):
     tree = setup
-    other = make_member(tree.branch_a, "王五")
+    other = make_member(tree.branch_a, "王五", joined_on=date(2026, 6, 1))  # owed from June
     standard(other, "0.50")
+    pay(tree, tree.member_a, month=date(2026, 4, 1))
+    pay(tree, tree.member_a, month=date(2026, 5, 1))
     client.force_login(tree.users["secretary_a"])
     data = {"org": tree.branch_a.pk, "month": "2026-06", "members": [tree.member_a.pk, other.pk],
             "method": "bank", "paid_on": "2026-06-10"}
     r = client.post("/dues/sheet/batch/", {**data, "members": [tree.member_a.pk, tree.member_b.pk]})
-    assert r.status_code == 400 and not DuesPayment.objects.exists()  # branch B's member is not on the sheet
+    assert r.status_code == 400 and not DuesPayment.objects.filter(month=JUNE).exists()  # B's member: not on the sheet
     r = client.post("/dues/sheet/batch/", data)
     assert r.status_code == 302
     assert DuesPayment.objects.filter(month=JUNE, method="bank").count() == 2
@@ -185,9 +192,9 @@ def _behind(tree, months):
     """A member of branch A who has paid through (June − months − 1): `months` months behind."""
     from apps.dues.rules import add_months
 
-    m = make_member(tree.branch_a, f"欠{months}")
-    standard(m, "1.00")
     last = add_months(JUNE, -months - 1)
+    m = make_member(tree.branch_a, f"欠{months}", joined_on=last)  # owed from that month
+    standard(m, "1.00")
     if last >= date(2025, 12, 1):
         pay(tree, m, month=last, amount="1.00")
     else:  # beyond back-payment: the standing written as the import of older books would leave it
@@ -198,6 +205,7 @@ def _behind(tree, months):
 
 def test_arrears_levels(client, setup):
     tree = setup
+    pay(tree, tree.member_a, month=date(2026, 4, 1))
     pay(tree, tree.member_a, month=date(2026, 5, 1))  # up to date
     members = {n: _behind(tree, n) for n in (2, 3, 5, 6)}
     client.force_login(tree.users["secretary_a"])

@@ -102,3 +102,16 @@ def test_admission_month_uses_its_own_standard():
     assert standing.standard_in_force([admitted], date(2026, 6, 1)) is admitted
     assert standing.standard_in_force([admitted], date(2026, 7, 1)) is admitted
     assert standing.standard_in_force([admitted], date(2026, 5, 1)) is None
+
+
+def test_covered_through_counts_the_unbroken_run_from_the_first_month_owed():
+    from apps.dues.standing import FOREVER, covered_through
+
+    jan, feb, mar, apr, may = (date(2026, m, 1) for m in range(1, 6))
+    assert covered_through(jan, {jan, feb, mar}, []) == mar
+    assert covered_through(jan, {jan, mar, apr}, []) == jan  # paying later months never hides February
+    assert covered_through(jan, {feb, mar}, []) is None  # January itself unpaid
+    assert covered_through(jan, {jan}, [(feb, mar)]) == mar  # a waiver covers its months
+    assert covered_through(jan, {jan}, [(feb, None)]) == FOREVER  # an open-ended one every month from its first
+    assert covered_through(may, set(), [(jan, None)]) == FOREVER  # whenever the run starts after it
+    assert covered_through(jan, set(), [(feb, None)]) is None

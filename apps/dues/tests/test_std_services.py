@@ -126,7 +126,7 @@ def test_hardship_steps_and_amount_changes_only_when_approved(tree):
 
 def test_waiver_refreshes_standing(tree):
     _set(tree)
-    d = _apply(tree, last_month=None)
+    d = _apply(tree, first_month=date(2026, 1, 1), last_month=None)  # from the first month owed
     services.hardship_agree(actor=tree.users["secretary_a"], decision=d)
     services.hardship_approve(actor=tree.users["district_admin"], decision=d)  # the root is above
     assert DuesStanding.objects.get(member=tree.member_a).last_covered == standing.FOREVER

@@ -7,32 +7,32 @@ queries (the latest regular, not voided payment per member; the approved waivers
 Who has a standing: every current member, and whoever already has a row.
 """
 
+from collections import defaultdict
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from apps.dues.models import DuesPayment, DuesStanding, HardshipDecision, HardshipStatus, PaymentKind
-from apps.dues.standing import FOREVER, due_from
+from apps.dues.standing import covered_through, due_from
 from apps.members.models import CURRENT_STATUSES, Member
 
 CHUNK = 5000
 
 
 def expected(members) -> dict:
-    """member id → (due_from, last_covered) for these members: two grouped queries."""
+    """member id → (due_from, last_covered) for these members: two grouped queries (the months paid, the waivers),
+    then `standing.covered_through`, the rule the services apply."""
     ids = [m.pk for m in members]
-    paid = dict(DuesPayment.objects.filter(member_id__in=ids, kind=PaymentKind.REGULAR, voided_at__isnull=True)
-                .values("member_id").annotate(m=Max("month")).values_list("member_id", "m"))
-    waived: dict = {}
-    for member_id, last in HardshipDecision.objects.filter(
-            member_id__in=ids, status=HardshipStatus.APPROVED, monthly_amount=0).values_list("member_id", "last_month"):
-        last = FOREVER if last is None else last
-        waived[member_id] = max(waived.get(member_id, last), last)
-    result = {}
-    for m in members:
-        covered = [d for d in (paid.get(m.pk), waived.get(m.pk)) if d is not None]
-        result[m.pk] = (due_from(m), max(covered) if covered else None)
-    return result
+    paid = defaultdict(set)
+    for member_id, month in DuesPayment.objects.filter(member_id__in=ids, kind=PaymentKind.REGULAR,
+                                                       voided_at__isnull=True).values_list("member_id", "month"):
+        paid[member_id].add(month)
+    waivers = defaultdict(list)
+    for d in HardshipDecision.objects.filter(member_id__in=ids, status=HardshipStatus.APPROVED, monthly_amount=0):
+        waivers[d.member_id].append((d.first_month, d.last_month))
+    return {m.pk: (due_from(m), covered_through(due_from(m), paid.get(m.pk, ()), waivers.get(m.pk, [])))
+            for m in members}
 
 
 def chunks():
