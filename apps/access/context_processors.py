@@ -29,5 +29,7 @@ def access(request):
             "ballots": policy.has_capability(user, "ballot.view"),
             # 党费 (apps.dues registers the capability; named here, never imported)
             "dues": policy.has_capability(user, "dues.view"),
+            "dues_collect": policy.has_capability(user, "dues.collect"),
+            "funds": policy.has_capability(user, "fund.view"),
         }
     }

@@ -111,11 +111,18 @@ def write_dues(orgs, members_by_org, rng, today, log, *, focus_branch, fund_town
         if rng.random() < 0.06:
             stops[member_id] = add_months(this_month, -rng.randint(1, 8))
     focus = [m.pk for m in members_by_org.get(focus_branch.pk, []) if m.pk in plan]
-    for member_id, behind in zip(focus[1:4], (3, 4, 7), strict=False):  # focus[0]: the demo member pays
+    # The demo member's account goes first (it pays; 我的党费 shows a member in good standing), whoever joined first.
+    demo_member = User.objects.filter(username="member").values_list("member_id", flat=True).first()
+    focus.sort(key=lambda pk: pk != demo_member)
+    # The three behind joined before the months they miss (a member who joined this month is behind on nothing).
+    behind_ones = [pk for pk in focus[1:] if plan[pk][2] <= add_months(this_month, -8)][:3]
+    for member_id, behind in zip(behind_ones, (3, 4, 7), strict=False):  # focus[0]: the demo member pays
         stops[member_id] = add_months(this_month, -behind)
+    if focus:
+        stops.pop(focus[0], None)
     decisions = []
     for member_id in list(plan)[7::900]:
-        if member_id in focus[:4]:
+        if member_id in focus[:1] + behind_ones:
             continue
         waived.add(member_id)
         stops.pop(member_id, None)
@@ -178,7 +185,8 @@ def write_dues(orgs, members_by_org, rng, today, log, *, focus_branch, fund_town
             parent = parent_of[org.pk]
             received[parent] += amount
             remittances.append(Remittance(organization_id=org.pk, to_organization_id=parent, month=mo, amount=amount,
-                                          remitted_on=add_months(mo, 1) + timedelta(days=rng.randint(2, 12)),
+                                          # never after today: last month's are remitted in this month's first days
+                                          remitted_on=min(today, add_months(mo, 1) + timedelta(days=rng.randint(2, 12))),
                                           recorded_by=clerk, note="演示数据：按月上缴"))
     for start in range(0, len(remittances), CHUNK):
         insert_returning_pks(Remittance, remittances[start:start + CHUNK])
@@ -187,12 +195,15 @@ def write_dues(orgs, members_by_org, rng, today, log, *, focus_branch, fund_town
 
     _write_standings(plan, payments, waived, months)
     fund = _write_fund(fund_town, members_by_org, org_by_pk, months, today, users, rng)
-    # The months before last month are closed at the district committee: read-only from now on.
+    # The months past the back-payment window are closed at the district committee: read-only from now on. The
+    # window's months stay open, so a member a few months behind can still pay them back (a closed month refuses).
     root = next(o for o in orgs if o.depth == 1)
-    MonthClose.objects.bulk_create(MonthClose(organization=root, month=mo, closed_by=clerk) for mo in months[:-2])
-    log(f"  已结账月份 {max(0, len(months) - 2)} 个；关怀基金「{fund.name if fund else '—'}」")
+    open_from = add_months(this_month, -settings.DUES_BACKPAY_MONTHS)
+    closed = [mo for mo in months if mo < open_from]
+    MonthClose.objects.bulk_create(MonthClose(organization=root, month=mo, closed_by=clerk) for mo in closed)
+    log(f"  已结账月份 {len(closed)} 个；关怀基金「{fund.name if fund else '—'}」")
     return {"payments": len(payments), "remittances": len(remittances), "months": months,
-            "behind": {m: stops[m] for m in focus[1:4] if m in stops}, "fund": fund}
+            "behind": {m: stops[m] for m in behind_ones if m in stops}, "fund": fund}
 
 
 def _parents(orgs):

@@ -12,7 +12,7 @@ from apps.orgs.picker import OrgChoiceField
 from .fund_models import INCOME_KINDS, SPENDING_KINDS, FundDirection, FundEntryKind, FundEntryStatus
 from .scopes import FUND_MANAGE
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads, in any locale
 
 
 class FundOpenForm(forms.Form):

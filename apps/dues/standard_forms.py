@@ -34,7 +34,7 @@ class StandardForm(forms.Form):
     category = forms.ChoiceField(label=_("缴纳类别"), choices=DuesCategory.choices)
     base = forms.DecimalField(label=_("月缴纳基数（元）"), required=False, min_value=0, max_digits=9, decimal_places=2,
                               help_text=_("在职党员填税后月工资收入，离退休党员填离退休费；农民、学生、下岗失业、低保党员不填"))
-    effective_from = forms.DateField(label=_("执行日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    effective_from = forms.DateField(label=_("执行日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                      help_text=_("从该日所在月的下一个月起执行；入党当月从入党之日起"))
     note = forms.CharField(label=_("说明"), required=False, max_length=200, validators=[_no_nul])
 
