@@ -230,6 +230,13 @@ class CaseSeeder:
                 and self.clock - timedelta(days=13) <= p.at < self.clock - timedelta(days=8)]
         for p in late[-3:]:
             p.force = "overdue"
+        # Whatever the day, a few cases are in hand at the clock: signed, one with a progress note (办理中), none
+        # resolved yet (without them, the in-flight statuses depended on the day the demo was seeded).
+        recent = [p for p in mine if not p.force and p.at < self.clock - timedelta(days=1)][-2:]  # the township's
+        recent += [p for p in free if not p.force and p not in recent
+                   and self.clock - timedelta(days=4) <= p.at < self.clock - timedelta(days=1)]
+        for i, p in enumerate(recent[:2] + recent[-2:]):
+            p.force = "in_hand_noted" if i % 2 else "in_hand"
 
     # ------------------------------------------------------------ playing
 
@@ -443,6 +450,11 @@ class CaseSeeder:
             resolved = start + (case.deadline - start) * min(0.97, rng.uniform(*share) * rng.uniform(0.5, 1.4))
         minimum = timedelta(minutes={Urgency.EMERGENCY: 15, Urgency.UTILITY: 40}.get(case.urgency, 180))
         resolved = max(resolved, start + minimum)
+        if p.force in ("in_hand", "in_hand_noted"):
+            resolved = max(resolved, self.clock + timedelta(days=1))
+            if p.force == "in_hand_noted":
+                steps.append((_whole(min(start + timedelta(minutes=20), self.clock - timedelta(minutes=5))), "note",
+                              (NOTES[0], True)))
         if case.urgency in (Urgency.GENERAL, Urgency.COMPLEX) and rng.random() < 0.3:
             steps.append((_whole(start + (resolved - start) * rng.uniform(0.2, 0.8)), "note", (rng.choice(NOTES), True)))
         if rng.random() < 0.08:
