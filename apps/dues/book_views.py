@@ -79,7 +79,8 @@ def books(request):
     can_collect = policy.can(user, DUES_COLLECT, org)
     sent_or_received = policy.restrict(book_selectors.remittances_of(org, month), user)
     payments = policy.restrict(DuesPayment, user).filter(organization__path__startswith=org.path)
-    closes = policy.restrict(MonthClose, user).filter(organization__path__startswith=org.path)
+    closes = (policy.restrict(MonthClose, user).filter(organization__path__startswith=org.path)
+              | closing.covering(org))
     return render(request, "dues/book_home.html", {
         "form": form, "org": org, "month": month, "own": book_selectors.reconcile(org, month),
         "children": book_selectors.reconcile_children(org, month), "remittances": sent_or_received[:200],

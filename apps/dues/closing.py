@@ -24,6 +24,12 @@ def closed_at(organization: Organization, month: date) -> MonthClose | None:
             .select_related("organization").order_by("organization__depth").first())
 
 
+def covering(organization: Organization):
+    """The closes made above the organization: they close its months too, so its books list them (the
+    organizations above are otherwise out of its staff's scope)."""
+    return MonthClose.objects.filter(organization__path__in=ancestor_paths(organization.path)[:-1])
+
+
 def require_open(organization: Organization, month: date) -> None:
     close = closed_at(organization, month)
     if close is not None:

@@ -151,3 +151,14 @@ def test_money_sums_come_back_to_the_fen(tree, today):
     assert total == D("0.80") and str(total) == "0.80"
     assert DuesStandard.objects.count() == 1
     assert book_services  # the books read their sums the same way (book_selectors._q)
+
+
+def test_a_townships_books_list_the_months_closed_above_it(client, tree, today):
+    MonthClose.objects.create(organization=tree.district, month=date(2026, 3, 1), closed_by=tree.users["district_admin"])
+    client.force_login(tree.users["town_a_admin"])
+    r = client.get(f"/dues/books/?org={tree.town_a.pk}&month=2026-05")
+    assert r.status_code == 200
+    assert [(c.organization_id, c.month) for c in r.context["closes"]] == [(tree.district.pk, date(2026, 3, 1))]
+    client.force_login(tree.users["secretary_b"])  # another township's branch: its own books, no other close
+    r = client.get(f"/dues/books/?org={tree.branch_b.pk}&month=2026-05")
+    assert [c.organization_id for c in r.context["closes"]] == [tree.district.pk]
