@@ -17,8 +17,8 @@ from apps.orgs.models import OrgMemberCount
 pytestmark = pytest.mark.django_db
 
 
-def test_records_and_evaluations_register_their_sections_in_order():
-    assert [s.key for s in hooks.profile_sections()] == ["attendance", "evaluation_results"]
+def test_records_evaluations_and_dues_register_their_sections_in_order():
+    assert [s.key for s in hooks.profile_sections()] == ["attendance", "evaluation_results", "dues"]
     with pytest.raises(RuntimeError):
         hooks.register_profile_section("attendance", order=1, template="x.html", context=lambda member, user: {})
 
