@@ -459,6 +459,15 @@ def _load_sqlite(path: Path, expected: dict):
         source.close()
 
 
+DROP_OWN_FUNCTIONS = """DO $$ DECLARE f record; BEGIN
+  FOR f IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = current_schema()
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+  LOOP EXECUTE 'DROP FUNCTION IF EXISTS ' || f.sig || ' CASCADE'; END LOOP;
+END $$;
+"""
+
+
 def _load_postgresql(path: Path):
     for tool in ("pg_restore", "psql"):
         _need(tool)
@@ -473,6 +482,9 @@ def _load_postgresql(path: Path):
     head = "SET client_min_messages = warning;\nBEGIN;\n"
     if tables:
         head += f"DROP TABLE IF EXISTS {', '.join(qn(t) for t in tables)} CASCADE;\n"
+    # The schema's own functions go too (the dump creates them again: the dues ledger's trigger functions), not those
+    # an extension owns (pg_trgm's).
+    head += DROP_OWN_FUNCTIONS
     with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as load_err:
         load = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],  # noqa: S603,S607
                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_err, env=env)
