@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 ASSETS := static/vendor/.installed
 
-.PHONY: run dev prepare test lint checks imports unit browser bench seed-district install install-dev assets browser-deps clean backup restore soak
+.PHONY: run dev prepare test lint checks imports unit browser bench seed-district install install-dev assets browser-deps pdf-deps clean backup restore soak
 
 ## Tests. BROWSER=0 leaves the browser tests out of `make test` (CI's SQLite pass: CI runs them once, on PostgreSQL).
 ## WORKERS: pytest-xdist processes for the unit and integration tests (auto: one per core; 0: none, in this process).
@@ -43,7 +43,7 @@ install-dev: install $(VENV)/.installed-dev
 ## gunicorn (config/gunicorn.conf.py: a fixed pool of workers, so database connections stay bounded) and beside it a
 ## background worker (manage.py worker: imports, exports, the scheduled maintenance; more can run on any machine that
 ## shares the database and var/jobs). Ctrl-C stops both.
-run: install prepare
+run: install pdf-deps prepare
 	@$(PY) manage.py worker & worker=$$!; \
 	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py & web=$$!; \
 	trap 'kill $$web $$worker 2>/dev/null' INT TERM HUP; \
@@ -75,6 +75,15 @@ prepare: install
 	@echo ""
 
 ## Debian packages the browser tests need (Chromium, CJK fonts, pdftotext for the printed pages); installed once.
+## make pdf-deps: what WeasyPrint (the 组织关系介绍信 PDFs) needs from the system: Pango and the CJK fonts it finds by
+## family name (Noto Sans/Serif CJK SC), and poppler-utils whose pdftotext the tests read the PDFs with.
+pdf-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK" || ! command -v pdftotext >/dev/null; then \
+	  pkgs="libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; fi; \
+	fi
+
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
@@ -97,7 +106,7 @@ imports: install-dev
 	$(timed) "import rules" $(BIN)/lint-imports --no-cache
 
 ## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes.
-unit: install-dev
+unit: install-dev pdf-deps
 	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser"
 
 ## tests/browser: Chromium against the live server; the demo district is seeded once per process (tests/snapshot.py).

@@ -384,6 +384,13 @@ DUES_ARREARS_LIST_MONTHS = env_int("DUES_ARREARS_LIST_MONTHS", 6)
 DUES_START_MONTH = os.environ.get("DUES_START_MONTH", "2026-01")
 # The care fund's public summary merges cells (a type in a period) with fewer beneficiaries than this.
 FUND_PUBLIC_MIN_BENEFICIARIES = env_int("FUND_PUBLIC_MIN_BENEFICIARIES", 3)
+# 发展党员 (rules.md §2): local practice. 公示 lasts this many working days at the four points (activist, development
+# target, admission, 转正); the dashboards list steps due within ADMISSION_DUE_SOON_DAYS days; activists are reviewed
+# every ADMISSION_REVIEW_MONTHS months (细则第十二条: half-yearly).
+ADMISSION_PUBLICITY_WORKING_DAYS = env_int("ADMISSION_PUBLICITY_WORKING_DAYS", 5)
+ADMISSION_DUE_SOON_DAYS = env_int("ADMISSION_DUE_SOON_DAYS", 14)
+ADMISSION_REVIEW_MONTHS = env_int("ADMISSION_REVIEW_MONTHS", 6)
+ADMISSION_DOCUMENT_MAX_MB = env_int("ADMISSION_DOCUMENT_MAX_MB", 10)
 # The same for an assessment round's ranking, staff and public (a district round: ~2,600 organizations).
 ASSESSMENT_RANKING_CHART_ROWS = env_int("ASSESSMENT_RANKING_CHART_ROWS", 30)
 # The depth of the township organizations in the tree (the district's committee at 1): the monthly case roll-ups
@@ -491,3 +498,17 @@ LOGGING = {
     # Request bodies and SQL parameters may carry ID numbers: keep those loggers quiet.
     "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
 }
+
+# 组织关系转接 (rules.md §4; local practice, so settings). A transfer not accepted or rejected within this many days is
+# flagged on the lists; a 组织关系介绍信 is valid this many days within the city / outside it (never more than the
+# maximum, 3 months); its 回执 is expected back within this many months, flagged after. A batch PDF holds at most this
+# many letters.
+TRANSFER_PENDING_DAYS_FLAG = env_int("TRANSFER_PENDING_DAYS_FLAG", 30)
+LETTER_VALIDITY_DAYS_CITY = env_int("LETTER_VALIDITY_DAYS_CITY", 10)
+LETTER_VALIDITY_DAYS_OUTSIDE = env_int("LETTER_VALIDITY_DAYS_OUTSIDE", 30)
+LETTER_VALIDITY_DAYS_MAX = env_int("LETTER_VALIDITY_DAYS_MAX", 90)
+LETTER_RECEIPT_MONTHS = env_int("LETTER_RECEIPT_MONTHS", 1)
+LETTER_BATCH_MAX = env_int("LETTER_BATCH_MAX", 200)
+# 党员证明信 and 流动党员活动证: valid this many days unless set when issued.
+CERTIFICATE_VALIDITY_DAYS = env_int("CERTIFICATE_VALIDITY_DAYS", 180)
+FLOW_CARD_VALIDITY_DAYS = env_int("FLOW_CARD_VALIDITY_DAYS", 365)

@@ -8,4 +8,5 @@ class MembershipConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        pass  # each surface registers its scopes here (admission_scopes, transfer_scopes, …)
+        # each surface registers its scopes here
+        from . import admission_scopes, transfer_scopes  # noqa: F401

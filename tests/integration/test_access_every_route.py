@@ -162,6 +162,7 @@ def world(tree, settings):
     hardship = _dues_hardship(tree)
     fund, fund_entry = _care_fund(tree)
     dues_books = _dues_books(tree)
+    transfer, letter, document = _transfers(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -178,6 +179,7 @@ def world(tree, settings):
         "duties": duty_list.pk, "items": duty_list.items.get().pk, "org": tree.branch_a.pk, "inspections": inspection.pk,
         "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "hardship": hardship.pk,
         "funds": fund.pk,
+        "transfers": transfer.pk, "letters": letter.pk, "documents": document.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -193,7 +195,7 @@ def world(tree, settings):
                                     "object_id": tree.branch_a.pk},
                 "dues/payments/member/": {"member": tree.member_a.pk}, "dues/payments/": {"payments": dues_payment.pk},
                 "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk}, **_ballot_routes(tree),
-                **dues_books}
+                **dues_books, **_admission_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -242,6 +244,22 @@ def _dues_books(tree):
         imported_by=admin)
     return {"dues/books/remittances/": {"remittances": remittance.pk}, "dues/books/full/": {"full": big.pk},
             "dues/statements/": {"statements": statement.pk}}
+
+
+def _admission_routes(tree):
+    """An applicant of branch A with a document on its talk (issue 15: admission)."""
+    from apps.core.idcard import make_id_number
+    from apps.membership import admission_services
+    from apps.membership.admission_models import AdmissionDocument
+
+    applicant = admission_services.applicant_create(actor=tree.users["secretary_a"], organization=tree.branch_a, data={
+        "name": "申请人甲", "id_number": make_id_number("500102", date(1990, 1, 1), 75), "applied_on": date(2024, 1, 2)})
+    pdf = SimpleUploadedFile("谈话.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+    step = admission_services.step_record(actor=tree.users["secretary_a"], applicant=applicant, number=2, uploads=[pdf],
+                                          data={"done_on": date(2024, 1, 20), "talk_partner": tree.member_a})
+    document = AdmissionDocument.objects.get(step=step)
+    return {"membership/admission/documents/": {"pk": document.pk},
+            "membership/admission/": {"pk": applicant.pk, "kind": "receipt"}}
 
 
 def routes(world):
@@ -418,6 +436,21 @@ def _honours(tree):
     nomination = honour_services.nomination_create(actor=None, kind=kind, nominated_by_org=tree.town_a,
                                                    nominee_org=tree.branch_a, reasons="事迹突出", files=[pdf])
     return campaign, kind, nomination, nomination.files.get()
+def _transfers(tree):
+    """组织关系转接 of branch A: a transfer to another branch of township A (out of branch B's sight), a 介绍信 and a
+    党员证明信 of a member of branch A."""
+    from apps.membership import transfer_services
+    from tests.factories import make_member, make_org, refresh
+
+    secretary = tree.users["secretary_a"]
+    branch_c = make_org("丙村党支部", "branch", refresh(tree.town_a), code="A0000019", domain="village")
+    transfer = transfer_services.transfer_issue(actor=secretary, member=make_member(tree.branch_a, "转接人"),
+                                                to_organization=branch_c, reason="工作调动")
+    letter = transfer_services.letter_issue(actor=secretary, member=tree.member_a, destination="外地某党支部")
+    document = transfer_services.document_issue(actor=secretary, member=tree.member_a, kind="certificate")
+    return transfer, letter, document
+
+
 def _duties(admin, tree, today):
     """Branch A's own duty list with an item, and its inspection of last quarter with an evidence file."""
     from apps.assessment import duty_selectors, duty_services
