@@ -105,13 +105,14 @@ checks: install-dev
 imports: install-dev
 	$(timed) "import rules" $(BIN)/lint-imports --no-cache
 
-## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes.
+## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes; the slowest tests
+## are listed at the end (the run must stay well under CI's 30 minutes).
 unit: install-dev pdf-deps
-	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser"
+	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser" --durations=20
 
 ## tests/browser: Chromium against the live server; the demo district is seeded once per process (tests/snapshot.py).
 browser: install-dev browser-deps
-	$(timed) "browser $(DB_LABEL)" $(BIN)/pytest -q -n $(BROWSER_WORKERS) -m browser tests/browser
+	$(timed) "browser $(DB_LABEL)" $(BIN)/pytest -q -n $(BROWSER_WORKERS) -m browser tests/browser --durations=15
 
 ## make bench: figures at district scale beside their bare baselines (var/bench.sqlite3, or DATABASE_URL if set).
 ## make bench SCALE=province: the same figures on the province bench data set (38 copies of the district; another
