@@ -250,12 +250,12 @@ def write_membership(orgs, today, log, *, focus_branch, focus_town, seed=2026):
         actor=admin, organization=root, data={"prefix": "SF", "first": 900001, "last": 900500}))
     book_ranges.sort(key=lambda r: -r.organization.depth)  # the nearest range first
 
-    # A member of the secretary's branch under 留党察看: they may not introduce (the branch sees the refusal).
+    # A member of the secretary's branch under 留党察看 (two years, since 20 months ago): they may not introduce.
     demo_member = User.objects.filter(username="member").values_list("member_id", flat=True).first()
     disciplined = (Member.objects.filter(organization=focus_branch, category=MemberCategory.FULL,
                                          status=MemberStatus.NORMAL).exclude(pk=demo_member).order_by("-pk").first())
     admission_services.discipline_record_create(actor=town_admin, member=disciplined, kind=DisciplineKind.PROBATION,
-                                                starts_on=today - timedelta(days=120))
+                                                starts_on=add_months(today, -20), ends_on=add_months(today, 4))
     avoid = {disciplined.pk}
 
     w = _Writer(today, users, rng)
@@ -366,8 +366,14 @@ def _write_transfers(orgs, today, users, focus_branch, focus_town, demo_member, 
         used.update(m.pk for m in found)
         return found
 
+    def paid_by(member, day):
+        """The dues month a paper of `day` states: the standing now, but no later than that day's month."""
+        paid = transfer_services.selectors.dues_paid_to(member)
+        return min(paid, day.replace(day=1)) if paid else None
+
     def backdate(transfer, sent, decided=None):
-        Transfer.objects.filter(pk=transfer.pk).update(sent_on=sent, decided_on=decided)
+        Transfer.objects.filter(pk=transfer.pk).update(sent_on=sent, decided_on=decided,
+                                                       dues_paid_to=paid_by(transfer.member, sent))
 
     a, b = branches[0], branches[1]
     c = branches[2] if len(branches) > 2 else focus_branch
@@ -403,7 +409,7 @@ def _write_transfers(orgs, today, users, focus_branch, focus_town, demo_member, 
             IntroductionLetter.objects.create(
                 organization=branch, member=m, destination="中共重庆市渝北区龙溪街道工作委员会" if reach == Reach.CITY
                 else "中共成都市武侯区委组织部", reach=reach, validity_days=transfer_services.default_validity(reach),
-                dues_paid_to=transfer_services.selectors.dues_paid_to(m), issued_on=issued, issued_by=town_admin,
+                dues_paid_to=paid_by(m, issued), issued_on=issued, issued_by=town_admin,
                 number=transfer_services.next_number(branch, Series.LETTER, issued.year),
                 receipt_on=today - timedelta(days=receipt) if receipt else None,
                 receipt_note="回执已收到" if receipt else "")

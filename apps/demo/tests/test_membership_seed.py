@@ -130,11 +130,14 @@ def test_the_demo_admission_satisfies_every_rule_and_fills_the_dashboard(monkeyp
         assert t.member.organization_id == t.to_organization_id and t.decided_on <= TODAY
     for t in Transfer.objects.exclude(status=TransferStatus.ACCEPTED).select_related("member"):
         assert t.member.organization_id == t.from_organization_id
+    for t in Transfer.objects.exclude(dues_paid_to=None):
+        assert t.dues_paid_to <= t.sent_on
     # Letters: one past its month without the 回执, one returned; a letter in; 证明信 and 活动证.
     assert IntroductionLetter.objects.filter(transfer_selectors.receipt_overdue_q(TODAY)).count() == 1
     assert IntroductionLetter.objects.filter(receipt_on__isnull=False).count() == 1
     for letter in IntroductionLetter.objects.all():
         assert letter.issued_on <= TODAY and (letter.receipt_on is None or letter.issued_on <= letter.receipt_on)
+        assert letter.dues_paid_to is None or letter.dues_paid_to <= letter.issued_on  # as it stood that day
     assert IncomingLetter.objects.count() == 1
     kinds = set(IssuedDocument.objects.values_list("kind", "status"))
     assert {(Series.CERTIFICATE, DocumentStatus.ISSUED), (Series.CERTIFICATE, DocumentStatus.CLOSED),
