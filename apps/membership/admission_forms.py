@@ -11,6 +11,9 @@ from . import admission_rules as rules
 from .admission_models import StepOutcome
 
 DATE = forms.DateInput(attrs={"type": "date"})
+# The branch's full members to pick from: a taller list, and how to pick more than one.
+PEOPLE = forms.SelectMultiple(attrs={"size": 8})
+PICK_SEVERAL = _("可选多人：电脑上按住 Ctrl 键（Mac 为 ⌘ 键）逐个点选；手机上直接勾选")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -65,8 +68,10 @@ def _count(label):
 class StepForm(forms.Form):
     done_on = forms.DateField(label=_("日期"), widget=DATE)
     talk_partner = forms.ModelChoiceField(label=_("谈话人"), queryset=Member.objects.none())
-    contacts = forms.ModelMultipleChoiceField(label=_("培养联系人（1至2名正式党员）"), queryset=Member.objects.none())
-    introducers = forms.ModelMultipleChoiceField(label=_("入党介绍人（2名正式党员）"), queryset=Member.objects.none())
+    contacts = forms.ModelMultipleChoiceField(label=_("培养联系人（1至2名正式党员）"), queryset=Member.objects.none(),
+                                              help_text=PICK_SEVERAL, widget=PEOPLE)
+    introducers = forms.ModelMultipleChoiceField(label=_("入党介绍人（2名正式党员）"), queryset=Member.objects.none(),
+                                                 help_text=PICK_SEVERAL, widget=PEOPLE)
     publicity_from = forms.DateField(label=_("公示开始日期"), widget=DATE)
     training_days = forms.IntegerField(label=_("培训天数"), min_value=0, max_value=365, required=False)
     training_hours = forms.IntegerField(label=_("培训学时"), min_value=0, max_value=10000, required=False)
