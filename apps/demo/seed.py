@@ -62,6 +62,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .cases_seed import CASE_COUNTS, DEMO_QUERY_CODE, write_cases
     from .dues_seed import write_dues
     from .evaluations_seed import write_evaluations
+    from .flows_seed import write_flows
     from .records_seed import write_records
     from .sanshu_seed import seed_sanshu
 
@@ -90,6 +91,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
             write_publication(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
             write_pay(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
         write_dues(orgs, members_by_org, rng, today, log, focus_branch=secretary_branch, fund_town=admin_town)
+        write_flows(orgs, members_by_org, rng, today, log)  # 流出 with report-backs (some overdue), 流入, 失联
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")
