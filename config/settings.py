@@ -512,3 +512,7 @@ LETTER_BATCH_MAX = env_int("LETTER_BATCH_MAX", 200)
 # 党员证明信 and 流动党员活动证: valid this many days unless set when issued.
 CERTIFICATE_VALIDITY_DAYS = env_int("CERTIFICATE_VALIDITY_DAYS", 180)
 FLOW_CARD_VALIDITY_DAYS = env_int("FLOW_CARD_VALIDITY_DAYS", 365)
+# 流动党员 (rules.md §4): a flowing member reports to the home organization at least once in this many months (flagged
+# after); members with neither attendance nor dues for this many months are listed for follow-up (never changed).
+FLOW_REPORT_MONTHS = env_int("FLOW_REPORT_MONTHS", 12)
+LAPSE_FOLLOWUP_MONTHS = env_int("LAPSE_FOLLOWUP_MONTHS", 6)

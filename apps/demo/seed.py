@@ -63,6 +63,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .dues_seed import write_dues
     from .evaluations_seed import write_evaluations
     from .membership_seed import write_membership
+    from .flows_seed import write_flows
     from .records_seed import write_records
     from .sanshu_seed import seed_sanshu
 
@@ -94,6 +95,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         # Applicants at every stage (the township's reminders due and overdue), transfers and letters: after the dues,
         # whose standings the transfers read.
         write_membership(orgs, today, log, focus_branch=secretary_branch, focus_town=admin_town, seed=seed)
+        write_flows(orgs, members_by_org, rng, today, log)  # 流出 with report-backs (some overdue), 流入, 失联
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
     log(f"演示数据已写入；群众诉求的查询码均为 {DEMO_QUERY_CODE}（凭受理编号和查询码可在 /report/track/ 查看办理进度）")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import admission_views as admission
+from . import flow_views as flows
 from . import transfer_letter_views as letter_views
 from . import transfer_views
 
@@ -36,4 +37,20 @@ urlpatterns = [
     path("documents/", letter_views.document_list, name="documents"),
     path("documents/new/", letter_views.document_create, name="document_create"),
     path("documents/<int:pk>/close/", letter_views.document_close, name="document_close"),
+    # flowing members: 流出, 流入, 失联, the follow-up list (flow_views.py)
+    path("flows/", flows.flow_out_list, name="flows"),
+    path("flows/out/new/", flows.flow_out_create, name="flow_out_create"),
+    path("flows/out/<int:pk>/", flows.flow_out_detail, name="flow_out"),
+    path("flows/out/<int:pk>/report/", flows.flow_out_report, name="flow_out_report"),
+    path("flows/out/<int:pk>/end/", flows.flow_out_end, name="flow_out_end"),
+    path("flows/in/", flows.flow_in_list, name="flows_in"),
+    path("flows/in/new/", flows.flow_in_create, name="flow_in_create"),
+    path("flows/in/<int:pk>/", flows.flow_in_detail, name="flow_in"),
+    path("flows/in/<int:pk>/end/", flows.flow_in_end, name="flow_in_end"),
+    path("flows/lost/", flows.lost_list, name="flows_lost"),
+    path("flows/lost/new/", flows.lost_create, name="flow_lost_create"),
+    path("flows/lost/<int:pk>/", flows.lost_detail, name="flow_lost"),
+    path("flows/lost/<int:pk>/search/", flows.lost_search, name="flow_lost_search"),
+    path("flows/lost/<int:pk>/found/", flows.lost_close, name="flow_lost_close"),
+    path("flows/follow-up/", flows.followup, name="flows_followup"),
 ]

@@ -195,7 +195,7 @@ def world(tree, settings):
                                     "object_id": tree.branch_a.pk},
                 "dues/payments/member/": {"member": tree.member_a.pk}, "dues/payments/": {"payments": dues_payment.pk},
                 "ballots/surveys/": survey_routes, "dues/funds/entries/": {"entries": fund_entry.pk}, **_ballot_routes(tree),
-                **dues_books, **_admission_routes(tree)}
+                **dues_books, **_admission_routes(tree), **_flow_routes(tree)}
     # What no public page may show: the resident's name and phone, a member's 身份证 number.
     private = ("杨学伦", "13900000001", tree.member_a.id_number)
     return {"segment": by_segment, "name": by_name, "by_route": by_route, "users": users, "private": private}
@@ -449,6 +449,25 @@ def _transfers(tree):
     letter = transfer_services.letter_issue(actor=secretary, member=tree.member_a, destination="外地某党支部")
     document = transfer_services.document_issue(actor=secretary, member=tree.member_a, kind="certificate")
     return transfer, letter, document
+
+
+def _flow_routes(tree):
+    """流动党员 of branch A: member A away (流出), a member from elsewhere attached to township A's flowing-member
+    branch (流入), a member of branch A out of contact (失联)."""
+    from apps.core.idcard import make_id_number
+    from apps.membership import flow_services
+    from tests.factories import make_member, make_org, refresh
+
+    secretary = tree.users["secretary_a"]
+    flow_branch = make_org("甲镇流动党员党支部", "branch", refresh(tree.town_a), code="A0000059", is_flowing=True)
+    out = flow_services.flow_out_open(actor=secretary, member=tree.member_a, place="上海市", since=date(2025, 1, 1))
+    flow_in = flow_services.flow_in_register(actor=secretary, organization=flow_branch, data={
+        "name": "外来党员", "id_number": make_id_number("430102", date(1991, 2, 3), 17), "home_organization": "外地",
+        "since": date(2025, 5, 1)})
+    lost = flow_services.lost_contact_open(actor=secretary, member=make_member(tree.branch_a, "失联人"),
+                                           lost_on=date(2025, 8, 1))
+    return {"membership/flows/out/": {"pk": out.pk}, "membership/flows/in/": {"pk": flow_in.pk},
+            "membership/flows/lost/": {"pk": lost.pk}}
 
 
 def _duties(admin, tree, today):
