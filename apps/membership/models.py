@@ -2,4 +2,5 @@
 probation and 转正, transfers between organizations (组织关系转接) with their letters, flowing members and status
 changes. Each surface keeps its tables in its own module, imported here so Django registers them."""
 from .admission_models import *  # noqa: F401,F403
+from .status_models import *  # noqa: F401,F403
 from .transfer_models import *  # noqa: F401,F403

@@ -1,8 +1,8 @@
 from django.urls import path
 
 from . import admission_views as admission
+from . import status_views, transfer_views
 from . import transfer_letter_views as letter_views
-from . import transfer_views
 
 app_name = "membership"
 urlpatterns = [
@@ -36,4 +36,9 @@ urlpatterns = [
     path("documents/", letter_views.document_list, name="documents"),
     path("documents/new/", letter_views.document_create, name="document_create"),
     path("documents/<int:pk>/close/", letter_views.document_close, name="document_close"),
+    # 党籍变动 (status_views.py)
+    path("status-changes/", status_views.change_list, name="status_changes"),
+    path("status-changes/new/", status_views.change_create, name="status_change_create"),
+    path("status-changes/<int:pk>/", status_views.change_detail, name="status_change"),
+    path("status-changes/<int:pk>/correct/", status_views.change_correct, name="status_change_correct"),
 ]
