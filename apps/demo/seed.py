@@ -64,6 +64,7 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .evaluations_seed import write_evaluations
     from .records_seed import write_records
     from .sanshu_seed import seed_sanshu
+    from .status_seed import write_status_changes
 
     with transaction.atomic():
         orgs = _write_orgs(nodes, rng, today, log)
@@ -89,6 +90,8 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         if assessment["closed_rounds"]:  # last quarter's results published with the monthly review; the cadres' pay
             write_publication(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
             write_pay(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
+        # 党籍变动 before the dues: the members who left or died are off the dues sheets.
+        write_status_changes(orgs, members_by_org, today, log, focus_branch=secretary_branch)
         write_dues(orgs, members_by_org, rng, today, log, focus_branch=secretary_branch, fund_town=admin_town)
         audit_record(actor=None, action=Action.IMPORT, object_type="demo", object_repr="演示数据初始化",
                      note=f"规模 {scale}，随机种子 {seed}")
