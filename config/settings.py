@@ -516,3 +516,6 @@ FLOW_CARD_VALIDITY_DAYS = env_int("FLOW_CARD_VALIDITY_DAYS", 365)
 # after); members with neither attendance nor dues for this many months are listed for follow-up (never changed).
 FLOW_REPORT_MONTHS = env_int("FLOW_REPORT_MONTHS", 12)
 LAPSE_FOLLOWUP_MONTHS = env_int("LAPSE_FOLLOWUP_MONTHS", 6)
+# 停止党籍 of a member out of contact (失联): only after this many months of searching without contact (中组部: 与党组织
+# 失去联系六个月以上、经查找仍无联系的党员，可停止党籍).
+SUSPEND_LOST_CONTACT_MONTHS = env_int("SUSPEND_LOST_CONTACT_MONTHS", 6)

@@ -62,10 +62,11 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
     from .cases_seed import CASE_COUNTS, DEMO_QUERY_CODE, write_cases
     from .dues_seed import write_dues
     from .evaluations_seed import write_evaluations
-    from .membership_seed import write_membership
     from .flows_seed import write_flows
+    from .membership_seed import write_membership
     from .records_seed import write_records
     from .sanshu_seed import seed_sanshu
+    from .status_seed import write_status_changes
 
     with transaction.atomic():
         orgs = _write_orgs(nodes, rng, today, log)
@@ -91,6 +92,8 @@ def seed_demo(*, scale="district", seed=2026, today=None, log=print):
         if assessment["closed_rounds"]:  # last quarter's results published with the monthly review; the cadres' pay
             write_publication(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
             write_pay(next(o for o in orgs if o.depth == 1), today, log, assessment["closed_rounds"][0])
+        # 党籍变动 before the dues: the members who left or died are off the dues sheets.
+        write_status_changes(orgs, members_by_org, today, log, focus_branch=secretary_branch)
         write_dues(orgs, members_by_org, rng, today, log, focus_branch=secretary_branch, fund_town=admin_town)
         # Applicants at every stage (the township's reminders due and overdue), transfers and letters: after the dues,
         # whose standings the transfers read.

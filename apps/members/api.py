@@ -16,6 +16,7 @@ from apps.orgs.models import Organization
 
 from . import selectors, services
 from .models import Member
+from .rules import status_edit_error
 
 
 class ScopedOrgField(serializers.PrimaryKeyRelatedField):
@@ -47,6 +48,12 @@ class MemberSerializer(serializers.ModelSerializer):
                   "joined_on", "full_member_on", "category", "status", "phone", "phone_masked", "is_hardship", "flow_place",
                   "flow_contact", "organization", "organization_name", "party_group", "age", "party_standing_years"]
         read_only_fields = ["birth_date", "sex"]
+
+    def validate_status(self, value):
+        current = self.instance.status if self.instance is not None else None
+        if message := status_edit_error(current, value or "normal"):
+            raise serializers.ValidationError(message)
+        return value
 
     def get_age(self, obj) -> int:
         return obj.age()

@@ -7,6 +7,7 @@ from apps.orgs.models import CommitteePost
 from apps.orgs.picker import OrgChoiceField
 
 from .models import MemberCategory, MemberStatus
+from .rules import BY_STATUS_CHANGE_ONLY
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -18,7 +19,9 @@ class MemberForm(forms.Form):
     organization = OrgChoiceField(label=_("所在党组织"), capability=policy.MEMBER_MANAGE, kinds="nongroup")
     party_group = OrgChoiceField(label=_("所在党小组"), capability=policy.MEMBER_MANAGE, kinds="group", required=False)
     category = forms.ChoiceField(label=_("人员类别"), choices=MemberCategory.choices)
-    status = forms.ChoiceField(label=_("党员状态"), choices=MemberStatus.choices)
+    status = forms.ChoiceField(label=_("党员状态"), choices=[c for c in MemberStatus.choices
+                                                           if c[0] not in BY_STATUS_CHANGE_ONLY],
+                               help_text=_("停止党籍、恢复党籍、出党、去世在党员页面“党员历程”中办理党籍变动"))
     joined_on = forms.DateField(label=_("入党日期"), widget=DATE)
     full_member_on = forms.DateField(label=_("转正日期"), widget=DATE, required=False)
     ethnicity = forms.ChoiceField(label=_("民族"), choices=codes.ETHNICITIES, initial="01")
@@ -29,8 +32,14 @@ class MemberForm(forms.Form):
     flow_place = forms.CharField(label=_("流动去向"), max_length=120, required=False, help_text=_("流动党员必填：外出地点、单位"))
     flow_contact = forms.CharField(label=_("流动期间联系方式"), max_length=120, required=False)
 
-    def __init__(self, *args, org_queryset, **kwargs):
+    def __init__(self, *args, org_queryset, current_status=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if current_status in BY_STATUS_CHANGE_ONLY:
+            # Shown, not changed here: the field keeps the member's status (a disabled field submits its initial).
+            field = self.fields["status"]
+            field.choices, field.disabled = MemberStatus.choices, True
+            field.help_text = _("该党员为“{status}”：恢复党籍或更正请在党员页面“党员历程”中办理党籍变动").format(
+                status=MemberStatus(current_status).label)
         # The fields keep existing organizations of their kinds; the rest of the scope names the parent path.
         self.fields["organization"].queryset = org_queryset
         self.fields["party_group"].queryset = org_queryset

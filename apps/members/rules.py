@@ -26,6 +26,21 @@ STATUS_VALUES = frozenset(MemberStatus.values)
 FULL, PROBATIONARY = MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value
 FLOWING = MemberStatus.FLOWING.value
 CURRENT_STATUS_VALUES = frozenset(s.value for s in CURRENT_STATUSES)
+# 停止党籍, 出党 and 去世 are 党籍变动 (apps.membership: dated, with the approving body and 文号, kept for good): the
+# edit form and the API neither set them nor take a member out of them (恢复党籍 and corrections are 党籍变动 too).
+# The Excel import keeps them: it brings in the registry as it stands (a legacy 出党 member is imported as such).
+BY_STATUS_CHANGE_ONLY = frozenset(s.value for s in (MemberStatus.SUSPENDED, MemberStatus.LEFT, MemberStatus.DECEASED))
+
+
+def status_edit_error(current: str | None, new: str) -> str | None:
+    """Why a direct edit (form, API) may not move a member from `current` (None: a new member) to `new`, or None."""
+    if new == current:
+        return None
+    if new in BY_STATUS_CHANGE_ONLY or current in BY_STATUS_CHANGE_ONLY:
+        return _("停止党籍、恢复党籍、出党、去世须在党员页面“党员历程”中办理党籍变动（填写批准机关和文号），不能直接修改")
+    return None
+
+
 MEMBER_ORG_KINDS = frozenset(("branch", "joint_branch", "temporary_branch", "general_branch", "committee", "working_committee"))
 # The coded columns' tables and labels; the label is translated only for a row that has the error.
 _CODED = (("ethnicity", ETHNICITY_CODES, gettext_noop("民族")), ("education", EDUCATION_CODES, gettext_noop("学历")),

@@ -164,7 +164,7 @@ def member_edit(request, pk):
     initial = _initial_from(member)
     # The full number is never sent to the browser unasked: left blank means "unchanged".
     initial["id_number"] = ""
-    form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial)
+    form = MemberForm(request.POST or None, org_queryset=orgs, initial=initial, current_status=member.status)
     form.fields["id_number"].required = False
     form.fields["id_number"].help_text = _("当前：{masked}；不修改请留空").format(masked=member.id_masked)
     def update(data):

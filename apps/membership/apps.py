@@ -9,4 +9,4 @@ class MembershipConfig(AppConfig):
 
     def ready(self):
         # each surface registers its scopes here
-        from . import admission_scopes, flow_scopes, transfer_scopes  # noqa: F401
+        from . import admission_scopes, flow_history, flow_scopes, history_profile, status_scopes, transfer_scopes  # noqa: F401,I001

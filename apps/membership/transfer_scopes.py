@@ -10,6 +10,10 @@ Letters, incoming letters and issued documents belong to the organization that i
 reads, MEMBER_MANAGE issues). A 套打 layout is the district's: read by MEMBER_VIEW at or above it and set by
 RULES_MANAGE (district administrators)."""
 
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy, scoping
@@ -33,10 +37,11 @@ def _transfer_q(user, capability):
     if base is None:
         return scoping.nothing()
     paths = policy.scope_paths(user, base)
-    q = scoping.nothing()
-    for side in sides:
-        q |= policy.subtree_q(paths, f"{side}__path")
-    return q
+    parts = [policy.subtree_q(paths, f"{side}__path") for side in sides]
+    # A scope over the whole forest is Q(): OR-ing it onto nothing() would drop it (Q.__or__ keeps the non-empty side).
+    if any(not part.children for part in parts):
+        return Q()
+    return reduce(or_, parts, scoping.nothing())
 
 
 def _transfer_can(user, capability, transfer):

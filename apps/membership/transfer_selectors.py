@@ -1,11 +1,14 @@
 """Reads of transfers and letters: the dues paid-up-to month (from apps.dues' public models), the flags (transfers
 waiting too long, letters without their 回执), the organization a code names, the 套打 layout in force."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.core.dates import add_months
 from apps.dues.models import DuesStanding
 from apps.members.models import Member
@@ -67,6 +70,49 @@ def letter_template_for(organization):
 
 def transfers_for_member(member_id):
     return Transfer.objects.filter(member_id=member_id).select_related("from_organization", "to_organization")
+
+
+@dataclass(frozen=True)
+class TransferStep:
+    transfer_id: int
+    step: str  # sent, resent, rejected, accepted, withdrawn
+    on: date
+    to_organization_id: int | None  # where it was sent at that step
+    reason: str = ""  # a rejection's reason
+
+
+# The transfer services' notes on each step's record (transfer_services.py) → the step.
+_STEP_NOTES = {"发出组织关系转接": "sent", "重新发出组织关系转接": "resent", "退回组织关系转接": "rejected",
+               "接收组织关系": "accepted", "撤回组织关系转接": "withdrawn"}
+
+
+def transfer_steps(transfers) -> list[TransferStep]:
+    """Every step of these transfers in order (a member's history): a transfer row keeps only its latest sending and
+    decision, so the steps before (an earlier destination, a rejection then a resend) are read from the record each
+    step wrote in the same transaction (the audit row: only the step, its day and the transfer's own fields, never
+    who or from where). One query for all of them; a transfer without such records shows its row's own dates."""
+    transfers = list(transfers)
+    rows = (AuditEvent.objects.filter(object_type="membership.transfer",
+                                      object_id__in=[str(t.pk) for t in transfers], note__in=list(_STEP_NOTES))
+            .order_by("at", "id").values_list("object_id", "note", "at", "after"))
+    steps, seen = [], set()
+    for object_id, note, at, after in rows:
+        after = after or {}
+        steps.append(TransferStep(int(object_id), _STEP_NOTES[note], timezone.localtime(at).date(),
+                                  after.get("to_organization"), after.get("rejection_reason") or ""))
+        seen.add(int(object_id))
+    for t in transfers:
+        if t.pk in seen:
+            continue
+        steps.append(TransferStep(t.pk, "sent", t.sent_on, t.to_organization_id))
+        if t.decided_on and t.status in (TransferStatus.ACCEPTED, TransferStatus.REJECTED):
+            steps.append(TransferStep(t.pk, "accepted" if t.status == TransferStatus.ACCEPTED else "rejected",
+                                      t.decided_on, t.to_organization_id, t.rejection_reason))
+    return steps
+
+
+def organization_names(ids) -> dict:
+    return dict(Organization.objects.filter(pk__in=list(ids)).values_list("pk", "name")) if ids else {}
 
 
 def letters_for_print(letters):

@@ -2,8 +2,8 @@ from django.urls import path
 
 from . import admission_views as admission
 from . import flow_views as flows
+from . import status_views, transfer_views
 from . import transfer_letter_views as letter_views
-from . import transfer_views
 
 app_name = "membership"
 urlpatterns = [
@@ -53,4 +53,9 @@ urlpatterns = [
     path("flows/lost/<int:pk>/search/", flows.lost_search, name="flow_lost_search"),
     path("flows/lost/<int:pk>/found/", flows.lost_close, name="flow_lost_close"),
     path("flows/follow-up/", flows.followup, name="flows_followup"),
+    # 党籍变动 (status_views.py)
+    path("status-changes/", status_views.change_list, name="status_changes"),
+    path("status-changes/new/", status_views.change_create, name="status_change_create"),
+    path("status-changes/<int:pk>/", status_views.change_detail, name="status_change"),
+    path("status-changes/<int:pk>/correct/", status_views.change_correct, name="status_change_correct"),
 ]

@@ -163,6 +163,7 @@ def world(tree, settings):
     fund, fund_entry = _care_fund(tree)
     dues_books = _dues_books(tree)
     transfer, letter, document = _transfers(tree)
+    status_change = _status_change(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -180,6 +181,7 @@ def world(tree, settings):
         "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "hardship": hardship.pk,
         "funds": fund.pk,
         "transfers": transfer.pk, "letters": letter.pk, "documents": document.pk,
+        "status-changes": status_change.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -468,6 +470,16 @@ def _flow_routes(tree):
                                            lost_on=date(2025, 8, 1))
     return {"membership/flows/out/": {"pk": out.pk}, "membership/flows/in/": {"pk": flow_in.pk},
             "membership/flows/lost/": {"pk": lost.pk}}
+
+
+def _status_change(tree):
+    """党籍变动 of a member of branch A (停止党籍, recorded by township A's administrator)."""
+    from apps.membership import status_services
+    from tests.factories import make_member
+
+    return status_services.status_change_record(
+        actor=tree.users["town_a_admin"], member=make_member(tree.branch_a, "停籍人"), kind="suspend",
+        effective_on=timezone.localdate(), reason="失联", approved_by_name="中共甲镇委员会", document_number="甲组1号")
 
 
 def _duties(admin, tree, today):

@@ -17,8 +17,8 @@ from apps.orgs.models import OrgMemberCount
 pytestmark = pytest.mark.django_db
 
 
-def test_records_evaluations_and_dues_register_their_sections_in_order():
-    assert [s.key for s in hooks.profile_sections()] == ["attendance", "evaluation_results", "dues"]
+def test_records_evaluations_dues_and_history_register_their_sections_in_order():
+    assert [s.key for s in hooks.profile_sections()] == ["attendance", "evaluation_results", "dues", "history"]
     with pytest.raises(RuntimeError):
         hooks.register_profile_section("attendance", order=1, template="x.html", context=lambda member, user: {})
 
@@ -26,8 +26,9 @@ def test_records_evaluations_and_dues_register_their_sections_in_order():
 def test_the_page_shows_each_section(tree, login):
     page = login(tree.users["district_admin"]).get(f"/members/{tree.member_a.pk}/").content.decode()
     attendance, results = page.index('data-testid="member-attendance"'), page.index('data-testid="evaluation-results"')
-    assert attendance < results
-    assert "近12个月出勤率" in page and "暂无民主评议结果" in page
+    history = page.index('data-testid="member-history"')
+    assert attendance < results < history
+    assert "近12个月出勤率" in page and "暂无民主评议结果" in page and "党员历程" in page
 
 
 def _cleaned(name, seq, org, **extra):
@@ -62,3 +63,17 @@ def test_import_service_writes_nothing_when_a_row_fails(tree):
     with pytest.raises(IntegrityError):
         services.member_import_apply(actor=actor, rows=[ImportRow(2, twice, None), ImportRow(3, dict(twice), None)])
     assert (Member.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_import_still_brings_in_members_who_left_or_died(tree):
+    """The edit form and the API leave 停止党籍/出党/去世 to the 党籍变动 (apps.membership); the import brings in the
+    registry as it stands, legacy members who left or died included (off the roster's counts)."""
+    actor = tree.users["district_admin"]
+    before = OrgMemberCount.objects.get(organization=tree.branch_a).current
+    rows = [ImportRow(2, _cleaned("已故", 503, tree.branch_a, status="deceased"), None),
+            ImportRow(3, _cleaned("出党", 504, tree.branch_a, status="left"), None),
+            ImportRow(4, _cleaned("停籍", 505, tree.branch_a, status="suspended"), None)]
+    assert services.member_import_apply(actor=actor, rows=rows) == (3, 0)
+    assert set(Member.objects.filter(name__in=["已故", "出党", "停籍"]).values_list("status", flat=True)) == \
+        {"deceased", "left", "suspended"}
+    assert OrgMemberCount.objects.get(organization=tree.branch_a).current == before
