@@ -11,6 +11,8 @@ from apps.orgs.picker import OrgChoiceField
 from . import transfer_selectors as selectors
 from .transfer_models import LETTER_FIELDS, Reach, Series
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class ToOrganizationField(forms.CharField):
     def clean(self, value):
@@ -47,7 +49,7 @@ class LetterForm(forms.Form):
 
 
 class ReceiptForm(forms.Form):
-    received_on = forms.DateField(label=_("回执收到日期"))
+    received_on = forms.DateField(label=_("回执收到日期"), widget=DATE)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
@@ -68,13 +70,13 @@ class IncomingForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=60)
     id_number = forms.CharField(label=_("身份证号"), max_length=18)
     category = forms.ChoiceField(label=_("人员类别"), choices=[("full", _("正式党员")), ("probationary", _("预备党员"))])
-    joined_on = forms.DateField(label=_("入党日期"))
-    full_member_on = forms.DateField(label=_("转正日期"), required=False)
+    joined_on = forms.DateField(label=_("入党日期"), widget=DATE)
+    full_member_on = forms.DateField(label=_("转正日期"), widget=DATE, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     letter_number = forms.CharField(label=_("介绍信编号"), max_length=40)
     issued_by_name = forms.CharField(label=_("开具党组织"), max_length=120)
-    issued_on = forms.DateField(label=_("开具日期"))
-    dues_paid_to = forms.DateField(label=_("党费交至（月份第一天）"), required=False)
+    issued_on = forms.DateField(label=_("开具日期"), widget=DATE)
+    dues_paid_to = forms.DateField(label=_("党费交至（月份第一天）"), widget=DATE, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +90,7 @@ class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=[(Series.CERTIFICATE, Series.CERTIFICATE.label),
                                                      (Series.FLOW_CARD, Series.FLOW_CARD.label)])
     place = forms.CharField(label=_("外出地点"), max_length=120, required=False)
-    valid_until = forms.DateField(label=_("有效期至"), required=False, help_text=_("留空：证明信6个月，活动证1年"))
+    valid_until = forms.DateField(label=_("有效期至"), widget=DATE, required=False, help_text=_("留空：证明信6个月，活动证1年"))
 
 
 class TemplateForm(forms.Form):
