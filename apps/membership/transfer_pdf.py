@@ -4,14 +4,21 @@ pre-printed form carries the rest). Fonts are the installed Noto Serif/Sans CJK,
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.dates import whole_years_between
+from apps.members.models import MemberCategory
 
 from .transfer_models import LETTER_FIELDS
 
 
+def _party_category(member) -> str:
+    return _("中共预备党员") if member.category == MemberCategory.PROBATIONARY else _("中共正式党员")
+
+
 def letter_values(letter) -> dict:
-    """Each printed field's text (the page, the PDF and 套打 print the same values)."""
+    """Each printed field's text (the page, the PDF and 套打 print the same values). The 身份证号 is the masked one
+    (the letter goes to another organization; full numbers are shown only through the audited unmask)."""
     member = letter.member
     return {
         "number": letter.number,
@@ -19,6 +26,9 @@ def letter_values(letter) -> dict:
         "sex": member.get_sex_display(),
         "age": str(whole_years_between(member.birth_date, letter.issued_on)) if member.birth_date else "",
         "category": member.get_category_display(),
+        "party_category": _party_category(member),
+        "ethnicity": member.get_ethnicity_display(),
+        "id_number": member.id_masked,
         "from_org": letter.organization.name,
         "destination": letter.destination,
         "dues_paid_to": f"{letter.dues_paid_to:%Y年%-m月}" if letter.dues_paid_to else "—",

@@ -75,6 +75,12 @@ def test_pdf_in_chinese_and_screenshot(world, client, tmp_path):
         assert (SCREENSHOTS / "trf-letter.png").stat().st_size > 1000
     page = client.get(reverse("membership:letter", args=[letter.pk])).content.decode()
     assert "letter-print" in page and "北京市海淀区某某街道党工委" in page
+    member = world.member_a
+    # the standard wording, each sentence whole (one msgid); the 身份证号 masked
+    assert f"兹介绍{member.name}同志（{member.get_sex_display()}，" in page
+    assert "，中共正式党员，身份证号" in page and "）前往北京市海淀区某某街道党工委，请转接组织关系。" in page
+    assert "该同志党费已交到2026年9月。" in page and "（有效期10天）" in page
+    assert member.id_masked in page and member.id_number not in page
 
 
 def test_batch_of_50_in_a_few_seconds(world, client, tmp_path):
