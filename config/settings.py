@@ -496,7 +496,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request bodies and SQL parameters may carry ID numbers: keep those loggers quiet.
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+    # WeasyPrint's progress logger writes a line per page at INFO (a batch of 200 letters: 200 lines): quiet.
+    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True},
+                "weasyprint.progress": {"level": "WARNING", "propagate": True}},
 }
 
 # 组织关系转接 (rules.md §4; local practice, so settings). A transfer not accepted or rejected within this many days is
