@@ -496,19 +496,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request bodies and SQL parameters may carry ID numbers: keep those loggers quiet.
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+    # WeasyPrint's progress logger writes a line per page at INFO (a batch of 200 letters: 200 lines): quiet.
+    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True},
+                "weasyprint.progress": {"level": "WARNING", "propagate": True}},
 }
 
 # 组织关系转接 (rules.md §4; local practice, so settings). A transfer not accepted or rejected within this many days is
 # flagged on the lists; a 组织关系介绍信 is valid this many days within the city / outside it (never more than the
 # maximum, 3 months); its 回执 is expected back within this many months, flagged after. A batch PDF holds at most this
-# many letters.
+# many letters; a batch of more than LETTER_BATCH_SYNC_MAX is made by a background job (a page with its progress,
+# then the file, private to whoever asked and deleted like exports), a smaller one in the request (~1-2 s for 50).
 TRANSFER_PENDING_DAYS_FLAG = env_int("TRANSFER_PENDING_DAYS_FLAG", 30)
 LETTER_VALIDITY_DAYS_CITY = env_int("LETTER_VALIDITY_DAYS_CITY", 10)
 LETTER_VALIDITY_DAYS_OUTSIDE = env_int("LETTER_VALIDITY_DAYS_OUTSIDE", 30)
 LETTER_VALIDITY_DAYS_MAX = env_int("LETTER_VALIDITY_DAYS_MAX", 90)
 LETTER_RECEIPT_MONTHS = env_int("LETTER_RECEIPT_MONTHS", 1)
 LETTER_BATCH_MAX = env_int("LETTER_BATCH_MAX", 200)
+LETTER_BATCH_SYNC_MAX = env_int("LETTER_BATCH_SYNC_MAX", 50)
 # 党员证明信 and 流动党员活动证: valid this many days unless set when issued.
 CERTIFICATE_VALIDITY_DAYS = env_int("CERTIFICATE_VALIDITY_DAYS", 180)
 FLOW_CARD_VALIDITY_DAYS = env_int("FLOW_CARD_VALIDITY_DAYS", 365)

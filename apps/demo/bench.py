@@ -319,7 +319,7 @@ def table(figures) -> list[str]:
     return lines
 
 
-SECTIONS = ("members", "records", "cases", "assessment", "ballots", "dues")
+SECTIONS = ("members", "records", "cases", "assessment", "ballots", "dues", "letters")
 
 
 def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=False, submissions=200, scale="district",
@@ -331,6 +331,7 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
     from .bench_cases import run_cases, run_submissions
     from .bench_dues import run_dues
     from .bench_explain import explain_report
+    from .bench_letters import run_letters
     from .bench_members import run_member_import, run_members
     from .bench_records import run_records
     from .bench_scales import compare_scales, save_figures
@@ -353,6 +354,8 @@ def run(*, log, reps=None, skip_import=False, import_runs=1, skip_submissions=Fa
             run_ballots(bench)
         if "dues" in sections:
             run_dues(bench)
+        if "letters" in sections:
+            run_letters(bench)
         if not skip_submissions and "cases" in sections:
             throughput = run_submissions(bench, submissions)
         if not skip_import and "members" in sections:

@@ -10,3 +10,17 @@ class MembershipConfig(AppConfig):
     def ready(self):
         # each surface registers its scopes here
         from . import admission_scopes, flow_history, flow_scopes, history_profile, status_scopes, transfer_scopes  # noqa: F401,I001
+
+        _register_job_kinds()
+
+
+def _register_job_kinds():
+    from django.urls import reverse
+
+    from apps.core import jobs
+
+    from . import transfer_pdf, transfer_services
+
+    jobs.register_kind(transfer_services.LETTER_BATCH_JOB, section="membership", run=transfer_pdf.letter_batch_job,
+                       retry=transfer_services.letter_batch_retry,
+                       done_links=lambda job: [(_("返回介绍信列表"), reverse("membership:letters"))])

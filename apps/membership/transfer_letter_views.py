@@ -99,7 +99,8 @@ def letter_pdf(request, pk):
 @login_required
 @require_POST
 def letter_batch_pdf(request):
-    """Several letters as one PDF (one page each), in the order chosen; any letter out of scope: 404 for all."""
+    """Several letters as one PDF (one page each), in the order chosen; any letter out of scope: 404 for all. More
+    than LETTER_BATCH_SYNC_MAX: made by a background job, whose page shows the progress and then offers the file."""
     require_member_view(request.user)
     form = BatchForm({"ids": " ".join(request.POST.getlist("ids"))})  # one checkbox per letter
     if not form.is_valid():
@@ -110,8 +111,13 @@ def letter_batch_pdf(request):
     if len(found) != len(ids):
         return HttpResponse(_("所选介绍信不存在或不在您的权限范围内"), status=404,
                             content_type="text/plain; charset=utf-8")
-    return _pdf_response(request, [found[i] for i in ids], overlay=request.POST.get("overlay") == "1",
-                         filename="letters.pdf")
+    letters, overlay = [found[i] for i in ids], request.POST.get("overlay") == "1"
+    if len(letters) > settings.LETTER_BATCH_SYNC_MAX:  # a long batch: a background job, its page shows the progress
+        if overlay and selectors.letter_template_for(letters[0].organization) is None:
+            raise PermissionDenied(_("尚未设置介绍信套打模板"))
+        job = services.letter_batch_start(actor=request.user, letters=letters, overlay=overlay, request=request)
+        return redirect("core:job", job.pk)
+    return _pdf_response(request, letters, overlay=overlay, filename="letters.pdf")
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Every write of transfers and letters: `<entity>_<verb>(*, actor, …)`, atomic, validated with Chinese messages,
 audited in the same transaction. A member moves only through apps.members.services (it keeps the stored counts)."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core import jobs
+from apps.core.models import Job
 from apps.members import services as member_services
 from apps.members.models import Member
 
@@ -181,6 +184,37 @@ def letter_issue(*, actor, member, destination, reach=Reach.CITY, validity_days=
     audit_record(actor=actor, action=Action.CREATE, obj=letter, after=snapshot(letter), request=request,
                  note=_("开具组织关系介绍信"))
     return letter
+
+
+LETTER_BATCH_JOB = "letter_batch_pdf"
+
+
+def letter_batch_start(*, actor, letters, overlay=False, request=None) -> Job:
+    """A batch of letters as one PDF made by a background job (apps.core.jobs): the job (its letters by id, checked
+    against the starter's scope again when it runs) and one export row per letter, as the PDF made in the request
+    records; queued once both are committed. The file is the starter's only and is deleted like other exports."""
+    settings.JOBS_DIR.mkdir(parents=True, exist_ok=True)
+    path = settings.JOBS_DIR / f"letters-{uuid.uuid4().hex}.pdf"
+    with transaction.atomic():
+        job = Job.objects.create(kind=LETTER_BATCH_JOB, created_by=actor, output_file=str(path),
+                                 title=_("批量打印组织关系介绍信（{n}封）").format(n=len(letters)),
+                                 output_name="letters.pdf", params={"ids": [x.pk for x in letters], "overlay": overlay})
+        for letter in letters:
+            audit_record(actor=actor, action=Action.EXPORT, obj=letter, request=request,
+                         note=_("打印组织关系介绍信（PDF，后台任务）"))
+    return jobs.start(job)
+
+
+def letter_batch_retry(*, actor, job, request=None) -> Job:
+    """重试 a failed batch (its worker interrupted, …): the same letters, on the same job page, audited again."""
+    with transaction.atomic():
+        if not jobs.reset_failed(job):
+            raise ValidationError(_("只有失败的任务可以重试"))
+        letters = IntroductionLetter.objects.filter(pk__in=job.params.get("ids", []))
+        for letter in letters:
+            audit_record(actor=actor, action=Action.EXPORT, obj=letter, request=request,
+                         note=_("打印组织关系介绍信（PDF，后台任务重试）"))
+    return jobs.start(job)
 
 
 @transaction.atomic

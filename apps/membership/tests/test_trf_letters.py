@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,12 @@ def test_pdf_in_chinese_and_screenshot(world, client, tmp_path):
         assert (SCREENSHOTS / "trf-letter.png").stat().st_size > 1000
     page = client.get(reverse("membership:letter", args=[letter.pk])).content.decode()
     assert "letter-print" in page and "北京市海淀区某某街道党工委" in page
+    member = world.member_a
+    # the standard wording, each sentence whole (one msgid); the 身份证号 masked
+    assert f"兹介绍{member.name}同志（{member.get_sex_display()}，" in page
+    assert "，中共正式党员，身份证号" in page and "）前往北京市海淀区某某街道党工委，请转接组织关系。" in page
+    assert "该同志党费已交到2026年9月。" in page and "（有效期10天）" in page
+    assert member.id_masked in page and member.id_number not in page
 
 
 def test_batch_of_50_in_a_few_seconds(world, client, tmp_path):
@@ -92,7 +98,69 @@ def test_batch_of_50_in_a_few_seconds(world, client, tmp_path):
     text = _text(r.content, tmp_path)
     assert "赵00" in text and "赵49" in text and "某某市第49党支部" in text
     print(f"batch of 50 letters: {seconds:.2f} s")
-    assert seconds < 15  # measured ~2 s on the 2-core machine; generous for a loaded CI
+    # Target 3 s (in the request: 50 ≤ LETTER_BATCH_SYNC_MAX); measured 1.1-1.5 s warm, ~2.5 s in a fresh process on
+    # the quiet 2-core machine (make bench --only letters). Four times the target: a loaded CI must not fail it.
+    assert seconds < 3 * 4
+
+
+def _pages(pdf: bytes, tmp_path) -> int:
+    (tmp_path / "p.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "p.pdf")], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+@pytest.mark.parametrize("count, in_job", [(3, False), (4, True)])  # LETTER_BATCH_SYNC_MAX = 3: of, after
+def test_big_batch_runs_as_a_job(world, client, settings, tmp_path, count, in_job):
+    from apps.audit.models import AuditEvent
+    from apps.core.models import Job
+
+    settings.LETTER_BATCH_SYNC_MAX = 3
+    members = [make_member(world.branch_a, f"钱{i:02d}") for i in range(count)]
+    letters = [_letter(world, member=m, destination=f"某某县第{i}党支部") for i, m in enumerate(members)]
+    client.force_login(world.users["secretary_a"])
+    exports = AuditEvent.objects.filter(action="export").count()
+    r = client.post(reverse("membership:letter_batch_pdf"), {"ids": [str(x.pk) for x in reversed(letters)]})
+    assert AuditEvent.objects.filter(action="export").count() == exports + count  # one row per letter either way
+    if not in_job:
+        assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and not Job.objects.exists()
+        return
+    job = Job.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("core:job", args=[job.pk])
+    assert job.kind == "letter_batch_pdf" and job.status == Job.Status.SUCCEEDED
+    page = client.get(r["Location"]).content.decode()
+    assert "job-download" in page and reverse("membership:letters") in page
+    r = client.get(reverse("core:job_download", args=[job.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    pdf = b"".join(r.streaming_content)
+    assert _pages(pdf, tmp_path) == count
+    text = _text(pdf, tmp_path)
+    assert text.index("钱03") < text.index("钱00") and "某某县第3党支部" in text  # in the order chosen
+    client.force_login(world.users["town_a_admin"])  # the file is its starter's only
+    assert client.get(reverse("core:job_download", args=[job.pk])).status_code == 404
+    client.force_login(world.users["secretary_a"])
+    Job.objects.filter(pk=job.pk).update(finished_at=job.finished_at - timedelta(hours=settings.JOB_FILES_TTL_HOURS))
+    assert client.get(reverse("core:job_download", args=[job.pk])).status_code == 410  # expired like exports
+
+
+def test_batch_reports_progress_part_by_part(world, monkeypatch):
+    monkeypatch.setattr(transfer_pdf, "PART", 2)
+    letters = [_letter(world, destination=f"某某镇第{i}党支部") for i in range(5)]
+    calls = []
+    transfer_pdf.render_pdf(letters, progress=lambda done, total, phase, force=False: calls.append((done, total, phase)))
+    assert [c[0] for c in calls] == [0, 2, 4, 5] and {c[1] for c in calls} == {5 * 4 // 3 + 1}
+    assert [c[2] for c in calls] == ["排版"] * 3 + ["生成PDF文件"]
+
+
+def test_batch_job_checks_the_scope_again_when_it_runs(world):
+    from apps.core import jobs
+    from apps.core.models import Job
+
+    letter = _letter(world)
+    job = Job.objects.create(kind="letter_batch_pdf", title="x", created_by=world.users["secretary_c"],
+                             output_file=str(Path(settings.JOBS_DIR) / "letters-x.pdf"), params={"ids": [letter.pk]})
+    job = jobs.run(job, transfer_pdf.letter_batch_job)
+    assert job.status == Job.Status.REJECTED and "权限" in job.result["message"]
+    assert not Path(job.output_file).exists()
 
 
 def test_batch_bad_input_and_scope(world, client):

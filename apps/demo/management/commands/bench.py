@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-submissions", action="store_true", help="leave out the public form's throughput")
         parser.add_argument("--submissions", type=int, default=200,
                             help="submissions of the public form timed (default 200, at least 100)")
-        parser.add_argument("--only", nargs="+", choices=("members", "records", "cases", "assessment", "ballots", "dues"), default=None,
+        parser.add_argument("--only", nargs="+", choices=("members", "records", "cases", "assessment", "ballots", "dues", "letters"), default=None,
                             help="only these sections' figures, e.g. --only assessment (the import and the public form's "
                                  "throughput go with members and cases)")
         parser.add_argument("--analyze", action="store_true",
