@@ -42,7 +42,8 @@ def letter_list(request):
     return render(request, "membership/letter_list.html", {
         "page": page, "rows": rows, "overdue": overdue, "incoming": incoming, "section": "membership",
         "may_manage": policy.has_capability(request.user, policy.MEMBER_MANAGE),
-        "may_layout": policy.has_capability(request.user, policy.RULES_MANAGE)})
+        "may_layout": policy.has_capability(request.user, policy.RULES_MANAGE),
+        "sync_max": settings.LETTER_BATCH_SYNC_MAX})
 
 
 @login_required
@@ -102,11 +103,15 @@ def letter_batch_pdf(request):
     """Several letters as one PDF (one page each), in the order chosen; any letter out of scope: 404 for all. More
     than LETTER_BATCH_SYNC_MAX: made by a background job, whose page shows the progress and then offers the file."""
     require_member_view(request.user)
-    form = BatchForm({"ids": " ".join(request.POST.getlist("ids"))})  # one checkbox per letter
-    if not form.is_valid():
-        return HttpResponse(" ".join(e for errs in form.errors.values() for e in errs), status=400,
-                            content_type="text/plain; charset=utf-8")
-    ids = list(dict.fromkeys(form.cleaned_data["ids"]))
+    if request.POST.get("scope") == "all":  # every letter the list shows (its filter), not only this page's
+        ids, error = _listed_ids(request)
+    else:
+        form = BatchForm({"ids": " ".join(request.POST.getlist("ids"))})  # one checkbox per letter
+        ids, error = (form.cleaned_data["ids"], "") if form.is_valid() else (
+            [], " ".join(e for errs in form.errors.values() for e in errs))
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    ids = list(dict.fromkeys(ids))
     found = policy.restrict(IntroductionLetter, request.user).select_related("organization", "member").in_bulk(ids)
     if len(found) != len(ids):
         return HttpResponse(_("所选介绍信不存在或不在您的权限范围内"), status=404,
@@ -118,6 +123,20 @@ def letter_batch_pdf(request):
         job = services.letter_batch_start(actor=request.user, letters=letters, overlay=overlay, request=request)
         return redirect("core:job", job.pk)
     return _pdf_response(request, letters, overlay=overlay, filename="letters.pdf")
+
+
+def _listed_ids(request):
+    """The letters of the list as filtered (all, or those whose 回执 is overdue), newest first, at most LETTER_BATCH_MAX."""
+    qs = policy.restrict(IntroductionLetter, request.user)
+    if request.POST.get("overdue") == "1":
+        qs = qs.filter(selectors.receipt_overdue_q(timezone.localdate()))
+    ids = list(qs.order_by("-issued_on", "-id").values_list("pk", flat=True)[:settings.LETTER_BATCH_MAX + 1])
+    if not ids:
+        return [], _("没有可打印的介绍信")
+    if len(ids) > settings.LETTER_BATCH_MAX:
+        return [], _("符合条件的介绍信超过{n}封，一次最多打印{n}封：请先筛选（如“回执超期未回”）或逐页选择").format(
+            n=settings.LETTER_BATCH_MAX)
+    return ids, ""
 
 
 @login_required

@@ -142,6 +142,29 @@ def test_big_batch_runs_as_a_job(world, client, settings, tmp_path, count, in_jo
     assert client.get(reverse("core:job_download", args=[job.pk])).status_code == 410  # expired like exports
 
 
+def test_print_all_listed_letters(world, client, settings, tmp_path):
+    """The list's 打印全部: every letter the list shows in the user's scope (its filter kept), as a job past
+    LETTER_BATCH_SYNC_MAX; refused with a Chinese message past LETTER_BATCH_MAX; another branch's letters never in."""
+    from apps.core.models import Job
+
+    settings.LETTER_BATCH_SYNC_MAX, settings.LETTER_BATCH_MAX = 2, 4
+    mine = [_letter(world, member=make_member(world.branch_a, f"孙{i}"), destination=f"某地第{i}党支部") for i in range(3)]
+    services.letter_issue(actor=world.users["secretary_b"], member=world.member_b, destination="乙支部的去向")
+    client.force_login(world.users["secretary_a"])
+    page = client.get(reverse("membership:letters")).content.decode()
+    assert 'data-testid="print-all"' in page and "3" in page
+    r = client.post(reverse("membership:letter_batch_pdf"), {"scope": "all"})
+    job = Job.objects.get()
+    assert r.status_code == 302 and job.params["ids"] == [x.pk for x in reversed(mine)]
+    # The overdue filter kept: none of these is overdue, so nothing to print.
+    r = client.post(reverse("membership:letter_batch_pdf"), {"scope": "all", "overdue": "1"})
+    assert r.status_code == 400 and "没有可打印的介绍信" in r.content.decode()
+    _letter(world, member=make_member(world.branch_a, "孙3"))
+    _letter(world, member=make_member(world.branch_a, "孙4"))
+    r = client.post(reverse("membership:letter_batch_pdf"), {"scope": "all"})
+    assert r.status_code == 400 and "超过4封" in r.content.decode() and Job.objects.count() == 1
+
+
 def test_batch_reports_progress_part_by_part(world, monkeypatch):
     monkeypatch.setattr(transfer_pdf, "PART", 2)
     letters = [_letter(world, destination=f"某某镇第{i}党支部") for i in range(5)]
