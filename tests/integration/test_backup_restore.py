@@ -213,7 +213,10 @@ def test_a_load_that_fails_half_way_leaves_the_database_as_it_was(tmp_path):
     with tarfile.open(result.path) as tar:
         data = tar.extractfile(name).read()
     broken = tmp_path / name
-    broken.write_bytes(data[: len(data) * 9 // 10])  # the table of contents is whole, the data is cut short
+    # The table of contents is whole, the data is cut short. A PostgreSQL dump's data follows its table of contents,
+    # which in a small database with many tables is most of the file: there the cut is near the end.
+    cut = len(data) - 100 if connection.vendor == "postgresql" else len(data) * 9 // 10
+    broken.write_bytes(data[:cut])
     with pytest.raises(backup.BackupError, match="数据库恢复失败，数据库未改变"):
         if connection.vendor == "postgresql":
             backup._load_postgresql(broken)
