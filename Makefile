@@ -105,14 +105,16 @@ checks: install-dev
 imports: install-dev
 	$(timed) "import rules" $(BIN)/lint-imports --no-cache
 
-## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes; the slowest tests
-## are listed at the end (the run must stay well under CI's 30 minutes).
+## Everything but tests/browser (pytest marker `browser`, set by conftest.py), in WORKERS processes.
 unit: install-dev pdf-deps
-	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser" --durations=20
+	$(timed) "unit $(DB_LABEL)" $(BIN)/pytest -q -n $(WORKERS) -m "not browser"
 
 ## tests/browser: Chromium against the live server; the demo district is seeded once per process (tests/snapshot.py).
+## Every page state is checked by axe-core; the summary of what was checked follows (scripts/axe_summary.py --pages).
 browser: install-dev browser-deps
+	@rm -rf var/axe
 	$(timed) "browser $(DB_LABEL)" $(BIN)/pytest -q -n $(BROWSER_WORKERS) -m browser tests/browser --durations=15
+	@$(PY) scripts/axe_summary.py
 
 ## make bench: figures at district scale beside their bare baselines (var/bench.sqlite3, or DATABASE_URL if set).
 ## make bench SCALE=province: the same figures on the province bench data set (38 copies of the district; another

@@ -10,6 +10,7 @@ BENCH_ARGS="--only letters"."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.access import policy
@@ -40,9 +41,10 @@ def letter_values(letter) -> dict:
         "id_number": member.id_masked,
         "from_org": letter.organization.name,
         "destination": letter.destination,
-        "dues_paid_to": f"{letter.dues_paid_to:%Y年%-m月}" if letter.dues_paid_to else "—",
+        # The language's own formats: 2026年9月 / September 2026.
+        "dues_paid_to": date_format(letter.dues_paid_to, "YEAR_MONTH_FORMAT") if letter.dues_paid_to else "—",
         "validity_days": str(letter.validity_days),
-        "issued_on": f"{letter.issued_on:%Y年%-m月%-d日}",
+        "issued_on": date_format(letter.issued_on, "DATE_FORMAT"),
     }
 
 

@@ -5,14 +5,18 @@ import pytest
 
 from .axe import audit, blocking, describe
 
-PUBLIC = ["/accounts/login/", "/report/", "/report/track/", "/report/cases/", "/report/rankings/", "/stars/"]
+PUBLIC = ["/accounts/login/", "/report/", "/report/track/", "/report/cases/", "/report/rankings/", "/stars/",
+          "/publicity/", "/results/", "/honours/", "/funds/", "/vote/"]
 STAFF = {
     "district_admin": ["/", "/orgs/", "/orgs/terms/", "/members/", "/members/new/", "/members/import/", "/records/",
                        "/records/new/", "/records/compliance/", "/records/due/", "/records/calendar/",
                        "/records/attendance/", "/records/attendance/follow-up/", "/records/types/",
                        "/records/stars/manage/", "/evaluations/", "/cases/", "/cases/new/", "/cases/rankings/",
                        "/cases/settings/", "/assessment/", "/assessment/groups/", "/assessment/catalogue/",
-                       "/assessment/rounds/", "/accounts/profile/", "/accounts/users/"],
+                       "/assessment/rounds/", "/accounts/profile/", "/accounts/users/", "/ballots/", "/dues/",
+                       "/membership/admission/", "/membership/admission/dashboard/", "/membership/admission/rules/",
+                       "/membership/transfers/", "/membership/letters/", "/membership/flows/",
+                       "/membership/flows/follow-up/", "/membership/status-changes/"],
     "secretary": ["/", "/records/", "/records/new/", "/members/", "/cases/"],
     "member": ["/", "/members/me/", "/records/mine/"],
     "dispatcher": ["/", "/cases/"],

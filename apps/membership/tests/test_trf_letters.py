@@ -296,3 +296,17 @@ def test_letter_access_matrix(world, client, role, list_status, detail, pdf, rec
     today = letter.issued_on.isoformat()
     assert client.post(reverse("membership:letter_receipt", args=[letter.pk]),
                        {"received_on": today}).status_code == receipt
+
+
+def test_letter_dates_in_the_reader_language(world):
+    """The letter's dates follow the language: 2026年9月 in Chinese, September 2026 in English (not 年月 in English)."""
+    from django.utils import translation
+
+    letter = _letter(world)
+    letter.dues_paid_to, letter.issued_on = date(2026, 9, 1), date(2026, 10, 21)
+    with translation.override("zh-hans"):
+        v = transfer_pdf.letter_values(letter)
+        assert (v["dues_paid_to"], v["issued_on"]) == ("2026年9月", "2026年10月21日")
+    with translation.override("en"):
+        v = transfer_pdf.letter_values(letter)
+        assert v["dues_paid_to"] == "September 2026" and "2026" in v["issued_on"] and "年" not in v["issued_on"]
