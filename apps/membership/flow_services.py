@@ -63,7 +63,7 @@ def flow_out_open(*, actor, member, place, since, contact="", host_organization=
     if not place:
         raise ValidationError({"place": _("请填写流动去向")})
     _day(since, "since", not_before=member.joined_on, before_label=_("入党日期"))
-    if host_organization is not None and (host_organization.kind != "branch" or not host_organization.is_active):
+    if host_organization is not None and (not host_organization.is_branch or not host_organization.is_active):
         raise ValidationError({"host_organization": _("参加活动的党组织应为现存的党支部")})
     flow = FlowOut.objects.create(member=member, place=place, since=since, contact=contact,
                                   host_organization=host_organization,
@@ -124,7 +124,7 @@ def flow_report_record(*, actor, flow, reported_on, way, content, request=None) 
 def flow_in_register(*, actor, organization, data, request=None) -> FlowIn:
     """A member from elsewhere attached to a local branch for flowing members (or a project branch)."""
     errors = {}
-    if organization is None or organization.kind != "branch" or not organization.is_active:
+    if organization is None or not organization.is_branch or not organization.is_active:
         errors["organization"] = _("请选择现存的党支部")
     elif not (organization.is_flowing or organization.is_project):
         errors["organization"] = _("流入党员应编入流动党员党支部或项目党支部")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.access import policy
 from apps.core.forms import submit
+from apps.core.lookups import parse_pk
 from apps.core.paging import keyset_page_or_first
 from apps.orgs.models import Organization
 
@@ -248,7 +249,7 @@ def followup(request):
     (?org=, within MEMBER_VIEW; default the top of the scope), paged by keys. Reads only."""
     _require(request.user, policy.MEMBER_VIEW)
     if request.GET.get("org"):
-        root = policy.get(Organization, request.user, request.GET["org"], policy.MEMBER_VIEW)
+        root = policy.get(Organization, request.user, parse_pk(request.GET["org"]) or 0, policy.MEMBER_VIEW)
     else:
         root = selectors.scope_root(request.user, policy.MEMBER_VIEW)
     today = timezone.localdate()

@@ -78,10 +78,16 @@ def letter_detail(request, pk):
     return _letter_page(request, policy.get(IntroductionLetter, request.user, pk))
 
 
+def _no_template():
+    """套打 asked for where the district has set no layout yet: a request that cannot be met as it stands (400)."""
+    return HttpResponse(_("尚未设置介绍信套打模板，请由区委组织部在“套打模板”中设置后再套打，或打印完整介绍信"), status=400,
+                        content_type="text/plain; charset=utf-8")
+
+
 def _pdf_response(request, letters, *, overlay, filename):
     template = selectors.letter_template_for(letters[0].organization) if overlay else None
     if overlay and template is None:
-        raise PermissionDenied(_("尚未设置介绍信套打模板"))
+        return _no_template()
     pdf = transfer_pdf.render_pdf(letters, template=template, overlay=overlay)
     for letter in letters:
         audit_read(actor=request.user, action=Action.EXPORT, obj=letter, request=request,
@@ -119,7 +125,7 @@ def letter_batch_pdf(request):
     letters, overlay = [found[i] for i in ids], request.POST.get("overlay") == "1"
     if len(letters) > settings.LETTER_BATCH_SYNC_MAX:  # a long batch: a background job, its page shows the progress
         if overlay and selectors.letter_template_for(letters[0].organization) is None:
-            raise PermissionDenied(_("尚未设置介绍信套打模板"))
+            return _no_template()
         job = services.letter_batch_start(actor=request.user, letters=letters, overlay=overlay, request=request)
         return redirect("core:job", job.pk)
     return _pdf_response(request, letters, overlay=overlay, filename="letters.pdf")

@@ -12,7 +12,7 @@ from apps.audit.models import AuditEvent
 from apps.core.dates import add_months
 from apps.dues.models import DuesStanding
 from apps.members.models import Member
-from apps.orgs.models import Organization
+from apps.orgs.models import BRANCH_KINDS, Organization
 
 from .transfer_models import IntroductionLetter, LetterTemplate, Transfer, TransferStatus
 
@@ -29,7 +29,7 @@ def current_members():
 
 def branch_by_code(code: str):
     """An active branch of the platform by its code (the receiving organization of a transfer), or None."""
-    return Organization.objects.filter(code=code.strip(), is_active=True, kind="branch").first()
+    return Organization.objects.filter(code=code.strip(), is_active=True, kind__in=BRANCH_KINDS).first()
 
 
 def pending_cutoff(today: date) -> date:

@@ -42,7 +42,7 @@ def _today():
 def _check_destination(member, to_organization):
     if to_organization is None:
         raise ValidationError({"to_organization": _("请填写接收党组织的组织编码")})
-    if not to_organization.is_active or to_organization.kind != "branch":
+    if not to_organization.is_active or not to_organization.is_branch:  # 联合、临时党支部 too
         raise ValidationError({"to_organization": _("接收党组织应为现存的党支部")})
     if to_organization.pk == member.organization_id:
         raise ValidationError({"to_organization": _("接收党组织不能是党员现在所在的党组织")})
@@ -162,6 +162,13 @@ def default_validity(reach) -> int:
     return settings.LETTER_VALIDITY_DAYS_OUTSIDE if reach == Reach.OUTSIDE else settings.LETTER_VALIDITY_DAYS_CITY
 
 
+def _check_no_transfer_open(member):
+    """No letter out of the platform while a transfer within it is open: the two would move the member twice. (A
+    second letter is allowed: one lost or wrongly addressed is replaced; the list flags every 回执 not back.)"""
+    if Transfer.objects.filter(member=member, status__in=(TransferStatus.SENT, TransferStatus.REJECTED)).exists():
+        raise ValidationError(_("该党员有正在办理的组织关系转接，请办结或撤回后再开具介绍信"))
+
+
 @transaction.atomic
 def letter_issue(*, actor, member, destination, reach=Reach.CITY, validity_days=None, request=None):
     member = _locked_member(member)
@@ -171,12 +178,13 @@ def letter_issue(*, actor, member, destination, reach=Reach.CITY, validity_days=
         errors["destination"] = _("请填写去往的党组织")
     if reach not in Reach.values:
         errors["reach"] = _("请选择范围")
-    days = validity_days or default_validity(reach)
+    days = default_validity(reach) if validity_days is None else validity_days  # 0 is refused, not defaulted
     if not 1 <= days <= settings.LETTER_VALIDITY_DAYS_MAX:
         errors["validity_days"] = _("有效期应为1至{n}天").format(n=settings.LETTER_VALIDITY_DAYS_MAX)
     if errors:
         raise ValidationError(errors)
     today = _today()
+    _check_no_transfer_open(member)
     letter = IntroductionLetter.objects.create(
         organization=member.organization, member=member, destination=destination[:120], reach=reach,
         validity_days=days, dues_paid_to=selectors.dues_paid_to(member), issued_on=today, issued_by=actor,

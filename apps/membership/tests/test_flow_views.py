@@ -134,3 +134,10 @@ def test_list_query_counts_are_flat(world, login, django_assert_max_num_queries)
             response = client.get(reverse(f"membership:{name}"))
         assert response.status_code == 200
     assert response.content.decode().count("跟进") >= 15
+
+
+@pytest.mark.parametrize("raw", ["１２", "x", "-1", "99999999999999999999999"])
+def test_followup_org_parameter_parsed(world, client, raw):
+    """?org= is read as an ASCII id (full-width digits, text, out-of-range numbers): not found, never a 500."""
+    client.force_login(world.users["district_admin"])
+    assert client.get(reverse("membership:flows_followup") + f"?org={raw}").status_code == 404

@@ -197,7 +197,8 @@ def test_batch_bad_input_and_scope(world, client):
 def test_overlay_uses_the_district_template(world, client, tmp_path):
     letter = _letter(world)
     client.force_login(world.users["secretary_a"])
-    assert client.get(reverse("membership:letter_pdf", args=[letter.pk]) + "?overlay=1").status_code == 403
+    r = client.get(reverse("membership:letter_pdf", args=[letter.pk]) + "?overlay=1")  # no layout set yet
+    assert r.status_code == 400 and "尚未设置介绍信套打模板" in r.content.decode()
     client.force_login(world.users["district_admin"])
     url = reverse("membership:letter_template")
     assert client.post(url, {"name": "预印纸", "name_x": "300", "name_y": "10"}).status_code == 400
@@ -310,3 +311,17 @@ def test_letter_dates_in_the_reader_language(world):
     with translation.override("en"):
         v = transfer_pdf.letter_values(letter)
         assert v["dues_paid_to"] == "September 2026" and "2026" in v["issued_on"] and "年" not in v["issued_on"]
+
+
+def test_no_letter_while_a_transfer_is_open_and_validity_zero_refused(world):
+    from apps.membership.transfer_models import IntroductionLetter
+
+    with pytest.raises(ValidationError, match="有效期应为1至"):
+        _letter(world, validity_days=0)  # 0 is refused, not replaced by the default
+    transfer = services.transfer_issue(actor=world.users["secretary_a"], member=world.member_a,
+                                       to_organization=world.branch_b, reason="工作调动")
+    with pytest.raises(ValidationError, match="正在办理的组织关系转接"):
+        _letter(world)
+    transfer = services.transfer_reject(actor=world.users["secretary_b"], transfer=transfer, reason="不接收")
+    services.transfer_withdraw(actor=world.users["secretary_a"], transfer=transfer)  # withdrawn after the rejection
+    assert _letter(world).number and IntroductionLetter.objects.filter(member=world.member_a).count() == 1

@@ -183,3 +183,12 @@ def test_list_query_count_flat(world, client):
     for m in others[3:]:
         services.transfer_issue(actor=world.users["secretary_a"], member=m, to_organization=world.branch_b, reason="调动")
     assert queries() == few
+
+
+def test_joint_and_temporary_branches_receive_transfers(world):
+    """联合党支部 and 临时党支部 (the project-based branches) are branches too: a transfer may go to them."""
+    joint = make_org("甲镇联合党支部", "joint_branch", refresh(world.town_a), code="A0000077")
+    transfer = services.transfer_issue(actor=world.users["secretary_a"], member=world.member_a, to_organization=joint,
+                                       reason="到联合企业工作")
+    assert transfer.to_organization == joint
+    assert selectors.branch_by_code("A0000077") == joint
