@@ -32,6 +32,7 @@ from apps.membership.admission_models import (
     Applicant,
     DisciplineKind,
     StepOutcome,
+    VolunteerBookRange,
 )
 from apps.membership.transfer_models import (
     DocumentStatus,
@@ -246,8 +247,11 @@ def write_membership(orgs, today, log, *, focus_branch, focus_town, seed=2026):
         book_ranges.append(admission_services.volunteer_book_range_create(
             actor=admin, organization=town, data={"prefix": "SF", "first": i * 1000 + 1,
                                                    "last": i * 1000 + 300}))
-    book_ranges.append(admission_services.volunteer_book_range_create(
-        actor=admin, organization=root, data={"prefix": "SF", "first": 900001, "last": 900500}))
+    # The district committee's own range comes from the city's 组织部 (outside this system, so no service writes it).
+    district_range = VolunteerBookRange.objects.create(organization=root, prefix="SF", first=900001, last=900500,
+                                                       next_number=900001)
+    audit_record(actor=None, action=Action.IMPORT, obj=district_range, note="演示数据：市委组织部分配的入党志愿书编号段")
+    book_ranges.append(district_range)
     book_ranges.sort(key=lambda r: -r.organization.depth)  # the nearest range first
 
     # A member of the secretary's branch under 留党察看 (two years, since 20 months ago): they may not introduce.

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
+from apps.core import codes
 from apps.members.models import CURRENT_STATUSES, Member, MemberCategory
 
 from . import admission_rules as rules
@@ -36,6 +37,8 @@ class ApplicantForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("所在党支部"), queryset=None)
     name = forms.CharField(label=_("姓名"), max_length=60)
     id_number = forms.CharField(label=_("身份证号"), max_length=18)
+    ethnicity = forms.ChoiceField(label=_("民族"), choices=codes.ETHNICITIES, initial="01", required=False)  # 01 if none
+    education = forms.ChoiceField(label=_("学历"), choices=[("", "—")] + codes.EDUCATIONS, required=False)
     unit = forms.CharField(label=_("工作单位及职务"), max_length=120, required=False)
     applied_on = forms.DateField(label=_("收到入党申请书日期"), widget=DATE)
     note = forms.CharField(label=_("情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import codes
 from apps.core.crypto import EncryptedTextField
 from apps.core.evidence import PrivateFile, file_field
 from apps.core.idcard import mask_id_number
@@ -35,6 +36,8 @@ class Applicant(Stateful, models.Model):
     id_masked = models.CharField(_("身份证号"), max_length=18)
     birth_date = models.DateField(_("出生日期"))
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=codes.ETHNICITIES, default="01")
+    education = models.CharField(_("学历"), max_length=2, choices=codes.EDUCATIONS, blank=True)
     unit = models.CharField(_("工作单位及职务"), max_length=120, blank=True)
     status = models.CharField(_("发展阶段"), max_length=16, choices=AdmissionStage.choices,
                               default=AdmissionStage.APPLICANT)
@@ -55,7 +58,7 @@ class Applicant(Stateful, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     AUDIT_EXCLUDE = ("id_hash", "id_masked", "created_at", "updated_at")
-    AUDIT_PERSONAL = ("id_number", "birth_date", "sex", "unit")
+    AUDIT_PERSONAL = ("id_number", "birth_date", "sex", "ethnicity", "education", "unit")
     AUDIT_MASKED = {"id_number": lambda a: mask_id_number(a.id_number)}
 
     class Meta:

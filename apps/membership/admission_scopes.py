@@ -6,6 +6,9 @@
 - ADMISSION_APPROVE takes the higher committee's steps (预审, 谈话, 审批, 备案: 13, 16, 17, 18, 24) and is held only
   strictly above the applicant's branch (the township or the district): an administrator of the branch itself does
   not approve its own candidates.
+- The year's plan and the 入党志愿书 ranges of an organization are set by the committee ABOVE it: ADMISSION_APPROVE
+  on a strict ancestor (`strictly_above`); the forms offer only `organizations_strictly_below`, so no administrator
+  sets their own organization's plan or gives themselves numbers.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +35,15 @@ policy.register_capability(ADMISSION_APPROVE, (Role.DISTRICT_ADMIN, Role.ORG_ADM
 
 
 def strictly_above(user, path) -> bool:
+    """Whether the user holds ADMISSION_APPROVE on a strict ancestor of the organization at `path`."""
     return any(path.startswith(p) and p != path for p in policy.scope_paths(user, ADMISSION_APPROVE))
+
+
+def organizations_strictly_below(user, queryset):
+    """The organizations of `queryset` strictly below one where the user holds ADMISSION_APPROVE (the roots of their
+    scope left out: `strictly_above` holds for every row)."""
+    return policy.restrict(queryset, user, ADMISSION_APPROVE).exclude(
+        path__in=policy.scope_paths(user, ADMISSION_APPROVE))
 
 
 def _check(user, capability, applicant):

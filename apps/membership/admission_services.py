@@ -5,12 +5,13 @@ keep the member counts. Also the 入党志愿书 numbers (a row-locked counter p
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Action, audit_record, snapshot
+from apps.core import codes
 from apps.core.crypto import keyed_hash
 from apps.core.evidence import EVIDENCE_TYPES, atomic_with_files, check_upload
 from apps.core.idcard import IdNumberError, mask_id_number, parse_id_number
@@ -29,7 +30,10 @@ from .admission_models import (
     StepOutcome,
     VolunteerBookRange,
 )
+from .admission_scopes import strictly_above
 
+ETHNICITY_CODES = frozenset(code for code, _label in codes.ETHNICITIES)
+EDUCATION_CODES = frozenset(code for code, _label in codes.EDUCATIONS)
 STEP_FIELDS = ("note", "talk_partner", "publicity_from", "training_days", "training_hours", "entitled", "present",
                "votes_for", "votes_against", "votes_abstain", "extended", "outcome", "extension_months")
 
@@ -43,7 +47,7 @@ def _refuse(key, field=None, **values):
 
 @transaction.atomic
 def applicant_create(*, actor, organization, data, request=None) -> Applicant:
-    """递交入党申请书 (step 1): the person, the branch, the date received. Refused under 18 on that date (第六条) or when
+    """递交入党申请书 (step 1): the person (民族, 学历 as step 19 registers them), the branch, the date received. Refused under 18 on that date (第六条) or when
     the person already applied or is a member (one record per ID number)."""
     try:
         parsed = parse_id_number(data.get("id_number"))
@@ -52,6 +56,12 @@ def applicant_create(*, actor, organization, data, request=None) -> Applicant:
     name = (data.get("name") or "").strip()
     if not name:
         raise ValidationError({"name": _("姓名不能为空")})
+    ethnicity = data.get("ethnicity") or "01"
+    if ethnicity not in ETHNICITY_CODES:
+        raise ValidationError({"ethnicity": _("民族代码无效")})
+    education = data.get("education") or ""
+    if education and education not in EDUCATION_CODES:
+        raise ValidationError({"education": _("学历代码无效")})
     applied_on = data.get("applied_on")
     if not applied_on:
         raise ValidationError({"applied_on": _("请填写递交申请日期")})
@@ -67,7 +77,7 @@ def applicant_create(*, actor, organization, data, request=None) -> Applicant:
     applicant = Applicant.objects.create(
         organization=organization, name=name[:60], id_number=parsed.value, id_hash=id_hash,
         id_masked=mask_id_number(parsed.value), birth_date=parsed.birth_date, sex=parsed.sex,
-        unit=(data.get("unit") or "")[:120], applied_on=applied_on, next_step=2)
+        ethnicity=ethnicity, education=education, unit=(data.get("unit") or "")[:120], applied_on=applied_on, next_step=2)
     step = AdmissionStep.objects.create(applicant=applicant, number=1, done_on=applied_on, note=data.get("note") or "",
                                         recorded_by=actor)
     audit_record(actor=actor, action=Action.CREATE, obj=applicant, after=snapshot(applicant), request=request)
@@ -149,7 +159,7 @@ def check_step(applicant, number, data):
         contacts = list(data.get("contacts") or [])
         if not rules.CONTACTS_MIN <= len(contacts) <= rules.CONTACTS_MAX:
             _refuse("contacts", "contacts")
-        _full_members(contacts, done_on, "contacts", not_full="contact_full", discipline="introducer_discipline")
+        _full_members(contacts, done_on, "contacts", not_full="contact_full", discipline="contact_discipline")
     elif number == 7:
         earliest = rules.target_earliest(applicant.activist_on)
         if done_on < earliest:
@@ -171,18 +181,21 @@ def check_step(applicant, number, data):
         if done_on > due:
             _refuse("approval_max" if data.get("extended") else "approval", "done_on", due=f"{due:%Y-%m-%d}")
         if number == 24:
-            _check_outcome(data)
+            _check_outcome(applicant, data)
     elif number == 23:
         if done_on < applicant.probation_ends_on:
             _refuse("probation", "done_on", due=f"{applicant.probation_ends_on:%Y-%m-%d}")
         _check_meeting(data)
 
 
-def _check_outcome(data):
+def _check_outcome(applicant, data):
+    """第三十一条: the probation may be extended once, by 6 to 12 months (a second 第24步 may convert or cancel)."""
     outcome = data.get("outcome")
     if outcome not in StepOutcome.values:
         raise ValidationError({"outcome": _("请选择审批结果")})
     if outcome == StepOutcome.EXTEND:
+        if applicant.steps.filter(number=24, outcome=StepOutcome.EXTEND).exists():
+            _refuse("extension_once", "outcome")
         months = data.get("extension_months")
         if months is None or not rules.EXTENSION_MIN_MONTHS <= months <= rules.EXTENSION_MAX_MONTHS:
             _refuse("extension", "extension_months")
@@ -259,7 +272,8 @@ def _register_member(actor, applicant, request):
     applicant.member = member_services.member_create(actor=actor, request=request, data={
         "organization": applicant.organization, "name": applicant.name, "id_number": applicant.id_number,
         "birth_date": applicant.birth_date, "sex": applicant.sex, "joined_on": applicant.admitted_on,
-        "category": MemberCategory.PROBATIONARY, "status": MemberStatus.NORMAL, "ethnicity": "01"})
+        "category": MemberCategory.PROBATIONARY, "status": MemberStatus.NORMAL,
+        "ethnicity": applicant.ethnicity, "education": applicant.education})
 
 
 def _decide_probation(actor, applicant, step, request):
@@ -301,8 +315,15 @@ def volunteer_book_allocate(*, actor, applicant, request=None) -> str:
     return number
 
 
+def _check_committee_above(actor, organization):
+    """The plan and the 入党志愿书 ranges of an organization are set by a committee above it, never by its own."""
+    if not strictly_above(actor, organization.path):
+        raise PermissionDenied(_("发展党员计划和入党志愿书编号段由上级党委设定，不能为本级或范围外的党组织设定"))
+
+
 @transaction.atomic
 def volunteer_book_range_create(*, actor, organization, data, request=None) -> VolunteerBookRange:
+    _check_committee_above(actor, organization)
     first, last = data.get("first"), data.get("last")
     if first is None or last is None or first > last:
         raise ValidationError(_("编号段的起始号不能大于终止号"))
@@ -319,6 +340,7 @@ def volunteer_book_range_create(*, actor, organization, data, request=None) -> V
 
 @transaction.atomic
 def quota_set(*, actor, organization, year, quota, request=None) -> AdmissionQuota:
+    _check_committee_above(actor, organization)
     if quota is None or quota < 0:
         raise ValidationError(_("计划发展数应为非负整数"))
     row, _created = AdmissionQuota.objects.select_for_update().get_or_create(

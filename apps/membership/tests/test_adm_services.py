@@ -14,7 +14,7 @@ from apps.membership import admission_states as states
 from apps.membership.admission_models import AdmissionDocument, AdmissionStage, AdmissionStep, Applicant
 from tests.factories import make_member
 
-from .adm_helpers import advance, new_applicant, record
+from .adm_helpers import advance, id_for, new_applicant, record
 
 pytestmark = pytest.mark.django_db
 D = timedelta(days=1)
@@ -349,5 +349,89 @@ def test_volunteer_book_refused_without_range(adm_world):
 def test_range_overlap_refused(adm_world):
     tree = adm_world["tree"]
     with pytest.raises(ValidationError, match="重叠"):
-        services.volunteer_book_range_create(actor=tree.users["town_a_admin"], organization=tree.town_a,
+        services.volunteer_book_range_create(actor=tree.users["district_admin"], organization=tree.town_a,
                                              data={"prefix": "JZ", "first": 500, "last": 1500})
+
+
+# ---- 民族 and 学历 from the application to the registry; one extension; contacts under 留党察看 ----
+
+def test_ethnicity_and_education_registered_at_step_19(adm_world):
+    from apps.audit.display import personal_fields
+
+    tree = adm_world["tree"]
+    applicant = services.applicant_create(actor=tree.users["secretary_a"], organization=tree.branch_a, data={
+        "name": "马九", "id_number": id_for(seq=321), "applied_on": date(2023, 1, 2), "ethnicity": "03",
+        "education": "21"})
+    assert (applicant.ethnicity, applicant.education) == ("03", "21")
+    created = AuditEvent.objects.filter(object_type__endswith="applicant", action="create").latest("id")
+    assert created.after["ethnicity"] == "03" and created.after["education"] == "21"
+    assert {"ethnicity", "education"} <= personal_fields(Applicant)
+    advance(applicant, adm_world, 18)
+    assert applicant.member_id is None
+    advance(applicant, adm_world, 19)
+    member = Member.objects.get(pk=applicant.member_id)
+    assert (member.ethnicity, member.education) == ("03", "21")
+
+
+def test_ethnicity_defaults_to_han_and_education_blank(adm_world):
+    applicant = advance(new_applicant(adm_world["tree"]), adm_world, 19)
+    assert (applicant.ethnicity, applicant.education) == ("01", "")
+    member = Member.objects.get(pk=applicant.member_id)
+    assert (member.ethnicity, member.education) == ("01", "")
+
+
+@pytest.mark.parametrize(("field", "value"), [("ethnicity", "99"), ("education", "12")])
+def test_unknown_codes_refused(tree, field, value):
+    with pytest.raises(ValidationError) as exc:
+        services.applicant_create(actor=tree.users["secretary_a"], organization=tree.branch_a, data={
+            "name": "马九", "id_number": id_for(seq=322), "applied_on": date(2023, 1, 2), field: value})
+    assert field in exc.value.message_dict
+    assert not Applicant.objects.exists()
+
+
+def _extended_once(adm_world, months=6):
+    applicant = advance(new_applicant(adm_world["tree"]), adm_world, 23)
+    record(applicant, 24, adm_world, outcome="extend", extension_months=months)
+    applicant.refresh_from_db()
+    return applicant
+
+
+def test_probation_extended_only_once(adm_world):
+    applicant = _extended_once(adm_world)
+    # admitted 2024-04-01: one year and 6 months.
+    assert applicant.probation_ends_on == date(2025, 10, 1) == rules.probation_end(date(2024, 4, 1), 6)
+    record(applicant, 22, adm_world, done_on=date(2025, 10, 1))
+    record(applicant, 23, adm_world, done_on=date(2025, 10, 15), publicity_from=date(2025, 10, 2))
+    applicant.refresh_from_db()
+    second = {"done_on": date(2025, 11, 3), "outcome": "extend", "extension_months": 6}
+    message = refused(applicant, 24, adm_world, **second)
+    assert message == rules.refusal("extension_once") and "不能再次延长" in message
+    applicant.refresh_from_db()
+    assert applicant.probation_ends_on == date(2025, 10, 1) and applicant.next_step == 24
+    assert applicant.steps.filter(number=24).count() == 1
+    record(applicant, 24, adm_world, done_on=date(2025, 11, 3), outcome="on_time")
+    applicant.refresh_from_db()
+    assert applicant.status == AdmissionStage.FULL and applicant.full_on == date(2025, 10, 1)
+
+
+def test_after_one_extension_cancel_still_possible(adm_world):
+    applicant = _extended_once(adm_world, months=12)
+    assert applicant.probation_ends_on == date(2026, 4, 1)
+    record(applicant, 22, adm_world, done_on=date(2026, 4, 1))
+    record(applicant, 23, adm_world, done_on=date(2026, 4, 15), publicity_from=date(2026, 4, 2))
+    record(applicant, 24, adm_world, done_on=date(2026, 5, 4), outcome="cancel")
+    applicant.refresh_from_db()
+    assert applicant.status == AdmissionStage.CANCELLED
+
+
+def test_contact_under_probation_refused_with_the_contacts_wording(adm_world):
+    tree = adm_world["tree"]
+    applicant = advance(new_applicant(tree), adm_world, 4)
+    # 留党察看 until 2023-02-17 (the step's day): in force that day, ended the next.
+    services.discipline_record_create(actor=tree.users["secretary_a"], member=tree.member_a, kind="probation",
+                                      starts_on=date(2023, 1, 1), ends_on=date(2023, 2, 17))
+    message = refused(applicant, 5, adm_world)
+    assert message == rules.refusal("contact_discipline", name=tree.member_a.name)
+    assert "不能作培养联系人" in message and "入党介绍人" not in message
+    record(applicant, 5, adm_world, done_on=date(2023, 2, 18))
+    assert list(applicant.steps.get(number=5).contacts.all()) == [tree.member_a]

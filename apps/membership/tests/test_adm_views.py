@@ -139,6 +139,21 @@ def test_create_applicant_page(client, tree):
     ok = client.post(url, {"organization": tree.branch_a.pk, "name": "甲", "id_number": id_for(),
                            "applied_on": "2024-01-01"})
     assert ok.status_code == 302
+    body = client.get(ok.url).content.decode()
+    assert 'data-testid="applicant-ethnicity">汉族<' in body and 'data-testid="applicant-education">—<' in body
+
+
+def test_create_applicant_with_ethnicity_and_education(client, tree):
+    client.force_login(tree.users["secretary_a"])
+    url = reverse("membership:admission_create")
+    form = client.get(url).content.decode()
+    assert 'name="ethnicity"' in form and 'name="education"' in form
+    data = {"organization": tree.branch_a.pk, "name": "乙", "id_number": id_for(seq=77), "applied_on": "2024-01-01"}
+    assert client.post(url, {**data, "ethnicity": "99"}).status_code == 400  # not a code of GB/T 3304
+    ok = client.post(url, {**data, "ethnicity": "03", "education": "21"})
+    assert ok.status_code == 302
+    body = client.get(ok.url).content.decode()
+    assert 'data-testid="applicant-ethnicity">回族<' in body and 'data-testid="applicant-education">大学本科<' in body
 
 
 def test_document_matrix(client, tree, applicant, settings, tmp_path):
@@ -156,21 +171,21 @@ def test_document_matrix(client, tree, applicant, settings, tmp_path):
 def test_quota_post_and_plan_on_dashboard(client, tree, adm_world):
     client.force_login(tree.users["town_a_admin"])
     response = client.post(reverse("membership:admission_quota"),
-                           {"organization": tree.town_a.pk, "year": 2024, "quota": 3})
+                           {"organization": tree.branch_a.pk, "year": 2024, "quota": 3})
     assert response.status_code == 302 and AdmissionQuota.objects.get().quota == 3
     assert client.post(reverse("membership:admission_quota"),
-                       {"organization": tree.town_a.pk, "year": 2024, "quota": -1}).status_code == 400
+                       {"organization": tree.branch_a.pk, "year": 2024, "quota": -1}).status_code == 400
     advance(new_applicant(tree), adm_world, 17)
     body = client.get(reverse("membership:admission_dashboard") + "?year=2024").content.decode()
-    assert "甲镇党委" in body
+    assert "<td>甲村党支部</td><td>3</td><td>1</td>" in body
     assert client.get(reverse("membership:admission_dashboard") + "?year=abc").status_code == 200
 
 
 def test_book_range_post(client, tree):
     client.force_login(tree.users["town_a_admin"])
     url = reverse("membership:admission_book_range")
-    assert client.post(url, {"organization": tree.town_a.pk, "first": 10, "last": 1}).status_code == 400
-    assert client.post(url, {"organization": tree.town_a.pk, "prefix": "X", "first": 1, "last": 10}).status_code == 302
+    assert client.post(url, {"organization": tree.branch_a.pk, "first": 10, "last": 1}).status_code == 400
+    assert client.post(url, {"organization": tree.branch_a.pk, "prefix": "X", "first": 1, "last": 10}).status_code == 302
 
 
 def _applicants(tree, n, start):
