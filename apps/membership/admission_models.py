@@ -151,6 +151,10 @@ class DisciplineRecord(models.Model):
     kind = models.CharField(_("处分类别"), max_length=20, choices=DisciplineKind.choices)
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    # Recorded from the 党纪处分 page (discipline_services.py); rows seeded or recorded before it may leave them empty.
+    reason = models.CharField(_("处分事由"), max_length=500, blank=True)
+    approved_by_name = models.CharField(_("批准机关"), max_length=120, blank=True)
+    document_number = models.CharField(_("处分文号"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("党纪处分")

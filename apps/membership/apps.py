@@ -9,7 +9,7 @@ class MembershipConfig(AppConfig):
 
     def ready(self):
         # each surface registers its scopes here
-        from . import admission_scopes, flow_history, flow_scopes, history_profile, status_scopes, transfer_scopes  # noqa: F401,I001
+        from . import admission_scopes, discipline_history, flow_history, flow_scopes, history_profile, status_scopes, transfer_scopes  # noqa: F401,I001
 
         _register_job_kinds()
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
 from . import admission_views as admission
+from . import discipline_views, status_views, transfer_views
 from . import flow_views as flows
-from . import status_views, transfer_views
 from . import transfer_letter_views as letter_views
 
 app_name = "membership"
@@ -58,4 +58,9 @@ urlpatterns = [
     path("status-changes/new/", status_views.change_create, name="status_change_create"),
     path("status-changes/<int:pk>/", status_views.change_detail, name="status_change"),
     path("status-changes/<int:pk>/correct/", status_views.change_correct, name="status_change_correct"),
+    # 党纪处分 (discipline_views.py)
+    path("discipline/", discipline_views.discipline_list, name="disciplines"),
+    path("discipline/new/", discipline_views.discipline_create, name="discipline_create"),
+    path("discipline/<int:pk>/", discipline_views.discipline_detail, name="discipline"),
+    path("discipline/<int:pk>/end/", discipline_views.discipline_end, name="discipline_end"),
 ]

@@ -164,6 +164,7 @@ def world(tree, settings):
     dues_books = _dues_books(tree)
     transfer, letter, document = _transfers(tree)
     status_change = _status_change(tree)
+    discipline = _discipline(tree)
     users = dict(tree.users)
     users["member_b"] = make_user("member_b", Role.MEMBER, tree.branch_b, member=tree.member_b)
     users["handler_b"] = make_user("handler_b", Role.CASE_HANDLER, tree.town_b)
@@ -181,7 +182,7 @@ def world(tree, settings):
         "schemes": pay_scheme.pk, "sheets": pay_sheet.pk, "subjects": sanshu_subject.pk, "hardship": hardship.pk,
         "funds": fund.pk,
         "transfers": transfer.pk, "letters": letter.pk, "documents": document.pk,
-        "status-changes": status_change.pk,
+        "status-changes": status_change.pk, "discipline": discipline.pk,
     }
     by_name = {"number": case.number, "service_request_id": case.number, "service_code": "env", "month": f"{today:%Y-%m}",
                "token": record.checkin_token, "version": record.versions.get().version, "service_pk": service.pk,
@@ -480,6 +481,16 @@ def _status_change(tree):
     return status_services.status_change_record(
         actor=tree.users["town_a_admin"], member=make_member(tree.branch_a, "停籍人"), kind="suspend",
         effective_on=timezone.localdate(), reason="失联", approved_by_name="中共甲镇委员会", document_number="甲组1号")
+
+
+def _discipline(tree):
+    """党纪处分 of a member of branch A (留党察看, open, recorded by township A's administrator)."""
+    from apps.membership import discipline_services
+    from tests.factories import make_member
+
+    return discipline_services.discipline_record_register(
+        actor=tree.users["town_a_admin"], member=make_member(tree.branch_a, "受处分人"), kind="probation",
+        starts_on=timezone.localdate(), reason="违纪", approved_by_name="中共甲镇纪律检查委员会", document_number="甲纪1号")
 
 
 def _duties(admin, tree, today):
