@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.access import policy
 from apps.core.dates import add_months
+from apps.orgs.models import Organization
 
 from . import admission_rules as rules
 from .admission_models import AdmissionDocument, AdmissionQuota, AdmissionStage, AdmissionStep, Applicant
-from .admission_scopes import ADMISSION_VIEW
+from .admission_scopes import ADMISSION_VIEW, organizations_strictly_below
 
 OPEN_STAGES = (AdmissionStage.APPLICANT, AdmissionStage.ACTIVIST, AdmissionStage.TARGET, AdmissionStage.PROBATIONARY)
 
@@ -145,3 +146,8 @@ def plan(user, year: int) -> list[PlanRow]:
     by_path = list(admitted)
     return [PlanRow(q.organization, q.quota, sum(n for path, n in by_path if path.startswith(q.organization.path)))
             for q in quotas]
+
+
+def organizations_set_from_above(user):
+    """The organizations whose plan and 入党志愿书 numbers the user's committee sets: active, strictly below their own."""
+    return organizations_strictly_below(user, Organization.objects.filter(is_active=True)).order_by("path")

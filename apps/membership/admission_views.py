@@ -27,7 +27,7 @@ from . import admission_selectors as selectors
 from . import admission_services as services
 from .admission_forms import ApplicantForm, BookRangeForm, QuotaForm, StepForm
 from .admission_models import AdmissionDocument, AdmissionStage, Applicant
-from .admission_scopes import ADMISSION_APPROVE, ADMISSION_RECORD, ADMISSION_VIEW, organizations_strictly_below
+from .admission_scopes import ADMISSION_APPROVE, ADMISSION_RECORD, ADMISSION_VIEW
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.TEMPORARY_BRANCH, OrgKind.GENERAL_BRANCH)
 PRINT_KINDS = {"receipt": gettext_lazy("入党申请书回执"), "publicity": gettext_lazy("公示"), "review": gettext_lazy("政治审查综合情况")}
@@ -176,16 +176,11 @@ def dashboard(request):
         can_plan=policy.has_capability(request.user, ADMISSION_APPROVE)))
 
 
-def _below_committees(user):
-    """The organizations whose plan and numbers the user's committee sets: strictly below their own."""
-    return organizations_strictly_below(user, Organization.objects.filter(is_active=True)).order_by("path")
-
-
 @login_required
 def quota_set(request):
     """The year's plan of an organization (set by the committee above it: ADMISSION_APPROVE on a strict ancestor)."""
     _require(request.user, ADMISSION_APPROVE)
-    form = QuotaForm(request.POST or None, organizations=_below_committees(request.user),
+    form = QuotaForm(request.POST or None, organizations=selectors.organizations_set_from_above(request.user),
                      initial={"year": date.today().year})
     done = submit(form, lambda d: services.quota_set(actor=request.user, organization=d["organization"],
                                                      year=d["year"], quota=d["quota"], request=request))
@@ -200,7 +195,7 @@ def quota_set(request):
 def book_range_create(request):
     """A range of 入党志愿书 numbers for an organization (the committee above it hands them out)."""
     _require(request.user, ADMISSION_APPROVE)
-    form = BookRangeForm(request.POST or None, organizations=_below_committees(request.user))
+    form = BookRangeForm(request.POST or None, organizations=selectors.organizations_set_from_above(request.user))
     done = submit(form, lambda d: services.volunteer_book_range_create(
         actor=request.user, organization=d["organization"], data=d, request=request))
     if done:
