@@ -22,6 +22,7 @@ from apps.audit.services import Action, audit_record
 from apps.core.crypto import keyed_hash
 from apps.core.dates import add_months, add_years
 from apps.core.idcard import make_id_number, mask_id_number
+from apps.dues.models import DuesStanding
 from apps.members import services as member_services
 from apps.members.models import Member, MemberCategory, MemberStatus
 from apps.membership import admission_rules as rules
@@ -378,6 +379,9 @@ def _write_transfers(orgs, today, users, focus_branch, focus_town, demo_member, 
     def backdate(transfer, sent, decided=None):
         Transfer.objects.filter(pk=transfer.pk).update(sent_on=sent, decided_on=decided,
                                                        dues_paid_to=paid_by(transfer.member, sent))
+        if decided and transfer.status == TransferStatus.ACCEPTED:  # on the receiver's sheets from the month after
+            DuesStanding.objects.filter(member=transfer.member).update(
+                sheet_from=add_months(decided.replace(day=1), 1))
 
     a, b = branches[0], branches[1]
     c = branches[2] if len(branches) > 2 else focus_branch

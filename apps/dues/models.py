@@ -165,6 +165,9 @@ class DuesStanding(models.Model):
     member = models.OneToOneField(Member, primary_key=True, on_delete=models.CASCADE, related_name="dues_standing")
     due_from = models.DateField(_("起缴月份"))
     last_covered = models.DateField(_("已缴至"), null=True, blank=True)
+    # A member received by a transfer within the platform is on the receiving organization's sheets from the month
+    # after the one it was accepted in (the sending organization collects up to the month its transfer states).
+    sheet_from = models.DateField(_("转入后起收月份"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("党费缴纳状况")

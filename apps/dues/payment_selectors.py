@@ -34,10 +34,13 @@ def default_organization(user) -> Organization | None:
     return Organization.objects.filter(path__in=paths, is_active=True).order_by("depth", "path").first()
 
 
-def sheet_members(organization):
-    """The current members of a branch (or of a 党小组, or a committee's own members), by name."""
-    return (Member.objects.current().filter(Q(organization=organization) | Q(party_group=organization))
-            .select_related("organization", "party_group", "dues_standing").order_by("name_pinyin", "pk"))
+def sheet_members(organization, month: date | None = None):
+    """The current members of a branch (or of a 党小组, or a committee's own members), by name; for a month, without
+    those it received by a transfer from a later month on (`DuesStanding.sheet_from`)."""
+    qs = Member.objects.current().filter(Q(organization=organization) | Q(party_group=organization))
+    if month is not None:
+        qs = qs.filter(Q(dues_standing__sheet_from__isnull=True) | Q(dues_standing__sheet_from__lte=month_start(month)))
+    return qs.select_related("organization", "party_group", "dues_standing").order_by("name_pinyin", "pk")
 
 
 @dataclass
@@ -108,7 +111,7 @@ def sheet_rows(members, month: date, *, today: date) -> list[SheetRow]:
 
 def sheet(organization, month: date, *, today: date) -> Sheet:
     return Sheet(organization=organization, month=month_start(month),
-                 rows=sheet_rows(sheet_members(organization), month, today=today))
+                 rows=sheet_rows(sheet_members(organization, month), month, today=today))
 
 
 # ---- arrears ----

@@ -31,7 +31,7 @@ from apps.members.models import Member
 
 from . import closing, ledger, standing
 from .ledger_models import AccountKind, TransactionKind
-from .models import DuesPayment, PaymentKind, PaymentMethod
+from .models import DuesPayment, DuesStanding, PaymentKind, PaymentMethod
 from .rules import add_months, money, month_start, months_between
 from .scopes import DUES_COLLECT
 
@@ -127,6 +127,21 @@ def _record(*, actor, member, month, amount, method, paid_on, kind, reference, a
                       (payment.organization_id, AccountKind.DUES_COLLECTED, -amount)])
     audit_record(actor=actor, action=Action.CREATE, obj=payment, after=snapshot(payment), request=request)
     return payment
+
+
+@transaction.atomic
+def standing_transferred_in(*, actor, member, accepted_on: date, request=None):
+    """A member received by a transfer within the platform (apps.membership): on the receiving organization's sheets
+    from the month after `accepted_on`; the sending organization collected up to the month the transfer stated."""
+    member = _locked(member)
+    DuesStanding.objects.get_or_create(member=member, defaults={"due_from": standing.due_from(member)})
+    row = DuesStanding.objects.select_for_update().get(member=member)
+    before = snapshot(row)
+    row.sheet_from = add_months(month_start(accepted_on), 1)
+    row.save(update_fields=["sheet_from"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=row, before=before, after=snapshot(row), request=request,
+                 note=_("组织关系转入：次月起由接收党组织收缴党费"))
+    return row
 
 
 def _locked(member: Member) -> Member:

@@ -155,7 +155,8 @@ def sheet_batch(request):
         return _bad(request, str(exc))
     if not policy.can(request.user, DUES_COLLECT, org):
         raise PermissionDenied(_("您没有在该党组织收缴党费的权限"))
-    members = {m.pk: m for m in policy.restrict(payment_selectors.sheet_members(org), request.user, DUES_COLLECT)}
+    members = {m.pk: m for m in policy.restrict(payment_selectors.sheet_members(org, month), request.user,
+                                                    DUES_COLLECT)}
     form = BatchForm(request.POST, member_ids=list(members))
     if form.is_valid():
         d = form.cleaned_data
@@ -210,7 +211,7 @@ def sheet_import(request):
             if not upload.name.lower().endswith(".xlsx") or upload.size > IMPORT_MAX_MB * 1024 * 1024:
                 errors = [_("请上传不超过{n}MB的 .xlsx 文件").format(n=IMPORT_MAX_MB)]
             else:
-                members = {m.pk: m for m in payment_selectors.sheet_members(org)}
+                members = {m.pk: m for m in payment_selectors.sheet_members(org, month)}
                 with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
                     for chunk in upload.chunks():
                         tmp.write(chunk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import Action, audit_record, snapshot
 from apps.core import jobs
 from apps.core.models import Job
+from apps.dues import payment_services as dues_services
 from apps.members import services as member_services
 from apps.members.models import Member
 
@@ -90,6 +91,7 @@ def transfer_accept(*, actor, transfer, request=None) -> Transfer:
     member_services.member_update(actor=actor, member=member,
                                   data={"organization": transfer.to_organization, "party_group": None},
                                   request=request)
+    dues_services.standing_transferred_in(actor=actor, member=member, accepted_on=_today(), request=request)
     transfer.decided_on, transfer.decided_by, transfer.rejection_reason = _today(), actor, ""
     transfer.save(update_fields=["status", "decided_on", "decided_by", "rejection_reason"])
     audit_record(actor=actor, action=Action.DECIDE, obj=transfer, before=before, after=snapshot(transfer),

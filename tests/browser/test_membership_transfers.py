@@ -3,7 +3,10 @@ of the township; the township administrator (the receiver's side) rejects it wit
 reason and sends it again, the township accepts; the member's page names the receiving branch and the receiver's dues
 sheet lists them. The 组织关系介绍信 page fits a phone (390 px) and prints its three parts on one A4 page."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.access.models import RoleAssignment
@@ -69,7 +72,12 @@ def test_a_transfer_is_sent_rejected_resent_and_accepted(demo, new_page, login, 
     shot(town, "membership_transfer_accepted")
     town.goto(f"/members/{member.pk}/")
     expect(town.locator("main")).to_contain_text(receiver.name)
-    town.goto(f"/dues/sheet/?org={receiver.pk}")
+    # The receiver's dues sheet picks them up from the next month (the sender collected this one).
+    this_month = timezone.localdate().replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    town.goto(f"/dues/sheet/?org={receiver.pk}&month={this_month:%Y-%m}")
+    expect(town.locator(f"[data-testid=sheet-row][data-member='{member.pk}']")).to_have_count(0)
+    town.goto(f"/dues/sheet/?org={receiver.pk}&month={next_month:%Y-%m}")
     expect(town.locator(f"[data-testid=sheet-row][data-member='{member.pk}']")).to_have_count(1)
     # The sending branch no longer holds them.
     secretary.goto(f"/members/{member.pk}/")

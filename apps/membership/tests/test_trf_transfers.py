@@ -97,6 +97,26 @@ def test_dues_paid_to_travels_and_next_month_is_paid_at_the_new_branch(world):
     assert member in sheet
 
 
+def test_the_receiving_sheet_picks_the_member_up_from_the_next_month(world):
+    """Accepted in a month: the receiving branch's dues sheet lists the member from the next month on (the sender
+    collected up to the month its transfer states); the paid-up-to month is kept."""
+    from django.utils import timezone
+
+    from apps.dues import payment_selectors
+    from apps.dues.rules import add_months, month_start
+
+    DuesStanding.objects.create(member=world.member_a, due_from=date(2026, 1, 1), last_covered=date(2026, 10, 1))
+    services.transfer_accept(actor=world.users["secretary_b"], transfer=_send(world))
+    this_month = month_start(timezone.localdate())
+    assert world.member_a not in payment_selectors.sheet_members(world.branch_b, this_month)
+    assert world.member_a in payment_selectors.sheet_members(world.branch_b, add_months(this_month, 1))
+    assert world.member_a not in payment_selectors.sheet_members(world.branch_a, add_months(this_month, 1))
+    standing = DuesStanding.objects.get(member=world.member_a)
+    assert (standing.sheet_from, standing.last_covered) == (add_months(this_month, 1), date(2026, 10, 1))
+    # Members not moved by a transfer are on their sheet every month.
+    assert world.member_b in payment_selectors.sheet_members(world.branch_b, this_month)
+
+
 @pytest.mark.parametrize("age, flagged", [(29, False), (30, False), (31, True)])
 def test_waiting_flag_boundary(world, age, flagged):
     today = date(2026, 12, 4)
